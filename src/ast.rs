@@ -1,0 +1,136 @@
+//! The surface tree: exactly what the user wrote, every node with its span.
+//! Built by `syntax`, read by `lower`; nothing else depends on it.
+
+use crate::coeff::Coeff;
+use crate::error::Span;
+
+/// A parsed program: its statements in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// The statements in source order.
+    pub statements: Vec<Statement>,
+}
+
+/// One statement of a program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    /// `W, V: matrix(m, n)`
+    Declare {
+        /// The declared names with their spans.
+        names: Vec<(String, Span)>,
+        /// The declared kind.
+        kind: Kind,
+        /// The whole statement.
+        span: Span,
+    },
+    /// `z = W x + b`
+    Define {
+        /// The defined name.
+        name: String,
+        /// Where the name stands.
+        name_span: Span,
+        /// The defining expression.
+        value: Expr,
+    },
+    /// A bare expression.
+    Expr(Expr),
+}
+
+/// A declared kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `scalar`
+    Scalar,
+    /// `vector(n)`
+    Vector(Option<DimSpec>),
+    /// `matrix(m, n)`
+    Matrix(Option<DimSpec>, Option<DimSpec>),
+    /// `symmetric(n)`
+    Symmetric(Option<DimSpec>),
+    /// `function`: an opaque differentiable scalar function
+    Function,
+}
+
+/// A dimension as written in a declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DimSpec {
+    /// A dimension name such as `n`.
+    Named(String, Span),
+    /// A positive integer.
+    Fixed(u64, Span),
+}
+
+/// An expression node with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What the node is.
+    pub kind: ExprKind,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// The kinds of expression node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// An exact number.
+    Number(Coeff),
+    /// A variable, definition or constant name.
+    Name(String),
+    /// `f(a, b)`
+    Call {
+        /// The function name.
+        name: String,
+        /// Where the name stands.
+        name_span: Span,
+        /// The arguments.
+        args: Vec<Expr>,
+    },
+    /// `-a`
+    Negate(Box<Expr>),
+    /// `a op b`
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `a^T`, `a'`
+    Transpose(Box<Expr>),
+    /// `a^-T`
+    InverseTranspose(Box<Expr>),
+    /// `a^p` (matrix or scalar power) or `a .^ p` (elementwise)
+    Power {
+        /// The base.
+        base: Box<Expr>,
+        /// The exponent.
+        exponent: Box<Expr>,
+        /// `.^` rather than `^`.
+        elementwise: bool,
+    },
+}
+
+/// Infix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `+`
+    Add,
+    /// `-`
+    Subtract,
+    /// `*` or juxtaposition
+    Multiply,
+    /// `/`
+    Divide,
+    /// `.*`, `⊙`
+    Hadamard,
+    /// `./`
+    ElementwiseDivide,
+}
+
+impl BinaryOp {
+    /// The operator as the user writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Subtract => "-",
+            BinaryOp::Multiply => "*",
+            BinaryOp::Divide => "/",
+            BinaryOp::Hadamard => ".*",
+            BinaryOp::ElementwiseDivide => "./",
+        }
+    }
+}

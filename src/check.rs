@@ -1,0 +1,264 @@
+//! Numeric checks of symbolic results: random well-conditioned points,
+//! central finite differences with Richardson extrapolation, and the
+//! comparison behind `matcalc check` and `matcalc verify`.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::eval::{evaluate, Env, Matrix};
+use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::shape::Dim;
+
+/// A small deterministic random generator (xorshift64*).
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next raw value.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        lo + (hi - lo) * unit
+    }
+
+    /// Uniform integer in [lo, hi].
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
+    }
+}
+
+/// How values are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sampling {
+    /// Entries of both signs.
+    Mixed,
+    /// Positive entries only (for log, sqrt and friends).
+    Positive,
+}
+
+/// A random point: dimension sizes in 2..=4, square matrices made
+/// diagonally dominant (invertible; symmetric ones positive definite).
+pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
+    let mut env = Env { dims: (0..graph.dim_names().len()).map(|_| rng.range(2, 4)).collect(), ..Env::default() };
+    for (sid, symbol) in graph.symbols() {
+        let Role::Input { symmetric } = symbol.role else { continue };
+        let (rows, cols) = env.shape(symbol.shape);
+        let mut m = Matrix::filled(rows, cols, 0.0);
+        for x in m.data.iter_mut() {
+            *x = match sampling {
+                Sampling::Mixed => {
+                    let magnitude = rng.uniform(0.3, 1.2);
+                    if rng.next_u64() % 2 == 0 {
+                        magnitude
+                    } else {
+                        -magnitude
+                    }
+                }
+                Sampling::Positive => rng.uniform(0.3, 1.2),
+            };
+        }
+        if rows == cols && rows > 1 {
+            if symmetric {
+                let t = m.transpose();
+                for (x, y) in m.data.iter_mut().zip(&t.data) {
+                    *x = 0.5 * (*x + y);
+                }
+            }
+            for i in 0..rows {
+                m.data[i * cols + i] = m.data[i * cols + i].abs() + rows as f64;
+            }
+        }
+        env.values.insert(sid, m);
+    }
+    for (sid, symbol) in graph.symbols() {
+        if symbol.role != Role::Function {
+            continue;
+        }
+        for id in 0..graph.len() {
+            let id = ExprId(id as u32);
+            if let Node::Opaque(f, arg) = graph.node(id) {
+                if *f == sid {
+                    let (rows, cols) = env.shape(graph.shape(*arg));
+                    let mut g = Matrix::filled(rows, cols, 0.0);
+                    for x in g.data.iter_mut() {
+                        *x = rng.uniform(-1.0, 1.0);
+                    }
+                    env.opaque_gradients.insert((sid, rows, cols), g);
+                }
+            }
+        }
+    }
+    env
+}
+
+/// The result of comparing a symbolic derivative with finite differences.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// max |symbolic − numeric| / max(|numeric|, tiny), over all points.
+    pub relative_error: f64,
+    /// Points compared.
+    pub points: usize,
+    /// Points skipped because an argument of relu, abs, sign or step was
+    /// too close to 0 (where the derivative is undefined).
+    pub skipped_near_kinks: usize,
+    /// The worst point's symbolic and numeric values.
+    pub worst: Option<(Matrix, Matrix)>,
+}
+
+/// Relative error below which a derivative counts as right.
+pub const TOLERANCE: f64 = 1e-6;
+
+/// Compares the symbolic derivative `derivative` of `root` with respect to
+/// `wrt` (gradient, or Jacobian if `jacobian`) with finite differences at
+/// `points` random points.
+pub fn compare_with_finite_differences(
+    graph: &Graph,
+    root: ExprId,
+    wrt: SymbolId,
+    derivative: ExprId,
+    jacobian: bool,
+    points: usize,
+    seed: u64,
+) -> Result<Comparison> {
+    let mut rng = Rng::new(seed);
+    let mut comparison = Comparison { relative_error: 0.0, points: 0, skipped_near_kinks: 0, worst: None };
+    let mut attempts = 0;
+    while comparison.points < points && attempts < points * 20 {
+        attempts += 1;
+        let sampling = if attempts % 2 == 1 { Sampling::Mixed } else { Sampling::Positive };
+        let env = random_env(graph, &mut rng, sampling);
+        let Ok(value) = evaluate(graph, root, &env) else { continue };
+        if value.data.iter().any(|x| !x.is_finite()) {
+            continue;
+        }
+        if near_kink(graph, root, &env, 1e-3) {
+            comparison.skipped_near_kinks += 1;
+            continue;
+        }
+        let symbolic = evaluate(graph, derivative, &env)?;
+        let numeric = finite_difference(graph, root, wrt, &env, jacobian)?;
+        if numeric.data.iter().any(|x| !x.is_finite()) {
+            continue;
+        }
+        let (symbolic, numeric) = (as_gradient_layout(&symbolic, &numeric), numeric);
+        let error = relative_error(&symbolic, &numeric);
+        if error >= comparison.relative_error {
+            comparison.relative_error = error;
+            comparison.worst = Some((symbolic, numeric));
+        }
+        comparison.points += 1;
+    }
+    if comparison.points == 0 {
+        return Err(Error::bare(
+            ErrorKind::Evaluation,
+            "could not find a point where the expression is finite and differentiable",
+        ));
+    }
+    Ok(comparison)
+}
+
+fn as_gradient_layout(symbolic: &Matrix, numeric: &Matrix) -> Matrix {
+    if symbolic.rows == numeric.rows && symbolic.cols == numeric.cols {
+        symbolic.clone()
+    } else if symbolic.data.len() == numeric.data.len() {
+        Matrix { rows: numeric.rows, cols: numeric.cols, data: symbolic.data.clone() }
+    } else {
+        symbolic.clone()
+    }
+}
+
+/// max |a − b| / max(max |b|, 1e-8); infinite on a shape mismatch.
+pub fn relative_error(a: &Matrix, b: &Matrix) -> f64 {
+    if a.rows != b.rows || a.cols != b.cols {
+        return f64::INFINITY;
+    }
+    let diff = a.data.iter().zip(&b.data).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    diff / b.max_abs().max(1e-8)
+}
+
+/// `true` if an argument of relu, abs, sign, step or norm1 is within
+/// `margin` of 0 at this point.
+pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
+    graph.reachable(root).into_iter().any(|id| match graph.node(id) {
+        Node::Apply(Func::Relu | Func::Abs | Func::Sign | Func::Step | Func::Norm1, a) => {
+            evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin))
+        }
+        _ => false,
+    })
+}
+
+/// Central differences with Richardson extrapolation. For a gradient: the
+/// shape of `wrt` (symmetric variables perturbed symmetrically, giving
+/// the symmetric gradient); for a Jacobian: outputs × inputs.
+pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, jacobian: bool) -> Result<Matrix> {
+    let base = env
+        .values
+        .get(&wrt)
+        .cloned()
+        .ok_or_else(|| Error::bare(ErrorKind::Evaluation, "the variable has no value"))?;
+    let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
+    let outputs = evaluate(graph, root, env)?.data.len();
+    let entries = base.data.len();
+    let mut result = if jacobian {
+        Matrix::filled(outputs, entries, 0.0)
+    } else {
+        Matrix::filled(base.rows, base.cols, 0.0)
+    };
+    let mut env = env.clone();
+    let mut at = |env: &mut Env, k: usize, step: f64| -> Result<Vec<f64>> {
+        let mut x = base.clone();
+        x.data[k] += step;
+        if symmetric {
+            let (i, j) = (k / base.cols, k % base.cols);
+            if i != j {
+                x.data[j * base.cols + i] += step;
+            }
+        }
+        env.values.insert(wrt, x);
+        Ok(evaluate(graph, root, env)?.data)
+    };
+    for k in 0..entries {
+        if symmetric && k / base.cols > k % base.cols {
+            continue;
+        }
+        let h = 1e-3 * base.data[k].abs().max(1.0);
+        let central = |env: &mut Env, step: f64, at: &mut dyn FnMut(&mut Env, usize, f64) -> Result<Vec<f64>>| -> Result<Vec<f64>> {
+            let plus = at(env, k, step)?;
+            let minus = at(env, k, -step)?;
+            Ok(plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * step)).collect())
+        };
+        let d1 = central(&mut env, h, &mut at)?;
+        let d2 = central(&mut env, h / 2.0, &mut at)?;
+        let d4 = central(&mut env, h / 4.0, &mut at)?;
+        // Two rounds of Richardson extrapolation: error O(h^6).
+        let r1: Vec<f64> = d1.iter().zip(&d2).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
+        let r2: Vec<f64> = d2.iter().zip(&d4).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
+        let d: Vec<f64> = r1.iter().zip(&r2).map(|(a, b)| (16.0 * b - a) / 15.0).collect();
+        if jacobian {
+            for (row, value) in d.iter().enumerate() {
+                result.data[row * entries + k] = *value;
+            }
+        } else {
+            let (i, j) = (k / base.cols, k % base.cols);
+            if symmetric && i != j {
+                // d/dt f(X + t(E_ij + E_ji)) = G_ij + G_ji = 2 G_ij for symmetric G.
+                result.data[k] = d[0] / 2.0;
+                result.data[j * base.cols + i] = d[0] / 2.0;
+            } else {
+                result.data[k] = d[0];
+            }
+        }
+    }
+    let _ = Dim::ONE;
+    Ok(result)
+}

@@ -1,0 +1,614 @@
+//! Differentiation directly on the matrix graph.
+//!
+//! Gradients of scalars use reverse mode: adjoints flow from the root to
+//! the leaves in decreasing id order, one visit per node, so the result's
+//! graph is linear in the input's (for Y = A B: Ā += Ȳ Bᵀ, B̄ += Aᵀ Ȳ).
+//! Jacobians of vectors use forward mode with matrix rules
+//! (J(f(g)) = diag(f'(g)) J(g), J(A g) = A J(g), ...); Hessians are the
+//! Jacobian of the gradient. Every rule is checked against finite
+//! differences in `tests/`.
+
+use std::collections::HashMap;
+
+use crate::coeff;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::shape::Shape;
+
+/// The gradient of the scalar `root` with respect to `wrt`, with the shape
+/// of `wrt`. For a symmetric variable it is the symmetric part of the
+/// unconstrained gradient.
+pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    if !graph.shape(root).is_scalar() {
+        return Err(Error::bare(ErrorKind::Differentiation, "the gradient needs a scalar expression"));
+    }
+    if graph.symbol(wrt).role == Role::Function {
+        return Err(Error::bare(
+            ErrorKind::Differentiation,
+            format!("`{}` is a function, not a variable", graph.symbol(wrt).name),
+        ));
+    }
+    let target = graph.var(wrt);
+    let depends = dependence(graph, root, target);
+    let wrt_shape = graph.symbol(wrt).shape;
+    if !depends.contains_key(&root) {
+        return Ok(graph.zero(wrt_shape));
+    }
+    let mut order: Vec<ExprId> = depends.keys().copied().collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let mut adjoints: HashMap<ExprId, Vec<ExprId>> = HashMap::new();
+    let one = graph.int(1);
+    adjoints.insert(root, vec![one]);
+    let mut result = None;
+    for node in order {
+        let Some(contributions) = adjoints.remove(&node) else { continue };
+        let adjoint = graph.add(contributions);
+        if node == target {
+            result = Some(adjoint);
+            continue;
+        }
+        propagate(graph, node, adjoint, &depends, &mut adjoints)?;
+    }
+    let gradient = result.unwrap_or_else(|| graph.zero(wrt_shape));
+    Ok(symmetrize_if_needed(graph, wrt, gradient))
+}
+
+fn symmetrize_if_needed(graph: &mut Graph, wrt: SymbolId, gradient: ExprId) -> ExprId {
+    if graph.symbol(wrt).role != (Role::Input { symmetric: true }) {
+        return gradient;
+    }
+    let transposed = graph.transpose(gradient);
+    let sum = graph.add(vec![gradient, transposed]);
+    graph.scale(coeff::ratio(1, 2), sum)
+}
+
+/// The nodes under `root` that depend on `target` (value: `true`).
+fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> HashMap<ExprId, bool> {
+    let mut depends: HashMap<ExprId, bool> = HashMap::new();
+    for id in graph.reachable(root) {
+        let d = id == target || graph.children(id).iter().any(|c| depends.contains_key(c));
+        if d {
+            depends.insert(id, true);
+        }
+    }
+    depends
+}
+
+fn push(adjoints: &mut HashMap<ExprId, Vec<ExprId>>, node: ExprId, contribution: ExprId) {
+    adjoints.entry(node).or_default().push(contribution);
+}
+
+/// Sends the adjoint `a` of `node` to the children that depend on the variable.
+fn propagate(
+    g: &mut Graph,
+    node: ExprId,
+    a: ExprId,
+    depends: &HashMap<ExprId, bool>,
+    adjoints: &mut HashMap<ExprId, Vec<ExprId>>,
+) -> Result<()> {
+    let dep = |x: &ExprId| depends.contains_key(x);
+    let shape = g.shape(node);
+    match g.node(node).clone() {
+        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
+        Node::Var(s) => {
+            if let Some(value) = g.definition_value(s) {
+                if dep(&value) {
+                    push(adjoints, value, a);
+                }
+            }
+        }
+        Node::Add(terms) => {
+            for t in terms.iter().filter(|t| dep(t)) {
+                let contribution = if g.shape(*t).is_scalar() && !shape.is_scalar() {
+                    g.apply(Func::Sum, a)
+                } else {
+                    a
+                };
+                push(adjoints, *t, contribution);
+            }
+        }
+        Node::Scale(c, b) => {
+            let contribution = g.scale(c, a);
+            push(adjoints, b, contribution);
+        }
+        Node::Mul(factors) => {
+            let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                factors.iter().partition(|f| g.shape(**f).is_scalar());
+            let inner_product = chain.len() >= 2 && scalars.is_empty() && shape.is_scalar();
+            for (i, f) in scalars.iter().enumerate() {
+                if !dep(f) {
+                    continue;
+                }
+                let mut rest: Vec<ExprId> = scalars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
+                rest.extend(chain.iter().copied());
+                let others = g.mul(rest);
+                let contribution = g.inner(a, others);
+                push(adjoints, *f, contribution);
+            }
+            for (i, f) in chain.iter().enumerate() {
+                if !dep(f) {
+                    continue;
+                }
+                let mut parts: Vec<ExprId> = scalars.clone();
+                if i > 0 {
+                    let left = g.mul(chain[..i].to_vec());
+                    parts.push(g.transpose(left));
+                }
+                parts.push(a);
+                if i + 1 < chain.len() {
+                    let right = g.mul(chain[i + 1..].to_vec());
+                    parts.push(g.transpose(right));
+                }
+                let _ = inner_product;
+                let contribution = g.mul(parts);
+                push(adjoints, *f, contribution);
+            }
+        }
+        Node::Hadamard(factors) => {
+            for (i, f) in factors.iter().enumerate() {
+                if !dep(f) {
+                    continue;
+                }
+                let mut parts = vec![a];
+                parts.extend(factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x));
+                let contribution = g.hadamard(parts);
+                push(adjoints, *f, contribution);
+            }
+        }
+        Node::Pow(base, exponent) => {
+            if dep(&base) {
+                let local = power_derivative(g, base, exponent);
+                let contribution = g.hadamard(vec![a, local]);
+                push(adjoints, base, contribution);
+            }
+            if dep(&exponent) {
+                let log = g.apply(Func::Log, base);
+                let local = g.hadamard(vec![node, log]);
+                let contribution = g.inner(a, local);
+                push(adjoints, exponent, contribution);
+            }
+        }
+        Node::Transpose(b) => {
+            let contribution = g.transpose(a);
+            push(adjoints, b, contribution);
+        }
+        Node::Inverse(b) => {
+            let t = g.transpose(node);
+            let product = g.mul(vec![t, a, t]);
+            let contribution = g.neg(product);
+            push(adjoints, b, contribution);
+        }
+        Node::Apply(f, b) => {
+            let contribution = apply_adjoint(g, f, node, b, a)?;
+            push(adjoints, b, contribution);
+        }
+        Node::Opaque(function, b) => {
+            let loss = g.definition_of(node).unwrap_or(function);
+            let upstream = g.upstream(loss, function, b);
+            let contribution = g.mul(vec![a, upstream]);
+            push(adjoints, b, contribution);
+        }
+        Node::Upstream { loss, arg, .. } => {
+            return Err(Error::bare(
+                ErrorKind::Differentiation,
+                format!(
+                    "grad({}, …) depends on the variable through an opaque function, whose second derivative is unknown",
+                    g.symbol(loss).name
+                ),
+            )
+            .with_help(format!("the argument was node {}", arg.0)));
+        }
+    }
+    Ok(())
+}
+
+/// ∂(base .^ exponent)/∂base, elementwise.
+fn power_derivative(g: &mut Graph, base: ExprId, exponent: ExprId) -> ExprId {
+    if let Some(e) = g.as_const(exponent).cloned() {
+        let lowered = g.powc(base, e.clone() - coeff::int(1));
+        return g.scale(e, lowered);
+    }
+    let one = g.int(1);
+    let e_minus_one = g.sub(exponent, one);
+    let lowered = g.pow(base, e_minus_one);
+    g.mul(vec![exponent, lowered])
+}
+
+/// The adjoint of the argument of `f(b)` (node `y`) given the adjoint `a` of `y`.
+fn apply_adjoint(g: &mut Graph, f: Func, y: ExprId, b: ExprId, a: ExprId) -> Result<ExprId> {
+    if f.is_elementwise() {
+        let local = elementwise_derivative(g, f, b);
+        return Ok(g.hadamard(vec![a, local]));
+    }
+    let b_shape = g.shape(b);
+    Ok(match f {
+        Func::Trace => {
+            let identity = g.identity(b_shape.rows);
+            g.mul(vec![a, identity])
+        }
+        Func::Det => {
+            let t = g.transpose(b);
+            let inv = g.inverse(t);
+            g.mul(vec![a, y, inv])
+        }
+        Func::LogDet => {
+            let t = g.transpose(b);
+            let inv = g.inverse(t);
+            g.mul(vec![a, inv])
+        }
+        Func::Sum => {
+            let ones = g.ones(b_shape);
+            g.mul(vec![a, ones])
+        }
+        Func::Norm2 => {
+            let m = g.mul(vec![a, b]);
+            g.scale(coeff::int(2), m)
+        }
+        Func::Norm => {
+            let inv = g.powc(y, coeff::int(-1));
+            g.mul(vec![a, inv, b])
+        }
+        Func::Norm1 => {
+            let sign = g.apply(Func::Sign, b);
+            g.mul(vec![a, sign])
+        }
+        Func::DiagMat => g.apply(Func::DiagVec, a),
+        Func::DiagVec => g.apply(Func::DiagMat, a),
+        Func::Softmax => {
+            // (diag(s) - s sᵀ) a  with s = softmax(b)
+            let first = g.hadamard(vec![y, a]);
+            let st = g.transpose(y);
+            let sta = g.mul(vec![st, a]);
+            let second = g.mul(vec![sta, y]);
+            g.sub(first, second)
+        }
+        Func::LogSumExp => {
+            let s = g.apply(Func::Softmax, b);
+            g.mul(vec![a, s])
+        }
+        _ => unreachable!("elementwise functions handled above"),
+    })
+}
+
+/// f'(b) for an elementwise f, written with the functions themselves so
+/// that it can be differentiated again.
+pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
+    let one = g.int(1);
+    match f {
+        Func::Exp => g.apply(Func::Exp, b),
+        Func::Log => g.powc(b, coeff::int(-1)),
+        Func::Sin => g.apply(Func::Cos, b),
+        Func::Cos => {
+            let s = g.apply(Func::Sin, b);
+            g.neg(s)
+        }
+        Func::Tan => {
+            let t = g.apply(Func::Tan, b);
+            let t2 = g.powc(t, coeff::int(2));
+            g.add(vec![one, t2])
+        }
+        Func::Tanh => {
+            let t = g.apply(Func::Tanh, b);
+            let t2 = g.powc(t, coeff::int(2));
+            g.sub(one, t2)
+        }
+        Func::Arcsin | Func::Arccos => {
+            let b2 = g.powc(b, coeff::int(2));
+            let d = g.sub(one, b2);
+            let r = g.powc(d, coeff::ratio(-1, 2));
+            if f == Func::Arcsin {
+                r
+            } else {
+                g.neg(r)
+            }
+        }
+        Func::Arctan => {
+            let b2 = g.powc(b, coeff::int(2));
+            let d = g.add(vec![one, b2]);
+            g.powc(d, coeff::int(-1))
+        }
+        Func::Sqrt => {
+            let s = g.apply(Func::Sqrt, b);
+            let inv = g.powc(s, coeff::int(-1));
+            g.scale(coeff::ratio(1, 2), inv)
+        }
+        Func::Abs => g.apply(Func::Sign, b),
+        Func::Sign | Func::Step => g.zero(g.shape(b)),
+        Func::Relu => g.apply(Func::Step, b),
+        Func::Sigmoid => {
+            let s = g.apply(Func::Sigmoid, b);
+            let complement = g.sub(one, s);
+            g.hadamard(vec![s, complement])
+        }
+        Func::Swish => {
+            // σ(b) ⊙ (1 + b ⊙ (1 − σ(b)))
+            let s = g.apply(Func::Sigmoid, b);
+            let complement = g.sub(one, s);
+            let inner = g.hadamard(vec![b, complement]);
+            let bracket = g.add(vec![one, inner]);
+            g.hadamard(vec![s, bracket])
+        }
+        Func::Softplus => g.apply(Func::Sigmoid, b),
+        _ => unreachable!("not an elementwise function: {f:?}"),
+    }
+}
+
+/// The Jacobian of `e` (a column vector or scalar) with respect to the
+/// vector or scalar `wrt`: rows are outputs, columns inputs.
+pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let wrt_shape = graph.symbol(wrt).shape;
+    if wrt_shape.cols != crate::shape::Dim::ONE {
+        return Err(Error::bare(
+            ErrorKind::Differentiation,
+            format!(
+                "the Jacobian with respect to the matrix `{}` is a 4-tensor; matcalc takes Jacobians with respect to vectors",
+                graph.symbol(wrt).name
+            ),
+        ));
+    }
+    let shape = graph.shape(e);
+    if shape.cols != crate::shape::Dim::ONE {
+        return Err(Error::bare(
+            ErrorKind::Differentiation,
+            "the Jacobian of a matrix-valued expression is a tensor; matcalc takes Jacobians of vectors",
+        ));
+    }
+    let target = graph.var(wrt);
+    let depends = dependence(graph, e, target);
+    let mut forward = Forward { wrt, target, depends, memo: HashMap::new() };
+    forward.jacobian(graph, e)
+}
+
+/// The Hessian of the scalar `e` with respect to the vector `wrt`.
+pub fn hessian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let g = gradient(graph, e, wrt)?;
+    jacobian(graph, g, wrt)
+}
+
+struct Forward {
+    wrt: SymbolId,
+    target: ExprId,
+    depends: HashMap<ExprId, bool>,
+    memo: HashMap<ExprId, ExprId>,
+}
+
+impl Forward {
+    fn depends(&self, graph: &Graph, id: ExprId) -> bool {
+        // Nodes created during differentiation are not in the table.
+        if id == self.target {
+            return true;
+        }
+        if let Some(d) = self.depends.get(&id) {
+            return *d;
+        }
+        graph.reachable(id).contains(&self.target)
+    }
+
+    fn n(&self, graph: &Graph) -> crate::shape::Dim {
+        graph.symbol(self.wrt).shape.rows
+    }
+
+    fn unsupported(&self, graph: &Graph, what: &str) -> Error {
+        Error::bare(
+            ErrorKind::Differentiation,
+            format!("cannot form the Jacobian with respect to `{}` of {what}", graph.symbol(self.wrt).name),
+        )
+    }
+
+    /// J(e) for a column (or scalar) `e`.
+    fn jacobian(&mut self, g: &mut Graph, e: ExprId) -> Result<ExprId> {
+        if let Some(&j) = self.memo.get(&e) {
+            return Ok(j);
+        }
+        let shape = g.shape(e);
+        let n = self.n(g);
+        let result = if e == self.target {
+            g.identity(n)
+        } else if !self.depends(g, e) {
+            g.zero(Shape::new(shape.rows, n))
+        } else if shape.is_scalar() {
+            let grad = gradient(g, e, self.wrt)?;
+            g.transpose(grad)
+        } else {
+            self.column_jacobian(g, e, shape)?
+        };
+        self.memo.insert(e, result);
+        Ok(result)
+    }
+
+    fn column_jacobian(&mut self, g: &mut Graph, e: ExprId, shape: Shape) -> Result<ExprId> {
+        let n = self.n(g);
+        Ok(match g.node(e).clone() {
+            Node::Var(s) => match g.definition_value(s) {
+                Some(v) => self.jacobian(g, v)?,
+                None => g.zero(Shape::new(shape.rows, n)),
+            },
+            Node::Add(terms) => {
+                let mut parts = Vec::new();
+                for t in terms.iter() {
+                    let j = self.jacobian(g, *t)?;
+                    if g.shape(*t).is_scalar() {
+                        let ones = g.ones(Shape::column(shape.rows));
+                        parts.push(g.mul(vec![ones, j]));
+                    } else {
+                        parts.push(j);
+                    }
+                }
+                g.add(parts)
+            }
+            Node::Scale(c, b) => {
+                let j = self.jacobian(g, b)?;
+                g.scale(c, j)
+            }
+            Node::Mul(factors) => {
+                let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                    factors.iter().partition(|f| g.shape(**f).is_scalar());
+                let mut parts = Vec::new();
+                for (i, s) in scalars.iter().enumerate() {
+                    if !self.depends(g, *s) {
+                        continue;
+                    }
+                    let mut rest: Vec<ExprId> =
+                        scalars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
+                    rest.extend(chain.iter().copied());
+                    let others = g.mul(rest);
+                    let js = self.jacobian(g, *s)?;
+                    parts.push(g.mul(vec![others, js]));
+                }
+                for (i, f) in chain.iter().enumerate() {
+                    if !self.depends(g, *f) {
+                        continue;
+                    }
+                    let left = g.mul(chain[..i].to_vec());
+                    let local = if i + 1 == chain.len() {
+                        self.jacobian(g, *f)?
+                    } else {
+                        let right = g.mul(chain[i + 1..].to_vec());
+                        self.matrix_times_constant(g, *f, right)?
+                    };
+                    let mut product = scalars.clone();
+                    if i > 0 {
+                        product.push(left);
+                    }
+                    product.push(local);
+                    parts.push(g.mul(product));
+                }
+                g.add(parts)
+            }
+            Node::Hadamard(factors) => {
+                let mut parts = Vec::new();
+                for (i, f) in factors.iter().enumerate() {
+                    if !self.depends(g, *f) {
+                        continue;
+                    }
+                    let others: Vec<ExprId> =
+                        factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
+                    let others = g.hadamard(others);
+                    let d = g.apply(Func::DiagMat, others);
+                    let j = self.jacobian(g, *f)?;
+                    parts.push(g.mul(vec![d, j]));
+                }
+                g.add(parts)
+            }
+            Node::Pow(base, exponent) => {
+                let mut parts = Vec::new();
+                if self.depends(g, base) {
+                    let local = power_derivative(g, base, exponent);
+                    let d = g.apply(Func::DiagMat, local);
+                    let j = self.jacobian(g, base)?;
+                    parts.push(g.mul(vec![d, j]));
+                }
+                if self.depends(g, exponent) {
+                    let log = g.apply(Func::Log, base);
+                    let column = g.hadamard(vec![e, log]);
+                    let j = self.jacobian(g, exponent)?;
+                    parts.push(g.mul(vec![column, j]));
+                }
+                g.add(parts)
+            }
+            Node::Apply(f, b) if f.is_elementwise() => {
+                let local = elementwise_derivative(g, f, b);
+                let d = g.apply(Func::DiagMat, local);
+                let j = self.jacobian(g, b)?;
+                g.mul(vec![d, j])
+            }
+            Node::Apply(Func::Softmax, b) => {
+                let d = g.apply(Func::DiagMat, e);
+                let et = g.transpose(e);
+                let outer = g.mul(vec![e, et]);
+                let local = g.sub(d, outer);
+                let j = self.jacobian(g, b)?;
+                g.mul(vec![local, j])
+            }
+            Node::Apply(Func::DiagVec, m) => {
+                // diag(M) with M depending on x: only M = diag(v) or linear forms reduce.
+                let _ = m;
+                return Err(self.unsupported(g, "the diagonal of a matrix that depends on it"));
+            }
+            Node::Upstream { .. } => {
+                return Err(self.unsupported(g, "an upstream gradient (the second derivative of an opaque function)"))
+            }
+            _ => return Err(self.unsupported(g, "this expression")),
+        })
+    }
+
+    /// ∂(M v)/∂x for a matrix M depending on x and a constant column v.
+    fn matrix_times_constant(&mut self, g: &mut Graph, m: ExprId, v: ExprId) -> Result<ExprId> {
+        let shape = g.shape(m);
+        if shape.cols == crate::shape::Dim::ONE {
+            // A column times a 1×1 remainder.
+            let j = self.jacobian(g, m)?;
+            return Ok(g.mul(vec![j, v]));
+        }
+        if shape.is_scalar() {
+            let j = self.jacobian(g, m)?;
+            return Ok(g.mul(vec![v, j]));
+        }
+        Ok(match g.node(m).clone() {
+            Node::Var(s) => match g.definition_value(s) {
+                Some(value) => self.matrix_times_constant(g, value, v)?,
+                None => g.zero(Shape::new(shape.rows, self.n(g))),
+            },
+            Node::Apply(Func::DiagMat, d) => {
+                let dv = g.apply(Func::DiagMat, v);
+                let j = self.jacobian(g, d)?;
+                g.mul(vec![dv, j])
+            }
+            Node::Transpose(c) if g.shape(c).cols == crate::shape::Dim::ONE => {
+                let vt = g.transpose(v);
+                let j = self.jacobian(g, c)?;
+                g.mul(vec![vt, j])
+            }
+            Node::Inverse(a) => {
+                let mv = g.mul(vec![m, v]);
+                let inner = self.matrix_times_constant(g, a, mv)?;
+                let product = g.mul(vec![m, inner]);
+                g.neg(product)
+            }
+            Node::Scale(c, a) => {
+                let inner = self.matrix_times_constant(g, a, v)?;
+                g.scale(c, inner)
+            }
+            Node::Add(terms) => {
+                let mut parts = Vec::new();
+                for t in terms.iter() {
+                    if self.depends(g, *t) {
+                        if g.shape(*t).is_scalar() {
+                            return Err(self.unsupported(g, "a matrix plus a scalar that depends on it"));
+                        }
+                        parts.push(self.matrix_times_constant(g, *t, v)?);
+                    }
+                }
+                g.add(parts)
+            }
+            Node::Mul(factors) => {
+                let mut parts = Vec::new();
+                for (i, f) in factors.iter().enumerate() {
+                    if !self.depends(g, *f) {
+                        continue;
+                    }
+                    if g.shape(*f).is_scalar() {
+                        let rest: Vec<ExprId> =
+                            factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
+                        let mut rest = rest;
+                        rest.push(v);
+                        let column = g.mul(rest);
+                        let j = self.jacobian(g, *f)?;
+                        parts.push(g.mul(vec![column, j]));
+                        continue;
+                    }
+                    let left: Vec<ExprId> = factors[..i].to_vec();
+                    let mut right: Vec<ExprId> = factors[i + 1..].to_vec();
+                    right.push(v);
+                    let right = g.mul(right);
+                    let inner = self.matrix_times_constant(g, *f, right)?;
+                    let mut product = left;
+                    product.push(inner);
+                    parts.push(g.mul(product));
+                }
+                g.add(parts)
+            }
+            _ => return Err(self.unsupported(g, "a matrix that depends on it")),
+        })
+    }
+}

@@ -1,0 +1,356 @@
+//! A numeric evaluator for expression graphs at concrete points: dense
+//! f64 matrices, used by `check`, `verify` and the property tests (never
+//! by the symbolic passes).
+
+use std::collections::HashMap;
+
+use crate::coeff;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::shape::{Dim, Shape};
+
+/// A dense row-major matrix; vectors are n×1, scalars 1×1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matrix {
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Entries, row by row.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// A rows×cols matrix filled with `value`.
+    pub fn filled(rows: usize, cols: usize, value: f64) -> Matrix {
+        Matrix { rows, cols, data: vec![value; rows * cols] }
+    }
+
+    /// The 1×1 matrix holding `x`.
+    pub fn scalar(x: f64) -> Matrix {
+        Matrix { rows: 1, cols: 1, data: vec![x] }
+    }
+
+    /// The n×n identity.
+    pub fn identity(n: usize) -> Matrix {
+        let mut m = Matrix::filled(n, n, 0.0);
+        for i in 0..n {
+            m.data[i * n + i] = 1.0;
+        }
+        m
+    }
+
+    /// Entry (i, j).
+    pub fn at(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.cols + j]
+    }
+
+    /// The transpose.
+    pub fn transpose(&self) -> Matrix {
+        let mut t = Matrix::filled(self.cols, self.rows, 0.0);
+        for i in 0..self.rows {
+            for j in 0..self.cols {
+                t.data[j * self.rows + i] = self.at(i, j);
+            }
+        }
+        t
+    }
+
+    /// `true` for 1×1.
+    pub fn is_scalar(&self) -> bool {
+        self.rows == 1 && self.cols == 1
+    }
+
+    fn map(&self, f: impl Fn(f64) -> f64) -> Matrix {
+        Matrix { rows: self.rows, cols: self.cols, data: self.data.iter().map(|x| f(*x)).collect() }
+    }
+
+    /// Elementwise combination with scalar broadcasting.
+    fn zip(&self, other: &Matrix, f: impl Fn(f64, f64) -> f64) -> Result<Matrix> {
+        if self.is_scalar() && !other.is_scalar() {
+            return Ok(other.map(|y| f(self.data[0], y)));
+        }
+        if other.is_scalar() {
+            return Ok(self.map(|x| f(x, other.data[0])));
+        }
+        if self.rows != other.rows || self.cols != other.cols {
+            return Err(Error::bare(ErrorKind::Evaluation, "shape mismatch during evaluation"));
+        }
+        Ok(Matrix {
+            rows: self.rows,
+            cols: self.cols,
+            data: self.data.iter().zip(&other.data).map(|(x, y)| f(*x, *y)).collect(),
+        })
+    }
+
+    /// Matrix product (a 1×1 operand scales).
+    pub fn matmul(&self, other: &Matrix) -> Result<Matrix> {
+        if self.is_scalar() || other.is_scalar() {
+            return self.zip(other, |x, y| x * y);
+        }
+        if self.cols != other.rows {
+            return Err(Error::bare(ErrorKind::Evaluation, "inner dimensions differ during evaluation"));
+        }
+        let mut out = Matrix::filled(self.rows, other.cols, 0.0);
+        for i in 0..self.rows {
+            for k in 0..self.cols {
+                let a = self.at(i, k);
+                if a == 0.0 {
+                    continue;
+                }
+                for j in 0..other.cols {
+                    out.data[i * other.cols + j] += a * other.at(k, j);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// LU decomposition with partial pivoting: (LU, permutation sign), or
+    /// `None` when singular.
+    fn lu(&self) -> Option<(Matrix, f64, Vec<usize>)> {
+        let n = self.rows;
+        let mut a = self.clone();
+        let mut perm: Vec<usize> = (0..n).collect();
+        let mut sign = 1.0;
+        for k in 0..n {
+            let pivot = (k..n).max_by(|i, j| a.at(*i, k).abs().total_cmp(&a.at(*j, k).abs()))?;
+            if a.at(pivot, k).abs() < 1e-300 {
+                return None;
+            }
+            if pivot != k {
+                for j in 0..n {
+                    a.data.swap(k * n + j, pivot * n + j);
+                }
+                perm.swap(k, pivot);
+                sign = -sign;
+            }
+            for i in k + 1..n {
+                let factor = a.at(i, k) / a.at(k, k);
+                a.data[i * n + k] = factor;
+                for j in k + 1..n {
+                    a.data[i * n + j] -= factor * a.at(k, j);
+                }
+            }
+        }
+        Some((a, sign, perm))
+    }
+
+    /// The determinant.
+    pub fn det(&self) -> f64 {
+        match self.lu() {
+            Some((lu, sign, _)) => (0..self.rows).map(|i| lu.at(i, i)).product::<f64>() * sign,
+            None => 0.0,
+        }
+    }
+
+    /// The inverse, or an error when singular.
+    pub fn inverse(&self) -> Result<Matrix> {
+        let n = self.rows;
+        let (lu, _, perm) =
+            self.lu().ok_or_else(|| Error::bare(ErrorKind::Evaluation, "singular matrix during evaluation"))?;
+        let mut inv = Matrix::filled(n, n, 0.0);
+        for col in 0..n {
+            let mut x: Vec<f64> = (0..n).map(|i| if perm[i] == col { 1.0 } else { 0.0 }).collect();
+            for i in 0..n {
+                for k in 0..i {
+                    x[i] -= lu.at(i, k) * x[k];
+                }
+            }
+            for i in (0..n).rev() {
+                for k in i + 1..n {
+                    x[i] -= lu.at(i, k) * x[k];
+                }
+                x[i] /= lu.at(i, i);
+            }
+            for i in 0..n {
+                inv.data[i * n + col] = x[i];
+            }
+        }
+        Ok(inv)
+    }
+
+    /// The largest absolute entry.
+    pub fn max_abs(&self) -> f64 {
+        self.data.iter().fold(0.0, |m, x| m.max(x.abs()))
+    }
+}
+
+/// Concrete values for a graph's symbols and dimensions.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// Values of input variables.
+    pub values: HashMap<SymbolId, Matrix>,
+    /// Sizes of named dimensions (by `DimId` index).
+    pub dims: Vec<usize>,
+    /// For each opaque function, the fixed gradient g of its linear
+    /// realisation f(z) = ⟨g, z⟩, by argument shape.
+    pub opaque_gradients: HashMap<(SymbolId, usize, usize), Matrix>,
+}
+
+impl Env {
+    /// The concrete size of a dimension.
+    pub fn size(&self, d: Dim) -> usize {
+        match d {
+            Dim::Fixed(n) => n as usize,
+            Dim::Named(id) => self.dims.get(id.0 as usize).copied().unwrap_or(3),
+        }
+    }
+
+    /// The concrete (rows, cols) of a shape.
+    pub fn shape(&self, s: Shape) -> (usize, usize) {
+        (self.size(s.rows), self.size(s.cols))
+    }
+}
+
+/// Evaluates `root` at the point `env`.
+pub fn evaluate(graph: &Graph, root: ExprId, env: &Env) -> Result<Matrix> {
+    let mut memo: HashMap<ExprId, Matrix> = HashMap::new();
+    for id in graph.reachable(root) {
+        let value = evaluate_node(graph, id, env, &memo)?;
+        memo.insert(id, value);
+    }
+    memo.remove(&root).ok_or_else(|| Error::bare(ErrorKind::Evaluation, "nothing to evaluate"))
+}
+
+fn sigmoid(x: f64) -> f64 {
+    0.5 * (1.0 + (0.5 * x).tanh())
+}
+
+fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &HashMap<ExprId, Matrix>) -> Result<Matrix> {
+    let get = |x: &ExprId| -> &Matrix { &memo[x] };
+    let shape = env.shape(graph.shape(id));
+    Ok(match graph.node(id) {
+        Node::Const(c) => Matrix::scalar(coeff::to_f64(c)),
+        Node::Var(s) => match graph.symbol(*s).role {
+            Role::Definition(v) => get(&v).clone(),
+            _ => env.values.get(s).cloned().ok_or_else(|| {
+                Error::bare(ErrorKind::Evaluation, format!("no value for `{}`", graph.symbol(*s).name))
+            })?,
+        },
+        Node::Identity(d) => Matrix::identity(env.size(*d)),
+        Node::Ones(_) => Matrix::filled(shape.0, shape.1, 1.0),
+        Node::Zero(_) => Matrix::filled(shape.0, shape.1, 0.0),
+        Node::Add(terms) => {
+            let mut acc = Matrix::filled(shape.0, shape.1, 0.0);
+            for t in terms.iter() {
+                acc = acc.zip(get(t), |x, y| x + y)?;
+            }
+            acc
+        }
+        Node::Scale(c, a) => {
+            let c = coeff::to_f64(c);
+            get(a).map(|x| c * x)
+        }
+        Node::Mul(factors) => {
+            let mut acc = Matrix::scalar(1.0);
+            let (scalars, chain): (Vec<&ExprId>, Vec<&ExprId>) =
+                factors.iter().partition(|f| graph.shape(**f).is_scalar());
+            let mut chain_value: Option<Matrix> = None;
+            for f in chain {
+                chain_value = Some(match chain_value {
+                    None => get(f).clone(),
+                    Some(m) => m.matmul(get(f))?,
+                });
+            }
+            for s in scalars {
+                acc = acc.matmul(get(s))?;
+            }
+            match chain_value {
+                Some(m) => acc.matmul(&m)?,
+                None => acc,
+            }
+        }
+        Node::Hadamard(factors) => {
+            let mut acc = get(&factors[0]).clone();
+            for f in &factors[1..] {
+                acc = acc.zip(get(f), |x, y| x * y)?;
+            }
+            acc
+        }
+        Node::Pow(b, e) => get(b).zip(get(e), |x, p| powf(x, p))?,
+        Node::Transpose(a) => get(a).transpose(),
+        Node::Inverse(a) => get(a).inverse()?,
+        Node::Apply(f, a) => apply(*f, get(a))?,
+        Node::Opaque(f, a) => {
+            let arg = get(a);
+            let g = opaque_gradient(env, *f, arg.rows, arg.cols);
+            Matrix::scalar(arg.data.iter().zip(&g.data).map(|(x, y)| x * y).sum())
+        }
+        Node::Upstream { function, arg, .. } => {
+            let arg = get(arg);
+            opaque_gradient(env, *function, arg.rows, arg.cols)
+        }
+    })
+}
+
+/// The gradient of the linear realisation of an opaque function.
+fn opaque_gradient(env: &Env, f: SymbolId, rows: usize, cols: usize) -> Matrix {
+    if let Some(g) = env.opaque_gradients.get(&(f, rows, cols)) {
+        return g.clone();
+    }
+    // A deterministic default: entries 1, -1/2, 1/3, ...
+    let data = (0..rows * cols)
+        .map(|i| {
+            let k = (i + f.0 as usize) as f64;
+            (if i % 2 == 0 { 1.0 } else { -1.0 }) / (k + 1.0)
+        })
+        .collect();
+    Matrix { rows, cols, data }
+}
+
+fn powf(x: f64, p: f64) -> f64 {
+    if p.fract() == 0.0 && p.abs() < 1e9 {
+        x.powi(p as i32)
+    } else {
+        x.powf(p)
+    }
+}
+
+fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
+    Ok(match f {
+        Func::Exp => a.map(f64::exp),
+        Func::Log => a.map(f64::ln),
+        Func::Sin => a.map(f64::sin),
+        Func::Cos => a.map(f64::cos),
+        Func::Tan => a.map(f64::tan),
+        Func::Tanh => a.map(f64::tanh),
+        Func::Arcsin => a.map(f64::asin),
+        Func::Arccos => a.map(f64::acos),
+        Func::Arctan => a.map(f64::atan),
+        Func::Sqrt => a.map(f64::sqrt),
+        Func::Abs => a.map(f64::abs),
+        Func::Sign => a.map(|x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+        Func::Sigmoid => a.map(sigmoid),
+        Func::Swish => a.map(|x| x * sigmoid(x)),
+        Func::Relu => a.map(|x| x.max(0.0)),
+        Func::Step => a.map(|x| if x > 0.0 { 1.0 } else { 0.0 }),
+        Func::Softplus => a.map(|x| if x > 30.0 { x } else { x.exp().ln_1p() }),
+        Func::Trace => Matrix::scalar((0..a.rows.min(a.cols)).map(|i| a.at(i, i)).sum()),
+        Func::Det => Matrix::scalar(a.det()),
+        Func::LogDet => Matrix::scalar(a.det().ln()),
+        Func::Sum => Matrix::scalar(a.data.iter().sum()),
+        Func::Norm2 => Matrix::scalar(a.data.iter().map(|x| x * x).sum()),
+        Func::Norm => Matrix::scalar(a.data.iter().map(|x| x * x).sum::<f64>().sqrt()),
+        Func::Norm1 => Matrix::scalar(a.data.iter().map(|x| x.abs()).sum()),
+        Func::DiagMat => {
+            let n = a.rows;
+            let mut m = Matrix::filled(n, n, 0.0);
+            for i in 0..n {
+                m.data[i * n + i] = a.data[i];
+            }
+            m
+        }
+        Func::DiagVec => Matrix { rows: a.rows, cols: 1, data: (0..a.rows).map(|i| a.at(i, i)).collect() },
+        Func::Softmax => {
+            let top = a.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = a.data.iter().map(|x| (x - top).exp()).collect();
+            let total: f64 = e.iter().sum();
+            Matrix { rows: a.rows, cols: a.cols, data: e.iter().map(|x| x / total).collect() }
+        }
+        Func::LogSumExp => {
+            let top = a.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            Matrix::scalar(top + a.data.iter().map(|x| (x - top).exp()).sum::<f64>().ln())
+        }
+    })
+}

@@ -1,0 +1,543 @@
+//! The expression graph: a hash-consed, append-only arena of `Node`s.
+//!
+//! Invariants:
+//! - children precede parents (`ExprId`s of children are smaller);
+//! - equal nodes get one `ExprId` (hash-consing), so equality is `==` on ids;
+//! - every node's shape is known and stored beside it;
+//! - no spans, no pest types: provenance lives in `lower`'s side table;
+//! - nodes are built only through the canonicalising constructors in
+//!   `simplify`, so every stored node is in canonical form.
+
+use std::collections::HashMap;
+
+use crate::coeff::Coeff;
+use crate::shape::{Dim, DimId, Shape};
+
+/// The id of a node in a [`Graph`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExprId(pub u32);
+
+/// The id of a symbol (variable, definition or opaque function).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SymbolId(pub u32);
+
+/// What a symbol stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A free variable; `symmetric` for `symmetric(n)` declarations.
+    Input {
+        /// Declared `symmetric`.
+        symmetric: bool,
+    },
+    /// A named intermediate `name = value`.
+    Definition(ExprId),
+    /// An opaque differentiable scalar function.
+    Function,
+}
+
+/// A named thing of the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// The user's name.
+    pub name: String,
+    /// Its shape (for functions: the shape of the result, 1×1).
+    pub shape: Shape,
+    /// What it stands for.
+    pub role: Role,
+}
+
+/// Built-in functions: elementwise ones and reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    /// e^x
+    Exp,
+    /// natural log
+    Log,
+    /// sine
+    Sin,
+    /// cosine
+    Cos,
+    /// tangent
+    Tan,
+    /// hyperbolic tangent
+    Tanh,
+    /// inverse sine
+    Arcsin,
+    /// inverse cosine
+    Arccos,
+    /// inverse tangent
+    Arctan,
+    /// square root
+    Sqrt,
+    /// absolute value
+    Abs,
+    /// sign (-1, 0, 1)
+    Sign,
+    /// logistic σ
+    Sigmoid,
+    /// x σ(x)
+    Swish,
+    /// max(0, x)
+    Relu,
+    /// Heaviside step (1 where x > 0)
+    Step,
+    /// log(1 + e^x)
+    Softplus,
+    /// trace
+    Trace,
+    /// determinant
+    Det,
+    /// log-determinant
+    LogDet,
+    /// sum of all entries
+    Sum,
+    /// squared Frobenius norm
+    Norm2,
+    /// Frobenius norm
+    Norm,
+    /// sum of absolute values
+    Norm1,
+    /// vector → diagonal matrix
+    DiagMat,
+    /// square matrix → its diagonal
+    DiagVec,
+    /// softmax of a vector
+    Softmax,
+    /// log Σ e^x of a vector
+    LogSumExp,
+}
+
+impl Func {
+    /// Every function, for tables and tests.
+    pub const ALL: [Func; 28] = [
+        Func::Exp,
+        Func::Log,
+        Func::Sin,
+        Func::Cos,
+        Func::Tan,
+        Func::Tanh,
+        Func::Arcsin,
+        Func::Arccos,
+        Func::Arctan,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Sign,
+        Func::Sigmoid,
+        Func::Swish,
+        Func::Relu,
+        Func::Step,
+        Func::Softplus,
+        Func::Trace,
+        Func::Det,
+        Func::LogDet,
+        Func::Sum,
+        Func::Norm2,
+        Func::Norm,
+        Func::Norm1,
+        Func::DiagMat,
+        Func::DiagVec,
+        Func::Softmax,
+        Func::LogSumExp,
+    ];
+
+    /// Applies entry by entry.
+    pub fn is_elementwise(self) -> bool {
+        (self as u8) <= (Func::Softplus as u8)
+    }
+
+    /// The name in the text syntax.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "exp",
+            Func::Log => "log",
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tan => "tan",
+            Func::Tanh => "tanh",
+            Func::Arcsin => "arcsin",
+            Func::Arccos => "arccos",
+            Func::Arctan => "arctan",
+            Func::Sqrt => "sqrt",
+            Func::Abs => "abs",
+            Func::Sign => "sign",
+            Func::Sigmoid => "sigmoid",
+            Func::Swish => "swish",
+            Func::Relu => "relu",
+            Func::Step => "step",
+            Func::Softplus => "softplus",
+            Func::Trace => "tr",
+            Func::Det => "det",
+            Func::LogDet => "logdet",
+            Func::Sum => "sum",
+            Func::Norm2 => "norm2",
+            Func::Norm => "norm",
+            Func::Norm1 => "norm1",
+            Func::DiagMat | Func::DiagVec => "diag",
+            Func::Softmax => "softmax",
+            Func::LogSumExp => "logsumexp",
+        }
+    }
+}
+
+/// A node of the graph; children are ids of earlier nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// An exact scalar constant.
+    Const(Coeff),
+    /// A variable or a named definition.
+    Var(SymbolId),
+    /// The n×n identity.
+    Identity(Dim),
+    /// A matrix or vector of ones.
+    Ones(Shape),
+    /// A zero matrix or vector (a scalar zero is `Const(0)`).
+    Zero(Shape),
+    /// A sum; children sorted; scalar children broadcast over the shape.
+    Add(Box<[ExprId]>),
+    /// A product: scalar factors first (sorted), then the matrix chain in order.
+    Mul(Box<[ExprId]>),
+    /// `c · e` with c ∉ {0, 1} and e neither a constant nor a `Scale`.
+    Scale(Coeff, ExprId),
+    /// Hadamard product of equal-shaped children, sorted.
+    Hadamard(Box<[ExprId]>),
+    /// Elementwise power `base .^ exponent` (exponent scalar).
+    Pow(ExprId, ExprId),
+    /// Transpose of a leaf-like node.
+    Transpose(ExprId),
+    /// Inverse of a square matrix.
+    Inverse(ExprId),
+    /// A built-in function.
+    Apply(Func, ExprId),
+    /// An opaque scalar function applied to an argument.
+    Opaque(SymbolId, ExprId),
+    /// The upstream gradient ∂loss/∂arg through the opaque `function`.
+    Upstream {
+        /// The name the loss is known by (definition or function).
+        loss: SymbolId,
+        /// The opaque function.
+        function: SymbolId,
+        /// The argument the gradient is taken with respect to.
+        arg: ExprId,
+    },
+}
+
+/// The arena of nodes with their shapes, symbols and dimension names.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    shapes: Vec<Shape>,
+    keys: Vec<u64>,
+    memo: HashMap<Node, ExprId>,
+    symbols: Vec<Symbol>,
+    dim_names: Vec<String>,
+    definition_of: HashMap<ExprId, SymbolId>,
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    /// The node behind `id`.
+    pub fn node(&self, id: ExprId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The shape of `id`.
+    pub fn shape(&self, id: ExprId) -> Shape {
+        self.shapes[id.0 as usize]
+    }
+
+    /// A structural hash of `id`, independent of construction order; used
+    /// to sort commutative children deterministically.
+    pub fn key(&self, id: ExprId) -> u64 {
+        self.keys[id.0 as usize]
+    }
+
+    /// Number of nodes in the arena.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// `true` if the arena has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The symbol table entry.
+    pub fn symbol(&self, id: SymbolId) -> &Symbol {
+        &self.symbols[id.0 as usize]
+    }
+
+    /// All symbols in declaration order.
+    pub fn symbols(&self) -> impl Iterator<Item = (SymbolId, &Symbol)> {
+        self.symbols.iter().enumerate().map(|(i, s)| (SymbolId(i as u32), s))
+    }
+
+    /// Looks a symbol up by name.
+    pub fn find_symbol(&self, name: &str) -> Option<SymbolId> {
+        self.symbols.iter().position(|s| s.name == name).map(|i| SymbolId(i as u32))
+    }
+
+    /// Adds a symbol.
+    pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
+        if let Role::Definition(value) = symbol.role {
+            self.definition_of.entry(value).or_insert(SymbolId(self.symbols.len() as u32));
+        }
+        self.symbols.push(symbol);
+        SymbolId(self.symbols.len() as u32 - 1)
+    }
+
+    /// The definition whose value is `id`, if any.
+    pub fn definition_of(&self, id: ExprId) -> Option<SymbolId> {
+        self.definition_of.get(&id).copied()
+    }
+
+    /// The value of a definition symbol.
+    pub fn definition_value(&self, symbol: SymbolId) -> Option<ExprId> {
+        match self.symbol(symbol).role {
+            Role::Definition(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Adds a dimension name, returning its id.
+    pub fn add_dim(&mut self, name: String) -> DimId {
+        if let Some(i) = self.dim_names.iter().position(|n| *n == name) {
+            return DimId(i as u32);
+        }
+        self.dim_names.push(name);
+        DimId(self.dim_names.len() as u32 - 1)
+    }
+
+    /// Dimension names indexed by [`DimId`].
+    pub fn dim_names(&self) -> &[String] {
+        &self.dim_names
+    }
+
+    /// The children of a node, in order (a definition's value counts as the
+    /// child of its variable).
+    pub fn children(&self, id: ExprId) -> Vec<ExprId> {
+        match self.node(id) {
+            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => Vec::new(),
+            Node::Var(s) => self.definition_value(*s).into_iter().collect(),
+            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.to_vec(),
+            Node::Scale(_, a)
+            | Node::Transpose(a)
+            | Node::Inverse(a)
+            | Node::Apply(_, a)
+            | Node::Opaque(_, a)
+            | Node::Upstream { arg: a, .. } => vec![*a],
+            Node::Pow(a, b) => vec![*a, *b],
+        }
+    }
+
+    /// Interns a node with its shape; returns the existing id for an equal
+    /// node. Only the constructors in `simplify` call this.
+    pub(crate) fn intern(&mut self, node: Node, shape: Shape) -> ExprId {
+        if let Some(&id) = self.memo.get(&node) {
+            return id;
+        }
+        let id = ExprId(self.nodes.len() as u32);
+        let key = self.structural_key(&node);
+        debug_assert!(self.children_of_node(&node).iter().all(|c| *c < id), "children precede parents");
+        self.nodes.push(node.clone());
+        self.shapes.push(shape);
+        self.keys.push(key);
+        self.memo.insert(node, id);
+        id
+    }
+
+    fn children_of_node(&self, node: &Node) -> Vec<ExprId> {
+        match node {
+            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.to_vec(),
+            Node::Scale(_, a)
+            | Node::Transpose(a)
+            | Node::Inverse(a)
+            | Node::Apply(_, a)
+            | Node::Opaque(_, a)
+            | Node::Upstream { arg: a, .. } => vec![*a],
+            Node::Pow(a, b) => vec![*a, *b],
+            _ => Vec::new(),
+        }
+    }
+
+    fn structural_key(&self, node: &Node) -> u64 {
+        let mut h = Fnv::new();
+        match node {
+            Node::Const(c) => {
+                h.write(1);
+                h.write_str(&c.to_string());
+            }
+            Node::Var(s) => {
+                h.write(2);
+                h.write_str(&self.symbol(*s).name);
+            }
+            Node::Identity(d) => {
+                h.write(3);
+                self.hash_dim(&mut h, *d);
+            }
+            Node::Ones(s) | Node::Zero(s) => {
+                h.write(if matches!(node, Node::Ones(_)) { 4 } else { 5 });
+                self.hash_dim(&mut h, s.rows);
+                self.hash_dim(&mut h, s.cols);
+            }
+            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => {
+                h.write(match node {
+                    Node::Add(_) => 6,
+                    Node::Mul(_) => 7,
+                    _ => 8,
+                });
+                for x in c.iter() {
+                    h.write(self.key(*x));
+                }
+            }
+            Node::Scale(c, a) => {
+                h.write(9);
+                h.write_str(&c.to_string());
+                h.write(self.key(*a));
+            }
+            Node::Pow(a, b) => {
+                h.write(10);
+                h.write(self.key(*a));
+                h.write(self.key(*b));
+            }
+            Node::Transpose(a) => {
+                h.write(11);
+                h.write(self.key(*a));
+            }
+            Node::Inverse(a) => {
+                h.write(12);
+                h.write(self.key(*a));
+            }
+            Node::Apply(f, a) => {
+                h.write(13);
+                h.write(*f as u64);
+                h.write(self.key(*a));
+            }
+            Node::Opaque(s, a) => {
+                h.write(14);
+                h.write_str(&self.symbol(*s).name);
+                h.write(self.key(*a));
+            }
+            Node::Upstream { loss, function, arg } => {
+                h.write(15);
+                h.write_str(&self.symbol(*loss).name);
+                h.write_str(&self.symbol(*function).name);
+                h.write(self.key(*arg));
+            }
+        }
+        h.finish()
+    }
+
+    fn hash_dim(&self, h: &mut Fnv, d: Dim) {
+        match d {
+            Dim::Fixed(n) => h.write(n),
+            Dim::Named(id) => h.write_str(&self.dim_names[id.0 as usize]),
+        }
+    }
+
+    /// Number of distinct nodes reachable from `root` (definitions included).
+    pub fn size(&self, root: ExprId) -> usize {
+        self.reachable(root).len()
+    }
+
+    /// Every node reachable from `root`, in increasing id order (children
+    /// before parents).
+    pub fn reachable(&self, root: ExprId) -> Vec<ExprId> {
+        let mut seen = vec![false; root.0 as usize + 1];
+        let mut stack = vec![root];
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if seen[id.0 as usize] {
+                continue;
+            }
+            seen[id.0 as usize] = true;
+            out.push(id);
+            stack.extend(self.children(id));
+        }
+        out.sort();
+        out
+    }
+
+    /// `true` if `id` is a symmetric matrix by construction.
+    pub fn is_symmetric(&self, id: ExprId) -> bool {
+        let shape = self.shape(id);
+        if !shape.is_square() {
+            return false;
+        }
+        match self.node(id) {
+            Node::Const(_) | Node::Identity(_) | Node::Zero(_) | Node::Ones(_) => true,
+            Node::Var(s) => match self.symbol(*s).role {
+                Role::Input { symmetric } => symmetric,
+                Role::Definition(v) => self.is_symmetric(v),
+                Role::Function => false,
+            },
+            Node::Apply(Func::DiagMat, _) => true,
+            Node::Add(c) | Node::Hadamard(c) => c.iter().all(|x| self.shape(*x).is_scalar() || self.is_symmetric(*x)),
+            Node::Scale(_, a) | Node::Inverse(a) | Node::Pow(a, _) => self.is_symmetric(*a),
+            Node::Apply(f, a) if f.is_elementwise() => self.is_symmetric(*a),
+            Node::Mul(c) => {
+                let chain: Vec<ExprId> = c.iter().copied().filter(|x| !self.shape(*x).is_scalar()).collect();
+                let n = chain.len();
+                (0..n / 2 + 1).all(|i| {
+                    let j = n - 1 - i;
+                    if i > j {
+                        return true;
+                    }
+                    if i == j {
+                        return self.is_symmetric(chain[i]);
+                    }
+                    self.is_transpose_pair(chain[i], chain[j])
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// `true` if `b` is the transpose of `a` (as canonical nodes).
+    pub fn is_transpose_pair(&self, a: ExprId, b: ExprId) -> bool {
+        match (self.node(a), self.node(b)) {
+            (Node::Transpose(x), _) if *x == b => true,
+            (_, Node::Transpose(y)) if *y == a => true,
+            (Node::Inverse(x), Node::Inverse(y)) => self.is_transpose_pair(*x, *y),
+            _ => a == b && self.is_symmetric(a),
+        }
+    }
+}
+
+/// A tiny deterministic FNV-1a hasher, so keys do not depend on the run.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, x: u64) {
+        for b in x.to_le_bytes() {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_str(&mut self, s: &str) {
+        for b in s.bytes() {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.write(0xff);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_stays_small() {
+        assert!(std::mem::size_of::<Node>() <= 40, "Node is {} bytes", std::mem::size_of::<Node>());
+    }
+}

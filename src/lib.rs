@@ -1,0 +1,231 @@
+//! matcalc: a symbolic matrix-calculus engine.
+//!
+//! Text → `syntax` (pest + Pratt, spans) → `ast` → `lower` (shape
+//! inference by unification, then lowering) → `ir::Graph` (hash-consed
+//! DAG, canonical through the constructors of `simplify`) → `diff`
+//! (reverse-mode gradients, forward-mode Jacobians, Hessians) → `print`
+//! (text, Unicode, NumPy). `eval` and `check` evaluate numerically, for
+//! checking only.
+//!
+//! ```
+//! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)").unwrap();
+//! let derivative = analysis.derivative(None, "W").unwrap();
+//! let text = analysis.print(derivative.result, matcalc::Format::Text);
+//! assert_eq!(text, "W (W^T W x - x) x^T + W x (W^T W x - x)^T");
+//! ```
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod check;
+pub mod coeff;
+pub mod diff;
+pub mod error;
+pub mod eval;
+pub mod ir;
+pub mod lower;
+pub mod print;
+pub mod shape;
+pub mod simplify;
+pub mod syntax;
+
+pub use error::{Error, ErrorKind, Result, Span};
+pub use ir::{ExprId, Graph, SymbolId};
+pub use print::Format;
+
+use ir::Role;
+use lower::Lowered;
+
+/// A program parsed, shape-checked and lowered, ready to differentiate and
+/// print.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The program's source text.
+    pub source: String,
+    /// The parsed program.
+    pub program: ast::Program,
+    /// The lowered graph and the program's value.
+    pub lowered: Lowered,
+}
+
+/// Which derivative a [`Derivative`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DerivativeKind {
+    /// The gradient of a scalar (shape of the variable).
+    Gradient,
+    /// The Jacobian of a vector (outputs × inputs).
+    Jacobian,
+}
+
+/// A computed derivative.
+#[derive(Clone, Copy, Debug)]
+pub struct Derivative {
+    /// Gradient or Jacobian.
+    pub kind: DerivativeKind,
+    /// The function differentiated.
+    pub of: ExprId,
+    /// The variable.
+    pub wrt: SymbolId,
+    /// The simplified result, written with the user's names.
+    pub result: ExprId,
+}
+
+/// Parses, infers shapes and lowers a program.
+pub fn analyze(source: &str) -> Result<Analysis> {
+    let program = syntax::parse_program(source)?;
+    let lowered = lower::lower_program(&program, source)?;
+    Ok(Analysis { source: source.to_string(), program, lowered })
+}
+
+impl Analysis {
+    /// The expression graph.
+    pub fn graph(&self) -> &Graph {
+        &self.lowered.graph
+    }
+
+    /// The expression graph, mutably (printing may add nodes).
+    pub fn graph_mut(&mut self) -> &mut Graph {
+        &mut self.lowered.graph
+    }
+
+    /// The program's value, or the value of the definition `of`.
+    pub fn value(&self, of: Option<&str>) -> Result<ExprId> {
+        match of {
+            Some(name) => {
+                let sid = self.graph().find_symbol(name).ok_or_else(|| {
+                    Error::bare(ErrorKind::UnknownName, format!("no definition named `{name}`"))
+                })?;
+                self.graph().definition_value(sid).ok_or_else(|| {
+                    Error::bare(ErrorKind::UnknownName, format!("`{name}` is not a definition"))
+                })
+            }
+            None => self.lowered.value.ok_or_else(|| {
+                Error::bare(ErrorKind::Syntax, "the program has no expression or definition to evaluate")
+            }),
+        }
+    }
+
+    /// The symbol whose definition is the value `of` (to keep it from
+    /// being printed as its own name).
+    fn value_symbol(&self, of: Option<&str>) -> Option<SymbolId> {
+        match of {
+            Some(name) => self.graph().find_symbol(name),
+            None => self.lowered.value_symbol,
+        }
+    }
+
+    /// The program's value (or definition `of`), simplified and written
+    /// with the user's names.
+    pub fn simplified(&mut self, of: Option<&str>) -> Result<ExprId> {
+        let root = self.value(of)?;
+        let except = self.value_symbol(of);
+        Ok(self.lowered.graph.rename_definitions(root, except))
+    }
+
+    /// Looks up a variable to differentiate with respect to.
+    pub fn variable(&self, name: &str) -> Result<SymbolId> {
+        let graph = self.graph();
+        match graph.find_symbol(name) {
+            Some(sid) if graph.symbol(sid).role != Role::Function => Ok(sid),
+            Some(_) => Err(Error::bare(ErrorKind::UnknownName, format!("`{name}` is a function, not a variable"))),
+            None => {
+                let names: Vec<String> = graph
+                    .symbols()
+                    .filter(|(_, s)| s.role != Role::Function)
+                    .map(|(_, s)| s.name.clone())
+                    .collect();
+                Err(Error::bare(ErrorKind::UnknownName, format!("the program has no variable `{name}`"))
+                    .with_help(format!("its variables are: {}", names.join(", "))))
+            }
+        }
+    }
+
+    /// The gradient (scalar value) or Jacobian (vector value) of the
+    /// program's value with respect to `wrt`.
+    pub fn derivative(&mut self, of: Option<&str>, wrt: &str) -> Result<Derivative> {
+        let root = self.value(of)?;
+        let sid = self.variable(wrt)?;
+        let span = self.lowered.value_span;
+        let graph = &mut self.lowered.graph;
+        let shape = graph.shape(root);
+        let (kind, raw) = if shape.is_scalar() {
+            (DerivativeKind::Gradient, diff::gradient(graph, root, sid))
+        } else if shape.cols == shape::Dim::ONE {
+            (DerivativeKind::Jacobian, diff::jacobian(graph, root, sid))
+        } else {
+            let text = print::shape_text(graph, shape);
+            let err = Error::bare(
+                ErrorKind::Differentiation,
+                format!("the value is a {text} matrix; `diff` takes gradients of scalars and Jacobians of vectors"),
+            )
+            .with_help("differentiate a scalar function of it, e.g. sum(...) or tr(...)");
+            return Err(match span {
+                Some(s) => err.or_span(s),
+                None => err,
+            });
+        };
+        let raw = raw.map_err(|e| match span {
+            Some(s) => e.or_span(s),
+            None => e,
+        })?;
+        let result = graph.rename_definitions(raw, None);
+        Ok(Derivative { kind, of: root, wrt: sid, result })
+    }
+
+    /// Prints `id` in `format` (text and Unicode at 100 columns).
+    pub fn print(&mut self, id: ExprId, format: Format) -> String {
+        self.print_width(id, format, 100)
+    }
+
+    /// Prints `id` in `format`, breaking lines at `width` columns.
+    pub fn print_width(&mut self, id: ExprId, format: Format, width: usize) -> String {
+        let graph = &mut self.lowered.graph;
+        match format {
+            Format::Text => print::render(graph, id, &print::text::Text, width),
+            Format::Unicode => print::render(graph, id, &print::text::Unicode, width),
+            Format::Numpy => {
+                let doc = print::render(graph, id, &print::text::Text, usize::MAX);
+                print::numpy::render(graph, id, "value", &doc)
+            }
+        }
+    }
+
+    /// NumPy source of a function named `name` returning `id`.
+    pub fn numpy(&mut self, id: ExprId, name: &str) -> String {
+        let graph = &mut self.lowered.graph;
+        let doc = print::render(graph, id, &print::text::Text, usize::MAX);
+        print::numpy::render(graph, id, name, &doc)
+    }
+
+    /// The inferred kind and shape of every symbol, one per line.
+    pub fn types(&self) -> String {
+        let graph = self.graph();
+        let mut out = String::new();
+        for (sid, symbol) in graph.symbols() {
+            let s = symbol.shape;
+            let dim = |d| shape::dim_name(d, graph.dim_names());
+            let kind = match symbol.role {
+                Role::Function => "function".to_string(),
+                Role::Input { symmetric: true } => format!("symmetric({})", dim(s.rows)),
+                _ if s.is_scalar() => "scalar".to_string(),
+                _ if s.cols == shape::Dim::ONE => format!("vector({})", dim(s.rows)),
+                _ => format!("matrix({}, {})", dim(s.rows), dim(s.cols)),
+            };
+            let note = match symbol.role {
+                Role::Definition(_) => "  (definition)",
+                _ if self.lowered.inferred.get(sid.0 as usize).copied().unwrap_or(false) => "  (inferred)",
+                _ => "",
+            };
+            out.push_str(&format!("{}: {kind}{note}\n", symbol.name));
+        }
+        out
+    }
+
+    /// Parses `claim` as an expression over this program's names and
+    /// lowers it into the same graph.
+    pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
+        let expr = syntax::parse_expr(claim)?;
+        lower::lower_expr_in(&mut self.lowered, &self.program, &expr, &self.source, claim)
+    }
+}

@@ -1,0 +1,1076 @@
+//! From the surface tree to the expression graph: shape inference by
+//! unification over symbolic dimensions, then lowering through the
+//! canonicalising constructors. Shape errors are raised here, where every
+//! operand still has its own span.
+
+use std::collections::HashMap;
+
+use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Program, Statement};
+use crate::coeff;
+use crate::diff;
+use crate::error::{Error, ErrorKind, Result, Span};
+use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
+use crate::shape::{Dim, Shape};
+
+/// Largest integer power of a matrix expanded into a product.
+pub const MAX_MATRIX_POWER: i64 = 64;
+
+/// A program lowered into a graph.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    /// The graph with every statement's nodes.
+    pub graph: Graph,
+    /// The value of the program: the last expression, or the value of the
+    /// last definition.
+    pub value: Option<ExprId>,
+    /// The span of the statement that gives the value.
+    pub value_span: Option<Span>,
+    /// The symbol of the last definition when it gives the value.
+    pub value_symbol: Option<SymbolId>,
+    /// Where each symbol was declared or first used.
+    pub symbol_spans: Vec<Span>,
+    /// `true` for symbols whose kind came from the naming convention.
+    pub inferred: Vec<bool>,
+}
+
+/// Lowers a parsed program.
+pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
+    let mut inference = Inference::new(source);
+    for statement in &program.statements {
+        inference.statement(statement)?;
+    }
+    let mut lowering = Lowering::new(inference);
+    let mut value = None;
+    let mut value_span = None;
+    let mut value_symbol = None;
+    for statement in &program.statements {
+        match statement {
+            Statement::Declare { names, kind, .. } => {
+                for (name, span) in names {
+                    lowering.declare(name, kind, *span);
+                }
+            }
+            Statement::Define { name, name_span, value: body } => {
+                let id = lowering.expr(body)?;
+                let shape = lowering.graph.shape(id);
+                let sid = lowering.graph.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(id) });
+                lowering.record_symbol(name, sid, *name_span, false);
+                lowering.graph.var(sid);
+                value = Some(id);
+                value_span = Some(body.span);
+                value_symbol = Some(sid);
+            }
+            Statement::Expr(e) => {
+                value = Some(lowering.expr(e)?);
+                value_span = Some(e.span);
+                value_symbol = None;
+            }
+        }
+    }
+    Ok(Lowered {
+        graph: lowering.graph,
+        value,
+        value_span,
+        value_symbol,
+        symbol_spans: lowering.symbol_spans,
+        inferred: lowering.inferred,
+    })
+}
+
+/// Lowers one more expression in the context of an already lowered program
+/// (used for `verify --claim` and the REPL).
+pub fn lower_expr_in(lowered: &mut Lowered, program: &Program, expr: &Expr, program_source: &str, source: &str) -> Result<ExprId> {
+    let mut inference = Inference::new(program_source);
+    for statement in &program.statements {
+        inference.statement(statement)?;
+    }
+    inference.source = source.to_string();
+    inference.infer(expr)?;
+    let mut lowering = Lowering::new(inference);
+    lowering.graph = std::mem::take(&mut lowered.graph);
+    for (sid, symbol) in lowering.graph.symbols() {
+        lowering.symbols.insert(symbol.name.clone(), sid);
+    }
+    lowering.finish_dims();
+    let result = lowering.expr(expr);
+    lowered.graph = lowering.graph;
+    result
+}
+
+// ---------------------------------------------------------------------------
+// Inference
+// ---------------------------------------------------------------------------
+
+type DimVar = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum DimValue {
+    Free,
+    Fixed(u64),
+    Named(String),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TShape {
+    rows: DimVar,
+    cols: DimVar,
+}
+
+#[derive(Clone, Debug)]
+struct SymInfo {
+    shape: TShape,
+    role: SymRole,
+    span: Span,
+    inferred: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SymRole {
+    Input { symmetric: bool },
+    Definition,
+    Function,
+}
+
+struct Inference {
+    source: String,
+    parent: Vec<DimVar>,
+    values: Vec<DimValue>,
+    named_dims: HashMap<String, DimVar>,
+    symbols: HashMap<String, SymInfo>,
+    order: Vec<String>,
+    /// Inferred shapes of `I`, `ones` and similar nodes, keyed by span.
+    node_shapes: HashMap<(usize, usize), TShape>,
+    depth: usize,
+}
+
+const GREEK: &[&str] = &[
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
+    "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+];
+
+/// `true` if the naming convention makes `name` a scalar (a Greek name,
+/// optionally followed by digits or `_...`).
+pub fn is_greek_name(name: &str) -> bool {
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+    let stem = stem.split('_').next().unwrap_or(stem);
+    GREEK.contains(&stem) || stem.chars().next().is_some_and(|c| ('α'..='ω').contains(&c) && c != 'σ')
+}
+
+/// Names with a built-in meaning.
+pub const BUILTIN_FUNCTIONS: &[&str] = &[
+    "exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arccos", "arctan", "sqrt", "abs", "sign", "sigmoid", "σ",
+    "swish", "relu", "step", "softplus", "norm2", "norm", "norm1", "sum", "tr", "det", "logdet", "diag", "softmax",
+    "logsumexp", "inv", "I", "eye", "ones", "grad", "jacobian", "hessian",
+];
+
+fn elementwise(name: &str) -> Option<Func> {
+    Some(match name {
+        "exp" => Func::Exp,
+        "log" => Func::Log,
+        "sin" => Func::Sin,
+        "cos" => Func::Cos,
+        "tan" => Func::Tan,
+        "tanh" => Func::Tanh,
+        "arcsin" => Func::Arcsin,
+        "arccos" => Func::Arccos,
+        "arctan" => Func::Arctan,
+        "sqrt" => Func::Sqrt,
+        "abs" => Func::Abs,
+        "sign" => Func::Sign,
+        "sigmoid" | "σ" => Func::Sigmoid,
+        "swish" => Func::Swish,
+        "relu" => Func::Relu,
+        "step" => Func::Step,
+        "softplus" => Func::Softplus,
+        _ => return None,
+    })
+}
+
+fn reduction(name: &str) -> Option<Func> {
+    Some(match name {
+        "norm2" => Func::Norm2,
+        "norm" => Func::Norm,
+        "norm1" => Func::Norm1,
+        "sum" => Func::Sum,
+        "tr" => Func::Trace,
+        "det" => Func::Det,
+        "logdet" => Func::LogDet,
+        "softmax" => Func::Softmax,
+        "logsumexp" => Func::LogSumExp,
+        _ => return None,
+    })
+}
+
+fn snippet(source: &str, span: Span) -> String {
+    let text = source.get(span.start..span.end).unwrap_or("").trim();
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(39).collect::<String>())
+    } else {
+        text
+    }
+}
+
+impl Inference {
+    fn new(source: &str) -> Inference {
+        Inference {
+            source: source.to_string(),
+            parent: Vec::new(),
+            values: Vec::new(),
+            named_dims: HashMap::new(),
+            symbols: HashMap::new(),
+            order: Vec::new(),
+            node_shapes: HashMap::new(),
+            depth: 0,
+        }
+    }
+
+    fn fresh(&mut self, value: DimValue) -> DimVar {
+        self.parent.push(self.parent.len() as DimVar);
+        self.values.push(value);
+        self.parent.len() as DimVar - 1
+    }
+
+    fn one(&mut self) -> DimVar {
+        self.fresh(DimValue::Fixed(1))
+    }
+
+    fn scalar(&mut self) -> TShape {
+        TShape { rows: self.one(), cols: self.one() }
+    }
+
+    fn find(&mut self, mut v: DimVar) -> DimVar {
+        while self.parent[v as usize] != v {
+            let grand = self.parent[self.parent[v as usize] as usize];
+            self.parent[v as usize] = grand;
+            v = grand;
+        }
+        v
+    }
+
+    fn value(&mut self, v: DimVar) -> DimValue {
+        let root = self.find(v);
+        self.values[root as usize].clone()
+    }
+
+    fn is_one(&mut self, v: DimVar) -> bool {
+        self.value(v) == DimValue::Fixed(1)
+    }
+
+    fn is_scalar(&mut self, s: TShape) -> bool {
+        self.is_one(s.rows) && self.is_one(s.cols)
+    }
+
+    fn unify(&mut self, a: DimVar, b: DimVar) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return true;
+        }
+        let merged = match (self.values[ra as usize].clone(), self.values[rb as usize].clone()) {
+            (DimValue::Free, DimValue::Fixed(1)) | (DimValue::Fixed(1), DimValue::Free) => return false,
+            (DimValue::Free, other) | (other, DimValue::Free) => other,
+            (x, y) if x == y => x,
+            _ => return false,
+        };
+        self.parent[ra as usize] = rb;
+        self.values[rb as usize] = merged;
+        true
+    }
+
+    fn dim_text(&mut self, v: DimVar) -> String {
+        match self.value(v) {
+            DimValue::Fixed(n) => n.to_string(),
+            DimValue::Named(name) => name,
+            DimValue::Free => format!("?{}", self.find(v)),
+        }
+    }
+
+    fn shape_text(&mut self, s: TShape) -> String {
+        format!("{}×{}", self.dim_text(s.rows), self.dim_text(s.cols))
+    }
+
+    fn dim_of_spec(&mut self, spec: &Option<DimSpec>) -> DimVar {
+        match spec {
+            None => self.fresh(DimValue::Free),
+            Some(DimSpec::Fixed(n, _)) => self.fresh(DimValue::Fixed(*n)),
+            Some(DimSpec::Named(name, _)) => {
+                if let Some(&v) = self.named_dims.get(name) {
+                    return v;
+                }
+                let v = self.fresh(DimValue::Named(name.clone()));
+                self.named_dims.insert(name.clone(), v);
+                v
+            }
+        }
+    }
+
+    fn statement(&mut self, statement: &Statement) -> Result<()> {
+        match statement {
+            Statement::Declare { names, kind, .. } => {
+                for (name, span) in names {
+                    self.declare(name, kind, *span)?;
+                }
+                Ok(())
+            }
+            Statement::Define { name, name_span, value } => {
+                self.check_new_name(name, *name_span)?;
+                let shape = self.infer(value)?;
+                self.symbols.insert(
+                    name.clone(),
+                    SymInfo { shape, role: SymRole::Definition, span: *name_span, inferred: false },
+                );
+                self.order.push(name.clone());
+                Ok(())
+            }
+            Statement::Expr(e) => self.infer(e).map(|_| ()),
+        }
+    }
+
+    fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
+        if BUILTIN_FUNCTIONS.contains(&name) && !matches!(name, "I" | "eye" | "ones") {
+            return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is a built-in function"), span)
+                .with_help("choose another name"));
+        }
+        if let Some(previous) = self.symbols.get(name) {
+            let message = if previous.inferred {
+                format!("`{name}` is declared after its first use")
+            } else {
+                format!("`{name}` is already {}", if previous.role == SymRole::Definition { "defined" } else { "declared" })
+            };
+            return Err(Error::new(ErrorKind::Redefinition, message, span)
+                .with_label(previous.span, "first here")
+                .with_help("declare or define each name once, before its first use"));
+        }
+        Ok(())
+    }
+
+    fn declare(&mut self, name: &str, kind: &Kind, span: Span) -> Result<()> {
+        self.check_new_name(name, span)?;
+        let (shape, role) = match kind {
+            Kind::Scalar => (self.scalar(), SymRole::Input { symmetric: false }),
+            Kind::Vector(n) => {
+                let rows = self.dim_of_spec(n);
+                (TShape { rows, cols: self.one() }, SymRole::Input { symmetric: false })
+            }
+            Kind::Matrix(m, n) => {
+                let rows = self.dim_of_spec(m);
+                let cols = self.dim_of_spec(n);
+                (TShape { rows, cols }, SymRole::Input { symmetric: false })
+            }
+            Kind::Symmetric(n) => {
+                let d = self.dim_of_spec(n);
+                (TShape { rows: d, cols: d }, SymRole::Input { symmetric: true })
+            }
+            Kind::Function => (self.scalar(), SymRole::Function),
+        };
+        self.symbols.insert(name.to_string(), SymInfo { shape, role, span, inferred: false });
+        self.order.push(name.to_string());
+        Ok(())
+    }
+
+    fn auto_symbol(&mut self, name: &str, span: Span) -> TShape {
+        let first = name.chars().next().unwrap_or('x');
+        let shape = if is_greek_name(name) {
+            self.scalar()
+        } else if first.is_uppercase() {
+            TShape { rows: self.fresh(DimValue::Free), cols: self.fresh(DimValue::Free) }
+        } else {
+            TShape { rows: self.fresh(DimValue::Free), cols: self.one() }
+        };
+        self.symbols.insert(
+            name.to_string(),
+            SymInfo { shape, role: SymRole::Input { symmetric: false }, span, inferred: true },
+        );
+        self.order.push(name.to_string());
+        shape
+    }
+
+    fn shape_error(&mut self, message: String, lhs: (&Expr, TShape), rhs: (&Expr, TShape), span: Span) -> Error {
+        let (lt, rt) = (self.shape_text(lhs.1), self.shape_text(rhs.1));
+        Error::new(ErrorKind::Shape, message, span)
+            .with_label(lhs.0.span, format!("{lt}"))
+            .with_label(rhs.0.span, format!("{rt}"))
+    }
+
+    fn infer(&mut self, e: &Expr) -> Result<TShape> {
+        self.depth += 1;
+        if self.depth > crate::syntax::MAX_NESTING * 4 {
+            self.depth -= 1;
+            return Err(Error::new(ErrorKind::Limit, "expression nested too deeply", e.span));
+        }
+        let result = self.infer_inner(e);
+        self.depth -= 1;
+        let shape = result?;
+        self.node_shapes.insert((e.span.start, e.span.end), shape);
+        Ok(shape)
+    }
+
+    fn infer_inner(&mut self, e: &Expr) -> Result<TShape> {
+        match &e.kind {
+            ExprKind::Number(_) => Ok(self.scalar()),
+            ExprKind::Name(name) => self.infer_name(name, e.span),
+            ExprKind::Negate(a) => self.infer(a),
+            ExprKind::Transpose(a) => {
+                let s = self.infer(a)?;
+                Ok(TShape { rows: s.cols, cols: s.rows })
+            }
+            ExprKind::InverseTranspose(a) => {
+                let s = self.infer(a)?;
+                self.require_square(a, s, "invert")?;
+                Ok(s)
+            }
+            ExprKind::Binary(op, a, b) => self.infer_binary(*op, a, b, e.span),
+            ExprKind::Power { base, exponent, elementwise } => {
+                let bs = self.infer(base)?;
+                let es = self.infer(exponent)?;
+                if !self.is_scalar(es) {
+                    let text = self.shape_text(es);
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("the exponent `{}` must be a scalar, not {text}", snippet(&self.source, exponent.span)),
+                        exponent.span,
+                    ));
+                }
+                if *elementwise || self.is_scalar(bs) {
+                    return Ok(bs);
+                }
+                if constant_integer(exponent).is_none() {
+                    return Err(Error::new(
+                        ErrorKind::Value,
+                        format!("a matrix power needs an integer exponent, not `{}`", snippet(&self.source, exponent.span)),
+                        exponent.span,
+                    )
+                    .with_help("use `.^` for an elementwise power"));
+                }
+                self.require_square(base, bs, "raise to a power")?;
+                Ok(bs)
+            }
+            ExprKind::Call { name, name_span, args } => self.infer_call(name, *name_span, args, e.span),
+        }
+    }
+
+    fn infer_name(&mut self, name: &str, span: Span) -> Result<TShape> {
+        if let Some(info) = self.symbols.get(name) {
+            if info.role == SymRole::Function {
+                return Err(Error::new(
+                    ErrorKind::Arity,
+                    format!("`{name}` is a function; call it with an argument, as in `{name}(z)`"),
+                    span,
+                ));
+            }
+            return Ok(info.shape);
+        }
+        match name {
+            "I" | "eye" => {
+                let n = self.fresh(DimValue::Free);
+                Ok(TShape { rows: n, cols: n })
+            }
+            "ones" => {
+                let n = self.fresh(DimValue::Free);
+                Ok(TShape { rows: n, cols: self.one() })
+            }
+            _ if BUILTIN_FUNCTIONS.contains(&name) => Err(Error::new(
+                ErrorKind::Arity,
+                format!("`{name}` is a function; call it with arguments, as in `{name}(x)`"),
+                span,
+            )),
+            _ => Ok(self.auto_symbol(name, span)),
+        }
+    }
+
+    fn require_square(&mut self, e: &Expr, s: TShape, verb: &str) -> Result<()> {
+        if self.unify(s.rows, s.cols) {
+            return Ok(());
+        }
+        let text = self.shape_text(s);
+        Err(Error::new(
+            ErrorKind::Shape,
+            format!("cannot {verb} `{}` ({text}): it is not square", snippet(&self.source, e.span)),
+            e.span,
+        ))
+    }
+
+    fn require_column(&mut self, e: &Expr, s: TShape, what: &str) -> Result<()> {
+        let one = self.one();
+        if self.unify(s.cols, one) && !self.is_one(s.rows) {
+            return Ok(());
+        }
+        let text = self.shape_text(s);
+        Err(Error::new(
+            ErrorKind::Shape,
+            format!("{what} needs a column vector, but `{}` is {text}", snippet(&self.source, e.span)),
+            e.span,
+        ))
+    }
+
+    fn infer_binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TShape> {
+        let sa = self.infer(a)?;
+        let sb = self.infer(b)?;
+        let (a_scalar, b_scalar) = (self.is_scalar(sa), self.is_scalar(sb));
+        match op {
+            BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Hadamard | BinaryOp::ElementwiseDivide => {
+                if b_scalar {
+                    return Ok(sa);
+                }
+                if a_scalar {
+                    return Ok(sb);
+                }
+                if self.unify(sa.rows, sb.rows) && self.unify(sa.cols, sb.cols) {
+                    return Ok(sa);
+                }
+                let verb = match op {
+                    BinaryOp::Add => "add",
+                    BinaryOp::Subtract => "subtract",
+                    _ => "combine elementwise",
+                };
+                let (ta, tb) = (self.shape_text(sa), self.shape_text(sb));
+                let (na, nb) = (snippet(&self.source, a.span), snippet(&self.source, b.span));
+                let (first, second) = if op == BinaryOp::Subtract { (&nb, &na) } else { (&na, &nb) };
+                let (tf, ts) = if op == BinaryOp::Subtract { (&tb, &ta) } else { (&ta, &tb) };
+                let joiner = match op {
+                    BinaryOp::Add => "to",
+                    BinaryOp::Subtract => "from",
+                    _ => "with",
+                };
+                Err(self.shape_error(
+                    format!("cannot {verb} {first} ({tf}) {joiner} {second} ({ts}): shapes differ"),
+                    (a, sa),
+                    (b, sb),
+                    span,
+                ))
+            }
+            BinaryOp::Multiply => {
+                if a_scalar {
+                    return Ok(sb);
+                }
+                if b_scalar {
+                    return Ok(sa);
+                }
+                if self.unify(sa.cols, sb.rows) {
+                    return Ok(TShape { rows: sa.rows, cols: sb.cols });
+                }
+                let (ta, tb) = (self.shape_text(sa), self.shape_text(sb));
+                let (ia, ib) = (self.dim_text(sa.cols), self.dim_text(sb.rows));
+                let (na, nb) = (snippet(&self.source, a.span), snippet(&self.source, b.span));
+                Err(self.shape_error(
+                    format!("cannot multiply {na} ({ta}) by {nb} ({tb}): inner dimensions {ia} and {ib} differ"),
+                    (a, sa),
+                    (b, sb),
+                    span,
+                )
+                .with_help("use `.*` for an elementwise product, or transpose one operand"))
+            }
+            BinaryOp::Divide => {
+                if !b_scalar {
+                    let tb = self.shape_text(sb);
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("cannot divide by {} ({tb}): `/` divides by a scalar", snippet(&self.source, b.span)),
+                        b.span,
+                    )
+                    .with_help("use `./` for elementwise division, or inv(B) for the inverse"));
+                }
+                if is_literal_zero(b) {
+                    return Err(Error::new(ErrorKind::Value, "division by zero", b.span));
+                }
+                Ok(sa)
+            }
+        }
+    }
+
+    fn arity(&self, name: &str, args: &[Expr], expected: usize, span: Span) -> Result<()> {
+        if args.len() == expected {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Arity,
+            format!(
+                "`{name}` takes {expected} argument{}, got {}",
+                if expected == 1 { "" } else { "s" },
+                args.len()
+            ),
+            span,
+        ))
+    }
+
+    fn infer_call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> Result<TShape> {
+        if let Some(info) = self.symbols.get(name).cloned() {
+            if info.role == SymRole::Function {
+                self.arity(name, args, 1, span)?;
+                self.infer(&args[0])?;
+                return Ok(self.scalar());
+            }
+            // `W(x)` with a variable W: a product.
+            self.arity(name, args, 1, span)?;
+            let fake = Expr { kind: ExprKind::Name(name.to_string()), span: name_span };
+            return self.infer_binary(BinaryOp::Multiply, &fake, &args[0], span);
+        }
+        if let Some(_f) = elementwise(name) {
+            self.arity(name, args, 1, span)?;
+            return self.infer(&args[0]);
+        }
+        if let Some(f) = reduction(name) {
+            self.arity(name, args, 1, span)?;
+            let s = self.infer(&args[0])?;
+            return match f {
+                Func::Trace => {
+                    self.require_square(&args[0], s, "take the trace of")?;
+                    Ok(self.scalar())
+                }
+                Func::Det | Func::LogDet => {
+                    self.require_square(&args[0], s, &format!("take the {name} of"))?;
+                    Ok(self.scalar())
+                }
+                Func::Softmax => {
+                    self.require_column(&args[0], s, "softmax")?;
+                    Ok(s)
+                }
+                Func::LogSumExp => {
+                    self.require_column(&args[0], s, "logsumexp")?;
+                    Ok(self.scalar())
+                }
+                _ => Ok(self.scalar()),
+            };
+        }
+        match name {
+            "inv" => {
+                self.arity(name, args, 1, span)?;
+                let s = self.infer(&args[0])?;
+                self.require_square(&args[0], s, "invert")?;
+                Ok(s)
+            }
+            "diag" => {
+                self.arity(name, args, 1, span)?;
+                let s = self.infer(&args[0])?;
+                if self.is_scalar(s) {
+                    return Ok(s);
+                }
+                if self.is_one(s.cols) {
+                    return Ok(TShape { rows: s.rows, cols: s.rows });
+                }
+                self.require_square(&args[0], s, "take the diagonal of")?;
+                Ok(TShape { rows: s.rows, cols: self.one() })
+            }
+            "I" | "eye" | "ones" => {
+                if args.is_empty() || args.len() > 2 || (args.len() == 2 && name != "ones") {
+                    let usage = if name == "ones" { "ones(n) or ones(m, n)" } else { "I(n)" };
+                    return Err(Error::new(ErrorKind::Arity, format!("`{name}` takes a dimension: write {usage}"), span));
+                }
+                let mut dims = Vec::new();
+                for arg in args {
+                    dims.push(self.dimension_argument(arg)?);
+                }
+                Ok(match (name, dims.as_slice()) {
+                    ("ones", [n]) => TShape { rows: *n, cols: self.one() },
+                    ("ones", [m, n]) => TShape { rows: *m, cols: *n },
+                    (_, [n]) => TShape { rows: *n, cols: *n },
+                    _ => unreachable!("arity checked above"),
+                })
+            }
+            "grad" | "jacobian" | "hessian" => {
+                self.arity(name, args, 2, span)?;
+                let se = self.infer(&args[0])?;
+                let sx = self.infer(&args[1])?;
+                if !matches!(args[1].kind, ExprKind::Name(_)) {
+                    return Err(Error::new(
+                        ErrorKind::Differentiation,
+                        format!("`{name}` differentiates with respect to a variable name, not `{}`", snippet(&self.source, args[1].span)),
+                        args[1].span,
+                    ));
+                }
+                let e_text = snippet(&self.source, args[0].span);
+                match name {
+                    "grad" => {
+                        if !self.is_scalar(se) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("grad needs a scalar expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            )
+                            .with_help("use jacobian(e, x) for a vector expression"));
+                        }
+                        Ok(sx)
+                    }
+                    "jacobian" => {
+                        let one = self.one();
+                        if !self.is_scalar(se) && !self.unify(se.cols, one) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("jacobian needs a vector expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            ));
+                        }
+                        self.require_column(&args[1], sx, "jacobian")?;
+                        Ok(TShape { rows: se.rows, cols: sx.rows })
+                    }
+                    _ => {
+                        if !self.is_scalar(se) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("hessian needs a scalar expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            ));
+                        }
+                        self.require_column(&args[1], sx, "hessian")?;
+                        Ok(TShape { rows: sx.rows, cols: sx.rows })
+                    }
+                }
+            }
+            _ => {
+                let mut err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
+                if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
+                    err = err.with_help(format!("did you mean `{close}`?"));
+                } else {
+                    err = err.with_help("declare it with `name: function` for an opaque function");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn dimension_argument(&mut self, arg: &Expr) -> Result<DimVar> {
+        match &arg.kind {
+            ExprKind::Number(c) => match coeff::to_i64(c) {
+                Some(n) if n > 0 => Ok(self.fresh(DimValue::Fixed(n as u64))),
+                _ => Err(Error::new(ErrorKind::Value, "a dimension must be a positive integer", arg.span)),
+            },
+            ExprKind::Name(name) => {
+                let spec = Some(DimSpec::Named(name.clone(), arg.span));
+                Ok(self.dim_of_spec(&spec))
+            }
+            _ => Err(Error::new(ErrorKind::Value, "a dimension must be a name or a positive integer", arg.span)),
+        }
+    }
+}
+
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .filter(|(d, c)| *d <= 2 && *d < c.len())
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != b[j])).min(row[j] + 1).min(row[j + 1] + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+fn is_literal_zero(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number(c) => coeff::is_zero(c),
+        ExprKind::Negate(a) => is_literal_zero(a),
+        _ => false,
+    }
+}
+
+fn constant_integer(e: &Expr) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Number(c) => coeff::to_i64(c),
+        ExprKind::Negate(a) => constant_integer(a).map(|n| -n),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lowering
+// ---------------------------------------------------------------------------
+
+struct Lowering {
+    inference: Inference,
+    graph: Graph,
+    symbols: HashMap<String, SymbolId>,
+    symbol_spans: Vec<Span>,
+    inferred: Vec<bool>,
+    free_names: HashMap<DimVar, String>,
+    depth: usize,
+}
+
+impl Lowering {
+    fn new(inference: Inference) -> Lowering {
+        let mut lowering = Lowering {
+            inference,
+            graph: Graph::new(),
+            symbols: HashMap::new(),
+            symbol_spans: Vec::new(),
+            inferred: Vec::new(),
+            free_names: HashMap::new(),
+            depth: 0,
+        };
+        lowering.finish_dims();
+        lowering
+    }
+
+    /// Names the dimensions left free by inference (`m`, `n`, `p`, ...).
+    fn finish_dims(&mut self) {
+        let mut used: Vec<String> = self.inference.named_dims.keys().cloned().collect();
+        used.extend(self.inference.symbols.keys().cloned());
+        used.extend(self.graph.dim_names().iter().cloned());
+        let mut candidates = ["m", "n", "p", "q", "r", "s", "t", "k", "l"].iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        candidates.extend((1..1000).map(|i| format!("d{i}")));
+        let order = self.inference.order.clone();
+        for name in order {
+            let shape = self.inference.symbols[&name].shape;
+            for v in [shape.rows, shape.cols] {
+                let root = self.inference.find(v);
+                if self.inference.values[root as usize] == DimValue::Free && !self.free_names.contains_key(&root) {
+                    let pick = candidates.iter().position(|c| !used.contains(c)).unwrap_or(0);
+                    let chosen = candidates.remove(pick);
+                    used.push(chosen.clone());
+                    self.free_names.insert(root, chosen);
+                }
+            }
+        }
+    }
+
+    fn dim(&mut self, v: DimVar) -> Dim {
+        let root = self.inference.find(v);
+        match self.inference.values[root as usize].clone() {
+            DimValue::Fixed(n) => Dim::Fixed(n),
+            DimValue::Named(name) => Dim::Named(self.graph.add_dim(name)),
+            DimValue::Free => {
+                let name = match self.free_names.get(&root) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = format!("d{}", self.free_names.len() + 1);
+                        self.free_names.insert(root, n.clone());
+                        n
+                    }
+                };
+                Dim::Named(self.graph.add_dim(name))
+            }
+        }
+    }
+
+    fn shape_of(&mut self, s: TShape) -> Shape {
+        Shape::new(self.dim(s.rows), self.dim(s.cols))
+    }
+
+    fn record_symbol(&mut self, name: &str, sid: SymbolId, span: Span, inferred: bool) {
+        self.symbols.insert(name.to_string(), sid);
+        while self.symbol_spans.len() <= sid.0 as usize {
+            self.symbol_spans.push(Span::default());
+            self.inferred.push(false);
+        }
+        self.symbol_spans[sid.0 as usize] = span;
+        self.inferred[sid.0 as usize] = inferred;
+    }
+
+    fn declare(&mut self, name: &str, kind: &Kind, span: Span) {
+        let info = self.inference.symbols[name].clone();
+        let shape = self.shape_of(info.shape);
+        let role = match kind {
+            Kind::Function => Role::Function,
+            Kind::Symmetric(_) => Role::Input { symmetric: true },
+            _ => Role::Input { symmetric: false },
+        };
+        let sid = self.graph.add_symbol(Symbol { name: name.to_string(), shape, role });
+        self.record_symbol(name, sid, span, false);
+    }
+
+    fn symbol(&mut self, name: &str, span: Span) -> Result<SymbolId> {
+        if let Some(&sid) = self.symbols.get(name) {
+            return Ok(sid);
+        }
+        let info = self.inference.symbols.get(name).cloned().ok_or_else(|| {
+            Error::new(ErrorKind::UnknownName, format!("unknown name `{name}`"), span)
+        })?;
+        let shape = self.shape_of(info.shape);
+        let role = match info.role {
+            SymRole::Function => Role::Function,
+            SymRole::Input { symmetric } => Role::Input { symmetric },
+            SymRole::Definition => {
+                return Err(Error::new(ErrorKind::UnknownName, format!("`{name}` is used before its definition"), span))
+            }
+        };
+        let sid = self.graph.add_symbol(Symbol { name: name.to_string(), shape, role });
+        self.record_symbol(name, sid, info.span, info.inferred);
+        Ok(sid)
+    }
+
+    fn node_shape(&mut self, e: &Expr) -> Result<Shape> {
+        let s = self
+            .inference
+            .node_shapes
+            .get(&(e.span.start, e.span.end))
+            .copied()
+            .ok_or_else(|| Error::new(ErrorKind::Shape, "cannot infer the shape of this expression", e.span))?;
+        Ok(self.shape_of(s))
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<ExprId> {
+        self.depth += 1;
+        if self.depth > crate::syntax::MAX_NESTING * 4 {
+            self.depth -= 1;
+            return Err(Error::new(ErrorKind::Limit, "expression nested too deeply", e.span));
+        }
+        let result = self.expr_inner(e).map_err(|err| err.or_span(e.span));
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<ExprId> {
+        let g = &mut self.graph;
+        let _ = g;
+        match &e.kind {
+            ExprKind::Number(c) => Ok(self.graph.constant(c.clone())),
+            ExprKind::Name(name) => match name.as_str() {
+                "I" | "eye" if !self.symbols.contains_key(name) => {
+                    let s = self.node_shape(e)?;
+                    Ok(self.graph.identity(s.rows))
+                }
+                "ones" if !self.symbols.contains_key(name) => {
+                    let s = self.node_shape(e)?;
+                    Ok(self.graph.ones(s))
+                }
+                _ => {
+                    let sid = self.symbol(name, e.span)?;
+                    Ok(self.graph.var(sid))
+                }
+            },
+            ExprKind::Negate(a) => {
+                let a = self.expr(a)?;
+                Ok(self.graph.neg(a))
+            }
+            ExprKind::Transpose(a) => {
+                let a = self.expr(a)?;
+                Ok(self.graph.transpose(a))
+            }
+            ExprKind::InverseTranspose(a) => {
+                let a = self.expr(a)?;
+                let t = self.graph.transpose(a);
+                Ok(self.graph.inverse(t))
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (ia, ib) = (self.expr(a)?, self.expr(b)?);
+                self.binary(*op, ia, ib, b)
+            }
+            ExprKind::Power { base, exponent, elementwise } => {
+                let b = self.expr(base)?;
+                let x = self.expr(exponent)?;
+                if *elementwise || self.graph.shape(b).is_scalar() {
+                    if self.graph.is_zero(b) && self.graph.as_const(x).is_some_and(|c| num_traits::Signed::is_negative(c)) {
+                        return Err(Error::new(ErrorKind::Value, "division by zero: zero to a negative power", e.span));
+                    }
+                    return Ok(self.graph.pow(b, x));
+                }
+                let k = constant_integer(exponent).unwrap_or(1);
+                if k.abs() > MAX_MATRIX_POWER {
+                    return Err(Error::new(
+                        ErrorKind::Limit,
+                        format!("matrix power {k} is too large; matcalc expands powers up to {MAX_MATRIX_POWER}"),
+                        exponent.span,
+                    ));
+                }
+                let n = self.graph.shape(b).rows;
+                if k == 0 {
+                    return Ok(self.graph.identity(n));
+                }
+                let factor = if k < 0 { self.graph.inverse(b) } else { b };
+                Ok(self.graph.mul(vec![factor; k.unsigned_abs() as usize]))
+            }
+            ExprKind::Call { name, name_span, args } => self.call(name, *name_span, args, e),
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, a: ExprId, b: ExprId, b_expr: &Expr) -> Result<ExprId> {
+        let g = &mut self.graph;
+        Ok(match op {
+            BinaryOp::Add => g.add(vec![a, b]),
+            BinaryOp::Subtract => g.sub(a, b),
+            BinaryOp::Multiply => g.mul(vec![a, b]),
+            BinaryOp::Hadamard => g.hadamard(vec![a, b]),
+            BinaryOp::Divide | BinaryOp::ElementwiseDivide => {
+                if g.is_zero(b) {
+                    return Err(Error::new(ErrorKind::Value, "division by zero", b_expr.span));
+                }
+                let inv = g.powc(b, coeff::int(-1));
+                if op == BinaryOp::Divide {
+                    g.mul(vec![a, inv])
+                } else {
+                    g.hadamard(vec![a, inv])
+                }
+            }
+        })
+    }
+
+    fn call(&mut self, name: &str, name_span: Span, args: &[Expr], e: &Expr) -> Result<ExprId> {
+        if let Some(&sid) = self.symbols.get(name) {
+            let arg = self.expr(&args[0])?;
+            if self.graph.symbol(sid).role == Role::Function {
+                return Ok(self.graph.opaque(sid, arg));
+            }
+            let v = self.graph.var(sid);
+            return Ok(self.graph.mul(vec![v, arg]));
+        }
+        if self.inference.symbols.contains_key(name) {
+            // A variable first seen here, used as `W(x)`.
+            let sid = self.symbol(name, name_span)?;
+            let arg = self.expr(&args[0])?;
+            let v = self.graph.var(sid);
+            return Ok(self.graph.mul(vec![v, arg]));
+        }
+        if let Some(f) = elementwise(name).or_else(|| reduction(name)) {
+            let a = self.expr(&args[0])?;
+            return Ok(self.graph.apply(f, a));
+        }
+        match name {
+            "inv" => {
+                let a = self.expr(&args[0])?;
+                Ok(self.graph.inverse(a))
+            }
+            "diag" => {
+                let a = self.expr(&args[0])?;
+                let s = self.graph.shape(a);
+                Ok(if s.is_scalar() {
+                    a
+                } else if s.cols == Dim::ONE {
+                    self.graph.apply(Func::DiagMat, a)
+                } else {
+                    self.graph.apply(Func::DiagVec, a)
+                })
+            }
+            "I" | "eye" => {
+                let s = self.node_shape(e)?;
+                Ok(self.graph.identity(s.rows))
+            }
+            "ones" => {
+                let s = self.node_shape(e)?;
+                Ok(self.graph.ones(s))
+            }
+            "grad" | "jacobian" | "hessian" => {
+                let ExprKind::Name(var_name) = &args[1].kind else {
+                    return Err(Error::new(ErrorKind::Differentiation, "expected a variable name", args[1].span));
+                };
+                let body = self.expr(&args[0])?;
+                let wrt = self.symbol(var_name, args[1].span)?;
+                let result = match name {
+                    "grad" => diff::gradient(&mut self.graph, body, wrt),
+                    "jacobian" => diff::jacobian(&mut self.graph, body, wrt),
+                    _ => diff::hessian(&mut self.graph, body, wrt),
+                };
+                result.map_err(|err| err.or_span(e.span))
+            }
+            _ => Err(Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span)),
+        }
+    }
+}
+
+/// `true` if `id` is a plain variable node of an input symbol.
+pub fn is_input_var(graph: &Graph, id: ExprId) -> bool {
+    matches!(graph.node(id), Node::Var(s) if matches!(graph.symbol(*s).role, Role::Input { .. }))
+}

@@ -1,0 +1,377 @@
+//! The `matcalc` command line: parses arguments, calls the library,
+//! prints. No mathematics lives here.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
+
+const ABOUT: &str = "Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions, \
+printed as a person writes them.";
+
+const LONG_ABOUT: &str = "\
+Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions,
+printed as a person writes them.
+
+A PROGRAM is statements separated by `;` or newlines: declarations
+(`W: matrix(m, n)`, `x: vector(n)`, `k: scalar`, `S: symmetric(n)`,
+`ell: function`), definitions (`z = W x + b`) and expressions. Its value is
+the last expression, or the last definition. Undeclared names get their
+kind from how they are used, else from their spelling: upper case is a
+matrix, lower case a vector, a Greek name (alpha, lambda, sigma2) a scalar.
+
+Note: norm2(r) is the SQUARED norm ‖r‖² (homework notation), norm(r) the
+plain Euclidean/Frobenius norm.";
+
+const EXAMPLES: &str = "\
+Examples:
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
+      W (W^T W x - x) x^T + W x (W^T W x - x)^T
+  matcalc diff 'x^T A x' --wrt x
+      A x + A^T x
+  matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W1
+  matcalc diff 'S: symmetric(n); logdet(S)' --wrt S --format numpy
+  matcalc simplify '(W^T W x - x)^T'
+  matcalc simplify 'hessian(sum(exp(x)), x)'
+  matcalc types '1/2 * norm2(W^T W x - x)'
+  matcalc check 'sum(log(sigmoid(W x)))' --wrt W
+  matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
+  matcalc diff -f loss.mc --wrt W        # program from a file
+  echo 'tr(A X B)' | matcalc diff - --wrt X
+
+Exit status: 0 success, 1 an error in the program (or a failed check or
+verify), 2 bad command-line use.
+
+Derivatives at kinks: relu'(0), step'(x), sign'(x) and abs'(0) are taken
+as step(x) = 0 at 0, 0, 0 and sign(0) = 0; log and sqrt are differentiated
+by their formulas, which are undefined at 0.";
+
+#[derive(Parser)]
+#[command(name = "matcalc", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Differentiate the program's value: the gradient of a scalar, the Jacobian of a vector
+    Diff {
+        #[command(flatten)]
+        input: Input,
+        /// The variable to differentiate with respect to
+        #[arg(long, value_name = "X")]
+        wrt: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Print the program's value simplified, with grad/jacobian/hessian evaluated
+    Simplify {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Print the inferred kind and shape of every name
+    Types {
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Compare the symbolic derivative with finite differences at random points
+    Check {
+        #[command(flatten)]
+        input: Input,
+        /// The variable to differentiate with respect to
+        #[arg(long, value_name = "X")]
+        wrt: String,
+        /// Random points to try
+        #[arg(long, default_value_t = 5)]
+        points: usize,
+        /// Seed of the random points
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Evaluate the value of --of NAME instead of the program's value
+        #[arg(long, value_name = "NAME")]
+        of: Option<String>,
+    },
+    /// Check a hand-derived derivative: exit 0 if it is right, 1 (and why) if not
+    Verify {
+        #[command(flatten)]
+        input: Input,
+        /// The variable to differentiate with respect to
+        #[arg(long, value_name = "X")]
+        wrt: String,
+        /// The claimed derivative, an expression over the program's names
+        #[arg(long, value_name = "EXPR")]
+        claim: String,
+        /// Differentiate the definition NAME instead of the program's value
+        #[arg(long, value_name = "NAME")]
+        of: Option<String>,
+    },
+    /// Start the interactive session (also what bare `matcalc` does)
+    Repl,
+}
+
+#[derive(Args)]
+struct Input {
+    /// The program text, or `-` to read standard input
+    #[arg(value_name = "PROGRAM", required_unless_present = "file")]
+    program: Option<String>,
+    /// Read the program from FILE
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "program")]
+    file: Option<String>,
+}
+
+#[derive(Args)]
+struct Output {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Differentiate or print the definition NAME instead of the program's value
+    #[arg(long, value_name = "NAME")]
+    of: Option<String>,
+    /// Line width for text and unicode output
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// The input language (parses back)
+    Text,
+    /// Text with Unicode symbols (Wᵀ, ⊙, ‖r‖²)
+    Unicode,
+    /// A Python function using NumPy
+    Numpy,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Unicode => Format::Unicode,
+            FormatArg::Numpy => Format::Numpy,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Deep expressions recurse; give the work a large stack.
+    let child = std::thread::Builder::new().stack_size(256 << 20).spawn(run);
+    match child.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: internal error (please report this input)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let Some(command) = cli.command else {
+        if std::io::stdin().is_terminal() {
+            eprintln!("the REPL is not available yet; try `matcalc --help`");
+            return ExitCode::from(2);
+        }
+        eprintln!("usage: matcalc <COMMAND>; see `matcalc --help`");
+        return ExitCode::from(2);
+    };
+    match command {
+        Command::Diff { input, wrt, output } => with_program(&input, |analysis| {
+            let derivative = analysis.derivative(output.of.as_deref(), &wrt)?;
+            let text = match Format::from(output.format) {
+                Format::Numpy => {
+                    let prefix = match derivative.kind {
+                        DerivativeKind::Gradient => "grad",
+                        DerivativeKind::Jacobian => "jacobian",
+                    };
+                    let name = format!("{prefix}_{}", matcalc::print::numpy::python_name(&wrt));
+                    analysis.numpy(derivative.result, &name)
+                }
+                format => analysis.print_width(derivative.result, format, output.width),
+            };
+            Ok(text)
+        }),
+        Command::Simplify { input, output } => with_program(&input, |analysis| {
+            let value = analysis.simplified(output.of.as_deref())?;
+            Ok(match Format::from(output.format) {
+                Format::Numpy => analysis.numpy(value, "value"),
+                format => analysis.print_width(value, format, output.width),
+            })
+        }),
+        Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
+        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points, seed, of.as_deref()),
+        Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
+        Command::Repl => {
+            eprintln!("the REPL is not available yet");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_program(input: &Input) -> Result<String, String> {
+    match (&input.file, &input.program) {
+        (Some(path), _) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}")),
+        (None, Some(p)) if p == "-" => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(s)
+        }
+        (None, Some(p)) => Ok(p.clone()),
+        (None, None) => Err("no program given".to_string()),
+    }
+}
+
+fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, Error>) -> ExitCode {
+    let source = match read_program(input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = analyze(&source).and_then(|mut analysis| f(&mut analysis));
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&source));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -> ExitCode {
+    let source = match read_program(input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = analyze(&source).and_then(|mut analysis| {
+        let derivative = analysis.derivative(of, wrt)?;
+        let text = analysis.print(derivative.result, Format::Text);
+        let comparison = matcalc::check::compare_with_finite_differences(
+            analysis.graph(),
+            derivative.of,
+            derivative.wrt,
+            derivative.result,
+            derivative.kind == DerivativeKind::Jacobian,
+            points.max(1),
+            seed,
+        )?;
+        Ok((text, comparison))
+    });
+    match outcome {
+        Ok((text, comparison)) => {
+            println!("derivative: {text}");
+            println!(
+                "relative error {:.2e} at {} random points (tolerance {:.0e})",
+                comparison.relative_error,
+                comparison.points,
+                matcalc::check::TOLERANCE
+            );
+            if comparison.skipped_near_kinks > 0 {
+                println!(
+                    "warning: skipped {} points near a kink (relu, abs, sign or step at 0), where the derivative is undefined",
+                    comparison.skipped_near_kinks
+                );
+            }
+            if comparison.relative_error <= matcalc::check::TOLERANCE {
+                println!("ok");
+                ExitCode::SUCCESS
+            } else {
+                println!("MISMATCH: the symbolic derivative disagrees with finite differences");
+                if let Some((symbolic, numeric)) = comparison.worst {
+                    println!("  symbolic: {:?}", symbolic.data);
+                    println!("  numeric:  {:?}", numeric.data);
+                }
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&source));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
+    let source = match read_program(input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut analysis = match analyze(&source) {
+        Ok(a) => a,
+        Err(e) => {
+            eprint!("{}", e.render(&source));
+            return ExitCode::from(1);
+        }
+    };
+    let derivative = match analysis.derivative(of, wrt) {
+        Ok(d) => d,
+        Err(e) => {
+            eprint!("{}", e.render(&source));
+            return ExitCode::from(1);
+        }
+    };
+    let claimed = match analysis.lower_claim(claim) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", e.render(claim));
+            return ExitCode::from(1);
+        }
+    };
+    let ours = analysis.print(derivative.result, Format::Text);
+    let graph = analysis.graph();
+    let (want, got) = (graph.shape(derivative.result), graph.shape(claimed));
+    if want != got && !(got.is_scalar() && want.is_scalar()) {
+        println!(
+            "wrong: the claim has shape {}, but the derivative has shape {}",
+            matcalc::print::shape_text(graph, got),
+            matcalc::print::shape_text(graph, want)
+        );
+        println!("matcalc's answer: {ours}");
+        return ExitCode::from(1);
+    }
+    if claimed == derivative.result {
+        println!("correct: the claim equals matcalc's answer symbolically");
+        return ExitCode::SUCCESS;
+    }
+    let mut rng = matcalc::check::Rng::new(7);
+    for _ in 0..5 {
+        let env = matcalc::check::random_env(graph, &mut rng, matcalc::check::Sampling::Positive);
+        let (a, b) = match (
+            matcalc::eval::evaluate(graph, derivative.result, &env),
+            matcalc::eval::evaluate(graph, claimed, &env),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => continue,
+        };
+        let error = matcalc::check::relative_error(&b, &a);
+        if error > 1e-8 {
+            println!("wrong: at a random point the claim and the derivative differ (relative error {error:.2e})");
+            println!("  claim:      {:?}", b.data);
+            println!("  derivative: {:?}", a.data);
+            println!("matcalc's answer: {ours}");
+            return ExitCode::from(1);
+        }
+    }
+    println!("correct: the claim equals matcalc's answer at 5 random points");
+    println!("matcalc's answer: {ours}");
+    ExitCode::SUCCESS
+}

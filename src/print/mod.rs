@@ -1,0 +1,371 @@
+//! Printing expressions. One precedence-aware walk (`Printer`) builds a
+//! `pretty` document; a [`Notation`] says how each construct looks in
+//! text, Unicode or LaTeX. Long sums break at `+`/`-` to fit the width.
+
+pub mod numpy;
+pub mod text;
+
+use pretty::RcDoc;
+
+use crate::coeff::{self, Coeff};
+use crate::ir::{ExprId, Func, Graph, Node};
+use crate::shape::{dim_name, Shape};
+use num_traits::Signed;
+
+/// A document under construction.
+pub type Doc = RcDoc<'static, ()>;
+
+/// Binding strength of a printed construct (higher binds tighter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prec {
+    /// `a + b`
+    Sum = 0,
+    /// `a b`, `a .* b`, `a / b`
+    Product = 1,
+    /// `-a`
+    Negation = 2,
+    /// `a^T`, `a^2`
+    Power = 3,
+    /// names, calls, brackets
+    Atom = 4,
+}
+
+/// How the constructs of an expression are written in one output format.
+pub trait Notation {
+    /// A variable or definition name.
+    fn name(&self, name: &str, shape: Shape) -> String;
+    /// A non-negative rational constant, and the precedence of the result.
+    fn number(&self, c: &Coeff) -> (Doc, Prec);
+    /// `a^T`
+    fn transpose(&self, a: Doc) -> Doc;
+    /// `a^-1`
+    fn inverse(&self, a: Doc) -> Doc;
+    /// `a^-T`
+    fn inverse_transpose(&self, a: Doc) -> Doc;
+    /// `a^p` (scalar) or `a .^ p` (elementwise).
+    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc;
+    /// Separator of matrix-product factors.
+    fn product_separator(&self) -> Doc;
+    /// Separator of a coefficient and what it scales.
+    fn coefficient_separator(&self, c: &Coeff) -> Doc;
+    /// Separator of Hadamard factors.
+    fn hadamard_separator(&self) -> Doc;
+    /// `num / den` (scalar) or `num ./ den` (elementwise); `None` if the
+    /// notation writes it as a fraction instead.
+    fn divide(&self, num: Doc, den: Doc, elementwise: bool) -> Doc;
+    /// `true` if `divide` brackets its operands itself (LaTeX `\frac`).
+    fn fraction_brackets(&self) -> bool {
+        false
+    }
+    /// A built-in function applied to an argument.
+    fn function(&self, f: Func, arg: Doc) -> Doc;
+    /// An opaque function call.
+    fn opaque(&self, name: &str, arg: Doc) -> Doc;
+    /// The identity matrix (`dim` given where the context does not fix it).
+    fn identity(&self, dim: Option<String>) -> Doc;
+    /// A vector or matrix of ones.
+    fn ones(&self, rows: String, cols: Option<String>) -> Doc;
+    /// The zero matrix.
+    fn zero(&self) -> Doc;
+    /// The upstream gradient ∂loss/∂arg.
+    fn upstream(&self, loss: &str, arg: Doc) -> Doc;
+    /// `( a )`
+    fn parens(&self, a: Doc) -> Doc {
+        Doc::text("(").append(a).append(Doc::text(")"))
+    }
+    /// The minus sign of a negated term.
+    fn minus(&self) -> &'static str {
+        "-"
+    }
+}
+
+/// Renders `id` with `notation` at `width` columns.
+pub fn render(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
+    let mut printer = Printer { graph, notation };
+    let doc = printer.doc(id, Prec::Sum);
+    let mut out = String::new();
+    let _ = doc.render_fmt(width, &mut out);
+    out
+}
+
+/// The precedence-aware walk over the graph.
+pub struct Printer<'g, 'n> {
+    /// The graph (mutable: printing may build transposed forms to compare).
+    pub graph: &'g mut Graph,
+    /// The notation.
+    pub notation: &'n dyn Notation,
+}
+
+impl Printer<'_, '_> {
+    fn wrap(&self, doc: Doc, own: Prec, context: Prec) -> Doc {
+        if own < context {
+            self.notation.parens(doc)
+        } else {
+            doc
+        }
+    }
+
+    /// The document for `id` in a context that needs precedence `context`.
+    pub fn doc(&mut self, id: ExprId, context: Prec) -> Doc {
+        let (doc, own) = self.doc_with_prec(id, false);
+        self.wrap(doc, own, context)
+    }
+
+    fn doc_with_prec(&mut self, id: ExprId, dims_fixed: bool) -> (Doc, Prec) {
+        let n = self.notation;
+        match self.graph.node(id).clone() {
+            Node::Const(c) => {
+                if c.is_negative() {
+                    let (d, _) = n.number(&-c);
+                    (Doc::text(n.minus()).append(d), Prec::Negation)
+                } else {
+                    n.number(&c)
+                }
+            }
+            Node::Var(s) => {
+                let symbol = self.graph.symbol(s);
+                (Doc::text(n.name(&symbol.name, symbol.shape)), Prec::Atom)
+            }
+            Node::Identity(d) => {
+                let dim = if dims_fixed { None } else { Some(dim_name(d, self.graph.dim_names())) };
+                (n.identity(dim), Prec::Atom)
+            }
+            Node::Ones(s) => {
+                let names = self.graph.dim_names();
+                let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
+                (n.ones(dim_name(s.rows, names), cols), Prec::Atom)
+            }
+            Node::Zero(_) => (n.zero(), Prec::Atom),
+            Node::Add(terms) => (self.sum(&terms), Prec::Sum),
+            Node::Scale(c, b) => self.scaled(&c, b),
+            Node::Mul(factors) => self.product(&factors),
+            Node::Hadamard(factors) => self.hadamard(&factors),
+            Node::Pow(b, e) => self.power(b, e),
+            Node::Transpose(b) => {
+                let inner = self.doc(b, Prec::Atom);
+                (n.transpose(inner), Prec::Power)
+            }
+            Node::Inverse(b) => {
+                if let Node::Transpose(c) = self.graph.node(b).clone() {
+                    let inner = self.doc(c, Prec::Atom);
+                    return (n.inverse_transpose(inner), Prec::Power);
+                }
+                let inner = self.doc(b, Prec::Atom);
+                (n.inverse(inner), Prec::Power)
+            }
+            Node::Apply(f, b) => {
+                let arg = self.doc(b, Prec::Sum);
+                (n.function(f, arg), Prec::Atom)
+            }
+            Node::Opaque(f, b) => {
+                let arg = self.doc(b, Prec::Sum);
+                let name = self.graph.symbol(f).name.clone();
+                (n.opaque(&name, arg), Prec::Atom)
+            }
+            Node::Upstream { loss, arg, .. } => {
+                let a = self.doc(arg, Prec::Sum);
+                let name = self.graph.symbol(loss).name.clone();
+                (n.upstream(&name, a), Prec::Atom)
+            }
+        }
+    }
+
+    fn sum(&mut self, terms: &[ExprId]) -> Doc {
+        let mut doc = Doc::nil();
+        let has_matrix_term = terms.iter().any(|t| !self.graph.shape(*t).is_scalar());
+        for (i, t) in terms.iter().enumerate() {
+            let negative = match self.graph.node(*t) {
+                Node::Scale(c, _) => c.is_negative(),
+                Node::Const(c) => c.is_negative(),
+                _ => false,
+            };
+            let (body, _) = if negative {
+                let (c, base) = self.graph.split_coeff(*t);
+                let positive = self.graph.scale(-c, base);
+                self.term_doc(positive, has_matrix_term)
+            } else {
+                self.term_doc(*t, has_matrix_term)
+            };
+            if i == 0 {
+                doc = if negative { Doc::text(self.notation.minus()).append(body) } else { body };
+            } else {
+                let sign = if negative { self.notation.minus() } else { "+" };
+                doc = doc.append(Doc::line()).append(Doc::text(format!("{sign} "))).append(body);
+            }
+        }
+        doc.nest(2).group()
+    }
+
+    fn term_doc(&mut self, t: ExprId, dims_fixed: bool) -> (Doc, Prec) {
+        let (doc, prec) = self.doc_with_prec(t, dims_fixed);
+        if prec == Prec::Sum {
+            (self.notation.parens(doc), Prec::Atom)
+        } else {
+            (doc, prec)
+        }
+    }
+
+    fn scaled(&mut self, c: &Coeff, b: ExprId) -> (Doc, Prec) {
+        let n = self.notation;
+        if c.is_negative() {
+            let (inner, _) = self.scaled(&-c.clone(), b);
+            let inner = if matches!(self.graph.node(b), Node::Add(_)) && c == &coeff::int(-1) {
+                self.notation.parens(self.doc(b, Prec::Sum))
+            } else {
+                inner
+            };
+            return (Doc::text(n.minus()).append(inner), Prec::Negation);
+        }
+        if c == &coeff::int(1) {
+            return self.doc_with_prec(b, false);
+        }
+        let (number, _) = n.number(c);
+        let body = self.factor_doc(b);
+        (number.append(n.coefficient_separator(c)).append(body), Prec::Product)
+    }
+
+    /// A factor of a product: sums, Hadamard products and scaled terms
+    /// are bracketed; a row-vector sum prints as the transpose of a column
+    /// when that needs fewer transpose marks.
+    fn factor_doc(&mut self, f: ExprId) -> Doc {
+        let shape = self.graph.shape(f);
+        if shape.is_row() {
+            if let Node::Add(_) = self.graph.node(f) {
+                let column = self.graph.transpose(f);
+                if marks(self.graph, column) < marks(self.graph, f) {
+                    let inner = self.notation.parens(self.doc(column, Prec::Sum));
+                    return self.notation.transpose(inner);
+                }
+            }
+        }
+        let (doc, prec) = self.doc_with_prec(f, false);
+        let bracket = prec < Prec::Product
+            || matches!(self.graph.node(f), Node::Hadamard(_) | Node::Scale(..))
+            || (prec == Prec::Product && matches!(self.graph.node(f), Node::Mul(_)));
+        if bracket {
+            self.notation.parens(doc)
+        } else {
+            doc
+        }
+    }
+
+    fn product(&mut self, factors: &[ExprId]) -> (Doc, Prec) {
+        let (numerator, denominator) = self.split_denominator(factors);
+        let n = self.notation;
+        let many = numerator.len() > 1;
+        let mut docs = Vec::new();
+        for f in &numerator {
+            let doc = if many && self.graph.is_inner_product(*f) {
+                let (d, _) = self.doc_with_prec(*f, false);
+                n.parens(d)
+            } else {
+                self.factor_doc(*f)
+            };
+            docs.push(doc);
+        }
+        let num = if docs.is_empty() {
+            Doc::text("1")
+        } else {
+            Doc::intersperse(docs, n.product_separator())
+        };
+        if denominator.is_empty() {
+            return (num, Prec::Product);
+        }
+        let den_docs: Vec<Doc> = denominator
+            .iter()
+            .map(|d| if n.fraction_brackets() { self.doc(*d, Prec::Sum) } else { self.doc(*d, Prec::Atom) })
+            .collect();
+        let den = if den_docs.len() == 1 || n.fraction_brackets() {
+            Doc::intersperse(den_docs, n.product_separator())
+        } else {
+            n.parens(Doc::intersperse(den_docs, n.product_separator()))
+        };
+        let num = if numerator.len() == 1 && !n.fraction_brackets() && matches!(self.graph.node(numerator[0]), Node::Mul(_)) {
+            n.parens(num)
+        } else {
+            num
+        };
+        (n.divide(num, den, false), Prec::Product)
+    }
+
+    /// Splits factors `b^-k` (constant negative exponents) into a denominator.
+    fn split_denominator(&mut self, factors: &[ExprId]) -> (Vec<ExprId>, Vec<ExprId>) {
+        let mut numerator = Vec::new();
+        let mut denominator = Vec::new();
+        for &f in factors {
+            if let Node::Pow(b, e) = self.graph.node(f).clone() {
+                if let Some(c) = self.graph.as_const(e).cloned() {
+                    if c.is_negative() {
+                        let positive = self.graph.powc(b, -c);
+                        denominator.push(positive);
+                        continue;
+                    }
+                }
+            }
+            numerator.push(f);
+        }
+        (numerator, denominator)
+    }
+
+    fn hadamard(&mut self, factors: &[ExprId]) -> (Doc, Prec) {
+        let (numerator, denominator) = self.split_denominator(factors);
+        let n = self.notation;
+        let docs: Vec<Doc> = numerator.iter().map(|f| self.factor_doc(*f)).collect();
+        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.hadamard_separator()) };
+        if denominator.is_empty() {
+            return (num, Prec::Product);
+        }
+        let mut doc = num;
+        for d in denominator {
+            let den = if n.fraction_brackets() { self.doc(d, Prec::Sum) } else { self.doc(d, Prec::Atom) };
+            doc = n.divide(doc, den, true);
+        }
+        (doc, Prec::Product)
+    }
+
+    fn power(&mut self, b: ExprId, e: ExprId) -> (Doc, Prec) {
+        let elementwise = !self.graph.shape(b).is_scalar();
+        let base = self.doc(b, Prec::Atom);
+        let exponent = match self.graph.node(e).clone() {
+            Node::Const(c) if c.is_integer() => Doc::text(coeff::display(&c)),
+            _ => self.doc(e, Prec::Atom),
+        };
+        (self.notation.power(base, exponent, elementwise), Prec::Power)
+    }
+}
+
+/// Number of transpose marks `id` prints with.
+pub fn marks(graph: &Graph, id: ExprId) -> usize {
+    let mut count = 0;
+    let mut stack = vec![id];
+    let mut steps = 0;
+    while let Some(x) = stack.pop() {
+        steps += 1;
+        if steps > 10_000 {
+            break;
+        }
+        match graph.node(x) {
+            Node::Transpose(_) => count += 1,
+            Node::Inverse(a) if matches!(graph.node(*a), Node::Transpose(_)) => count += 1,
+            Node::Var(_) => {}
+            _ => stack.extend(graph.children(x)),
+        }
+    }
+    count
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text in the input language (parses back).
+    Text,
+    /// Text with Unicode symbols.
+    Unicode,
+    /// NumPy source.
+    Numpy,
+}
+
+/// The result shape's description, e.g. `m×n`.
+pub fn shape_text(graph: &Graph, shape: Shape) -> String {
+    crate::shape::ShapeDisplay { shape, names: graph.dim_names() }.to_string()
+}

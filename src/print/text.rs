@@ -1,0 +1,184 @@
+//! Plain-text notation (parses back to the same graph) and its Unicode
+//! variant for terminals (`Wᵀ`, `⊙`, `‖r‖²`, `σ`, `⁻¹`).
+
+use super::{Doc, Notation, Prec};
+use crate::coeff::{self, Coeff};
+use crate::ir::Func;
+use crate::shape::Shape;
+
+/// The input language itself: `W^T`, `.*`, `norm2(r)`.
+pub struct Text;
+
+/// Unicode for terminals: `Wᵀ`, `⊙`, `‖r‖²`, `σ`.
+pub struct Unicode;
+
+fn number(c: &Coeff) -> (Doc, Prec) {
+    let text = coeff::display(c);
+    let prec = if c.is_integer() { Prec::Atom } else { Prec::Product };
+    (Doc::text(text), prec)
+}
+
+fn coefficient_separator(c: &Coeff) -> Doc {
+    if c.is_integer() {
+        Doc::text(" ")
+    } else {
+        Doc::text(" * ")
+    }
+}
+
+impl Notation for Text {
+    fn name(&self, name: &str, _shape: Shape) -> String {
+        name.to_string()
+    }
+    fn number(&self, c: &Coeff) -> (Doc, Prec) {
+        number(c)
+    }
+    fn transpose(&self, a: Doc) -> Doc {
+        a.append(Doc::text("^T"))
+    }
+    fn inverse(&self, a: Doc) -> Doc {
+        a.append(Doc::text("^-1"))
+    }
+    fn inverse_transpose(&self, a: Doc) -> Doc {
+        a.append(Doc::text("^-T"))
+    }
+    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc {
+        base.append(Doc::text(if elementwise { " .^ " } else { "^" })).append(exponent)
+    }
+    fn product_separator(&self) -> Doc {
+        Doc::text(" ")
+    }
+    fn coefficient_separator(&self, c: &Coeff) -> Doc {
+        coefficient_separator(c)
+    }
+    fn hadamard_separator(&self) -> Doc {
+        Doc::text(" .* ")
+    }
+    fn divide(&self, num: Doc, den: Doc, elementwise: bool) -> Doc {
+        num.append(Doc::text(if elementwise { " ./ " } else { " / " })).append(den)
+    }
+    fn function(&self, f: Func, arg: Doc) -> Doc {
+        Doc::text(format!("{}(", f.name())).append(arg).append(Doc::text(")"))
+    }
+    fn opaque(&self, name: &str, arg: Doc) -> Doc {
+        Doc::text(format!("{name}(")).append(arg).append(Doc::text(")"))
+    }
+    fn identity(&self, dim: Option<String>) -> Doc {
+        match dim {
+            Some(d) => Doc::text(format!("I({d})")),
+            None => Doc::text("I"),
+        }
+    }
+    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
+        match cols {
+            Some(c) => Doc::text(format!("ones({rows}, {c})")),
+            None => Doc::text(format!("ones({rows})")),
+        }
+    }
+    fn zero(&self) -> Doc {
+        Doc::text("0")
+    }
+    fn upstream(&self, loss: &str, arg: Doc) -> Doc {
+        Doc::text(format!("grad({loss}, ")).append(arg).append(Doc::text(")"))
+    }
+}
+
+impl Notation for Unicode {
+    fn name(&self, name: &str, _shape: Shape) -> String {
+        greek(name)
+    }
+    fn number(&self, c: &Coeff) -> (Doc, Prec) {
+        number(c)
+    }
+    fn transpose(&self, a: Doc) -> Doc {
+        a.append(Doc::text("ᵀ"))
+    }
+    fn inverse(&self, a: Doc) -> Doc {
+        a.append(Doc::text("⁻¹"))
+    }
+    fn inverse_transpose(&self, a: Doc) -> Doc {
+        a.append(Doc::text("⁻ᵀ"))
+    }
+    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc {
+        base.append(Doc::text(if elementwise { " .^ " } else { "^" })).append(exponent)
+    }
+    fn product_separator(&self) -> Doc {
+        Doc::text(" ")
+    }
+    fn coefficient_separator(&self, c: &Coeff) -> Doc {
+        coefficient_separator(c)
+    }
+    fn hadamard_separator(&self) -> Doc {
+        Doc::text(" ⊙ ")
+    }
+    fn divide(&self, num: Doc, den: Doc, elementwise: bool) -> Doc {
+        num.append(Doc::text(if elementwise { " ⊘ " } else { " / " })).append(den)
+    }
+    fn function(&self, f: Func, arg: Doc) -> Doc {
+        match f {
+            Func::Norm2 => Doc::text("‖").append(arg).append(Doc::text("‖²")),
+            Func::Norm => Doc::text("‖").append(arg).append(Doc::text("‖")),
+            Func::Norm1 => Doc::text("‖").append(arg).append(Doc::text("‖₁")),
+            Func::Sigmoid => Doc::text("σ(").append(arg).append(Doc::text(")")),
+            _ => Text.function(f, arg),
+        }
+    }
+    fn opaque(&self, name: &str, arg: Doc) -> Doc {
+        Doc::text(format!("{}(", greek(name))).append(arg).append(Doc::text(")"))
+    }
+    fn identity(&self, _dim: Option<String>) -> Doc {
+        Doc::text("I")
+    }
+    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
+        match cols {
+            Some(c) => Doc::text(format!("𝟙({rows}×{c})")),
+            None => Doc::text("𝟙"),
+        }
+    }
+    fn zero(&self) -> Doc {
+        Doc::text("0")
+    }
+    fn upstream(&self, loss: &str, arg: Doc) -> Doc {
+        Doc::text(format!("∂{}/∂", greek(loss))).append(arg)
+    }
+    fn minus(&self) -> &'static str {
+        "−"
+    }
+}
+
+/// `alpha` → `α`, `sigma2` → `σ2`; other names unchanged.
+pub fn greek(name: &str) -> String {
+    const TABLE: &[(&str, &str)] = &[
+        ("alpha", "α"),
+        ("beta", "β"),
+        ("gamma", "γ"),
+        ("delta", "δ"),
+        ("epsilon", "ε"),
+        ("zeta", "ζ"),
+        ("eta", "η"),
+        ("theta", "θ"),
+        ("iota", "ι"),
+        ("kappa", "κ"),
+        ("lambda", "λ"),
+        ("mu", "μ"),
+        ("nu", "ν"),
+        ("xi", "ξ"),
+        ("pi", "π"),
+        ("rho", "ρ"),
+        ("sigma", "σ"),
+        ("tau", "τ"),
+        ("upsilon", "υ"),
+        ("phi", "φ"),
+        ("chi", "χ"),
+        ("psi", "ψ"),
+        ("omega", "ω"),
+    ];
+    for (word, letter) in TABLE {
+        if let Some(rest) = name.strip_prefix(word) {
+            if rest.is_empty() || rest.chars().all(|c| c.is_ascii_digit() || c == '_') {
+                return format!("{letter}{rest}");
+            }
+        }
+    }
+    name.to_string()
+}

@@ -1,0 +1,921 @@
+//! The simplifier: canonicalising constructors for every node kind.
+//!
+//! Every node enters the graph through these constructors, so the graph
+//! only ever holds canonical forms: transposes pushed to the leaves,
+//! coefficients folded into one exact `Scale` in front, like terms merged,
+//! zeros and identities removed, commutative children in a structural
+//! order. None of them changes a value. `rename_definitions` rewrites a
+//! finished result so subterms the user named print by their names.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use num_traits::{One, Signed, Zero};
+
+use crate::coeff::{self, Coeff};
+use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::shape::{Dim, Shape};
+
+/// Largest integer exponent folded exactly into a constant.
+const MAX_FOLDED_POWER_BITS: u64 = 4096;
+
+impl Graph {
+    /// The scalar constant `c`.
+    pub fn constant(&mut self, c: Coeff) -> ExprId {
+        self.intern(Node::Const(c), Shape::SCALAR)
+    }
+
+    /// The integer constant `n`.
+    pub fn int(&mut self, n: i64) -> ExprId {
+        self.constant(coeff::int(n))
+    }
+
+    /// The variable node of a symbol.
+    pub fn var(&mut self, symbol: SymbolId) -> ExprId {
+        let shape = self.symbol(symbol).shape;
+        self.intern(Node::Var(symbol), shape)
+    }
+
+    /// Zero of the given shape.
+    pub fn zero(&mut self, shape: Shape) -> ExprId {
+        if shape.is_scalar() {
+            self.int(0)
+        } else {
+            self.intern(Node::Zero(shape), shape)
+        }
+    }
+
+    /// The n×n identity.
+    pub fn identity(&mut self, n: Dim) -> ExprId {
+        if n == Dim::ONE {
+            self.int(1)
+        } else {
+            self.intern(Node::Identity(n), Shape::square(n))
+        }
+    }
+
+    /// All ones of the given shape.
+    pub fn ones(&mut self, shape: Shape) -> ExprId {
+        if shape.is_scalar() {
+            self.int(1)
+        } else {
+            self.intern(Node::Ones(shape), shape)
+        }
+    }
+
+    /// `true` if `id` is a zero of any shape.
+    pub fn is_zero(&self, id: ExprId) -> bool {
+        match self.node(id) {
+            Node::Zero(_) => true,
+            Node::Const(c) => c.is_zero(),
+            _ => false,
+        }
+    }
+
+    /// The constant value of `id`, if it is a constant.
+    pub fn as_const(&self, id: ExprId) -> Option<&Coeff> {
+        match self.node(id) {
+            Node::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// `c · a`.
+    pub fn scale(&mut self, c: Coeff, a: ExprId) -> ExprId {
+        if c.is_zero() {
+            return self.zero(self.shape(a));
+        }
+        if c.is_one() {
+            return a;
+        }
+        match self.node(a).clone() {
+            Node::Const(d) => self.constant(c * d),
+            Node::Zero(_) => a,
+            Node::Scale(d, b) => self.scale(c * d, b),
+            _ => {
+                let shape = self.shape(a);
+                self.intern(Node::Scale(c, a), shape)
+            }
+        }
+    }
+
+    /// `-a`.
+    pub fn neg(&mut self, a: ExprId) -> ExprId {
+        self.scale(coeff::int(-1), a)
+    }
+
+    /// Splits `c · base` (constants are `c · 1`).
+    pub fn split_coeff(&mut self, id: ExprId) -> (Coeff, ExprId) {
+        match self.node(id).clone() {
+            Node::Scale(c, b) => (c, b),
+            Node::Const(c) => {
+                let one = self.int(1);
+                (c, one)
+            }
+            _ => (Coeff::one(), id),
+        }
+    }
+
+    /// `a - b`.
+    pub fn sub(&mut self, a: ExprId, b: ExprId) -> ExprId {
+        let nb = self.neg(b);
+        self.add(vec![a, nb])
+    }
+
+    /// The sum of `terms`: flattened, like terms merged, zeros dropped,
+    /// sorted (constants first, negative terms last). Scalar terms in a
+    /// non-scalar sum broadcast.
+    pub fn add(&mut self, terms: Vec<ExprId>) -> ExprId {
+        let shape = terms
+            .iter()
+            .map(|t| self.shape(*t))
+            .find(|s| !s.is_scalar())
+            .unwrap_or(Shape::SCALAR);
+        let mut flat = Vec::with_capacity(terms.len());
+        let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
+        while let Some(t) = stack.pop() {
+            match self.node(t).clone() {
+                Node::Add(children) => stack.extend(children.iter().rev().copied()),
+                Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => {
+                    let Node::Add(children) = self.node(b).clone() else { unreachable!() };
+                    for child in children.iter().rev() {
+                        let scaled = self.scale(c.clone(), *child);
+                        stack.push(scaled);
+                    }
+                }
+                _ if self.is_zero(t) => {}
+                _ => flat.push(t),
+            }
+        }
+        // Merge like terms, keeping first-seen order for determinism.
+        let mut order: Vec<ExprId> = Vec::new();
+        let mut sums: HashMap<ExprId, Coeff> = HashMap::new();
+        for t in flat {
+            let (c, base) = self.split_coeff(t);
+            match sums.get_mut(&base) {
+                Some(total) => *total += c,
+                None => {
+                    order.push(base);
+                    sums.insert(base, c);
+                }
+            }
+        }
+        let mut kept: Vec<ExprId> = Vec::new();
+        for base in order {
+            let c = sums.remove(&base).unwrap_or_default();
+            if !c.is_zero() {
+                kept.push(self.scale(c, base));
+            }
+        }
+        if !shape.is_scalar() && !kept.is_empty() && kept.iter().all(|t| self.shape(*t).is_scalar()) {
+            let scalar = self.add(kept);
+            let ones = self.ones(shape);
+            return self.mul(vec![scalar, ones]);
+        }
+        match kept.len() {
+            0 => self.zero(shape),
+            1 => kept[0],
+            _ => {
+                kept.sort_by(|a, b| self.term_order(*a, *b));
+                self.intern(Node::Add(kept.into_boxed_slice()), shape)
+            }
+        }
+    }
+
+    /// Orders commutative factors: names first, then transposed names,
+    /// function applications, and compound factors last.
+    fn factor_order(&self, a: ExprId, b: ExprId) -> Ordering {
+        let rank = |g: &Graph, x: ExprId| -> u8 {
+            match g.node(x) {
+                Node::Const(_) => 0,
+                Node::Var(_) => 1,
+                Node::Transpose(_) | Node::Upstream { .. } => 2,
+                Node::Apply(..) | Node::Pow(..) | Node::Opaque(..) => 3,
+                _ => 4,
+            }
+        };
+        rank(self, a).cmp(&rank(self, b)).then(self.key(a).cmp(&self.key(b))).then(a.cmp(&b))
+    }
+
+    /// Orders sum terms: constants, then positive terms, then negative
+    /// ones; within each, by structural key.
+    fn term_order(&self, a: ExprId, b: ExprId) -> Ordering {
+        let rank = |g: &Graph, x: ExprId| -> u8 {
+            match g.node(x) {
+                Node::Const(_) => 0,
+                Node::Scale(c, _) if c.is_negative() => 2,
+                _ => 1,
+            }
+        };
+        rank(self, a).cmp(&rank(self, b)).then(self.key(a).cmp(&self.key(b))).then(a.cmp(&b))
+    }
+
+    /// The product of `factors` (scalar factors scale; the others form a
+    /// matrix chain in order). Coefficients move in front, identities
+    /// drop, `A^-1 A` cancels, equal scalar factors become powers, and a
+    /// 1×1 chain is written in its canonical orientation.
+    pub fn mul(&mut self, factors: Vec<ExprId>) -> ExprId {
+        let mut c = Coeff::one();
+        let mut scalars: Vec<ExprId> = Vec::new();
+        let mut chain: Vec<ExprId> = Vec::new();
+        let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
+        let mut zero_shape: Option<()> = None;
+        let mut identity_dim: Option<Dim> = None;
+        while let Some(f) = stack.pop() {
+            let shape = self.shape(f);
+            match self.node(f).clone() {
+                Node::Const(d) => c *= d,
+                Node::Scale(d, b) => {
+                    c *= d;
+                    stack.push(b);
+                }
+                Node::Mul(children) if !self.is_inner_product(f) => stack.extend(children.iter().rev().copied()),
+                Node::Zero(_) => {
+                    zero_shape = Some(());
+                    chain.push(f);
+                }
+                Node::Identity(n) => identity_dim = Some(n),
+                _ if shape.is_scalar() => scalars.push(f),
+                _ => chain.push(f),
+            }
+        }
+        let result_shape = match (chain.first(), chain.last()) {
+            (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
+            _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
+        };
+        if zero_shape.is_some() || c.is_zero() {
+            return self.zero(result_shape);
+        }
+        cancel_inverses(self, &mut chain);
+        if chain.is_empty() && !result_shape.is_scalar() {
+            chain.push(self.identity(result_shape.rows));
+        }
+        let mut scalars = self.merge_scalar_powers(scalars, &mut c);
+        if chain.len() >= 2 && self.shape(chain[0]).rows == Dim::ONE && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+        {
+            let oriented = self.orient_inner_product(chain);
+            let inner = self.intern(Node::Mul(oriented.into_boxed_slice()), Shape::SCALAR);
+            scalars.push(inner);
+            scalars = self.merge_scalar_powers(scalars, &mut c);
+            chain = Vec::new();
+        }
+        scalars.sort_by(|a, b| self.factor_order(*a, *b));
+        let mut all = scalars;
+        all.extend(chain);
+        let product = match all.len() {
+            0 => return self.constant(c),
+            1 => all[0],
+            _ => {
+                let shape = self.product_shape(&all);
+                self.intern(Node::Mul(all.into_boxed_slice()), shape)
+            }
+        };
+        self.scale(c, product)
+    }
+
+    /// `true` for a 1×1 product whose factors are all non-scalar (`x^T A y`),
+    /// which acts as one scalar factor inside other products.
+    pub fn is_inner_product(&self, id: ExprId) -> bool {
+        match self.node(id) {
+            Node::Mul(children) => {
+                self.shape(id).is_scalar() && children.iter().all(|c| !self.shape(*c).is_scalar())
+            }
+            _ => false,
+        }
+    }
+
+    fn product_shape(&self, factors: &[ExprId]) -> Shape {
+        let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !self.shape(*f).is_scalar()).collect();
+        match (chain.first(), chain.last()) {
+            (Some(first), Some(last)) if !self.is_inner_product_slice(&chain) => {
+                Shape::new(self.shape(*first).rows, self.shape(*last).cols)
+            }
+            _ => Shape::SCALAR,
+        }
+    }
+
+    fn is_inner_product_slice(&self, chain: &[ExprId]) -> bool {
+        chain.len() >= 2
+            && self.shape(chain[0]).rows == Dim::ONE
+            && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+    }
+
+    /// Combines equal scalar bases: `k k → k^2`, `k k^-1 → 1`.
+    fn merge_scalar_powers(&mut self, scalars: Vec<ExprId>, c: &mut Coeff) -> Vec<ExprId> {
+        let mut order: Vec<ExprId> = Vec::new();
+        let mut exponents: HashMap<ExprId, Coeff> = HashMap::new();
+        let mut others = Vec::new();
+        for s in scalars {
+            let (base, e) = match self.node(s).clone() {
+                Node::Pow(b, e) => match self.node(e).clone() {
+                    Node::Const(e) => (b, e),
+                    _ => {
+                        others.push(s);
+                        continue;
+                    }
+                },
+                _ => (s, Coeff::one()),
+            };
+            match exponents.get_mut(&base) {
+                Some(total) => *total += e,
+                None => {
+                    order.push(base);
+                    exponents.insert(base, e);
+                }
+            }
+        }
+        for base in order {
+            let e = exponents.remove(&base).unwrap_or_default();
+            if e.is_zero() {
+                continue;
+            }
+            let exponent = self.constant(e);
+            let p = self.pow(base, exponent);
+            match self.node(p).clone() {
+                Node::Const(d) => *c *= d,
+                Node::Scale(d, b) => {
+                    *c *= d;
+                    others.push(b);
+                }
+                _ => others.push(p),
+            }
+        }
+        others
+    }
+
+    /// Picks between a 1×1 chain and its transpose: fewer transposes, then
+    /// the structurally smaller.
+    fn orient_inner_product(&mut self, chain: Vec<ExprId>) -> Vec<ExprId> {
+        let reversed: Vec<ExprId> = chain.iter().rev().map(|f| self.transpose(*f)).collect();
+        let count = |g: &Graph, v: &[ExprId]| v.iter().filter(|f| g.has_transpose_mark(**f)).count();
+        let keys = |g: &Graph, v: &[ExprId]| v.iter().map(|f| g.key(*f)).collect::<Vec<_>>();
+        let a = (count(self, &chain), keys(self, &chain));
+        let b = (count(self, &reversed), keys(self, &reversed));
+        if b < a {
+            reversed
+        } else {
+            chain
+        }
+    }
+
+    /// `true` if `id` prints with a transpose mark (`A^T`, `A^-T`).
+    pub fn has_transpose_mark(&self, id: ExprId) -> bool {
+        match self.node(id) {
+            Node::Transpose(_) => true,
+            Node::Inverse(a) => matches!(self.node(*a), Node::Transpose(_)),
+            Node::Scale(_, a) => self.has_transpose_mark(*a),
+            _ => false,
+        }
+    }
+
+    /// The Hadamard product: flattened, scalars moved out as scaling,
+    /// ones dropped, equal factors merged into powers, sorted.
+    pub fn hadamard(&mut self, factors: Vec<ExprId>) -> ExprId {
+        let shape = factors
+            .iter()
+            .map(|f| self.shape(*f))
+            .find(|s| !s.is_scalar())
+            .unwrap_or(Shape::SCALAR);
+        if shape.is_scalar() {
+            return self.mul(factors);
+        }
+        let mut c = Coeff::one();
+        let mut scalars = Vec::new();
+        let mut order: Vec<ExprId> = Vec::new();
+        let mut exponents: HashMap<ExprId, Option<Coeff>> = HashMap::new();
+        let mut others = Vec::new();
+        let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
+        while let Some(f) = stack.pop() {
+            match self.node(f).clone() {
+                Node::Hadamard(children) => stack.extend(children.iter().rev().copied()),
+                Node::Scale(d, b) => {
+                    c *= d;
+                    stack.push(b);
+                }
+                Node::Const(d) => c *= d,
+                Node::Zero(_) => return self.zero(shape),
+                Node::Ones(_) => {}
+                _ if self.shape(f).is_scalar() => scalars.push(f),
+                Node::Pow(b, e) if self.as_const(e).is_some() => {
+                    let e = self.as_const(e).cloned();
+                    merge_exponent(&mut order, &mut exponents, b, e);
+                }
+                _ => merge_exponent(&mut order, &mut exponents, f, Some(Coeff::one())),
+            }
+        }
+        for base in order {
+            match exponents.remove(&base).flatten() {
+                Some(e) if e.is_zero() => {}
+                Some(e) => {
+                    let exponent = self.constant(e);
+                    others.push(self.pow(base, exponent));
+                }
+                None => others.push(base),
+            }
+        }
+        let product = match others.len() {
+            0 => self.ones(shape),
+            1 => others[0],
+            _ => {
+                // A factor may have become a product again (powers of scaled terms).
+                if others.iter().any(|o| matches!(self.node(*o), Node::Scale(..) | Node::Hadamard(_))) {
+                    let again = self.hadamard(others);
+                    scalars.push(again);
+                    let result = self.mul(scalars);
+                    return self.scale(c, result);
+                }
+                others.sort_by(|a, b| self.factor_order(*a, *b));
+                self.intern(Node::Hadamard(others.into_boxed_slice()), shape)
+            }
+        };
+        scalars.push(product);
+        let result = self.mul(scalars);
+        self.scale(c, result)
+    }
+
+    /// Elementwise power `base .^ exponent` (a scalar power for scalars).
+    pub fn pow(&mut self, base: ExprId, exponent: ExprId) -> ExprId {
+        let shape = self.shape(base);
+        if let Some(e) = self.as_const(exponent).cloned() {
+            if e.is_zero() {
+                return self.ones(shape);
+            }
+            if e.is_one() {
+                return base;
+            }
+            let integer = coeff::to_i64(&e);
+            match self.node(base).clone() {
+                Node::Const(b) => {
+                    if let Some(n) = integer {
+                        let bits = coeff::digits(&b).saturating_mul(n.unsigned_abs());
+                        if bits <= MAX_FOLDED_POWER_BITS && !(b.is_zero() && n < 0) {
+                            let magnitude = num_traits::pow(b.clone(), n.unsigned_abs() as usize);
+                            return self.constant(if n < 0 { magnitude.recip() } else { magnitude });
+                        }
+                    } else if b.is_one() {
+                        return base;
+                    }
+                }
+                Node::Ones(_) => return base,
+                Node::Zero(_) if e.is_positive() => return base,
+                Node::Pow(inner, e1) if integer.is_some() => {
+                    if let Some(e1) = self.as_const(e1).cloned() {
+                        let product = self.constant(e1 * e.clone());
+                        return self.pow(inner, product);
+                    }
+                }
+                Node::Scale(c, inner) if integer.is_some() => {
+                    let n = integer.unwrap_or(1);
+                    let bits = coeff::digits(&c).saturating_mul(n.unsigned_abs());
+                    if bits <= MAX_FOLDED_POWER_BITS {
+                        let magnitude = num_traits::pow(c.clone(), n.unsigned_abs() as usize);
+                        let factor = if n < 0 { magnitude.recip() } else { magnitude };
+                        let p = self.pow(inner, exponent);
+                        return self.scale(factor, p);
+                    }
+                }
+                Node::Hadamard(children) if integer.is_some() => {
+                    let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
+                    return self.hadamard(powered);
+                }
+                Node::Mul(children)
+                    if integer.is_some() && shape.is_scalar() && !self.is_inner_product(base) =>
+                {
+                    let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
+                    return self.mul(powered);
+                }
+                Node::Apply(Func::Sqrt, inner) if integer.is_some_and(|n| n % 2 == 0) => {
+                    let half = self.constant(e / coeff::int(2));
+                    return self.pow(inner, half);
+                }
+                _ => {}
+            }
+        }
+        self.intern(Node::Pow(base, exponent), shape)
+    }
+
+    /// `base .^ c` for a constant exponent.
+    pub fn powc(&mut self, base: ExprId, c: Coeff) -> ExprId {
+        let exponent = self.constant(c);
+        self.pow(base, exponent)
+    }
+
+    /// The transpose, pushed towards the leaves.
+    pub fn transpose(&mut self, a: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        if shape.is_scalar() {
+            return a;
+        }
+        match self.node(a).clone() {
+            Node::Const(_) | Node::Identity(_) => a,
+            Node::Zero(s) => self.zero(s.transpose()),
+            Node::Ones(s) => self.ones(s.transpose()),
+            Node::Transpose(b) => b,
+            Node::Add(terms) => {
+                let t = terms.iter().map(|x| self.transpose(*x)).collect();
+                self.add(t)
+            }
+            Node::Mul(factors) => {
+                let t = factors.iter().rev().map(|x| self.transpose(*x)).collect();
+                self.mul(t)
+            }
+            Node::Scale(c, b) => {
+                let t = self.transpose(b);
+                self.scale(c, t)
+            }
+            Node::Hadamard(factors) => {
+                let t = factors.iter().map(|x| self.transpose(*x)).collect();
+                self.hadamard(t)
+            }
+            Node::Pow(b, e) => {
+                let t = self.transpose(b);
+                self.pow(t, e)
+            }
+            Node::Inverse(b) => {
+                let t = self.transpose(b);
+                self.inverse(t)
+            }
+            Node::Apply(f, b) if f.is_elementwise() && !self.shape(b).is_column() => {
+                let t = self.transpose(b);
+                self.apply(f, t)
+            }
+            _ if self.is_symmetric(a) => a,
+            _ => self.intern(Node::Transpose(a), shape.transpose()),
+        }
+    }
+
+    /// The inverse of a square matrix (`a^-1` for scalars).
+    pub fn inverse(&mut self, a: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        if shape.is_scalar() {
+            return self.powc(a, coeff::int(-1));
+        }
+        match self.node(a).clone() {
+            Node::Inverse(b) => b,
+            Node::Identity(_) => a,
+            Node::Scale(c, b) => {
+                let inv = self.inverse(b);
+                self.scale(c.recip(), inv)
+            }
+            _ => self.intern(Node::Inverse(a), shape),
+        }
+    }
+
+    /// A built-in function applied to `a`.
+    pub fn apply(&mut self, f: Func, a: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        if f.is_elementwise() {
+            if let Some(folded) = self.fold_elementwise(f, a) {
+                return folded;
+            }
+            if let Node::Transpose(b) = self.node(a).clone() {
+                if self.shape(b).is_column() {
+                    let inner = self.apply(f, b);
+                    return self.transpose(inner);
+                }
+            }
+            return self.intern(Node::Apply(f, a), shape);
+        }
+        let node = self.node(a).clone();
+        match f {
+            Func::Trace => self.trace(a),
+            Func::Sum => match node {
+                _ if shape.is_scalar() => a,
+                Node::Scale(c, b) => {
+                    let s = self.apply(Func::Sum, b);
+                    self.scale(c, s)
+                }
+                Node::Add(terms) if terms.iter().all(|t| !self.shape(*t).is_scalar()) => {
+                    let sums = terms.iter().map(|t| self.apply(Func::Sum, *t)).collect();
+                    self.add(sums)
+                }
+                Node::Transpose(b) => self.apply(Func::Sum, b),
+                Node::Apply(Func::DiagMat, v) => self.apply(Func::Sum, v),
+                Node::Zero(_) => self.int(0),
+                _ => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            },
+            Func::Norm2 => match node {
+                _ if shape.is_scalar() => self.powc(a, coeff::int(2)),
+                Node::Scale(c, b) => {
+                    let n = self.apply(Func::Norm2, b);
+                    self.scale(c.clone() * c, n)
+                }
+                Node::Transpose(b) => self.apply(Func::Norm2, b),
+                Node::Zero(_) => self.int(0),
+                _ => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            },
+            Func::Norm | Func::Norm1 => match node {
+                _ if shape.is_scalar() => self.apply(Func::Abs, a),
+                Node::Scale(c, b) => {
+                    let n = self.apply(f, b);
+                    self.scale(c.abs(), n)
+                }
+                Node::Transpose(b) => self.apply(f, b),
+                Node::Zero(_) => self.int(0),
+                _ => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            },
+            Func::Det => match node {
+                _ if shape.is_scalar() => a,
+                Node::Transpose(b) => self.apply(Func::Det, b),
+                Node::Inverse(b) => {
+                    let d = self.apply(Func::Det, b);
+                    self.powc(d, coeff::int(-1))
+                }
+                Node::Identity(_) => self.int(1),
+                _ => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            },
+            Func::LogDet => match node {
+                _ if shape.is_scalar() => self.apply(Func::Log, a),
+                Node::Transpose(b) => self.apply(Func::LogDet, b),
+                Node::Inverse(b) => {
+                    let d = self.apply(Func::LogDet, b);
+                    self.neg(d)
+                }
+                Node::Identity(_) => self.int(0),
+                _ => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            },
+            Func::DiagMat => match node {
+                _ if shape.is_scalar() => a,
+                Node::Ones(s) => self.identity(s.rows),
+                Node::Scale(c, b) => {
+                    let d = self.apply(Func::DiagMat, b);
+                    self.scale(c, d)
+                }
+                Node::Apply(Func::DiagVec, _) if false => a,
+                _ => self.intern(Node::Apply(f, a), Shape::square(shape.rows)),
+            },
+            Func::DiagVec => match node {
+                _ if shape.is_scalar() => a,
+                Node::Apply(Func::DiagMat, v) => v,
+                Node::Identity(n) => self.ones(Shape::column(n)),
+                Node::Transpose(b) => self.apply(Func::DiagVec, b),
+                Node::Scale(c, b) => {
+                    let d = self.apply(Func::DiagVec, b);
+                    self.scale(c, d)
+                }
+                _ => self.intern(Node::Apply(f, a), Shape::column(shape.rows)),
+            },
+            Func::Softmax => self.intern(Node::Apply(f, a), shape),
+            Func::LogSumExp => self.intern(Node::Apply(f, a), Shape::SCALAR),
+            _ => unreachable!("elementwise functions handled above"),
+        }
+    }
+
+    /// The trace, with the cyclic property used to drop it where the chain
+    /// passes through a vector (`tr(x y^T) = y^T x`) and to pick one
+    /// canonical rotation.
+    fn trace(&mut self, a: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        match self.node(a).clone() {
+            _ if shape.is_scalar() => a,
+            Node::Scale(c, b) => {
+                let t = self.trace(b);
+                self.scale(c, t)
+            }
+            Node::Add(terms) if terms.iter().all(|t| !self.shape(*t).is_scalar()) => {
+                let traces = terms.iter().map(|t| self.trace(*t)).collect();
+                self.add(traces)
+            }
+            Node::Transpose(b) => self.trace(b),
+            Node::Apply(Func::DiagMat, v) => self.apply(Func::Sum, v),
+            Node::Zero(_) => self.int(0),
+            Node::Mul(factors) => {
+                let (mut scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                    factors.iter().partition(|f| self.shape(**f).is_scalar());
+                let n = chain.len();
+                // Rotate to a cut where the chain is a vector: the trace drops.
+                for i in 1..n {
+                    if self.shape(chain[i - 1]).cols == Dim::ONE {
+                        let rotated: Vec<ExprId> = chain[i..].iter().chain(chain[..i].iter()).copied().collect();
+                        scalars.push(self.mul(rotated));
+                        return self.mul(scalars);
+                    }
+                }
+                let mut best: Option<(usize, Vec<u64>, Vec<ExprId>)> = None;
+                let transposed: Vec<ExprId> = chain.iter().rev().map(|f| self.transpose(*f)).collect();
+                for candidate in [&chain, &transposed] {
+                    for i in 0..n {
+                        let rotated: Vec<ExprId> =
+                            candidate[i..].iter().chain(candidate[..i].iter()).copied().collect();
+                        if self.shape(rotated[0]).rows != self.shape(*rotated.last().unwrap()).cols {
+                            continue;
+                        }
+                        let marks = rotated.iter().filter(|f| self.has_transpose_mark(**f)).count();
+                        let keys: Vec<u64> = rotated.iter().map(|f| self.key(*f)).collect();
+                        if best.as_ref().is_none_or(|(m, k, _)| (marks, &keys) < (*m, k)) {
+                            best = Some((marks, keys, rotated));
+                        }
+                    }
+                }
+                let rotated = best.map(|b| b.2).unwrap_or(chain);
+                let product = self.mul(rotated);
+                let inner = if self.shape(product).is_scalar() {
+                    product
+                } else {
+                    self.intern(Node::Apply(Func::Trace, product), Shape::SCALAR)
+                };
+                scalars.push(inner);
+                self.mul(scalars)
+            }
+            _ => self.intern(Node::Apply(Func::Trace, a), Shape::SCALAR),
+        }
+    }
+
+    /// Exact values of elementwise functions at exact points where they
+    /// are rational (`exp(0) = 1`, `relu(-2) = 0`, ...).
+    fn fold_elementwise(&mut self, f: Func, a: ExprId) -> Option<ExprId> {
+        let shape = self.shape(a);
+        if let Node::Zero(_) = self.node(a) {
+            return match f {
+                Func::Sin
+                | Func::Tan
+                | Func::Tanh
+                | Func::Arcsin
+                | Func::Arctan
+                | Func::Sqrt
+                | Func::Abs
+                | Func::Sign
+                | Func::Swish
+                | Func::Relu
+                | Func::Step => Some(a),
+                Func::Exp | Func::Cos => Some(self.ones(shape)),
+                _ => None,
+            };
+        }
+        let c = self.as_const(a)?.clone();
+        let value = match f {
+            Func::Abs => Some(c.abs()),
+            Func::Sign => Some(coeff::int(if c.is_positive() { 1 } else if c.is_negative() { -1 } else { 0 })),
+            Func::Relu => Some(if c.is_positive() { c.clone() } else { Coeff::zero() }),
+            Func::Step => Some(coeff::int(if c.is_positive() { 1 } else { 0 })),
+            Func::Exp | Func::Cos if c.is_zero() => Some(Coeff::one()),
+            Func::Sin | Func::Tan | Func::Tanh | Func::Arcsin | Func::Arctan | Func::Swish if c.is_zero() => {
+                Some(Coeff::zero())
+            }
+            Func::Log if c.is_one() => Some(Coeff::zero()),
+            Func::Sigmoid if c.is_zero() => Some(coeff::ratio(1, 2)),
+            Func::Sqrt if c.is_zero() || c.is_one() => Some(c.clone()),
+            _ => None,
+        }?;
+        Some(self.constant(value))
+    }
+
+    /// An opaque scalar function applied to `a`.
+    pub fn opaque(&mut self, function: SymbolId, a: ExprId) -> ExprId {
+        self.intern(Node::Opaque(function, a), Shape::SCALAR)
+    }
+
+    /// The upstream gradient ∂loss/∂arg.
+    pub fn upstream(&mut self, loss: SymbolId, function: SymbolId, arg: ExprId) -> ExprId {
+        let shape = self.shape(arg);
+        self.intern(Node::Upstream { loss, function, arg }, shape)
+    }
+
+    /// The inner product ⟨a, b⟩ = sum(a ⊙ b), written as `a^T b` for
+    /// vectors and `tr(a^T b)` for matrices.
+    pub fn inner(&mut self, a: ExprId, b: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        if shape.is_scalar() || self.shape(b).is_scalar() {
+            if !shape.is_scalar() {
+                let s = self.apply(Func::Sum, a);
+                return self.mul(vec![s, b]);
+            }
+            if !self.shape(b).is_scalar() {
+                let s = self.apply(Func::Sum, b);
+                return self.mul(vec![a, s]);
+            }
+            return self.mul(vec![a, b]);
+        }
+        if shape.is_row() {
+            let bt = self.transpose(b);
+            return self.mul(vec![a, bt]);
+        }
+        let at = self.transpose(a);
+        let product = self.mul(vec![at, b]);
+        self.trace(product)
+    }
+
+    /// Rebuilds `id` bottom-up through the constructors with `replace`
+    /// applied first at every node (memoised).
+    pub fn rewrite(&mut self, id: ExprId, replace: &mut dyn FnMut(&mut Graph, ExprId) -> Option<ExprId>) -> ExprId {
+        let mut memo: HashMap<ExprId, ExprId> = HashMap::new();
+        let order = self.reachable_without_definitions(id);
+        for n in order {
+            if let Some(r) = replace(self, n) {
+                memo.insert(n, r);
+                continue;
+            }
+            let map = |x: &ExprId| *memo.get(x).unwrap_or(x);
+            let rebuilt = match self.node(n).clone() {
+                Node::Add(c) => {
+                    let c: Vec<ExprId> = c.iter().map(map).collect();
+                    self.add(c)
+                }
+                Node::Mul(c) => {
+                    let c: Vec<ExprId> = c.iter().map(map).collect();
+                    self.mul(c)
+                }
+                Node::Hadamard(c) => {
+                    let c: Vec<ExprId> = c.iter().map(map).collect();
+                    self.hadamard(c)
+                }
+                Node::Scale(c, a) => self.scale(c, map(&a)),
+                Node::Pow(a, b) => self.pow(map(&a), map(&b)),
+                Node::Transpose(a) => self.transpose(map(&a)),
+                Node::Inverse(a) => self.inverse(map(&a)),
+                Node::Apply(f, a) => self.apply(f, map(&a)),
+                Node::Opaque(s, a) => self.opaque(s, map(&a)),
+                Node::Upstream { loss, function, arg } => self.upstream(loss, function, map(&arg)),
+                _ => n,
+            };
+            memo.insert(n, rebuilt);
+        }
+        *memo.get(&id).unwrap_or(&id)
+    }
+
+    /// Nodes reachable from `root` without entering definitions' values.
+    pub fn reachable_without_definitions(&self, root: ExprId) -> Vec<ExprId> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            out.push(id);
+            if !matches!(self.node(id), Node::Var(_)) {
+                stack.extend(self.children(id));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Rewrites `id` so that every subterm equal to the value of a
+    /// definition among `names` (other than `except`) is written by the
+    /// definition's name.
+    pub fn rename_definitions(&mut self, id: ExprId, except: Option<SymbolId>) -> ExprId {
+        let mut table: HashMap<ExprId, SymbolId> = HashMap::new();
+        for (sid, symbol) in self.symbols() {
+            if let Role::Definition(value) = symbol.role {
+                if Some(sid) != except && !matches!(self.node(value), Node::Var(_) | Node::Const(_)) {
+                    table.entry(value).or_insert(sid);
+                }
+            }
+        }
+        if table.is_empty() {
+            return id;
+        }
+        let mut replace = |g: &mut Graph, n: ExprId| -> Option<ExprId> {
+            let sid = *table.get(&n)?;
+            Some(g.var(sid))
+        };
+        let mut current = id;
+        // Renaming can expose new matches (a sum rebuilt into a named value).
+        for _ in 0..4 {
+            let next = self.rewrite(current, &mut replace);
+            if next == current {
+                break;
+            }
+            current = next;
+        }
+        current
+    }
+}
+
+fn merge_exponent(
+    order: &mut Vec<ExprId>,
+    exponents: &mut HashMap<ExprId, Option<Coeff>>,
+    base: ExprId,
+    e: Option<Coeff>,
+) {
+    match exponents.get_mut(&base) {
+        Some(Some(total)) => {
+            if let Some(e) = e {
+                *total += e;
+            }
+        }
+        Some(None) => {}
+        None => {
+            order.push(base);
+            exponents.insert(base, e);
+        }
+    }
+}
+
+/// Removes adjacent `A^-1 A` and `A A^-1` pairs from a chain.
+fn cancel_inverses(graph: &Graph, chain: &mut Vec<ExprId>) {
+    let mut out: Vec<ExprId> = Vec::with_capacity(chain.len());
+    for &f in chain.iter() {
+        if let Some(&last) = out.last() {
+            let cancels = matches!(graph.node(last), Node::Inverse(x) if *x == f)
+                || matches!(graph.node(f), Node::Inverse(x) if *x == last);
+            if cancels {
+                out.pop();
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    *chain = out;
+}

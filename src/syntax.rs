@@ -1,0 +1,411 @@
+//! Parsing: the pest grammar in `grammar/matcalc.pest` plus a Pratt parser
+//! for operator precedence, producing the span-carrying `ast`.
+
+use pest::error::InputLocation;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use std::sync::OnceLock;
+
+use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Program, Statement};
+use crate::coeff::{self, Coeff};
+use crate::error::{Error, ErrorKind, Result, Span};
+
+#[allow(missing_docs)]
+mod generated {
+    //! The parser pest derives from the grammar.
+    use pest_derive::Parser;
+
+    /// The pest parser for `grammar/matcalc.pest`.
+    #[derive(Parser)]
+    #[grammar = "grammar/matcalc.pest"]
+    pub struct MatcalcParser;
+}
+
+use generated::{MatcalcParser, Rule};
+
+/// Deepest bracket or operator nesting accepted; deeper input is an error,
+/// never a stack overflow.
+pub const MAX_NESTING: usize = 200;
+/// Largest program accepted, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+/// Longest identifier accepted, in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Parses a whole program.
+pub fn parse_program(source: &str) -> Result<Program> {
+    check_limits(source)?;
+    let prepared = join_bracketed_lines(source);
+    let mut pairs = MatcalcParser::parse(Rule::program, &prepared).map_err(|e| syntax_error(e, source))?;
+    let program = pairs.next().expect("the program rule always yields one pair");
+    let mut statements = Vec::new();
+    for pair in program.into_inner() {
+        match pair.as_rule() {
+            Rule::declaration => statements.push(declaration(pair)?),
+            Rule::definition => {
+                let mut inner = pair.into_inner();
+                let name = inner.next().expect("definition has a name");
+                let value = expr(inner.next().expect("definition has a value"))?;
+                statements.push(Statement::Define {
+                    name: name.as_str().to_string(),
+                    name_span: span_of(&name),
+                    value,
+                });
+            }
+            Rule::expr => statements.push(Statement::Expr(expr(pair)?)),
+            Rule::EOI => {}
+            rule => unreachable!("unexpected rule {rule:?} in program"),
+        }
+    }
+    Ok(Program { statements })
+}
+
+/// Parses a single expression (no declarations or definitions).
+pub fn parse_expr(source: &str) -> Result<Expr> {
+    let program = parse_program(source)?;
+    let mut statements = program.statements.into_iter();
+    match (statements.next(), statements.next()) {
+        (Some(Statement::Expr(e)), None) => Ok(e),
+        (None, _) => Err(Error::new(ErrorKind::Syntax, "expected an expression", Span::new(0, source.len()))),
+        _ => Err(Error::new(
+            ErrorKind::Syntax,
+            "expected a single expression",
+            Span::new(0, source.len()),
+        )),
+    }
+}
+
+/// Rejects input beyond the size and nesting limits before pest sees it.
+fn check_limits(source: &str) -> Result<()> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(Error::bare(
+            ErrorKind::Limit,
+            format!("the program is {} bytes; the limit is {MAX_SOURCE_BYTES}", source.len()),
+        ));
+    }
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    for (i, c) in source.char_indices() {
+        match c {
+            '(' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Error::new(
+                        ErrorKind::Limit,
+                        format!("brackets nested more than {MAX_NESTING} deep"),
+                        Span::new(i, i + 1),
+                    ));
+                }
+            }
+            ')' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match c {
+            '-' | '+' => {
+                prefix_run += 1;
+                if prefix_run > MAX_NESTING {
+                    return Err(Error::new(
+                        ErrorKind::Limit,
+                        format!("more than {MAX_NESTING} signs in a row"),
+                        Span::new(i, i + 1),
+                    ));
+                }
+            }
+            ' ' | '\t' | '(' => {}
+            _ => prefix_run = 0,
+        }
+    }
+    let mut name_start = None;
+    for (i, c) in source.char_indices().chain(std::iter::once((source.len(), ' '))) {
+        let is_name_char = c.is_alphanumeric() || c == '_';
+        match (name_start, is_name_char) {
+            (None, true) => name_start = Some(i),
+            (Some(start), false) => {
+                if i - start > MAX_NAME_BYTES {
+                    return Err(Error::new(
+                        ErrorKind::Limit,
+                        format!("a name or number of {} bytes; the limit is {MAX_NAME_BYTES}", i - start),
+                        Span::new(start, i),
+                    )
+                    .with_help("long numbers can be written as products, e.g. 10^40"));
+                }
+                name_start = None;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Replaces newlines inside brackets by spaces (same byte length), so that a
+/// bracketed expression may span lines while newlines still end statements.
+fn join_bracketed_lines(source: &str) -> String {
+    let mut depth = 0usize;
+    let mut in_comment = false;
+    source
+        .chars()
+        .map(|c| match c {
+            '#' => {
+                in_comment = true;
+                c
+            }
+            '\n' => {
+                in_comment = false;
+                if depth > 0 {
+                    ' '
+                } else {
+                    c
+                }
+            }
+            '(' | '{' if !in_comment => {
+                depth += 1;
+                c
+            }
+            ')' | '}' if !in_comment => {
+                depth = depth.saturating_sub(1);
+                c
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn declaration(pair: Pair<Rule>) -> Result<Statement> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let names = inner
+        .next()
+        .expect("declaration has names")
+        .into_inner()
+        .map(|p| (p.as_str().to_string(), span_of(&p)))
+        .collect();
+    let kind_pair = inner.next().expect("declaration has a kind");
+    let kind_span = span_of(&kind_pair);
+    let mut kind_inner = kind_pair.into_inner();
+    let kind_name = kind_inner.next().expect("kind has a name").as_str().to_string();
+    let mut dims = Vec::new();
+    for dim in kind_inner {
+        let d = dim.into_inner().next().expect("dimension has content");
+        let dspan = span_of(&d);
+        dims.push(match d.as_rule() {
+            Rule::integer => {
+                let n: u64 = d.as_str().parse().map_err(|_| {
+                    Error::new(ErrorKind::Value, "dimension too large", dspan)
+                })?;
+                if n == 0 {
+                    return Err(Error::new(ErrorKind::Value, "a dimension must be positive", dspan));
+                }
+                DimSpec::Fixed(n, dspan)
+            }
+            _ => DimSpec::Named(d.as_str().to_string(), dspan),
+        });
+    }
+    let expect = |count: usize, usage: &str| -> Result<()> {
+        if dims.len() == count || dims.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Arity,
+                format!("`{kind_name}` takes {count} dimension{}, got {}", if count == 1 { "" } else { "s" }, dims.len()),
+                kind_span,
+            )
+            .with_help(format!("write {usage}")))
+        }
+    };
+    let mut dims_iter = dims.clone().into_iter();
+    let kind = match kind_name.as_str() {
+        "scalar" => {
+            expect(0, "`scalar`")?;
+            Kind::Scalar
+        }
+        "vector" => {
+            expect(1, "`vector(n)`")?;
+            Kind::Vector(dims_iter.next())
+        }
+        "matrix" => {
+            expect(2, "`matrix(m, n)`")?;
+            Kind::Matrix(dims_iter.next(), dims_iter.next())
+        }
+        "symmetric" => {
+            expect(1, "`symmetric(n)`")?;
+            Kind::Symmetric(dims_iter.next())
+        }
+        _ => {
+            expect(0, "`function`")?;
+            Kind::Function
+        }
+    };
+    Ok(Statement::Declare { names, kind, span })
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::subtract, Assoc::Left))
+            .op(Op::infix(Rule::multiply, Assoc::Left)
+                | Op::infix(Rule::divide, Assoc::Left)
+                | Op::infix(Rule::hadamard, Assoc::Left)
+                | Op::infix(Rule::elementwise_divide, Assoc::Left)
+                | Op::infix(Rule::juxtapose, Assoc::Left))
+            .op(Op::prefix(Rule::negate) | Op::prefix(Rule::plus_sign))
+            .op(Op::postfix(Rule::transpose)
+                | Op::postfix(Rule::inverse_mark)
+                | Op::postfix(Rule::power)
+                | Op::postfix(Rule::elementwise_power))
+    })
+}
+
+fn expr(pair: Pair<Rule>) -> Result<Expr> {
+    debug_assert_eq!(pair.as_rule(), Rule::expr);
+    fold(pair.into_inner())
+}
+
+fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
+    pratt()
+        .map_primary(primary)
+        .map_prefix(|op, operand| {
+            let operand = operand?;
+            let span = span_of(&op).join(operand.span);
+            Ok(match op.as_rule() {
+                Rule::negate => Expr { kind: ExprKind::Negate(Box::new(operand)), span },
+                _ => Expr { kind: operand.kind, span },
+            })
+        })
+        .map_postfix(|operand, op| {
+            let operand = operand?;
+            let span = operand.span.join(span_of(&op));
+            let boxed = Box::new(operand);
+            let kind = match op.as_rule() {
+                Rule::transpose => ExprKind::Transpose(boxed),
+                Rule::inverse_mark => ExprKind::Power {
+                    base: boxed,
+                    exponent: Box::new(Expr { kind: ExprKind::Number(coeff::int(-1)), span: span_of(&op) }),
+                    elementwise: false,
+                },
+                rule => {
+                    let elementwise = rule == Rule::elementwise_power;
+                    let exponent = op.into_inner().next().expect("power has an exponent");
+                    match exponent.as_rule() {
+                        Rule::transpose_exponent if !elementwise => ExprKind::Transpose(boxed),
+                        Rule::inverse_transpose_exponent if !elementwise => ExprKind::InverseTranspose(boxed),
+                        Rule::transpose_exponent | Rule::inverse_transpose_exponent => {
+                            return Err(Error::new(
+                                ErrorKind::Syntax,
+                                "`.^` takes a numeric exponent, not a transpose",
+                                span_of(&exponent),
+                            )
+                            .with_help("write A^T for the transpose"))
+                        }
+                        _ => ExprKind::Power { base: boxed, exponent: Box::new(exponent_value(exponent)?), elementwise },
+                    }
+                }
+            };
+            Ok(Expr { kind, span })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let span = lhs.span.join(rhs.span);
+            let op = match op.as_rule() {
+                Rule::add => BinaryOp::Add,
+                Rule::subtract => BinaryOp::Subtract,
+                Rule::multiply | Rule::juxtapose => BinaryOp::Multiply,
+                Rule::divide => BinaryOp::Divide,
+                Rule::hadamard => BinaryOp::Hadamard,
+                Rule::elementwise_divide => BinaryOp::ElementwiseDivide,
+                rule => unreachable!("unexpected infix {rule:?}"),
+            };
+            Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+        })
+        .parse(pairs)
+}
+
+fn exponent_value(pair: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner().peekable();
+    let negated = inner.peek().map(|p| p.as_rule()) == Some(Rule::negate);
+    if negated {
+        inner.next();
+    }
+    let value = primary(inner.next().expect("exponent has a value"))?;
+    Ok(if negated { Expr { kind: ExprKind::Negate(Box::new(value)), span } } else { value })
+}
+
+fn primary(pair: Pair<Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::number => {
+            let value: Coeff = coeff::parse_decimal(pair.as_str()).ok_or_else(|| {
+                Error::new(ErrorKind::Limit, "number exponent too large", span)
+            })?;
+            Ok(Expr { kind: ExprKind::Number(value), span })
+        }
+        Rule::name => Ok(Expr { kind: ExprKind::Name(pair.as_str().to_string()), span }),
+        Rule::parenthesized => {
+            let inner = expr(pair.into_inner().next().expect("parenthesized has an expression"))?;
+            Ok(Expr { kind: inner.kind, span })
+        }
+        Rule::call => {
+            let mut inner = pair.into_inner();
+            let callee = inner.next().expect("call has a callee");
+            let args = inner.map(expr).collect::<Result<Vec<_>>>()?;
+            Ok(Expr {
+                kind: ExprKind::Call { name: callee.as_str().to_string(), name_span: span_of(&callee), args },
+                span,
+            })
+        }
+        rule => unreachable!("unexpected primary {rule:?}"),
+    }
+}
+
+/// Converts a pest error into a matcalc error with a friendly expectation.
+fn syntax_error(error: pest::error::Error<Rule>, source: &str) -> Error {
+    let position = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found = source[position.min(source.len())..].chars().next();
+    let span = Span::new(position, position + found.map_or(0, char::len_utf8));
+    let (message, help) = match found {
+        None => ("unexpected end of input".to_string(), Some("the expression is incomplete: an operand or a closing bracket is missing")),
+        Some(')') => ("unmatched `)`".to_string(), None),
+        Some(c) if "+*/^.,=".contains(c) => (format!("expected an operand before `{c}`"), None),
+        Some(c) if c.is_alphanumeric() || c == '(' || c == '_' => {
+            ("unexpected operand: an operator or separator is missing".to_string(), None)
+        }
+        Some(c) => (format!("unexpected character `{}`", c.escape_debug()), None),
+    };
+    let unclosed = unclosed_bracket(source);
+    let mut err = Error::new(ErrorKind::Syntax, message, span);
+    if let (None, Some(open)) = (found, unclosed) {
+        err = Error::new(ErrorKind::Syntax, "unclosed `(`", Span::new(open, open + 1))
+            .with_help("add the matching `)`");
+        return err;
+    }
+    if let Some(help) = help {
+        err = err.with_help(help);
+    }
+    err
+}
+
+fn unclosed_bracket(source: &str) -> Option<usize> {
+    let mut stack = Vec::new();
+    let mut in_comment = false;
+    for (i, c) in source.char_indices() {
+        match c {
+            '#' => in_comment = true,
+            '\n' => in_comment = false,
+            '(' if !in_comment => stack.push(i),
+            ')' if !in_comment => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
