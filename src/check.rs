@@ -58,7 +58,7 @@ pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
             *x = match sampling {
                 Sampling::Mixed => {
                     let magnitude = rng.uniform(0.3, 1.2);
-                    if rng.next_u64() % 2 == 0 {
+                    if rng.next_u64().is_multiple_of(2) {
                         magnitude
                     } else {
                         -magnitude
@@ -201,21 +201,15 @@ pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
 /// shape of `wrt` (symmetric variables perturbed symmetrically, giving
 /// the symmetric gradient); for a Jacobian: outputs × inputs.
 pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, jacobian: bool) -> Result<Matrix> {
-    let base = env
-        .values
-        .get(&wrt)
-        .cloned()
-        .ok_or_else(|| Error::bare(ErrorKind::Evaluation, "the variable has no value"))?;
+    let base =
+        env.values.get(&wrt).cloned().ok_or_else(|| Error::bare(ErrorKind::Evaluation, "the variable has no value"))?;
     let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
     let outputs = evaluate(graph, root, env)?.data.len();
     let entries = base.data.len();
-    let mut result = if jacobian {
-        Matrix::filled(outputs, entries, 0.0)
-    } else {
-        Matrix::filled(base.rows, base.cols, 0.0)
-    };
+    let mut result =
+        if jacobian { Matrix::filled(outputs, entries, 0.0) } else { Matrix::filled(base.rows, base.cols, 0.0) };
     let mut env = env.clone();
-    let mut at = |env: &mut Env, k: usize, step: f64| -> Result<Vec<f64>> {
+    let at = |env: &mut Env, k: usize, step: f64| -> Result<Vec<f64>> {
         let mut x = base.clone();
         x.data[k] += step;
         if symmetric {
@@ -232,14 +226,14 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
             continue;
         }
         let h = 1e-3 * base.data[k].abs().max(1.0);
-        let central = |env: &mut Env, step: f64, at: &mut dyn FnMut(&mut Env, usize, f64) -> Result<Vec<f64>>| -> Result<Vec<f64>> {
-            let plus = at(env, k, step)?;
-            let minus = at(env, k, -step)?;
+        let mut central = |step: f64| -> Result<Vec<f64>> {
+            let plus = at(&mut env, k, step)?;
+            let minus = at(&mut env, k, -step)?;
             Ok(plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * step)).collect())
         };
-        let d1 = central(&mut env, h, &mut at)?;
-        let d2 = central(&mut env, h / 2.0, &mut at)?;
-        let d4 = central(&mut env, h / 4.0, &mut at)?;
+        let d1 = central(h)?;
+        let d2 = central(h / 2.0)?;
+        let d4 = central(h / 4.0)?;
         // Two rounds of Richardson extrapolation: error O(h^6).
         let r1: Vec<f64> = d1.iter().zip(&d2).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
         let r2: Vec<f64> = d2.iter().zip(&d4).map(|(a, b)| (4.0 * b - a) / 3.0).collect();

@@ -30,11 +30,7 @@ pub fn parse_decimal(text: &str) -> Option<Coeff> {
         return None;
     }
     let power = num_traits::pow(BigInt::from(10), scale.unsigned_abs() as usize);
-    Some(if scale >= 0 {
-        Coeff::from_integer(numerator * power)
-    } else {
-        Coeff::new(numerator, power)
-    })
+    Some(if scale >= 0 { Coeff::from_integer(numerator * power) } else { Coeff::new(numerator, power) })
 }
 
 /// The integer `n` as a coefficient.
@@ -58,13 +54,7 @@ pub fn to_i64(c: &Coeff) -> Option<i64> {
 
 /// The nearest `f64`.
 pub fn to_f64(c: &Coeff) -> f64 {
-    c.to_f64().unwrap_or_else(|| {
-        if c.is_negative() {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }
-    })
+    c.to_f64().unwrap_or_else(|| if c.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
 /// `true` for 1.

@@ -99,11 +99,8 @@ fn propagate(
         }
         Node::Add(terms) => {
             for t in terms.iter().filter(|t| dep(t)) {
-                let contribution = if g.shape(*t).is_scalar() && !shape.is_scalar() {
-                    g.apply(Func::Sum, a)
-                } else {
-                    a
-                };
+                let contribution =
+                    if g.shape(*t).is_scalar() && !shape.is_scalar() { g.apply(Func::Sum, a) } else { a };
                 push(adjoints, *t, contribution);
             }
         }
@@ -112,14 +109,14 @@ fn propagate(
             push(adjoints, b, contribution);
         }
         Node::Mul(factors) => {
-            let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
-                factors.iter().partition(|f| g.shape(**f).is_scalar());
+            let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) = factors.iter().partition(|f| g.shape(**f).is_scalar());
             let inner_product = chain.len() >= 2 && scalars.is_empty() && shape.is_scalar();
             for (i, f) in scalars.iter().enumerate() {
                 if !dep(f) {
                     continue;
                 }
-                let mut rest: Vec<ExprId> = scalars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
+                let mut rest: Vec<ExprId> =
+                    scalars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
                 rest.extend(chain.iter().copied());
                 let others = g.mul(rest);
                 let contribution = g.inner(a, others);

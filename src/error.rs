@@ -162,10 +162,7 @@ fn underline(source: &str, span: Span, note: &str, mark: char) -> String {
     let pad = " ".repeat(gutter);
     let marks: String = std::iter::repeat_n(mark, width.min(MAX_WIDTH)).collect();
     let note = if note.is_empty() { String::new() } else { format!(" {note}") };
-    format!(
-        "{pad} |\n{line_number} | {shown}\n{pad} | {}{marks}{note}\n",
-        " ".repeat(column)
-    )
+    format!("{pad} |\n{line_number} | {shown}\n{pad} | {}{marks}{note}\n", " ".repeat(column))
 }
 
 /// Shows at most `max` characters of a long line around byte `focus`;

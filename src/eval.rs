@@ -163,8 +163,8 @@ impl Matrix {
                 }
                 x[i] /= lu.at(i, i);
             }
-            for i in 0..n {
-                inv.data[i * n + col] = x[i];
+            for (i, value) in x.iter().enumerate() {
+                inv.data[i * n + col] = *value;
             }
         }
         Ok(inv)
@@ -268,7 +268,7 @@ fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &HashMap<ExprId, Ma
             }
             acc
         }
-        Node::Pow(b, e) => get(b).zip(get(e), |x, p| powf(x, p))?,
+        Node::Pow(b, e) => get(b).zip(get(e), powf)?,
         Node::Transpose(a) => get(a).transpose(),
         Node::Inverse(a) => get(a).inverse()?,
         Node::Apply(f, a) => apply(*f, get(a))?,
@@ -320,7 +320,15 @@ fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
         Func::Arctan => a.map(f64::atan),
         Func::Sqrt => a.map(f64::sqrt),
         Func::Abs => a.map(f64::abs),
-        Func::Sign => a.map(|x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+        Func::Sign => a.map(|x| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }),
         Func::Sigmoid => a.map(sigmoid),
         Func::Swish => a.map(|x| x * sigmoid(x)),
         Func::Relu => a.map(|x| x.max(0.0)),

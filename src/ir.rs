@@ -537,7 +537,8 @@ mod tests {
     use super::*;
 
     #[test]
+    /// Coefficients are stored inline (two BigInts, 64 bytes); anything larger is growth.
     fn node_stays_small() {
-        assert!(std::mem::size_of::<Node>() <= 40, "Node is {} bytes", std::mem::size_of::<Node>());
+        assert!(std::mem::size_of::<Node>() <= 72, "Node is {} bytes", std::mem::size_of::<Node>());
     }
 }

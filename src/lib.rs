@@ -93,12 +93,13 @@ impl Analysis {
     pub fn value(&self, of: Option<&str>) -> Result<ExprId> {
         match of {
             Some(name) => {
-                let sid = self.graph().find_symbol(name).ok_or_else(|| {
-                    Error::bare(ErrorKind::UnknownName, format!("no definition named `{name}`"))
-                })?;
-                self.graph().definition_value(sid).ok_or_else(|| {
-                    Error::bare(ErrorKind::UnknownName, format!("`{name}` is not a definition"))
-                })
+                let sid = self
+                    .graph()
+                    .find_symbol(name)
+                    .ok_or_else(|| Error::bare(ErrorKind::UnknownName, format!("no definition named `{name}`")))?;
+                self.graph()
+                    .definition_value(sid)
+                    .ok_or_else(|| Error::bare(ErrorKind::UnknownName, format!("`{name}` is not a definition")))
             }
             None => self.lowered.value.ok_or_else(|| {
                 Error::bare(ErrorKind::Syntax, "the program has no expression or definition to evaluate")
@@ -130,11 +131,8 @@ impl Analysis {
             Some(sid) if graph.symbol(sid).role != Role::Function => Ok(sid),
             Some(_) => Err(Error::bare(ErrorKind::UnknownName, format!("`{name}` is a function, not a variable"))),
             None => {
-                let names: Vec<String> = graph
-                    .symbols()
-                    .filter(|(_, s)| s.role != Role::Function)
-                    .map(|(_, s)| s.name.clone())
-                    .collect();
+                let names: Vec<String> =
+                    graph.symbols().filter(|(_, s)| s.role != Role::Function).map(|(_, s)| s.name.clone()).collect();
                 Err(Error::bare(ErrorKind::UnknownName, format!("the program has no variable `{name}`"))
                     .with_help(format!("its variables are: {}", names.join(", "))))
             }

@@ -79,7 +79,13 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
 
 /// Lowers one more expression in the context of an already lowered program
 /// (used for `verify --claim` and the REPL).
-pub fn lower_expr_in(lowered: &mut Lowered, program: &Program, expr: &Expr, program_source: &str, source: &str) -> Result<ExprId> {
+pub fn lower_expr_in(
+    lowered: &mut Lowered,
+    program: &Program,
+    expr: &Expr,
+    program_source: &str,
+    source: &str,
+) -> Result<ExprId> {
     let mut inference = Inference::new(program_source);
     for statement in &program.statements {
         inference.statement(statement)?;
@@ -144,8 +150,8 @@ struct Inference {
 }
 
 const GREEK: &[&str] = &[
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
-    "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
+    "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
 ];
 
 /// `true` if the naming convention makes `name` a scalar (a Greek name,
@@ -158,9 +164,41 @@ pub fn is_greek_name(name: &str) -> bool {
 
 /// Names with a built-in meaning.
 pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arccos", "arctan", "sqrt", "abs", "sign", "sigmoid", "σ",
-    "swish", "relu", "step", "softplus", "norm2", "norm", "norm1", "sum", "tr", "det", "logdet", "diag", "softmax",
-    "logsumexp", "inv", "I", "eye", "ones", "grad", "jacobian", "hessian",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sqrt",
+    "abs",
+    "sign",
+    "sigmoid",
+    "σ",
+    "swish",
+    "relu",
+    "step",
+    "softplus",
+    "norm2",
+    "norm",
+    "norm1",
+    "sum",
+    "tr",
+    "det",
+    "logdet",
+    "diag",
+    "softmax",
+    "logsumexp",
+    "inv",
+    "I",
+    "eye",
+    "ones",
+    "grad",
+    "jacobian",
+    "hessian",
 ];
 
 fn elementwise(name: &str) -> Option<Func> {
@@ -335,7 +373,10 @@ impl Inference {
             let message = if previous.inferred {
                 format!("`{name}` is declared after its first use")
             } else {
-                format!("`{name}` is already {}", if previous.role == SymRole::Definition { "defined" } else { "declared" })
+                format!(
+                    "`{name}` is already {}",
+                    if previous.role == SymRole::Definition { "defined" } else { "declared" }
+                )
             };
             return Err(Error::new(ErrorKind::Redefinition, message, span)
                 .with_label(previous.span, "first here")
@@ -387,9 +428,7 @@ impl Inference {
 
     fn shape_error(&mut self, message: String, lhs: (&Expr, TShape), rhs: (&Expr, TShape), span: Span) -> Error {
         let (lt, rt) = (self.shape_text(lhs.1), self.shape_text(rhs.1));
-        Error::new(ErrorKind::Shape, message, span)
-            .with_label(lhs.0.span, format!("{lt}"))
-            .with_label(rhs.0.span, format!("{rt}"))
+        Error::new(ErrorKind::Shape, message, span).with_label(lhs.0.span, lt).with_label(rhs.0.span, rt)
     }
 
     fn infer(&mut self, e: &Expr) -> Result<TShape> {
@@ -437,7 +476,10 @@ impl Inference {
                 if constant_integer(exponent).is_none() {
                     return Err(Error::new(
                         ErrorKind::Value,
-                        format!("a matrix power needs an integer exponent, not `{}`", snippet(&self.source, exponent.span)),
+                        format!(
+                            "a matrix power needs an integer exponent, not `{}`",
+                            snippet(&self.source, exponent.span)
+                        ),
                         exponent.span,
                     )
                     .with_help("use `.^` for an elementwise power"));
@@ -552,13 +594,14 @@ impl Inference {
                 let (ta, tb) = (self.shape_text(sa), self.shape_text(sb));
                 let (ia, ib) = (self.dim_text(sa.cols), self.dim_text(sb.rows));
                 let (na, nb) = (snippet(&self.source, a.span), snippet(&self.source, b.span));
-                Err(self.shape_error(
-                    format!("cannot multiply {na} ({ta}) by {nb} ({tb}): inner dimensions {ia} and {ib} differ"),
-                    (a, sa),
-                    (b, sb),
-                    span,
-                )
-                .with_help("use `.*` for an elementwise product, or transpose one operand"))
+                Err(self
+                    .shape_error(
+                        format!("cannot multiply {na} ({ta}) by {nb} ({tb}): inner dimensions {ia} and {ib} differ"),
+                        (a, sa),
+                        (b, sb),
+                        span,
+                    )
+                    .with_help("use `.*` for an elementwise product, or transpose one operand"))
             }
             BinaryOp::Divide => {
                 if !b_scalar {
@@ -584,11 +627,7 @@ impl Inference {
         }
         Err(Error::new(
             ErrorKind::Arity,
-            format!(
-                "`{name}` takes {expected} argument{}, got {}",
-                if expected == 1 { "" } else { "s" },
-                args.len()
-            ),
+            format!("`{name}` takes {expected} argument{}, got {}", if expected == 1 { "" } else { "s" }, args.len()),
             span,
         ))
     }
@@ -654,7 +693,11 @@ impl Inference {
             "I" | "eye" | "ones" => {
                 if args.is_empty() || args.len() > 2 || (args.len() == 2 && name != "ones") {
                     let usage = if name == "ones" { "ones(n) or ones(m, n)" } else { "I(n)" };
-                    return Err(Error::new(ErrorKind::Arity, format!("`{name}` takes a dimension: write {usage}"), span));
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!("`{name}` takes a dimension: write {usage}"),
+                        span,
+                    ));
                 }
                 let mut dims = Vec::new();
                 for arg in args {
@@ -674,7 +717,10 @@ impl Inference {
                 if !matches!(args[1].kind, ExprKind::Name(_)) {
                     return Err(Error::new(
                         ErrorKind::Differentiation,
-                        format!("`{name}` differentiates with respect to a variable name, not `{}`", snippet(&self.source, args[1].span)),
+                        format!(
+                            "`{name}` differentiates with respect to a variable name, not `{}`",
+                            snippet(&self.source, args[1].span)
+                        ),
                         args[1].span,
                     ));
                 }
@@ -820,7 +866,8 @@ impl Lowering {
         let mut used: Vec<String> = self.inference.named_dims.keys().cloned().collect();
         used.extend(self.inference.symbols.keys().cloned());
         used.extend(self.graph.dim_names().iter().cloned());
-        let mut candidates = ["m", "n", "p", "q", "r", "s", "t", "k", "l"].iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut candidates =
+            ["m", "n", "p", "q", "r", "s", "t", "k", "l"].iter().map(|s| s.to_string()).collect::<Vec<_>>();
         candidates.extend((1..1000).map(|i| format!("d{i}")));
         let order = self.inference.order.clone();
         for name in order {
@@ -886,9 +933,12 @@ impl Lowering {
         if let Some(&sid) = self.symbols.get(name) {
             return Ok(sid);
         }
-        let info = self.inference.symbols.get(name).cloned().ok_or_else(|| {
-            Error::new(ErrorKind::UnknownName, format!("unknown name `{name}`"), span)
-        })?;
+        let info = self
+            .inference
+            .symbols
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownName, format!("unknown name `{name}`"), span))?;
         let shape = self.shape_of(info.shape);
         let role = match info.role {
             SymRole::Function => Role::Function,
@@ -963,7 +1013,7 @@ impl Lowering {
                 let b = self.expr(base)?;
                 let x = self.expr(exponent)?;
                 if *elementwise || self.graph.shape(b).is_scalar() {
-                    if self.graph.is_zero(b) && self.graph.as_const(x).is_some_and(|c| num_traits::Signed::is_negative(c)) {
+                    if self.graph.is_zero(b) && self.graph.as_const(x).is_some_and(num_traits::Signed::is_negative) {
                         return Err(Error::new(ErrorKind::Value, "division by zero: zero to a negative power", e.span));
                     }
                     return Ok(self.graph.pow(b, x));

@@ -126,11 +126,7 @@ impl Graph {
     /// sorted (constants first, negative terms last). Scalar terms in a
     /// non-scalar sum broadcast.
     pub fn add(&mut self, terms: Vec<ExprId>) -> ExprId {
-        let shape = terms
-            .iter()
-            .map(|t| self.shape(*t))
-            .find(|s| !s.is_scalar())
-            .unwrap_or(Shape::SCALAR);
+        let shape = terms.iter().map(|t| self.shape(*t)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
         let mut flat = Vec::with_capacity(terms.len());
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
         while let Some(t) = stack.pop() {
@@ -251,7 +247,9 @@ impl Graph {
             chain.push(self.identity(result_shape.rows));
         }
         let mut scalars = self.merge_scalar_powers(scalars, &mut c);
-        if chain.len() >= 2 && self.shape(chain[0]).rows == Dim::ONE && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+        if chain.len() >= 2
+            && self.shape(chain[0]).rows == Dim::ONE
+            && self.shape(*chain.last().unwrap()).cols == Dim::ONE
         {
             let oriented = self.orient_inner_product(chain);
             let inner = self.intern(Node::Mul(oriented.into_boxed_slice()), Shape::SCALAR);
@@ -277,9 +275,7 @@ impl Graph {
     /// which acts as one scalar factor inside other products.
     pub fn is_inner_product(&self, id: ExprId) -> bool {
         match self.node(id) {
-            Node::Mul(children) => {
-                self.shape(id).is_scalar() && children.iter().all(|c| !self.shape(*c).is_scalar())
-            }
+            Node::Mul(children) => self.shape(id).is_scalar() && children.iter().all(|c| !self.shape(*c).is_scalar()),
             _ => false,
         }
     }
@@ -295,9 +291,7 @@ impl Graph {
     }
 
     fn is_inner_product_slice(&self, chain: &[ExprId]) -> bool {
-        chain.len() >= 2
-            && self.shape(chain[0]).rows == Dim::ONE
-            && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+        chain.len() >= 2 && self.shape(chain[0]).rows == Dim::ONE && self.shape(*chain.last().unwrap()).cols == Dim::ONE
     }
 
     /// Combines equal scalar bases: `k k → k^2`, `k k^-1 → 1`.
@@ -371,11 +365,7 @@ impl Graph {
     /// The Hadamard product: flattened, scalars moved out as scaling,
     /// ones dropped, equal factors merged into powers, sorted.
     pub fn hadamard(&mut self, factors: Vec<ExprId>) -> ExprId {
-        let shape = factors
-            .iter()
-            .map(|f| self.shape(*f))
-            .find(|s| !s.is_scalar())
-            .unwrap_or(Shape::SCALAR);
+        let shape = factors.iter().map(|f| self.shape(*f)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
         if shape.is_scalar() {
             return self.mul(factors);
         }
@@ -478,9 +468,7 @@ impl Graph {
                     let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
                     return self.hadamard(powered);
                 }
-                Node::Mul(children)
-                    if integer.is_some() && shape.is_scalar() && !self.is_inner_product(base) =>
-                {
+                Node::Mul(children) if integer.is_some() && shape.is_scalar() && !self.is_inner_product(base) => {
                     let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
                     return self.mul(powered);
                 }
@@ -745,7 +733,13 @@ impl Graph {
         let c = self.as_const(a)?.clone();
         let value = match f {
             Func::Abs => Some(c.abs()),
-            Func::Sign => Some(coeff::int(if c.is_positive() { 1 } else if c.is_negative() { -1 } else { 0 })),
+            Func::Sign => Some(coeff::int(if c.is_positive() {
+                1
+            } else if c.is_negative() {
+                -1
+            } else {
+                0
+            })),
             Func::Relu => Some(if c.is_positive() { c.clone() } else { Coeff::zero() }),
             Func::Step => Some(coeff::int(if c.is_positive() { 1 } else { 0 })),
             Func::Exp | Func::Cos if c.is_zero() => Some(Coeff::one()),

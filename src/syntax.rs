@@ -67,11 +67,7 @@ pub fn parse_expr(source: &str) -> Result<Expr> {
     match (statements.next(), statements.next()) {
         (Some(Statement::Expr(e)), None) => Ok(e),
         (None, _) => Err(Error::new(ErrorKind::Syntax, "expected an expression", Span::new(0, source.len()))),
-        _ => Err(Error::new(
-            ErrorKind::Syntax,
-            "expected a single expression",
-            Span::new(0, source.len()),
-        )),
+        _ => Err(Error::new(ErrorKind::Syntax, "expected a single expression", Span::new(0, source.len()))),
     }
 }
 
@@ -194,9 +190,8 @@ fn declaration(pair: Pair<Rule>) -> Result<Statement> {
         let dspan = span_of(&d);
         dims.push(match d.as_rule() {
             Rule::integer => {
-                let n: u64 = d.as_str().parse().map_err(|_| {
-                    Error::new(ErrorKind::Value, "dimension too large", dspan)
-                })?;
+                let n: u64 =
+                    d.as_str().parse().map_err(|_| Error::new(ErrorKind::Value, "dimension too large", dspan))?;
                 if n == 0 {
                     return Err(Error::new(ErrorKind::Value, "a dimension must be positive", dspan));
                 }
@@ -211,7 +206,11 @@ fn declaration(pair: Pair<Rule>) -> Result<Statement> {
         } else {
             Err(Error::new(
                 ErrorKind::Arity,
-                format!("`{kind_name}` takes {count} dimension{}, got {}", if count == 1 { "" } else { "s" }, dims.len()),
+                format!(
+                    "`{kind_name}` takes {count} dimension{}, got {}",
+                    if count == 1 { "" } else { "s" },
+                    dims.len()
+                ),
                 kind_span,
             )
             .with_help(format!("write {usage}")))
@@ -302,7 +301,9 @@ fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
                             )
                             .with_help("write A^T for the transpose"))
                         }
-                        _ => ExprKind::Power { base: boxed, exponent: Box::new(exponent_value(exponent)?), elementwise },
+                        _ => {
+                            ExprKind::Power { base: boxed, exponent: Box::new(exponent_value(exponent)?), elementwise }
+                        }
                     }
                 }
             };
@@ -340,9 +341,8 @@ fn primary(pair: Pair<Rule>) -> Result<Expr> {
     let span = span_of(&pair);
     match pair.as_rule() {
         Rule::number => {
-            let value: Coeff = coeff::parse_decimal(pair.as_str()).ok_or_else(|| {
-                Error::new(ErrorKind::Limit, "number exponent too large", span)
-            })?;
+            let value: Coeff = coeff::parse_decimal(pair.as_str())
+                .ok_or_else(|| Error::new(ErrorKind::Limit, "number exponent too large", span))?;
             Ok(Expr { kind: ExprKind::Number(value), span })
         }
         Rule::name => Ok(Expr { kind: ExprKind::Name(pair.as_str().to_string()), span }),
@@ -372,7 +372,10 @@ fn syntax_error(error: pest::error::Error<Rule>, source: &str) -> Error {
     let found = source[position.min(source.len())..].chars().next();
     let span = Span::new(position, position + found.map_or(0, char::len_utf8));
     let (message, help) = match found {
-        None => ("unexpected end of input".to_string(), Some("the expression is incomplete: an operand or a closing bracket is missing")),
+        None => (
+            "unexpected end of input".to_string(),
+            Some("the expression is incomplete: an operand or a closing bracket is missing"),
+        ),
         Some(')') => ("unmatched `)`".to_string(), None),
         Some(c) if "+*/^.,=".contains(c) => (format!("expected an operand before `{c}`"), None),
         Some(c) if c.is_alphanumeric() || c == '(' || c == '_' => {
@@ -383,8 +386,8 @@ fn syntax_error(error: pest::error::Error<Rule>, source: &str) -> Error {
     let unclosed = unclosed_bracket(source);
     let mut err = Error::new(ErrorKind::Syntax, message, span);
     if let (None, Some(open)) = (found, unclosed) {
-        err = Error::new(ErrorKind::Syntax, "unclosed `(`", Span::new(open, open + 1))
-            .with_help("add the matching `)`");
+        err =
+            Error::new(ErrorKind::Syntax, "unclosed `(`", Span::new(open, open + 1)).with_help("add the matching `)`");
         return err;
     }
     if let Some(help) = help {

@@ -263,11 +263,7 @@ impl Printer<'_, '_> {
             };
             docs.push(doc);
         }
-        let num = if docs.is_empty() {
-            Doc::text("1")
-        } else {
-            Doc::intersperse(docs, n.product_separator())
-        };
+        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.product_separator()) };
         if denominator.is_empty() {
             return (num, Prec::Product);
         }
@@ -280,7 +276,10 @@ impl Printer<'_, '_> {
         } else {
             n.parens(Doc::intersperse(den_docs, n.product_separator()))
         };
-        let num = if numerator.len() == 1 && !n.fraction_brackets() && matches!(self.graph.node(numerator[0]), Node::Mul(_)) {
+        let num = if numerator.len() == 1
+            && !n.fraction_brackets()
+            && matches!(self.graph.node(numerator[0]), Node::Mul(_))
+        {
             n.parens(num)
         } else {
             num

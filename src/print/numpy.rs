@@ -22,7 +22,11 @@ pub fn python_name(name: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
         .collect();
-    let ascii = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') { name.to_string() } else { transliterate(name, ascii) };
+    let ascii = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        transliterate(name, ascii)
+    };
     if PYTHON_KEYWORDS.contains(&ascii.as_str()) {
         format!("{ascii}_")
     } else {
@@ -105,7 +109,9 @@ fn helper_source(name: &str) -> &'static str {
     match name {
         "_sigmoid" => "    def _sigmoid(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n",
         "_softmax" => "    def _softmax(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n",
-        "_logsumexp" => "    def _logsumexp(t):\n        top = np.max(t)\n        return top + np.log(np.sum(np.exp(t - top)))\n\n",
+        "_logsumexp" => {
+            "    def _logsumexp(t):\n        top = np.max(t)\n        return top + np.log(np.sum(np.exp(t - top)))\n\n"
+        }
         _ => "",
     }
 }
@@ -226,20 +232,20 @@ impl Emitter<'_> {
                 stack.push(c);
             }
         }
-        let mut shared: Vec<ExprId> = uses
-            .into_iter()
-            .filter(|(id, n)| *n >= 2 && self.worth_naming(*id))
-            .map(|(id, _)| id)
-            .collect();
+        let mut shared: Vec<ExprId> =
+            uses.into_iter().filter(|(id, n)| *n >= 2 && self.worth_naming(*id)).map(|(id, _)| id).collect();
         shared.sort();
         shared
     }
 
     fn worth_naming(&self, id: ExprId) -> bool {
         match self.graph.node(id) {
-            Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Upstream { .. } => {
-                false
-            }
+            Node::Const(_)
+            | Node::Var(_)
+            | Node::Identity(_)
+            | Node::Ones(_)
+            | Node::Zero(_)
+            | Node::Upstream { .. } => false,
             Node::Transpose(a) => !matches!(self.graph.node(*a), Node::Var(_)),
             Node::Scale(_, a) => !matches!(self.graph.node(*a), Node::Var(_)),
             _ => true,
