@@ -11,7 +11,7 @@
 //! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)").unwrap();
 //! let derivative = analysis.derivative(None, "W").unwrap();
 //! let text = analysis.print(derivative.result, matcalc::Format::Text);
-//! assert_eq!(text, "W (W^T W x - x) x^T + W x (W^T W x - x)^T");
+//! assert_eq!(text, "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
 //! ```
 
 #![warn(missing_docs)]
