@@ -1,0 +1,34 @@
+//! Shared test helpers: the snapshot location and small runners.
+#![allow(dead_code)]
+
+use matcalc::{analyze, Format};
+
+/// Runs `body` with insta writing snapshots to the top-level `snapshots/`.
+pub fn snapshots<R>(body: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(body)
+}
+
+/// The simplified value of `program` in text, or the rendered error.
+pub fn simplify_text(program: &str) -> String {
+    match analyze(program).and_then(|mut a| {
+        let v = a.simplified(None)?;
+        Ok(a.print(v, Format::Text))
+    }) {
+        Ok(text) => text,
+        Err(e) => e.render(program),
+    }
+}
+
+/// The derivative of `program` with respect to `wrt` in text, or the rendered error.
+pub fn diff_text(program: &str, wrt: &str) -> String {
+    match analyze(program).and_then(|mut a| {
+        let d = a.derivative(None, wrt)?;
+        Ok(a.print(d.result, Format::Text))
+    }) {
+        Ok(text) => text,
+        Err(e) => e.render(program),
+    }
+}
