@@ -129,7 +129,15 @@ impl Error {
             out.push_str(&underline(source, span, "", '^'));
         }
         for label in &self.labels {
-            out.push_str(&underline(source, label.span, &label.note, '-'));
+            let same_line = self.span.is_some_and(|s| line_of(source, s.start) == line_of(source, label.span.start));
+            let block = underline(source, label.span, &label.note, '-');
+            if same_line {
+                // Only the marker line: the source line is already shown.
+                out.push_str(block.lines().nth(2).unwrap_or(""));
+                out.push('\n');
+            } else {
+                out.push_str(&block);
+            }
         }
         if let Some(help) = &self.help {
             out.push_str(&format!("  = help: {help}\n"));
@@ -145,6 +153,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source.get(..offset.min(source.len())).map_or(0, |s| s.matches('\n').count())
+}
 
 /// The source line holding `span` with `mark` characters under the span.
 fn underline(source: &str, span: Span, note: &str, mark: char) -> String {

@@ -319,7 +319,7 @@ impl Inference {
         match self.value(v) {
             DimValue::Fixed(n) => n.to_string(),
             DimValue::Named(name) => name,
-            DimValue::Free => format!("?{}", self.find(v)),
+            DimValue::Free => "?".to_string(),
         }
     }
 
@@ -657,7 +657,8 @@ impl Inference {
                     Ok(self.scalar())
                 }
                 Func::Det | Func::LogDet => {
-                    self.require_square(&args[0], s, &format!("take the {name} of"))?;
+                    let what = if f == Func::Det { "take the determinant of" } else { "take the log-determinant of" };
+                    self.require_square(&args[0], s, what)?;
                     Ok(self.scalar())
                 }
                 Func::Softmax => {

@@ -163,6 +163,14 @@ impl Graph {
                 kept.push(self.scale(c, base));
             }
         }
+        if kept.len() >= 2 {
+            if let Some(merged) = self.merge_diagonals(&kept) {
+                return merged;
+            }
+            if let Some(factored) = self.factor_common(&kept, shape) {
+                return factored;
+            }
+        }
         if !shape.is_scalar() && !kept.is_empty() && kept.iter().all(|t| self.shape(*t).is_scalar()) {
             let scalar = self.add(kept);
             let ones = self.ones(shape);
@@ -176,6 +184,92 @@ impl Graph {
                 self.intern(Node::Add(kept.into_boxed_slice()), shape)
             }
         }
+    }
+
+    /// `a diag(u) + b diag(v) → diag(a u + b v)` (rule `merge_diagonals`).
+    fn merge_diagonals(&mut self, terms: &[ExprId]) -> Option<ExprId> {
+        let mut diagonals = Vec::new();
+        let mut others = Vec::new();
+        for &t in terms {
+            let (c, base) = self.split_coeff(t);
+            match self.node(base).clone() {
+                Node::Apply(Func::DiagMat, v) => diagonals.push(self.scale(c, v)),
+                _ => others.push(t),
+            }
+        }
+        if diagonals.len() < 2 {
+            return None;
+        }
+        let inner = self.add(diagonals);
+        others.push(self.apply(Func::DiagMat, inner));
+        Some(self.add(others))
+    }
+
+    /// Factors a matrix shared on the left by column-vector terms
+    /// (`A u + A v → A (u + v)`), or a row vector shared on the right
+    /// (`u x^T + v x^T → (u + v) x^T`) (rule `factor_common`).
+    fn factor_common(&mut self, terms: &[ExprId], shape: Shape) -> Option<ExprId> {
+        let left = shape.cols == Dim::ONE && !shape.is_scalar();
+        let right = shape.cols != Dim::ONE && shape.rows != Dim::ONE;
+        if !left && !right {
+            return None;
+        }
+        // (term, shared factor, remainder)
+        let mut split: Vec<(ExprId, Option<(ExprId, ExprId)>)> = Vec::new();
+        for &t in terms {
+            let (c, base) = self.split_coeff(t);
+            let parts = match self.node(base).clone() {
+                Node::Mul(factors) => {
+                    let chain_start = factors.iter().position(|f| !self.shape(*f).is_scalar());
+                    match chain_start {
+                        Some(start) if factors.len() - start >= 2 => {
+                            if left {
+                                let shared = factors[start];
+                                let mut rest: Vec<ExprId> = factors[..start].to_vec();
+                                rest.extend(factors[start + 1..].iter().copied());
+                                Some((shared, rest))
+                            } else {
+                                let shared = *factors.last().unwrap();
+                                if self.shape(shared).rows != Dim::ONE {
+                                    None
+                                } else {
+                                    Some((shared, factors[..factors.len() - 1].to_vec()))
+                                }
+                            }
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let parts = match parts {
+                Some((shared, rest)) => {
+                    let rest = self.mul(rest);
+                    Some((shared, self.scale(c, rest)))
+                }
+                None => None,
+            };
+            split.push((t, parts));
+        }
+        let mut counts: HashMap<ExprId, usize> = HashMap::new();
+        for (_, parts) in &split {
+            if let Some((shared, _)) = parts {
+                *counts.entry(*shared).or_default() += 1;
+            }
+        }
+        let (&shared, _) = counts.iter().filter(|(_, n)| **n >= 2).min_by_key(|(id, _)| self.key(**id))?;
+        let mut remainders = Vec::new();
+        let mut others = Vec::new();
+        for (t, parts) in split {
+            match parts {
+                Some((s, rest)) if s == shared => remainders.push(rest),
+                _ => others.push(t),
+            }
+        }
+        let inner = self.add(remainders);
+        let product = if left { self.mul(vec![shared, inner]) } else { self.mul(vec![inner, shared]) };
+        others.push(product);
+        Some(self.add(others))
     }
 
     /// Orders commutative factors: names first, then transposed names,
@@ -196,12 +290,18 @@ impl Graph {
     /// Orders sum terms: constants, then positive terms, then negative
     /// ones; within each, by structural key.
     fn term_order(&self, a: ExprId, b: ExprId) -> Ordering {
-        let rank = |g: &Graph, x: ExprId| -> u8 {
-            match g.node(x) {
-                Node::Const(_) => 0,
-                Node::Scale(c, _) if c.is_negative() => 2,
-                _ => 1,
-            }
+        let rank = |g: &Graph, x: ExprId| -> (u8, u8) {
+            let (sign, base) = match g.node(x) {
+                Node::Const(_) => return (0, 0),
+                Node::Scale(c, b) if c.is_negative() => (2, *b),
+                Node::Scale(_, b) => (1, *b),
+                _ => (1, x),
+            };
+            let simple = match g.node(base) {
+                Node::Var(_) | Node::Transpose(_) | Node::Identity(_) | Node::Ones(_) | Node::Upstream { .. } => 1,
+                _ => 0,
+            };
+            (sign, simple)
         };
         rank(self, a).cmp(&rank(self, b)).then(self.key(a).cmp(&self.key(b))).then(a.cmp(&b))
     }
@@ -231,10 +331,20 @@ impl Graph {
                     chain.push(f);
                 }
                 Node::Identity(n) => identity_dim = Some(n),
+                Node::Add(_) if self.mostly_negative(f) => {
+                    c = -c;
+                    let flipped = self.neg_terms(f);
+                    if shape.is_scalar() {
+                        scalars.push(flipped)
+                    } else {
+                        chain.push(flipped)
+                    }
+                }
                 _ if shape.is_scalar() => scalars.push(f),
                 _ => chain.push(f),
             }
         }
+        self.merge_diagonal_factors(&mut chain);
         let result_shape = match (chain.first(), chain.last()) {
             (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
             _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
@@ -251,9 +361,18 @@ impl Graph {
             && self.shape(chain[0]).rows == Dim::ONE
             && self.shape(*chain.last().unwrap()).cols == Dim::ONE
         {
-            let oriented = self.orient_inner_product(chain);
-            let inner = self.intern(Node::Mul(oriented.into_boxed_slice()), Shape::SCALAR);
-            scalars.push(inner);
+            let inner = match self.inner_product_as_sum(&chain) {
+                Some(sum) => sum,
+                None => {
+                    let oriented = self.orient_inner_product(chain);
+                    self.intern(Node::Mul(oriented.into_boxed_slice()), Shape::SCALAR)
+                }
+            };
+            let (d, inner) = self.split_coeff(inner);
+            c *= d;
+            if self.as_const(inner).is_none_or(|x| !x.is_one()) {
+                scalars.push(inner);
+            }
             scalars = self.merge_scalar_powers(scalars, &mut c);
             chain = Vec::new();
         }
@@ -269,6 +388,83 @@ impl Graph {
             }
         };
         self.scale(c, product)
+    }
+
+    /// `true` if a sum has more negative than positive terms (or as many,
+    /// with a negative constant): it reads better negated.
+    fn mostly_negative(&self, id: ExprId) -> bool {
+        let Node::Add(terms) = self.node(id) else { return false };
+        let negative = |g: &Graph, t: &ExprId| match g.node(*t) {
+            Node::Scale(c, _) | Node::Const(c) => c.is_negative(),
+            _ => false,
+        };
+        let n = terms.iter().filter(|t| negative(self, t)).count();
+        let p = terms.len() - n;
+        n > p || (n == p && terms.iter().any(|t| matches!(self.node(*t), Node::Const(c) if c.is_negative())))
+    }
+
+    fn neg_terms(&mut self, id: ExprId) -> ExprId {
+        let Node::Add(terms) = self.node(id).clone() else { return self.neg(id) };
+        let negated = terms.iter().map(|t| self.neg(*t)).collect();
+        self.add(negated)
+    }
+
+    /// In a chain: `diag(u) diag(v) → diag(u ⊙ v)`, `diag(u) v → u ⊙ v`,
+    /// `v^T diag(u) → (v ⊙ u)^T` (rule `merge_diagonal_factors`).
+    fn merge_diagonal_factors(&mut self, chain: &mut Vec<ExprId>) {
+        let mut i = 0;
+        while i + 1 < chain.len() {
+            let (a, b) = (chain[i], chain[i + 1]);
+            let merged = match (self.node(a).clone(), self.node(b).clone()) {
+                (Node::Apply(Func::DiagMat, u), Node::Apply(Func::DiagMat, v)) => {
+                    let h = self.hadamard(vec![u, v]);
+                    Some(self.apply(Func::DiagMat, h))
+                }
+                (Node::Apply(Func::DiagMat, u), _) if self.shape(b).is_column() => Some(self.hadamard(vec![u, b])),
+                (_, Node::Apply(Func::DiagMat, u)) if self.shape(a).is_row() => {
+                    let at = self.transpose(a);
+                    let h = self.hadamard(vec![at, u]);
+                    Some(self.transpose(h))
+                }
+                _ => None,
+            };
+            match merged {
+                Some(m) => {
+                    chain.splice(i..i + 2, [m]);
+                    i = i.saturating_sub(1);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// `u^T v` written as `sum(u ⊙ v)` when the Hadamard product cancels
+    /// factors (`(y ⊘ s)^T s = sum(y)`) (rule `inner_product_as_sum`).
+    fn inner_product_as_sum(&mut self, chain: &[ExprId]) -> Option<ExprId> {
+        if chain.len() != 2 {
+            return None;
+        }
+        let u = self.transpose(chain[0]);
+        let v = chain[1];
+        let count = |g: &Graph, x: ExprId| -> usize {
+            let (_, base) = match g.node(x) {
+                Node::Scale(c, b) => (c.clone(), *b),
+                _ => (Coeff::one(), x),
+            };
+            match g.node(base) {
+                Node::Hadamard(f) => f.len(),
+                _ => 1,
+            }
+        };
+        if count(self, u) + count(self, v) <= 2 {
+            return None;
+        }
+        let h = self.hadamard(vec![u, v]);
+        if count(self, h) < count(self, u) + count(self, v) {
+            Some(self.apply(Func::Sum, h))
+        } else {
+            None
+        }
     }
 
     /// `true` for a 1×1 product whose factors are all non-scalar (`x^T A y`),
@@ -385,6 +581,11 @@ impl Graph {
                 Node::Const(d) => c *= d,
                 Node::Zero(_) => return self.zero(shape),
                 Node::Ones(_) => {}
+                Node::Add(_) if self.mostly_negative(f) => {
+                    c = -c;
+                    let flipped = self.neg_terms(f);
+                    stack.push(flipped);
+                }
                 _ if self.shape(f).is_scalar() => scalars.push(f),
                 Node::Pow(b, e) if self.as_const(e).is_some() => {
                     let e = self.as_const(e).cloned();
@@ -544,6 +745,10 @@ impl Graph {
             Node::Scale(c, b) => {
                 let inv = self.inverse(b);
                 self.scale(c.recip(), inv)
+            }
+            Node::Mul(factors) if factors.iter().all(|f| self.shape(*f).is_square()) => {
+                let inverses = factors.iter().rev().map(|f| self.inverse(*f)).collect();
+                self.mul(inverses)
             }
             _ => self.intern(Node::Inverse(a), shape),
         }

@@ -220,7 +220,11 @@ impl Printer<'_, '_> {
             return self.doc_with_prec(b, false);
         }
         let (number, _) = n.number(c);
-        let body = self.factor_doc(b);
+        let body = if matches!(self.graph.node(b), Node::Mul(_)) && !self.graph.is_inner_product(b) {
+            self.doc_with_prec(b, false).0
+        } else {
+            self.factor_doc(b)
+        };
         (number.append(n.coefficient_separator(c)).append(body), Prec::Product)
     }
 
