@@ -464,11 +464,15 @@ impl Inference {
                 let es = self.infer(exponent)?;
                 if !self.is_scalar(es) {
                     let text = self.shape_text(es);
-                    return Err(Error::new(
+                    let mut err = Error::new(
                         ErrorKind::Shape,
                         format!("the exponent `{}` must be a scalar, not {text}", snippet(&self.source, exponent.span)),
                         exponent.span,
-                    ));
+                    );
+                    if let ExprKind::Name(name) = &exponent.kind {
+                        err = err.with_help(format!("declare `{name}: scalar` if it is a number"));
+                    }
+                    return Err(err);
                 }
                 if *elementwise || self.is_scalar(bs) {
                     return Ok(bs);
@@ -797,7 +801,7 @@ fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (edit_distance(name, c), *c))
-        .filter(|(d, c)| *d <= 2 && *d < c.len())
+        .filter(|(d, c)| *d <= if c.len() <= 4 || name.len() <= 4 { 1 } else { 2 } && *d < c.len())
         .min()
         .map(|(_, c)| c)
 }
