@@ -116,7 +116,7 @@ enum Command {
 #[derive(Args)]
 struct Input {
     /// The program text, or `-` to read standard input
-    #[arg(value_name = "PROGRAM", required_unless_present = "file")]
+    #[arg(value_name = "PROGRAM", required_unless_present = "file", allow_hyphen_values = true)]
     program: Option<String>,
     /// Read the program from FILE
     #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "program")]

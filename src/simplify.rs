@@ -284,7 +284,29 @@ impl Graph {
                 _ => 4,
             }
         };
-        rank(self, a).cmp(&rank(self, b)).then(self.key(a).cmp(&self.key(b))).then(a.cmp(&b))
+        rank(self, a)
+            .cmp(&rank(self, b))
+            .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
+            .then(self.key(a).cmp(&self.key(b)))
+            .then(a.cmp(&b))
+    }
+
+    /// The name a term starts with when printed (`A1` for `A1 x`), so
+    /// sums and products come out in an order a reader expects.
+    fn leading_name(&self, mut id: ExprId) -> &str {
+        for _ in 0..64 {
+            match self.node(id) {
+                Node::Var(s) => return &self.symbol(*s).name,
+                Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => return "",
+                Node::Opaque(s, _) => return &self.symbol(*s).name,
+                Node::Upstream { loss, .. } => return &self.symbol(*loss).name,
+                Node::Scale(_, a) | Node::Transpose(a) | Node::Inverse(a) | Node::Apply(_, a) | Node::Pow(a, _) => {
+                    id = *a
+                }
+                Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => id = c[0],
+            }
+        }
+        ""
     }
 
     /// Orders sum terms: constants, then positive terms, then negative
@@ -303,7 +325,11 @@ impl Graph {
             };
             (sign, simple)
         };
-        rank(self, a).cmp(&rank(self, b)).then(self.key(a).cmp(&self.key(b))).then(a.cmp(&b))
+        rank(self, a)
+            .cmp(&rank(self, b))
+            .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
+            .then(self.key(a).cmp(&self.key(b)))
+            .then(a.cmp(&b))
     }
 
     /// The product of `factors` (scalar factors scale; the others form a

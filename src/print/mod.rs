@@ -220,7 +220,7 @@ impl Printer<'_, '_> {
             return self.doc_with_prec(b, false);
         }
         let (number, _) = n.number(c);
-        let body = if matches!(self.graph.node(b), Node::Mul(_)) && !self.graph.is_inner_product(b) {
+        let body = if matches!(self.graph.node(b), Node::Mul(_)) {
             self.doc_with_prec(b, false).0
         } else {
             self.factor_doc(b)
