@@ -151,7 +151,10 @@ pub fn compare_with_finite_differences(
             continue;
         }
         let (symbolic, numeric) = (as_gradient_layout(&symbolic, &numeric), numeric);
-        let error = relative_error(&symbolic, &numeric);
+        // Finite differences lose about 1e-10 |f| to rounding; below that
+        // floor a difference is noise, not a wrong derivative.
+        let noise = 1e-8 * value.max_abs().max(1.0);
+        let error = relative_error_above(&symbolic, &numeric, noise);
         if error >= comparison.relative_error {
             comparison.relative_error = error;
             comparison.worst = Some((symbolic, numeric));
@@ -183,6 +186,18 @@ pub fn relative_error(a: &Matrix, b: &Matrix) -> f64 {
         return f64::INFINITY;
     }
     let diff = a.data.iter().zip(&b.data).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    diff / b.max_abs().max(1e-8)
+}
+
+/// Like [`relative_error`], ignoring absolute differences below `noise`.
+pub fn relative_error_above(a: &Matrix, b: &Matrix, noise: f64) -> f64 {
+    if a.rows != b.rows || a.cols != b.cols {
+        return f64::INFINITY;
+    }
+    let diff = a.data.iter().zip(&b.data).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    if diff <= noise {
+        return 0.0;
+    }
     diff / b.max_abs().max(1e-8)
 }
 
@@ -225,19 +240,40 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
         if symmetric && k / base.cols > k % base.cols {
             continue;
         }
-        let h = 1e-3 * base.data[k].abs().max(1.0);
         let mut central = |step: f64| -> Result<Vec<f64>> {
             let plus = at(&mut env, k, step)?;
             let minus = at(&mut env, k, -step)?;
             Ok(plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * step)).collect())
         };
-        let d1 = central(h)?;
-        let d2 = central(h / 2.0)?;
-        let d4 = central(h / 4.0)?;
-        // Two rounds of Richardson extrapolation: error O(h^6).
-        let r1: Vec<f64> = d1.iter().zip(&d2).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
-        let r2: Vec<f64> = d2.iter().zip(&d4).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
-        let d: Vec<f64> = r1.iter().zip(&r2).map(|(a, b)| (16.0 * b - a) / 15.0).collect();
+        let mut richardson = |h: f64| -> Result<Vec<f64>> {
+            let d1 = central(h)?;
+            let d2 = central(h / 2.0)?;
+            let d4 = central(h / 4.0)?;
+            // Two rounds of Richardson extrapolation: error O(h^6).
+            let r1: Vec<f64> = d1.iter().zip(&d2).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
+            let r2: Vec<f64> = d2.iter().zip(&d4).map(|(a, b)| (4.0 * b - a) / 3.0).collect();
+            Ok(r1.iter().zip(&r2).map(|(a, b)| (16.0 * b - a) / 15.0).collect())
+        };
+        // Shrink the step until two estimates agree (fast-varying functions
+        // need small steps; smooth ones stop at once).
+        let mut h = 1e-3 * base.data[k].abs().max(1.0);
+        let mut d = richardson(h)?;
+        let mut last_change = f64::INFINITY;
+        for _ in 0..4 {
+            h /= 8.0;
+            let finer = richardson(h)?;
+            let scale = finer.iter().fold(1e-12f64, |m, x| m.max(x.abs()));
+            let change = d.iter().zip(&finer).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            if change > last_change {
+                // Rounding noise now dominates: keep the coarser estimate.
+                break;
+            }
+            d = finer;
+            last_change = change;
+            if change <= 1e-9 * scale {
+                break;
+            }
+        }
         if jacobian {
             for (row, value) in d.iter().enumerate() {
                 result.data[row * entries + k] = *value;

@@ -66,7 +66,7 @@ impl Matrix {
     }
 
     /// Elementwise combination with scalar broadcasting.
-    fn zip(&self, other: &Matrix, f: impl Fn(f64, f64) -> f64) -> Result<Matrix> {
+    pub fn zip(&self, other: &Matrix, f: impl Fn(f64, f64) -> f64) -> Result<Matrix> {
         if self.is_scalar() && !other.is_scalar() {
             return Ok(other.map(|y| f(self.data[0], y)));
         }
@@ -205,12 +205,18 @@ impl Env {
 
 /// Evaluates `root` at the point `env`.
 pub fn evaluate(graph: &Graph, root: ExprId, env: &Env) -> Result<Matrix> {
+    let mut memo = evaluate_all(graph, root, env)?;
+    memo.remove(&root).ok_or_else(|| Error::bare(ErrorKind::Evaluation, "nothing to evaluate"))
+}
+
+/// The value of every node under `root` at the point `env`.
+pub fn evaluate_all(graph: &Graph, root: ExprId, env: &Env) -> Result<HashMap<ExprId, Matrix>> {
     let mut memo: HashMap<ExprId, Matrix> = HashMap::new();
     for id in graph.reachable(root) {
         let value = evaluate_node(graph, id, env, &memo)?;
         memo.insert(id, value);
     }
-    memo.remove(&root).ok_or_else(|| Error::bare(ErrorKind::Evaluation, "nothing to evaluate"))
+    Ok(memo)
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -299,7 +305,8 @@ fn opaque_gradient(env: &Env, f: SymbolId, rows: usize, cols: usize) -> Matrix {
     Matrix { rows, cols, data }
 }
 
-fn powf(x: f64, p: f64) -> f64 {
+/// `x^p`, exact for integer powers.
+pub fn powf(x: f64, p: f64) -> f64 {
     if p.fract() == 0.0 && p.abs() < 1e9 {
         x.powi(p as i32)
     } else {
@@ -307,7 +314,8 @@ fn powf(x: f64, p: f64) -> f64 {
     }
 }
 
-fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
+/// A built-in function applied to a value.
+pub fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
     Ok(match f {
         Func::Exp => a.map(f64::exp),
         Func::Log => a.map(f64::ln),

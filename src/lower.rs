@@ -196,6 +196,7 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
     "I",
     "eye",
     "ones",
+    "zeros",
     "grad",
     "jacobian",
     "hessian",
@@ -365,7 +366,7 @@ impl Inference {
     }
 
     fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
-        if BUILTIN_FUNCTIONS.contains(&name) && !matches!(name, "I" | "eye" | "ones") {
+        if BUILTIN_FUNCTIONS.contains(&name) && !matches!(name, "I" | "eye" | "ones" | "zeros") {
             return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is a built-in function"), span)
                 .with_help("choose another name"));
         }
@@ -695,9 +696,10 @@ impl Inference {
                 self.require_square(&args[0], s, "take the diagonal of")?;
                 Ok(TShape { rows: s.rows, cols: self.one() })
             }
-            "I" | "eye" | "ones" => {
-                if args.is_empty() || args.len() > 2 || (args.len() == 2 && name != "ones") {
-                    let usage = if name == "ones" { "ones(n) or ones(m, n)" } else { "I(n)" };
+            "I" | "eye" | "ones" | "zeros" => {
+                let vectorlike = matches!(name, "ones" | "zeros");
+                if args.is_empty() || args.len() > 2 || (args.len() == 2 && !vectorlike) {
+                    let usage = if vectorlike { format!("{name}(n) or {name}(m, n)") } else { "I(n)".to_string() };
                     return Err(Error::new(
                         ErrorKind::Arity,
                         format!("`{name}` takes a dimension: write {usage}"),
@@ -708,9 +710,9 @@ impl Inference {
                 for arg in args {
                     dims.push(self.dimension_argument(arg)?);
                 }
-                Ok(match (name, dims.as_slice()) {
-                    ("ones", [n]) => TShape { rows: *n, cols: self.one() },
-                    ("ones", [m, n]) => TShape { rows: *m, cols: *n },
+                Ok(match (vectorlike, dims.as_slice()) {
+                    (true, [n]) => TShape { rows: *n, cols: self.one() },
+                    (true, [m, n]) => TShape { rows: *m, cols: *n },
                     (_, [n]) => TShape { rows: *n, cols: *n },
                     _ => unreachable!("arity checked above"),
                 })
@@ -1106,6 +1108,10 @@ impl Lowering {
             "ones" => {
                 let s = self.node_shape(e)?;
                 Ok(self.graph.ones(s))
+            }
+            "zeros" => {
+                let s = self.node_shape(e)?;
+                Ok(self.graph.zero(s))
             }
             "grad" | "jacobian" | "hessian" => {
                 let ExprKind::Name(var_name) = &args[1].kind else {

@@ -371,6 +371,7 @@ impl Graph {
             }
         }
         self.merge_diagonal_factors(&mut chain);
+        self.extract_inner_products(&mut chain, &mut scalars);
         let result_shape = match (chain.first(), chain.last()) {
             (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
             _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
@@ -391,7 +392,14 @@ impl Graph {
                 Some(sum) => sum,
                 None => {
                     let oriented = self.orient_inner_product(chain);
-                    self.intern(Node::Mul(oriented.into_boxed_slice()), Shape::SCALAR)
+                    // Transposing may have produced scaled factors: hoist them.
+                    let mut bare = Vec::with_capacity(oriented.len());
+                    for f in oriented {
+                        let (d, base) = self.split_coeff(f);
+                        c *= d;
+                        bare.push(base);
+                    }
+                    self.intern(Node::Mul(bare.into_boxed_slice()), Shape::SCALAR)
                 }
             };
             let (d, inner) = self.split_coeff(inner);
@@ -461,6 +469,24 @@ impl Graph {
                 }
                 None => i += 1,
             }
+        }
+    }
+
+    /// Pulls every 1×1 stretch out of a longer chain as a scalar factor:
+    /// `x y^T z → (y^T z) x` (rule `extract_inner_products`).
+    fn extract_inner_products(&mut self, chain: &mut Vec<ExprId>, scalars: &mut Vec<ExprId>) {
+        let mut i = 0;
+        while i < chain.len() {
+            if self.shape(chain[i]).rows == Dim::ONE {
+                if let Some(j) = (i + 1..chain.len()).find(|&j| self.shape(chain[j]).cols == Dim::ONE) {
+                    if !(i == 0 && j == chain.len() - 1) {
+                        let segment: Vec<ExprId> = chain.drain(i..=j).collect();
+                        scalars.push(self.mul(segment));
+                        continue;
+                    }
+                }
+            }
+            i += 1;
         }
     }
 
@@ -930,8 +956,10 @@ impl Graph {
                 let product = self.mul(rotated);
                 let inner = if self.shape(product).is_scalar() {
                     product
-                } else {
+                } else if matches!(self.node(product), Node::Mul(_)) {
                     self.intern(Node::Apply(Func::Trace, product), Shape::SCALAR)
+                } else {
+                    self.trace(product)
                 };
                 scalars.push(inner);
                 self.mul(scalars)

@@ -65,8 +65,8 @@ pub trait Notation {
     fn identity(&self, dim: Option<String>) -> Doc;
     /// A vector or matrix of ones.
     fn ones(&self, rows: String, cols: Option<String>) -> Doc;
-    /// The zero matrix.
-    fn zero(&self) -> Doc;
+    /// A zero vector or matrix.
+    fn zero(&self, rows: String, cols: Option<String>) -> Doc;
     /// The upstream gradient ∂loss/∂arg.
     fn upstream(&self, loss: &str, arg: Doc) -> Doc;
     /// `( a )`
@@ -81,6 +81,10 @@ pub trait Notation {
 
 /// Renders `id` with `notation` at `width` columns.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
+    if matches!(graph.node(id), Node::Zero(_)) {
+        // A whole result that vanishes reads as 0, whatever its shape.
+        return "0".to_string();
+    }
     let mut printer = Printer { graph, notation };
     let doc = printer.doc(id, Prec::Sum);
     let mut out = String::new();
@@ -135,7 +139,11 @@ impl Printer<'_, '_> {
                 let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
                 (n.ones(dim_name(s.rows, names), cols), Prec::Atom)
             }
-            Node::Zero(_) => (n.zero(), Prec::Atom),
+            Node::Zero(s) => {
+                let names = self.graph.dim_names();
+                let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
+                (n.zero(dim_name(s.rows, names), cols), Prec::Atom)
+            }
             Node::Add(terms) => (self.sum(&terms), Prec::Sum),
             Node::Scale(c, b) => self.scaled(&c, b),
             Node::Mul(factors) => self.product(&factors),

@@ -75,8 +75,11 @@ impl Notation for Text {
             None => Doc::text(format!("ones({rows})")),
         }
     }
-    fn zero(&self) -> Doc {
-        Doc::text("0")
+    fn zero(&self, rows: String, cols: Option<String>) -> Doc {
+        match cols {
+            Some(c) => Doc::text(format!("zeros({rows}, {c})")),
+            None => Doc::text(format!("zeros({rows})")),
+        }
     }
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
         Doc::text(format!("grad({loss}, ")).append(arg).append(Doc::text(")"))
@@ -135,7 +138,7 @@ impl Notation for Unicode {
             None => Doc::text("𝟙"),
         }
     }
-    fn zero(&self) -> Doc {
+    fn zero(&self, _rows: String, _cols: Option<String>) -> Doc {
         Doc::text("0")
     }
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
