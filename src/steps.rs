@@ -302,11 +302,18 @@ impl Derivation {
                 lhs
             };
             let equals = if is_latex { latex::tex(" &= ") } else { Doc::text(" = ") };
-            let mut doc = lhs.append(equals);
-            if form_text != value_text && form_text != lhs_text {
-                doc = doc.append(form).append(Doc::text(" = "));
-            }
-            doc = doc.append(value);
+            // A long line breaks between the chain rule and the value.
+            let second_equals = if is_latex {
+                latex::tex(" \\\\").append(Doc::hardline()).append(latex::tex("&= ")).flat_alt(Doc::text(" = "))
+            } else {
+                Doc::line().append(Doc::text("= ")).nest(2)
+            };
+            let rhs = if form_text != value_text && form_text != lhs_text {
+                form.append(second_equals).append(value).group()
+            } else {
+                value
+            };
+            let doc = lhs.append(equals).append(rhs);
             let mut out = String::new();
             let _ = doc.render_fmt(width.max(1), &mut out);
             rendered.push(out);

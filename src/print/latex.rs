@@ -388,6 +388,7 @@ impl Notation for Latex {
     }
     fn ones(&self, rows: String, cols: Option<String>) -> Doc {
         match cols {
+            Some(c) if rows == "1" => tex(format!("\\mathbf{{1}}_{{{}}}^{}", dim(&c), self.top())),
             Some(c) => tex(format!("\\mathbf{{1}}_{{{} \\times {}}}", dim(&rows), dim(&c))),
             None => tex(format!("\\mathbf{{1}}_{{{}}}", dim(&rows))),
         }
