@@ -33,6 +33,13 @@ Examples:
       A x + A^T x
   matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W1
   matcalc diff 'S: symmetric(n); logdet(S)' --wrt S --format numpy
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
+      \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (...)^\\top + ...   (--bare: right side only;
+      an unnamed value is called f; long results become an aligned block)
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps [--format unicode|latex]
+      the derivation, one line per node of the computational graph
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format dot | dot -Tpdf > graph.pdf
+  matcalc simplify 'A^T x' --format latex --transpose T
   matcalc simplify '(W^T W x - x)^T'
   matcalc simplify 'hessian(sum(exp(x)), x)'
   matcalc types '1/2 * norm2(W^T W x - x)'
