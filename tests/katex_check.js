@@ -10,7 +10,7 @@ let katex;
 try {
   katex = require(path.join(__dirname, "..", "node_modules", "katex"));
 } catch (e) {
-  console.log("SKIP: katex is not installed (npm install --no-save katex@0.16.22)");
+  console.log("SKIP: katex is not installed (npm ci, or npm install --no-save katex@0.16.22)");
   process.exit(0);
 }
 

@@ -290,7 +290,7 @@ fn snapshot_bodies() -> Vec<String> {
 fn katex_renders_every_latex_output() {
     let root = env!("CARGO_MANIFEST_DIR");
     if !std::path::Path::new(root).join("node_modules/katex").exists() {
-        println!("SKIP katex check: node_modules/katex is absent (npm install --no-save katex@0.16.22)");
+        println!("SKIP katex check: node_modules/katex is absent (npm ci, or npm install --no-save katex@0.16.22)");
         return;
     }
     let mut items = snapshot_bodies();
