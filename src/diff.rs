@@ -41,13 +41,16 @@ pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId
     adjoints.insert(root, vec![one]);
     let mut result = None;
     for node in order {
-        let Some(contributions) = adjoints.remove(&node) else { continue };
-        let adjoint = graph.add(contributions);
+        let Some(parts) = adjoints.remove(&node) else { continue };
+        let adjoint = graph.add(parts);
         if node == target {
             result = Some(adjoint);
             continue;
         }
-        propagate(graph, node, adjoint, &depends, &mut adjoints)?;
+        let dep = |x: ExprId| depends.contains_key(&x);
+        for (child, contribution) in contributions(graph, node, adjoint, &dep)? {
+            push(&mut adjoints, child, contribution);
+        }
     }
     let gradient = result.unwrap_or_else(|| graph.zero(wrt_shape));
     Ok(symmetrize_if_needed(graph, wrt, gradient))
@@ -78,15 +81,31 @@ fn push(adjoints: &mut HashMap<ExprId, Vec<ExprId>>, node: ExprId, contribution:
     adjoints.entry(node).or_default().push(contribution);
 }
 
+/// The reverse-mode hook: given the adjoint `adjoint` of `node`, the
+/// contribution (child, adjoint part) it sends to each child for which
+/// `depends` holds, in the order `gradient` accumulates them. A definition's
+/// variable sends its adjoint to the definition's value.
+pub fn contributions(
+    g: &mut Graph,
+    node: ExprId,
+    adjoint: ExprId,
+    depends: &dyn Fn(ExprId) -> bool,
+) -> Result<Vec<(ExprId, ExprId)>> {
+    let mut out = Vec::new();
+    propagate(g, node, adjoint, depends, &mut out)?;
+    Ok(out)
+}
+
 /// Sends the adjoint `a` of `node` to the children that depend on the variable.
 fn propagate(
     g: &mut Graph,
     node: ExprId,
     a: ExprId,
-    depends: &HashMap<ExprId, bool>,
-    adjoints: &mut HashMap<ExprId, Vec<ExprId>>,
+    depends: &dyn Fn(ExprId) -> bool,
+    adjoints: &mut Vec<(ExprId, ExprId)>,
 ) -> Result<()> {
-    let dep = |x: &ExprId| depends.contains_key(x);
+    let dep = |x: &ExprId| depends(*x);
+    let push = |out: &mut Vec<(ExprId, ExprId)>, child: ExprId, contribution: ExprId| out.push((child, contribution));
     let shape = g.shape(node);
     match g.node(node).clone() {
         Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}

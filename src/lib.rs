@@ -23,11 +23,13 @@ pub mod coeff;
 pub mod diff;
 pub mod error;
 pub mod eval;
+pub mod graphviz;
 pub mod ir;
 pub mod lower;
 pub mod print;
 pub mod shape;
 pub mod simplify;
+pub mod steps;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Result, Span};
@@ -186,7 +188,79 @@ impl Analysis {
                 let doc = print::render(graph, id, &print::text::Text, usize::MAX);
                 print::numpy::render(graph, id, "value", &doc)
             }
+            Format::Latex => print::latex::render(graph, id, &print::latex::Latex::default(), None, width),
+            Format::Dot => graphviz::dot(graph, id, None),
+            Format::Tikz => graphviz::tikz(graph, id, None, &print::latex::Latex::default()),
         }
+    }
+
+    /// Prints `id` as LaTeX with `notation`, as the equation `lhs = …` when
+    /// `lhs` is given (an `aligned` block when it breaks at `width`).
+    pub fn latex(&mut self, id: ExprId, notation: &print::latex::Latex, lhs: Option<&str>, width: usize) -> String {
+        print::latex::render(&mut self.lowered.graph, id, notation, lhs, width)
+    }
+
+    /// The name the value (or definition `of`) is known by: its definition's
+    /// name, or `f` for an unnamed expression (`L` or `loss` if `f` is taken).
+    pub fn value_name(&self, of: Option<&str>) -> String {
+        if let Some(sid) = self.value_symbol(of) {
+            return self.graph().symbol(sid).name.clone();
+        }
+        ["f", "L", "loss", "value"]
+            .iter()
+            .find(|n| self.graph().find_symbol(n).is_none())
+            .unwrap_or(&"value")
+            .to_string()
+    }
+
+    /// The LaTeX left side of `derivative`: `\nabla_{\mathbf{W}} L` or
+    /// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}`.
+    pub fn derivative_lhs(&self, derivative: &Derivative, of: Option<&str>) -> String {
+        let graph = self.graph();
+        let wrt = graph.symbol(derivative.wrt);
+        print::latex::derivative_lhs(
+            &self.value_name(of),
+            graph.shape(derivative.of),
+            &wrt.name,
+            wrt.shape,
+            derivative.kind == DerivativeKind::Jacobian,
+        )
+    }
+
+    /// The computational graph of the value (or definition `of`) in Graphviz
+    /// `dot`, with the variable `wrt` marked as the parameter.
+    pub fn dot(&mut self, of: Option<&str>, wrt: Option<&str>) -> Result<String> {
+        let root = self.value(of)?;
+        let wrt = wrt.map(|w| self.variable(w)).transpose()?;
+        Ok(graphviz::dot(&mut self.lowered.graph, root, wrt))
+    }
+
+    /// The computational graph of the value as a TikZ picture.
+    pub fn tikz(&mut self, of: Option<&str>, wrt: Option<&str>, notation: &print::latex::Latex) -> Result<String> {
+        let root = self.value(of)?;
+        let wrt = wrt.map(|w| self.variable(w)).transpose()?;
+        Ok(graphviz::tikz(&mut self.lowered.graph, root, wrt, notation))
+    }
+
+    /// The derivation of the gradient of the value (or definition `of`) with
+    /// respect to `wrt`, one line per node of the graph, in `format`.
+    pub fn steps(&mut self, of: Option<&str>, wrt: &str, format: Format, width: usize) -> Result<String> {
+        self.steps_with(of, wrt, format, &print::latex::Latex::default(), width)
+    }
+
+    /// [`Analysis::steps`] with LaTeX options.
+    pub fn steps_with(
+        &mut self,
+        of: Option<&str>,
+        wrt: &str,
+        format: Format,
+        latex: &print::latex::Latex,
+        width: usize,
+    ) -> Result<String> {
+        let derivative = self.derivative(of, wrt)?;
+        let loss = self.value_name(of);
+        let mut derivation = steps::derive(self.graph(), derivative.of, derivative.wrt, derivative.result, &loss)?;
+        Ok(derivation.render(format, latex, width))
     }
 
     /// NumPy source of a function named `name` returning `id`.

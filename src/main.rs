@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
 
 const ABOUT: &str = "Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions, \
@@ -32,6 +33,13 @@ Examples:
       A x + A^T x
   matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W1
   matcalc diff 'S: symmetric(n); logdet(S)' --wrt S --format numpy
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
+      \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (...)^\\top + ...   (--bare: right side only;
+      an unnamed value is called f; long results become an aligned block)
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps [--format unicode|latex]
+      the derivation, one line per node of the computational graph
+  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format dot | dot -Tpdf > graph.pdf
+  matcalc simplify 'A^T x' --format latex --transpose T
   matcalc simplify '(W^T W x - x)^T'
   matcalc simplify 'hessian(sum(exp(x)), x)'
   matcalc types '1/2 * norm2(W^T W x - x)'
@@ -63,6 +71,12 @@ enum Command {
         /// The variable to differentiate with respect to
         #[arg(long, value_name = "X")]
         wrt: String,
+        /// Print the derivation, one line per node of the computational graph (text, unicode, latex)
+        #[arg(long)]
+        steps: bool,
+        /// LaTeX: print only the right-hand side, not the equation `\nabla_{\mathbf{W}} L = ...`
+        #[arg(long)]
+        bare: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -131,9 +145,27 @@ struct Output {
     /// Differentiate or print the definition NAME instead of the program's value
     #[arg(long, value_name = "NAME")]
     of: Option<String>,
-    /// Line width for text and unicode output
+    /// Line width for text, unicode and latex output (latex counts printed symbols, not source characters)
     #[arg(long, default_value_t = 100)]
     width: usize,
+    /// LaTeX transpose mark: `top` writes W^\top, `T` writes W^T
+    #[arg(long, value_enum, default_value_t = TransposeArg::Top)]
+    transpose: TransposeArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransposeArg {
+    /// `W^\top`
+    Top,
+    /// `W^T`
+    #[value(name = "T")]
+    T,
+}
+
+impl Output {
+    fn latex(&self) -> Latex {
+        Latex { plain_t: matches!(self.transpose, TransposeArg::T) }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -144,6 +176,12 @@ enum FormatArg {
     Unicode,
     /// A Python function using NumPy
     Numpy,
+    /// LaTeX (bold vectors and matrices, \top, \odot, \frac); diff prints the equation \nabla_{W} L = ...
+    Latex,
+    /// The computational graph of the value, for Graphviz
+    Dot,
+    /// The computational graph of the value, as a TikZ picture
+    Tikz,
 }
 
 impl From<FormatArg> for Format {
@@ -152,6 +190,9 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Unicode => Format::Unicode,
             FormatArg::Numpy => Format::Numpy,
+            FormatArg::Latex => Format::Latex,
+            FormatArg::Dot => Format::Dot,
+            FormatArg::Tikz => Format::Tikz,
         }
     }
 }
@@ -185,9 +226,30 @@ fn run() -> ExitCode {
         return ExitCode::from(2);
     };
     match command {
-        Command::Diff { input, wrt, output } => with_program(&input, |analysis| {
-            let derivative = analysis.derivative(output.of.as_deref(), &wrt)?;
-            let text = match Format::from(output.format) {
+        Command::Diff { input, wrt, steps, bare, output }
+            if steps && !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
+        {
+            let _ = (input, wrt, bare);
+            eprintln!("error: --steps prints text, unicode or latex; drop --steps for the graph in dot or tikz");
+            ExitCode::from(2)
+        }
+        Command::Diff { input, wrt, steps, bare, output } => with_program(&input, |analysis| {
+            let of = output.of.as_deref();
+            let format = Format::from(output.format);
+            if steps {
+                return analysis.steps_with(of, &wrt, format, &output.latex(), output.width);
+            }
+            match format {
+                Format::Dot => return analysis.dot(of, Some(&wrt)),
+                Format::Tikz => return analysis.tikz(of, Some(&wrt), &output.latex()),
+                _ => {}
+            }
+            let derivative = analysis.derivative(of, &wrt)?;
+            let text = match format {
+                Format::Latex => {
+                    let lhs = if bare { None } else { Some(analysis.derivative_lhs(&derivative, of)) };
+                    analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width)
+                }
                 Format::Numpy => {
                     let prefix = match derivative.kind {
                         DerivativeKind::Gradient => "grad",
@@ -204,6 +266,9 @@ fn run() -> ExitCode {
             let value = analysis.simplified(output.of.as_deref())?;
             Ok(match Format::from(output.format) {
                 Format::Numpy => analysis.numpy(value, "value"),
+                Format::Latex => analysis.latex(value, &output.latex(), None, output.width),
+                Format::Dot => analysis.dot(output.of.as_deref(), None)?,
+                Format::Tikz => analysis.tikz(output.of.as_deref(), None, &output.latex())?,
                 format => analysis.print_width(value, format, output.width),
             })
         }),

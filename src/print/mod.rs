@@ -2,6 +2,7 @@
 //! `pretty` document; a [`Notation`] says how each construct looks in
 //! text, Unicode or LaTeX. Long sums break at `+`/`-` to fit the width.
 
+pub mod latex;
 pub mod numpy;
 pub mod text;
 
@@ -76,6 +77,26 @@ pub trait Notation {
     /// The minus sign of a negated term.
     fn minus(&self) -> &'static str {
         "-"
+    }
+    /// The break between the terms of a sum: a space when the sum fits on
+    /// one line, a new line when it does not.
+    fn sum_break(&self) -> Doc {
+        Doc::line()
+    }
+    /// The precedence of an upstream gradient (LaTeX's `\frac` needs
+    /// brackets under a transpose).
+    fn upstream_prec(&self) -> Prec {
+        Prec::Atom
+    }
+    /// The precedence of a built-in function's notation (LaTeX's
+    /// `\left\| r \right\|^2` already carries an exponent).
+    fn function_prec(&self, _f: Func) -> Prec {
+        Prec::Atom
+    }
+    /// `true` if a compound argument of an upstream gradient is bracketed,
+    /// as in `∂L/∂(W h + b)`.
+    fn upstream_brackets(&self) -> bool {
+        false
     }
 }
 
@@ -163,7 +184,7 @@ impl Printer<'_, '_> {
             }
             Node::Apply(f, b) => {
                 let arg = self.doc(b, Prec::Sum);
-                (n.function(f, arg), Prec::Atom)
+                (n.function(f, arg), n.function_prec(f))
             }
             Node::Opaque(f, b) => {
                 let arg = self.doc(b, Prec::Sum);
@@ -171,9 +192,10 @@ impl Printer<'_, '_> {
                 (n.opaque(&name, arg), Prec::Atom)
             }
             Node::Upstream { loss, arg, .. } => {
-                let a = self.doc(arg, Prec::Sum);
+                let context = if n.upstream_brackets() { Prec::Atom } else { Prec::Sum };
+                let a = self.doc(arg, context);
                 let name = self.graph.symbol(loss).name.clone();
-                (n.upstream(&name, a), Prec::Atom)
+                (n.upstream(&name, a), n.upstream_prec())
             }
         }
     }
@@ -198,7 +220,7 @@ impl Printer<'_, '_> {
                 doc = if negative { Doc::text(self.notation.minus()).append(body) } else { body };
             } else {
                 let sign = if negative { self.notation.minus() } else { "+" };
-                doc = doc.append(Doc::line()).append(Doc::text(format!("{sign} "))).append(body);
+                doc = doc.append(self.notation.sum_break()).append(Doc::text(format!("{sign} "))).append(body);
             }
         }
         doc.nest(2).group()
@@ -374,6 +396,12 @@ pub enum Format {
     Unicode,
     /// NumPy source.
     Numpy,
+    /// LaTeX for documents (`\mathbf{W}^\top`, `\odot`, `\frac{1}{2}`).
+    Latex,
+    /// The computational graph of the value, for Graphviz.
+    Dot,
+    /// The computational graph of the value, as a TikZ picture.
+    Tikz,
 }
 
 /// The result shape's description, e.g. `m×n`.

@@ -147,6 +147,12 @@ impl Notation for Unicode {
     fn minus(&self) -> &'static str {
         "−"
     }
+    fn upstream_brackets(&self) -> bool {
+        true
+    }
+    fn upstream_prec(&self) -> Prec {
+        Prec::Power
+    }
 }
 
 /// `alpha` → `α`, `sigma2` → `σ2`; other names unchanged.

@@ -1,0 +1,442 @@
+//! LaTeX notation for homework solutions: vectors and matrices bold by
+//! their shape (`\mathbf{W}`), scalars italic, Greek names as letters,
+//! `^\top` (or `^T`), `\odot`, `\frac`, `\left\| r \right\|^2`, upstream
+//! gradients as `\frac{\partial L}{\partial \mathbf{z}_2}`.
+//!
+//! Invariants: the output is valid KaTeX/amsmath math-mode source; only the
+//! top-level sum may break over lines (bracketed and nested parts are laid
+//! out flat), and a result that breaks is wrapped in an `aligned` block.
+//! Widths are measured in printed glyphs, not source characters (see
+//! [`visual_width`]).
+
+use super::{Doc, Notation, Prec, Printer};
+use crate::coeff::{self, Coeff};
+use crate::ir::{ExprId, Func, Graph};
+use crate::shape::Shape;
+
+/// The LaTeX notation; `plain_t` writes transposes as `^T` instead of `^\top`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Latex {
+    /// Write `^T` (and `^{-T}`) instead of `^\top` (and `^{-\top}`).
+    pub plain_t: bool,
+}
+
+/// The source text of a LaTeX fragment as a document whose width is its
+/// printed width.
+pub fn tex(source: impl Into<String>) -> Doc {
+    let source: String = source.into();
+    let width = visual_width(&source);
+    Doc::new(pretty::Doc::RenderLen(width, Doc::new(pretty::Doc::OwnedText(source.into_boxed_str()))))
+}
+
+/// Lays `doc` out on one line (no breaks), as a string.
+pub fn flat(doc: Doc) -> String {
+    let mut out = String::new();
+    let _ = doc.render_fmt(usize::MAX, &mut out);
+    out
+}
+
+/// An estimate of how many glyphs LaTeX source prints as: commands that
+/// only style (`\mathbf`, `\left`, `\frac`, …) and braces, `^`, `_`, `&`
+/// count nothing, symbol commands (`\sigma`, `\top`) one.
+pub fn visual_width(source: &str) -> usize {
+    const INVISIBLE: &[&str] = &[
+        "mathbf",
+        "mathit",
+        "mathrm",
+        "mathcal",
+        "boldsymbol",
+        "operatorname",
+        "left",
+        "right",
+        "frac",
+        "text",
+        "begin",
+        "end",
+    ];
+    let mut width = 0;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let mut command = String::new();
+                while let Some(&next) = chars.peek() {
+                    if next.is_ascii_alphabetic() {
+                        command.push(next);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if command.is_empty() {
+                    chars.next();
+                    width += 1;
+                } else if command == "quad" {
+                    width += 2;
+                } else if !INVISIBLE.contains(&command.as_str()) {
+                    width += 1;
+                }
+            }
+            '{' | '}' | '^' | '_' | '&' => {}
+            _ => width += 1,
+        }
+    }
+    width
+}
+
+/// Wraps a rendered result that spans several lines in an `aligned` block;
+/// `lhs` (e.g. `\nabla_{\mathbf{W}} L`) is the equation's left side when the
+/// text starts with `lhs = `.
+pub fn aligned(lhs: Option<&str>, rendered: &str) -> String {
+    if !rendered.contains('\n') {
+        return rendered.to_string();
+    }
+    let body = match lhs.and_then(|l| rendered.strip_prefix(&format!("{l} = "))) {
+        Some(rest) => format!("{} &= {rest}", lhs.unwrap_or_default()),
+        None => format!("& {rendered}"),
+    };
+    format!("\\begin{{aligned}}\n{body}\n\\end{{aligned}}")
+}
+
+/// Renders `id` as LaTeX at `width` glyphs, as the equation `lhs = …` when
+/// `lhs` is given; a result too long for one line becomes an `aligned`
+/// block broken at the top-level `+` and `-`.
+pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>, width: usize) -> String {
+    let mut printer = Printer { graph, notation };
+    let body = printer.doc(id, Prec::Sum);
+    let doc = match lhs {
+        Some(l) => tex(format!("{l} = ")).append(body),
+        None => body,
+    };
+    let mut out = String::new();
+    let _ = doc.render_fmt(width.max(1), &mut out);
+    aligned(lhs, &out)
+}
+
+/// The left side `\nabla_{\mathbf{W}} L` of a gradient, or
+/// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}` of a Jacobian.
+pub fn derivative_lhs(
+    value_name: &str,
+    value_shape: Shape,
+    wrt_name: &str,
+    wrt_shape: Shape,
+    jacobian: bool,
+) -> String {
+    let of = name(value_name, value_shape);
+    let wrt = name(wrt_name, wrt_shape);
+    if jacobian {
+        format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}")
+    } else {
+        format!("\\nabla_{{{wrt}}} {of}")
+    }
+}
+
+/// `( a )`, with `\left( … \right)` when `a` holds something tall.
+fn bracket(a: &str) -> String {
+    if a.contains("\\frac") || a.contains("\\left") || a.contains("\\sum") {
+        format!("\\left( {a} \\right)")
+    } else {
+        format!("({a})")
+    }
+}
+
+const GREEK: &[(&str, char)] = &[
+    ("alpha", 'α'),
+    ("beta", 'β'),
+    ("gamma", 'γ'),
+    ("delta", 'δ'),
+    ("epsilon", 'ε'),
+    ("zeta", 'ζ'),
+    ("eta", 'η'),
+    ("theta", 'θ'),
+    ("iota", 'ι'),
+    ("kappa", 'κ'),
+    ("lambda", 'λ'),
+    ("mu", 'μ'),
+    ("nu", 'ν'),
+    ("xi", 'ξ'),
+    ("pi", 'π'),
+    ("rho", 'ρ'),
+    ("sigma", 'σ'),
+    ("tau", 'τ'),
+    ("upsilon", 'υ'),
+    ("phi", 'φ'),
+    ("chi", 'χ'),
+    ("psi", 'ψ'),
+    ("omega", 'ω'),
+    ("Gamma", 'Γ'),
+    ("Delta", 'Δ'),
+    ("Theta", 'Θ'),
+    ("Lambda", 'Λ'),
+    ("Xi", 'Ξ'),
+    ("Pi", 'Π'),
+    ("Sigma", 'Σ'),
+    ("Upsilon", 'Υ'),
+    ("Phi", 'Φ'),
+    ("Psi", 'Ψ'),
+    ("Omega", 'Ω'),
+];
+
+/// `lambda` → `\lambda`, `ell` → `\ell`, `λ` → `\lambda`.
+fn greek_command(word: &str) -> Option<String> {
+    if word == "ell" {
+        return Some("\\ell".to_string());
+    }
+    let mut chars = word.chars();
+    let single = match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    };
+    GREEK.iter().find(|(name, letter)| *name == word || Some(*letter) == single).map(|(name, _)| format!("\\{name}"))
+}
+
+/// Characters of a name made safe for math mode.
+fn escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c == '_' {
+            out.push_str("\\_");
+        } else if let Some(command) = greek_command(&c.to_string()) {
+            out.push_str(&command);
+            out.push(' ');
+        } else {
+            out.push_str(&format!("\\text{{{c}}}"));
+        }
+    }
+    out
+}
+
+/// A user's name in LaTeX: bold for vectors and matrices, italic for
+/// scalars, Greek names as letters, a trailing number or `_part` as a
+/// subscript (`W1` → `\mathbf{W}_1`, `sigma2` → `\sigma_2`).
+pub fn name(name: &str, shape: Shape) -> String {
+    let bold = !shape.is_scalar();
+    let (base, subscript) = split_name(name);
+    let mut out = base_name(base, bold);
+    if let Some(sub) = subscript {
+        let parts: Vec<String> = sub.split('_').filter(|p| !p.is_empty()).map(subscript_part).collect();
+        let joined = parts.join(",");
+        if joined.chars().count() == 1 {
+            out.push('_');
+            out.push_str(&joined);
+        } else if !joined.is_empty() {
+            out.push_str(&format!("_{{{joined}}}"));
+        }
+    }
+    out
+}
+
+/// Splits `W1` into (`W`, `1`), `x_hat` into (`x`, `hat`), `sigma` into (`sigma`, none).
+fn split_name(name: &str) -> (&str, Option<&str>) {
+    if let Some(i) = name.char_indices().skip(1).find(|(_, c)| *c == '_').map(|(i, _)| i) {
+        let sub = &name[i + 1..];
+        return (&name[..i], if sub.is_empty() { None } else { Some(sub) });
+    }
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    if !stem.is_empty() && stem.len() < name.len() {
+        (stem, Some(&name[stem.len()..]))
+    } else {
+        (name, None)
+    }
+}
+
+fn base_name(base: &str, bold: bool) -> String {
+    if let Some(command) = greek_command(base) {
+        return if bold { format!("\\boldsymbol{{{command}}}") } else { command };
+    }
+    let single_letter = base.chars().count() == 1 && base.chars().all(|c| c.is_ascii_alphabetic());
+    match (single_letter, bold) {
+        (true, true) => format!("\\mathbf{{{base}}}"),
+        (true, false) => base.to_string(),
+        (false, true) => format!("\\mathbf{{{}}}", escape(base)),
+        (false, false) => format!("\\mathit{{{}}}", escape(base)),
+    }
+}
+
+fn subscript_part(part: &str) -> String {
+    if part.chars().all(|c| c.is_ascii_digit()) {
+        return part.to_string();
+    }
+    if let Some(command) = greek_command(part) {
+        return command;
+    }
+    if part.chars().count() == 1 && part.chars().all(|c| c.is_ascii_alphabetic()) {
+        return part.to_string();
+    }
+    format!("\\mathrm{{{}}}", escape(part))
+}
+
+/// A dimension name for a subscript (`n`, `d_1`).
+fn dim(text: &str) -> String {
+    escape(text)
+}
+
+impl Latex {
+    fn top(&self) -> &'static str {
+        if self.plain_t {
+            "T"
+        } else {
+            "\\top"
+        }
+    }
+}
+
+impl Notation for Latex {
+    fn name(&self, text: &str, shape: Shape) -> String {
+        name(text, shape)
+    }
+    fn number(&self, c: &Coeff) -> (Doc, Prec) {
+        if c.is_integer() {
+            (tex(coeff::display(c)), Prec::Atom)
+        } else {
+            (tex(format!("\\frac{{{}}}{{{}}}", c.numer(), c.denom())), Prec::Atom)
+        }
+    }
+    fn transpose(&self, a: Doc) -> Doc {
+        a.append(tex(format!("^{}", self.top())))
+    }
+    fn inverse(&self, a: Doc) -> Doc {
+        a.append(tex("^{-1}"))
+    }
+    fn inverse_transpose(&self, a: Doc) -> Doc {
+        a.append(tex(format!("^{{-{}}}", self.top())))
+    }
+    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc {
+        let exponent = flat(exponent);
+        if elementwise {
+            base.append(tex(format!("^{{\\circ {exponent}}}")))
+        } else {
+            base.append(tex(format!("^{{{exponent}}}")))
+        }
+    }
+    fn product_separator(&self) -> Doc {
+        Doc::text(" ")
+    }
+    fn coefficient_separator(&self, _c: &Coeff) -> Doc {
+        Doc::text(" ")
+    }
+    fn hadamard_separator(&self) -> Doc {
+        tex(" \\odot ")
+    }
+    fn divide(&self, num: Doc, den: Doc, _elementwise: bool) -> Doc {
+        tex(format!("\\frac{{{}}}{{{}}}", flat(num), flat(den)))
+    }
+    fn fraction_brackets(&self) -> bool {
+        true
+    }
+    fn function(&self, f: Func, arg: Doc) -> Doc {
+        let a = flat(arg);
+        let text = match f {
+            Func::Norm2 => format!("\\left\\| {a} \\right\\|^2"),
+            Func::Norm => format!("\\left\\| {a} \\right\\|"),
+            Func::Norm1 => format!("\\left\\| {a} \\right\\|_1"),
+            Func::Abs => format!("\\left| {a} \\right|"),
+            Func::Sqrt => format!("\\sqrt{{{a}}}"),
+            _ => {
+                let head = match f {
+                    Func::Exp => "\\exp",
+                    Func::Log => "\\log",
+                    Func::Sin => "\\sin",
+                    Func::Cos => "\\cos",
+                    Func::Tan => "\\tan",
+                    Func::Tanh => "\\tanh",
+                    Func::Arcsin => "\\arcsin",
+                    Func::Arccos => "\\arccos",
+                    Func::Arctan => "\\arctan",
+                    Func::Sigmoid => "\\sigma",
+                    Func::Det => "\\det",
+                    Func::LogDet => "\\log\\det",
+                    Func::Trace => "\\operatorname{tr}",
+                    Func::Sign => "\\operatorname{sign}",
+                    Func::Swish => "\\operatorname{swish}",
+                    Func::Relu => "\\operatorname{relu}",
+                    Func::Step => "\\operatorname{step}",
+                    Func::Softplus => "\\operatorname{softplus}",
+                    Func::Sum => "\\operatorname{sum}",
+                    Func::DiagMat | Func::DiagVec => "\\operatorname{diag}",
+                    Func::Softmax => "\\operatorname{softmax}",
+                    Func::LogSumExp => "\\operatorname{logsumexp}",
+                    Func::Norm2 | Func::Norm | Func::Norm1 | Func::Abs | Func::Sqrt => "",
+                };
+                format!("{head}{}", bracket(&a))
+            }
+        };
+        tex(text)
+    }
+    fn function_prec(&self, f: Func) -> Prec {
+        if f == Func::Norm2 {
+            Prec::Power
+        } else {
+            Prec::Atom
+        }
+    }
+    fn opaque(&self, function: &str, arg: Doc) -> Doc {
+        let head = match greek_command(function) {
+            Some(command) => command,
+            None if function.chars().count() == 1 => escape(function),
+            None => format!("\\operatorname{{{}}}", escape(function)),
+        };
+        tex(format!("{head}{}", bracket(&flat(arg))))
+    }
+    fn identity(&self, dimension: Option<String>) -> Doc {
+        match dimension {
+            Some(d) => tex(format!("\\mathbf{{I}}_{{{}}}", dim(&d))),
+            None => tex("\\mathbf{I}"),
+        }
+    }
+    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
+        match cols {
+            Some(c) if rows == "1" => tex(format!("\\mathbf{{1}}_{{{}}}^{}", dim(&c), self.top())),
+            Some(c) => tex(format!("\\mathbf{{1}}_{{{} \\times {}}}", dim(&rows), dim(&c))),
+            None => tex(format!("\\mathbf{{1}}_{{{}}}", dim(&rows))),
+        }
+    }
+    fn zero(&self) -> Doc {
+        tex("\\mathbf{0}")
+    }
+    fn upstream(&self, loss: &str, arg: Doc) -> Doc {
+        tex(format!("\\frac{{\\partial {}}}{{\\partial {}}}", name(loss, Shape::SCALAR), flat(arg)))
+    }
+    fn parens(&self, a: Doc) -> Doc {
+        tex(bracket(&flat(a)))
+    }
+    fn sum_break(&self) -> Doc {
+        tex(" \\\\").append(Doc::hardline()).append(tex("&\\quad ")).flat_alt(Doc::text(" "))
+    }
+    fn upstream_prec(&self) -> Prec {
+        Prec::Power
+    }
+    fn upstream_brackets(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Dim;
+
+    #[test]
+    fn names() {
+        let m = Shape::new(Dim::Fixed(2), Dim::Fixed(3));
+        let v = Shape::column(Dim::Fixed(2));
+        assert_eq!(name("W1", m), "\\mathbf{W}_1");
+        assert_eq!(name("b_2", v), "\\mathbf{b}_2");
+        assert_eq!(name("z2", v), "\\mathbf{z}_2");
+        assert_eq!(name("lambda", Shape::SCALAR), "\\lambda");
+        assert_eq!(name("sigma2", Shape::SCALAR), "\\sigma_2");
+        assert_eq!(name("x_hat", v), "\\mathbf{x}_{\\mathrm{hat}}");
+        assert_eq!(name("W12", m), "\\mathbf{W}_{12}");
+        assert_eq!(name("loss", Shape::SCALAR), "\\mathit{loss}");
+        assert_eq!(name("_x", v), "\\mathbf{\\_x}");
+        assert_eq!(name("x_i_j", v), "\\mathbf{x}_{i,j}");
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(visual_width("\\mathbf{W}_1^\\top"), 3);
+        assert_eq!(visual_width("\\frac{1}{2}"), 2);
+    }
+}

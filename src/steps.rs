@@ -1,0 +1,327 @@
+//! Step-by-step derivations, as a graded homework solution writes them:
+//! one line `∂L/∂(node) = chain rule = value` per node of the computational
+//! graph, from the loss back to the variable, where several paths into a
+//! node are summed (the total derivative).
+//!
+//! This module owns the *step graph*, the view of the expression graph
+//! that both the derivation and the drawings in `graphviz` use: a named
+//! definition is one node (its name, not its value), and a product of three
+//! or more factors `A B C` is the binary tree `A (B C)`, so that `W^T W x`
+//! has the node `W x` of the homework's graph. It works on a copy of the
+//! graph and never changes the caller's; the result of the last line is the
+//! one `diff::gradient` computes.
+
+use std::collections::HashMap;
+
+use crate::diff;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{ExprId, Graph, Node, Role, Symbol, SymbolId};
+use crate::print::latex::{self, Latex};
+use crate::print::text::{Text, Unicode};
+use crate::print::{Doc, Format, Notation, Prec, Printer};
+use crate::shape::Shape;
+
+/// The nodes of the step graph under a root, parents before children.
+#[derive(Clone, Debug, Default)]
+pub struct StepGraph {
+    /// Every node, the root first, each after all its parents.
+    pub order: Vec<ExprId>,
+    /// The distinct children of each node, in order.
+    pub children: HashMap<ExprId, Vec<ExprId>>,
+}
+
+/// The step graph of `root`: every node when `target` is `None`, else only
+/// the nodes that depend on `target`.
+pub fn step_graph(graph: &mut Graph, root: ExprId, target: Option<ExprId>) -> StepGraph {
+    let mut depends = Dependence::new(graph, root, target);
+    let mut children: HashMap<ExprId, Vec<ExprId>> = HashMap::new();
+    let mut stack = vec![root];
+    let mut parents: HashMap<ExprId, usize> = HashMap::new();
+    while let Some(n) = stack.pop() {
+        if children.contains_key(&n) {
+            continue;
+        }
+        let mut kids: Vec<ExprId> = Vec::new();
+        for c in step_children(graph, n) {
+            if !kids.contains(&c) && depends.get(graph, c) {
+                kids.push(c);
+            }
+        }
+        for &c in &kids {
+            *parents.entry(c).or_default() += 1;
+            stack.push(c);
+        }
+        children.insert(n, kids);
+    }
+    // Kahn's algorithm from the root: a node comes after all its parents.
+    let mut order = Vec::new();
+    let mut queue = std::collections::VecDeque::from([root]);
+    while let Some(n) = queue.pop_front() {
+        order.push(n);
+        for c in children.get(&n).cloned().unwrap_or_default() {
+            let count = parents.entry(c).or_default();
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                queue.push_back(c);
+            }
+        }
+    }
+    StepGraph { order, children }
+}
+
+/// Which nodes depend on the variable (all of them without a variable).
+struct Dependence {
+    target: Option<ExprId>,
+    memo: HashMap<ExprId, bool>,
+}
+
+impl Dependence {
+    fn new(graph: &Graph, root: ExprId, target: Option<ExprId>) -> Dependence {
+        let mut memo = HashMap::new();
+        if let Some(t) = target {
+            for id in graph.reachable(root) {
+                let d = id == t || graph.children(id).iter().any(|c| memo.get(c).copied().unwrap_or(false));
+                memo.insert(id, d);
+            }
+        }
+        Dependence { target, memo }
+    }
+
+    fn get(&mut self, graph: &Graph, id: ExprId) -> bool {
+        let Some(t) = self.target else { return true };
+        if let Some(&d) = self.memo.get(&id) {
+            return d;
+        }
+        let d = graph.reachable(id).contains(&t);
+        self.memo.insert(id, d);
+        d
+    }
+}
+
+/// What a node stands for: a definition's value when it has one worth a
+/// line of its own (not a bare name or number), else the node itself.
+pub fn body(graph: &Graph, id: ExprId) -> ExprId {
+    if let Node::Var(s) = graph.node(id) {
+        if let Some(value) = graph.definition_value(*s) {
+            if !matches!(graph.node(value), Node::Var(_) | Node::Const(_)) {
+                return value;
+            }
+        }
+    }
+    id
+}
+
+/// The node a value is drawn as: the name of the definition it is the value
+/// of, if any.
+pub fn representative(graph: &mut Graph, id: ExprId) -> ExprId {
+    if matches!(graph.node(id), Node::Var(_) | Node::Const(_)) {
+        return id;
+    }
+    match graph.definition_of(id) {
+        Some(sid) => graph.var(sid),
+        None => id,
+    }
+}
+
+/// The children of `id` in the step graph (definitions expanded, long
+/// products split as `A (B C)`), as representatives.
+pub fn step_children(graph: &mut Graph, id: ExprId) -> Vec<ExprId> {
+    let b = body(graph, id);
+    let raw = match graph.node(b).clone() {
+        Node::Mul(factors) if factors.len() >= 3 => {
+            let rest = graph.mul(factors[1..].to_vec());
+            vec![factors[0], rest]
+        }
+        _ => graph.children(b),
+    };
+    raw.into_iter().map(|c| representative(graph, c)).collect()
+}
+
+/// The contributions `(child, part)` the adjoint `adjoint` of step node `id`
+/// sends to its children that satisfy `depends`.
+fn local(
+    graph: &mut Graph,
+    id: ExprId,
+    adjoint: ExprId,
+    depends: &dyn Fn(ExprId) -> bool,
+) -> Result<Vec<(ExprId, ExprId)>> {
+    let b = body(graph, id);
+    let raw = match graph.node(b).clone() {
+        Node::Mul(factors) if factors.len() >= 3 => {
+            let first = factors[0];
+            let rest = graph.mul(factors[1..].to_vec());
+            let mut out = Vec::new();
+            let scaling = graph.shape(first).is_scalar() && !graph.shape(rest).is_scalar();
+            if depends(first) {
+                let part = if scaling {
+                    graph.inner(adjoint, rest)
+                } else {
+                    let t = graph.transpose(rest);
+                    graph.mul(vec![adjoint, t])
+                };
+                out.push((first, part));
+            }
+            if depends(rest) {
+                let part = if scaling {
+                    graph.mul(vec![first, adjoint])
+                } else {
+                    let t = graph.transpose(first);
+                    graph.mul(vec![t, adjoint])
+                };
+                out.push((rest, part));
+            }
+            out
+        }
+        _ => diff::contributions(graph, b, adjoint, depends)?,
+    };
+    Ok(raw.into_iter().map(|(c, part)| (representative(graph, c), part)).collect())
+}
+
+/// One line of a derivation: `∂L/∂(node) = form = value`.
+#[derive(Clone, Debug)]
+pub struct Line {
+    /// The node differentiated with respect to.
+    pub node: ExprId,
+    /// The chain rule in terms of the parents' upstream gradients.
+    pub form: ExprId,
+    /// The gradient itself.
+    pub value: ExprId,
+    /// How many paths (parents) meet at the node.
+    pub paths: usize,
+}
+
+/// A derivation ready to print.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    graph: Graph,
+    loss: SymbolId,
+    placeholder: SymbolId,
+    wrt: SymbolId,
+    /// The lines, from the loss back to the variable; the last is the variable's.
+    pub lines: Vec<Line>,
+}
+
+/// Derives the gradient of the scalar `root` with respect to `wrt` step by
+/// step; `result` is the simplified gradient the last line ends with, and
+/// `loss_name` the name the value is called by.
+pub fn derive(graph: &Graph, root: ExprId, wrt: SymbolId, result: ExprId, loss_name: &str) -> Result<Derivation> {
+    if !graph.shape(root).is_scalar() {
+        return Err(Error::bare(
+            ErrorKind::Differentiation,
+            "--steps needs a scalar value (a gradient, not a Jacobian)",
+        ));
+    }
+    let mut g = graph.clone();
+    let loss = match g.find_symbol(loss_name) {
+        Some(s) => s,
+        None => g.add_symbol(Symbol { name: loss_name.to_string(), shape: Shape::SCALAR, role: Role::Function }),
+    };
+    let placeholder = g.add_symbol(Symbol { name: "∂".to_string(), shape: Shape::SCALAR, role: Role::Function });
+    let target = g.var(wrt);
+    let steps = step_graph(&mut g, root, Some(target));
+    let mut depends = Dependence::new(&g, root, Some(target));
+    for &n in &steps.order {
+        depends.get(&g, n);
+    }
+    let mut lines = Vec::new();
+    // Per node: (parent, form part, value part) contributions received.
+    let mut received: HashMap<ExprId, Vec<(ExprId, ExprId, ExprId)>> = HashMap::new();
+    let mut adjoints: HashMap<ExprId, ExprId> = HashMap::new();
+    if root == target || !steps.order.contains(&target) {
+        let form = if root == target { g.int(1) } else { result };
+        lines.push(Line { node: target, form, value: result, paths: 0 });
+        return Ok(Derivation { graph: g, loss, placeholder, wrt, lines });
+    }
+    for &n in &steps.order {
+        let (adjoint, placeholder_doc) = if n == root {
+            let one = g.int(1);
+            (one, one)
+        } else {
+            let parts = received.remove(&n).unwrap_or_default();
+            let paths = {
+                let mut ps: Vec<ExprId> = parts.iter().map(|p| p.0).collect();
+                ps.dedup();
+                ps.len()
+            };
+            let forms: Vec<ExprId> = parts.iter().map(|p| p.1).collect();
+            let values: Vec<ExprId> = parts.iter().map(|p| p.2).collect();
+            let form = g.add(forms);
+            let value = g.add(values);
+            let shown = if n == target { result } else { g.rename_definitions(value, None) };
+            let trivial = g.as_const(value).is_some() && n != target;
+            if !trivial {
+                lines.push(Line { node: n, form, value: shown, paths });
+            }
+            let stand_in = if trivial { value } else { g.upstream(loss, placeholder, n) };
+            (value, stand_in)
+        };
+        adjoints.insert(n, adjoint);
+        if n == target {
+            break;
+        }
+        let memo = depends.memo.clone();
+        let dep = |x: ExprId| memo.get(&x).copied().unwrap_or(false) || x == target;
+        let values = local(&mut g, n, adjoint, &dep)?;
+        let forms = local(&mut g, n, placeholder_doc, &dep)?;
+        for ((child, value), (_, form)) in values.into_iter().zip(forms) {
+            received.entry(child).or_default().push((n, form, value));
+        }
+    }
+    Ok(Derivation { graph: g, loss, placeholder, wrt, lines })
+}
+
+impl Derivation {
+    /// The derivation in `format` (text, Unicode or LaTeX) at `width` columns.
+    pub fn render(&mut self, format: Format, latex: &Latex, width: usize) -> String {
+        let notation: &dyn Notation = match format {
+            Format::Unicode => &Unicode,
+            Format::Latex => latex,
+            _ => &Text,
+        };
+        let is_latex = format == Format::Latex;
+        let mut rendered = Vec::new();
+        let count = self.lines.len();
+        for (i, line) in self.lines.clone().into_iter().enumerate() {
+            let last = i + 1 == count;
+            let lhs_id = self.graph.upstream(self.loss, self.placeholder, line.node);
+            let mut printer = Printer { graph: &mut self.graph, notation };
+            let lhs = printer.doc(lhs_id, Prec::Sum);
+            let form = printer.doc(line.form, Prec::Sum);
+            let value = printer.doc(line.value, Prec::Sum);
+            let lhs_text = latex::flat(lhs.clone());
+            let form_text = latex::flat(form.clone());
+            let value_text = latex::flat(value.clone());
+            if !last && value_text == lhs_text {
+                continue;
+            }
+            let lhs = if is_latex && last {
+                let symbol = self.graph.symbol(self.wrt);
+                let loss = self.graph.symbol(self.loss);
+                latex::tex(latex::derivative_lhs(&loss.name, Shape::SCALAR, &symbol.name, symbol.shape, false))
+            } else {
+                lhs
+            };
+            let equals = if is_latex { latex::tex(" &= ") } else { Doc::text(" = ") };
+            // A long line breaks between the chain rule and the value.
+            let second_equals = if is_latex {
+                latex::tex(" \\\\").append(Doc::hardline()).append(latex::tex("&= ")).flat_alt(Doc::text(" = "))
+            } else {
+                Doc::line().append(Doc::text("= ")).nest(2)
+            };
+            let rhs = if form_text != value_text && form_text != lhs_text {
+                form.append(second_equals).append(value).group()
+            } else {
+                value
+            };
+            let doc = lhs.append(equals).append(rhs);
+            let mut out = String::new();
+            let _ = doc.render_fmt(width.max(1), &mut out);
+            rendered.push(out);
+        }
+        if is_latex {
+            format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rendered.join(" \\\\\n"))
+        } else {
+            rendered.join("\n")
+        }
+    }
+}
