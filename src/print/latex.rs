@@ -393,7 +393,7 @@ impl Notation for Latex {
             None => tex(format!("\\mathbf{{1}}_{{{}}}", dim(&rows))),
         }
     }
-    fn zero(&self) -> Doc {
+    fn zero(&self, _rows: String, _cols: Option<String>) -> Doc {
         tex("\\mathbf{0}")
     }
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
