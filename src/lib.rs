@@ -26,6 +26,7 @@ pub mod eval;
 pub mod ir;
 pub mod lower;
 pub mod print;
+pub mod repl;
 pub mod shape;
 pub mod simplify;
 pub mod syntax;

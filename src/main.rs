@@ -177,12 +177,7 @@ fn run() -> ExitCode {
         }
     };
     let Some(command) = cli.command else {
-        if std::io::stdin().is_terminal() {
-            eprintln!("the REPL is not available yet; try `matcalc --help`");
-            return ExitCode::from(2);
-        }
-        eprintln!("usage: matcalc <COMMAND>; see `matcalc --help`");
-        return ExitCode::from(2);
+        return repl();
     };
     match command {
         Command::Diff { input, wrt, output } => with_program(&input, |analysis| {
@@ -210,10 +205,21 @@ fn run() -> ExitCode {
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
         Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points, seed, of.as_deref()),
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
-        Command::Repl => {
-            eprintln!("the REPL is not available yet");
-            ExitCode::from(2)
-        }
+        Command::Repl => repl(),
+    }
+}
+
+/// The interactive session on a terminal; statements from standard input
+/// otherwise.
+fn repl() -> ExitCode {
+    if std::io::stdin().is_terminal() {
+        return ExitCode::from(matcalc::repl::run_terminal().clamp(0, 255) as u8);
+    }
+    let ok = matcalc::repl::run_script(&mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
