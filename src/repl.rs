@@ -52,7 +52,8 @@ Type statements as in a matcalc program; they persist for the session:
   1/2 * norm2(W^T W x - x)     an expression: prints its simplified value
   grad(e, X), jacobian(e, x), hessian(e, x) are expressions too.
 Several statements may share a line, separated by `;`. An open bracket
-continues the statement on the next line. norm2(r) is the SQUARED norm.
+continues a statement on the next line. norm2(r) is the SQUARED norm.
+A command is one line; EXPR may use every name of the session.
 
 Commands:
   :diff EXPR wrt X     gradient (scalar EXPR) or Jacobian (vector EXPR) with respect to X
@@ -188,7 +189,8 @@ impl Session {
         self.pending.clear();
     }
 
-    /// Feeds one line of input.
+    /// Feeds one line of input. A statement with an open bracket
+    /// continues on the next line; a `:command` is always one line.
     pub fn feed(&mut self, line: &str) -> Outcome {
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -198,7 +200,8 @@ impl Session {
             self.pending.push('\n');
             self.pending.push_str(line);
         }
-        if open_brackets(&self.pending) > 0 {
+        let is_command = self.pending.trim_start().starts_with(':');
+        if !is_command && open_brackets(&self.pending) > 0 {
             return Outcome { incomplete: true, ..Outcome::default() };
         }
         let input = std::mem::take(&mut self.pending);
