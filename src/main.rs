@@ -39,6 +39,8 @@ Examples:
   matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
   matcalc diff -f loss.mc --wrt W        # program from a file
   echo 'tr(A X B)' | matcalc diff - --wrt X
+  matcalc repl                           # interactive; `:help` lists its commands
+  matcalc repl < session.txt             # the same, scripted: one result per expression
 
 Exit status: 0 success, 1 an error in the program (or a failed check or
 verify), 2 bad command-line use.

@@ -5,7 +5,9 @@
 //! error for standard error). It keeps the source text of the statements
 //! it accepted and re-analyses `accepted + new statement` with
 //! [`crate::analyze`] each time, so names, shapes and definitions persist
-//! exactly as in a program file; a statement that fails is not kept.
+//! exactly as in a program file; a statement that fails is not kept, nor
+//! an expression that adds no name or shape (it would only slow every
+//! later re-analysis down).
 //! Errors are rendered against the line the user typed, never against the
 //! hidden accumulated program.
 //!
@@ -144,6 +146,8 @@ pub struct Session {
     pending: String,
     format: OutputFormat,
     names: Vec<String>,
+    /// `Analysis::types` of the accepted statements.
+    types: String,
 }
 
 impl Default for Session {
@@ -167,7 +171,13 @@ struct Origin<'a> {
 impl Session {
     /// An empty session printing Unicode.
     pub fn new() -> Session {
-        Session { accepted: Vec::new(), pending: String::new(), format: OutputFormat::Unicode, names: Vec::new() }
+        Session {
+            accepted: Vec::new(),
+            pending: String::new(),
+            format: OutputFormat::Unicode,
+            names: Vec::new(),
+            types: String::new(),
+        }
     }
 
     /// The prompt to show before the next line.
@@ -218,8 +228,8 @@ impl Session {
         Some(self.run(&input))
     }
 
-    /// The names Tab completes: the session's names, the built-in
-    /// functions and the commands.
+    /// The session's names (declared, defined or inferred), which Tab
+    /// completes along with the built-in functions and the commands.
     pub fn names(&self) -> &[String] {
         &self.names
     }
@@ -298,8 +308,15 @@ impl Session {
                     }
                 }
             }
-            self.names = symbol_names(&analysis);
-            self.accepted.push(Entry { text: text.to_string(), kind });
+            // An expression is kept only if it taught inference something
+            // (a new name or shape); otherwise it would only make every
+            // later re-analysis slower.
+            let types = analysis.types();
+            if kind != EntryKind::Expression || types != self.types {
+                self.accepted.push(Entry { text: text.to_string(), kind });
+                self.names = symbol_names(&analysis);
+                self.types = types;
+            }
         }
         outcome
     }
@@ -339,6 +356,7 @@ impl Session {
             ":reset" => {
                 self.accepted.clear();
                 self.names.clear();
+                self.types.clear();
                 Outcome::print("session cleared")
             }
             ":types" => self.types(),
@@ -578,6 +596,7 @@ impl Session {
                 let count = entries.len();
                 self.accepted.extend(entries);
                 self.names = symbol_names(&analysis);
+                self.types = analysis.types();
                 let plural = if count == 1 { "" } else { "s" };
                 Outcome::print(format!("loaded {count} statement{plural} from {path}"))
             }

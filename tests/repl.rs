@@ -307,6 +307,22 @@ fn statements_before_a_failing_one_are_kept() {
 }
 
 #[test]
+fn expressions_that_teach_inference_are_kept() {
+    let mut session = Session::new();
+    session.feed("x: vector(n); y: vector(p)");
+    assert_eq!(session.feed("W x").output, vec!["W x".to_string()]);
+    // `W x` made W an m×n matrix; that persists.
+    assert!(session.feed("W y").failed());
+    assert_eq!(
+        session.feed(":types").output,
+        vec!["x: vector(n)\ny: vector(p)\nW: matrix(m, n)  (inferred)".to_string()]
+    );
+    // An expression over known names adds nothing, and is not replayed.
+    assert_eq!(session.feed("2 W x").output, vec!["2 (W x)".to_string()]);
+    assert_eq!(session.program(), "# matcalc session\nx: vector(n); y: vector(p)\n".replace("; ", "\n"));
+}
+
+#[test]
 fn no_input_panics() {
     let mut session = Session::new();
     let nasty = [
@@ -449,12 +465,13 @@ fn piped_stdin_reports_errors_and_exits_1() {
 // ---------------------------------------------------------------------------
 
 /// A command that runs the REPL on a pseudo-terminal and relays its
-/// standard input and output: python3's `pty` module, else util-linux `script`.
+/// standard input and output: python3's `pty` module, else util-linux `script`
+/// (`MATCALC_TEST_PTY=script` forces the latter).
 fn pty_relay(binary: &str) -> Option<Command> {
     let works = |program: &str, arg: &str| {
         Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
     };
-    if works("python3", "--version") {
+    if std::env::var_os("MATCALC_TEST_PTY").is_none_or(|v| v != "script") && works("python3", "--version") {
         let mut command = Command::new("python3");
         command.args(["-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", binary, "repl"]);
         return Some(command);
