@@ -318,7 +318,7 @@ fn expressions_that_teach_inference_are_kept() {
         vec!["x: vector(n)\ny: vector(p)\nW: matrix(m, n)  (inferred)".to_string()]
     );
     // An expression over known names adds nothing, and is not replayed.
-    assert_eq!(session.feed("2 W x").output, vec!["2 (W x)".to_string()]);
+    assert_eq!(session.feed("2 W x").output, vec!["2 W x".to_string()]);
     assert_eq!(session.program(), "# matcalc session\nx: vector(n); y: vector(p)\n".replace("; ", "\n"));
 }
 
