@@ -27,6 +27,7 @@ pub mod graphviz;
 pub mod ir;
 pub mod lower;
 pub mod print;
+pub mod repl;
 pub mod shape;
 pub mod simplify;
 pub mod steps;

@@ -47,6 +47,8 @@ Examples:
   matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
   matcalc diff -f loss.mc --wrt W        # program from a file
   echo 'tr(A X B)' | matcalc diff - --wrt X
+  matcalc repl                           # interactive; `:help` lists its commands
+  matcalc repl < session.txt             # the same, scripted: one result per expression
 
 Exit status: 0 success, 1 an error in the program (or a failed check or
 verify), 2 bad command-line use.
@@ -218,12 +220,7 @@ fn run() -> ExitCode {
         }
     };
     let Some(command) = cli.command else {
-        if std::io::stdin().is_terminal() {
-            eprintln!("the REPL is not available yet; try `matcalc --help`");
-            return ExitCode::from(2);
-        }
-        eprintln!("usage: matcalc <COMMAND>; see `matcalc --help`");
-        return ExitCode::from(2);
+        return repl();
     };
     match command {
         Command::Diff { input, wrt, steps, bare, output }
@@ -275,10 +272,21 @@ fn run() -> ExitCode {
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
         Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points, seed, of.as_deref()),
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
-        Command::Repl => {
-            eprintln!("the REPL is not available yet");
-            ExitCode::from(2)
-        }
+        Command::Repl => repl(),
+    }
+}
+
+/// The interactive session on a terminal; statements from standard input
+/// otherwise.
+fn repl() -> ExitCode {
+    if std::io::stdin().is_terminal() {
+        return ExitCode::from(matcalc::repl::run_terminal().clamp(0, 255) as u8);
+    }
+    let ok = matcalc::repl::run_script(&mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -135,35 +135,27 @@ fn check_limits(source: &str) -> Result<()> {
 
 /// Replaces newlines inside brackets by spaces (same byte length), so that a
 /// bracketed expression may span lines while newlines still end statements.
+/// A comment inside brackets becomes spaces too, so it ends at its line
+/// instead of swallowing the joined lines after it.
 fn join_bracketed_lines(source: &str) -> String {
     let mut depth = 0usize;
     let mut in_comment = false;
-    source
-        .chars()
-        .map(|c| match c {
-            '#' => {
-                in_comment = true;
-                c
-            }
-            '\n' => {
-                in_comment = false;
-                if depth > 0 {
-                    ' '
-                } else {
-                    c
-                }
-            }
-            '(' | '{' if !in_comment => {
-                depth += 1;
-                c
-            }
-            ')' | '}' if !in_comment => {
-                depth = depth.saturating_sub(1);
-                c
-            }
-            _ => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(source.len());
+    for c in source.chars() {
+        match c {
+            '#' if !in_comment => in_comment = true,
+            '\n' => in_comment = false,
+            '(' | '{' if !in_comment => depth += 1,
+            ')' | '}' if !in_comment => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 0 && (in_comment || c == '\n') {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn span_of(pair: &Pair<Rule>) -> Span {
