@@ -351,7 +351,7 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
             println!("derivative: {text}");
             println!(
                 "relative error {:.2e} at {} random points (tolerance {:.0e})",
-                comparison.relative_error,
+                comparison.raw_error,
                 comparison.points,
                 matcalc::check::TOLERANCE
             );

@@ -37,12 +37,11 @@ pub const COMMANDS: &[&str] = &[
 /// The output formats `:format` accepts.
 pub const FORMATS: &[&str] = &["text", "unicode", "latex", "numpy"];
 
-/// The LaTeX printer, once the library has one: enabling `:latex` and
-/// `:format latex` is changing this to `Some(Format::Latex)`.
-const LATEX: Option<Format> = None;
+/// The LaTeX printer behind `:latex` and `:format latex`.
+const LATEX: Option<Format> = Some(Format::Latex);
 
-/// The Graphviz printer behind `:graph`: `Some(Format::Dot)` once it exists.
-const GRAPH: Option<Format> = None;
+/// The Graphviz printer behind `:graph`.
+const GRAPH: Option<Format> = Some(Format::Dot);
 
 /// Width of text and Unicode results.
 const WIDTH: usize = 100;
@@ -518,7 +517,7 @@ impl Session {
                 format!("derivative: {text}"),
                 format!(
                     "relative error {:.2e} at {} random points (tolerance {:.0e})",
-                    comparison.relative_error,
+                    comparison.raw_error,
                     comparison.points,
                     crate::check::TOLERANCE
                 ),
@@ -543,14 +542,14 @@ impl Session {
     /// it does, this is the one place to call it.
     fn steps(&mut self, expr: Piece, variable: Piece) -> Outcome {
         // Check the input all the same, so mistakes are reported.
-        let checked = self.analyze_piece(&expr, Some(&variable), |analysis| {
-            analysis.derivative(None, variable.text)?;
-            Ok(Outcome::default())
-        });
-        if checked.failed() {
-            return checked;
-        }
-        Outcome::fail(unavailable("step-by-step derivation"))
+        let format = match self.format {
+            OutputFormat::Latex => Format::Latex,
+            OutputFormat::Text => Format::Text,
+            _ => Format::Unicode,
+        };
+        self.analyze_piece(&expr, Some(&variable), |analysis| {
+            Ok(Outcome::print(analysis.steps(None, variable.text, format, WIDTH)?))
+        })
     }
 
     /// Prints `expr`'s simplified value in `format`, or says the build
