@@ -1,6 +1,8 @@
 //! Shared test helpers: the snapshot location and small runners.
 #![allow(dead_code)]
 
+pub mod cases;
+
 use matcalc::{analyze, Format};
 
 /// Runs `body` with insta writing snapshots to the top-level `snapshots/`.
