@@ -183,10 +183,10 @@ impl Analysis {
     pub fn print_width(&mut self, id: ExprId, format: Format, width: usize) -> String {
         let graph = &mut self.lowered.graph;
         match format {
-            Format::Text => print::render(graph, id, &print::text::Text, width),
-            Format::Unicode => print::render(graph, id, &print::text::Unicode, width),
+            Format::Text => print::bindings::render_shared(graph, id, &print::text::Text, width),
+            Format::Unicode => print::bindings::render_shared(graph, id, &print::text::Unicode, width),
             Format::Numpy => {
-                let doc = print::render(graph, id, &print::text::Text, usize::MAX);
+                let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
                 print::numpy::render(graph, id, "value", &doc)
             }
             Format::Latex => print::latex::render(graph, id, &print::latex::Latex::default(), None, width),
@@ -267,7 +267,7 @@ impl Analysis {
     /// NumPy source of a function named `name` returning `id`.
     pub fn numpy(&mut self, id: ExprId, name: &str) -> String {
         let graph = &mut self.lowered.graph;
-        let doc = print::render(graph, id, &print::text::Text, usize::MAX);
+        let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
         print::numpy::render(graph, id, name, &doc)
     }
 

@@ -2,6 +2,7 @@
 //! `pretty` document; a [`Notation`] says how each construct looks in
 //! text, Unicode or LaTeX. Long sums break at `+`/`-` to fit the width.
 
+pub mod bindings;
 pub mod latex;
 pub mod numpy;
 pub mod text;

@@ -94,6 +94,12 @@ pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &
     }
     let mut out = String::from("import numpy as np\n\n\n");
     out.push_str(&format!("def {function_name}({}):\n", params.join(", ")));
+    let docstring: String = if docstring.chars().count() > 240 || docstring.contains('\n') {
+        let first: String = docstring.lines().next().unwrap_or("").chars().take(200).collect();
+        format!("{first} …")
+    } else {
+        docstring.to_string()
+    };
     out.push_str(&format!("    \"\"\"{}\"\"\"\n", docstring.replace('\\', "\\\\").replace("\"\"\"", "'''")));
     for helper in &emitter.helpers {
         out.push_str(helper_source(helper));

@@ -13,6 +13,13 @@ pub fn snapshots<R>(body: impl FnOnce() -> R) -> R {
     settings.bind(body)
 }
 
+/// Runs `body` on a thread with a 256 MiB stack, as the `matcalc` binary
+/// does: deep networks recurse deeper than a test thread's 2 MiB allow in
+/// debug builds.
+pub fn with_big_stack<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new().stack_size(256 << 20).spawn(body).unwrap().join().unwrap()
+}
+
 /// The simplified value of `program` in text, or the rendered error.
 pub fn simplify_text(program: &str) -> String {
     match analyze(program).and_then(|mut a| {
