@@ -4,8 +4,8 @@
 //! layer indices get longer), far from quadratic.
 //!
 //! Measured (the same on every run): `Graph::size` is 9 for k = 1 and
-//! 12 k − 1 for k ≥ 2; the text is 16, 42, 94, 202, 431, 891, 1809, 3706,
-//! 7638 characters for k = 1, 2, 4, …, 256. Run with `--nocapture` to see
+//! 12 k − 1 for k ≥ 2; the text is 16, 42, 94, 200, 429, 889, 1807, 3700,
+//! 7626 characters for k = 1, 2, 4, …, 256. Run with `--nocapture` to see
 //! the table.
 
 #[path = "../benches/common/cases.rs"]
