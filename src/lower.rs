@@ -3,7 +3,7 @@
 //! canonicalising constructors. Shape errors are raised here, where every
 //! operand still has its own span.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Program, Statement};
 use crate::coeff;
@@ -870,21 +870,37 @@ impl Lowering {
 
     /// Names the dimensions left free by inference (`m`, `n`, `p`, ...).
     fn finish_dims(&mut self) {
-        let mut used: Vec<String> = self.inference.named_dims.keys().cloned().collect();
+        // The names a free dimension may get, in order of preference, made
+        // only when needed (most programs have no free dimension).
+        const LETTERS: [&str; 9] = ["m", "n", "p", "q", "r", "s", "t", "k", "l"];
+        const CANDIDATES: usize = LETTERS.len() + 999;
+        let candidate = |i: usize| match LETTERS.get(i) {
+            Some(letter) => letter.to_string(),
+            None => format!("d{}", i - LETTERS.len() + 1),
+        };
+        let mut used: HashSet<String> = self.inference.named_dims.keys().cloned().collect();
         used.extend(self.inference.symbols.keys().cloned());
         used.extend(self.graph.dim_names().iter().cloned());
-        let mut candidates =
-            ["m", "n", "p", "q", "r", "s", "t", "k", "l"].iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        candidates.extend((1..1000).map(|i| format!("d{i}")));
+        // Candidates before `next` are all used (`used` only grows).
+        let mut next = 0;
+        let mut chosen_at = HashSet::new();
         let order = self.inference.order.clone();
         for name in order {
             let shape = self.inference.symbols[&name].shape;
             for v in [shape.rows, shape.cols] {
                 let root = self.inference.find(v);
                 if self.inference.values[root as usize] == DimValue::Free && !self.free_names.contains_key(&root) {
-                    let pick = candidates.iter().position(|c| !used.contains(c)).unwrap_or(0);
-                    let chosen = candidates.remove(pick);
-                    used.push(chosen.clone());
+                    while next < CANDIDATES && used.contains(&candidate(next)) {
+                        next += 1;
+                    }
+                    let pick = if next < CANDIDATES {
+                        next
+                    } else {
+                        (0..CANDIDATES).find(|i| !chosen_at.contains(i)).unwrap_or(CANDIDATES + chosen_at.len())
+                    };
+                    let chosen = candidate(pick);
+                    chosen_at.insert(pick);
+                    used.insert(chosen.clone());
                     self.free_names.insert(root, chosen);
                 }
             }

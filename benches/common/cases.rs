@@ -1,0 +1,150 @@
+//! The performance cases shared by `benches/pipeline.rs`, `examples/time_cases.rs`
+//! and `tests/size.rs` (included with `#[path]`, so the three always measure the
+//! same programs).
+//!
+//! A case is a program, a variable, and how its result is obtained: a
+//! gradient/Jacobian through [`matcalc::Analysis::derivative`], or the value of a
+//! program that contains a derivative operator (`hessian(...)`) through
+//! [`matcalc::Analysis::simplified`].
+
+#![allow(dead_code)]
+
+use matcalc::{Analysis, ExprId, Format};
+
+/// How a case's result is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `Analysis::derivative(None, wrt)`.
+    Derivative,
+    /// `Analysis::simplified(None)`: the program's value contains `hessian(...)`.
+    Simplify,
+}
+
+/// One benchmark case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Short identifier (also the key in the SymPy comparison).
+    pub name: String,
+    /// The program text.
+    pub program: String,
+    /// The variable (unused for [`Mode::Simplify`]).
+    pub wrt: String,
+    /// How the result is computed.
+    pub mode: Mode,
+}
+
+impl Case {
+    fn derivative(name: &str, program: &str, wrt: &str) -> Case {
+        Case { name: name.to_string(), program: program.to_string(), wrt: wrt.to_string(), mode: Mode::Derivative }
+    }
+
+    fn simplify(name: &str, program: &str) -> Case {
+        Case { name: name.to_string(), program: program.to_string(), wrt: String::new(), mode: Mode::Simplify }
+    }
+
+    /// Computes the case's result on an already analysed program (the "diff" stage).
+    pub fn result(&self, analysis: &mut Analysis) -> ExprId {
+        match self.mode {
+            Mode::Derivative => analysis.derivative(None, &self.wrt).expect("case differentiates").result,
+            Mode::Simplify => analysis.simplified(None).expect("case simplifies"),
+        }
+    }
+
+    /// The whole pipeline: analyse, differentiate, print as text.
+    pub fn run(&self) -> String {
+        let mut analysis = matcalc::analyze(&self.program).expect("case analyses");
+        let result = self.result(&mut analysis);
+        analysis.print(result, Format::Text)
+    }
+
+    /// The whole pipeline, returning the result's node count and printed text.
+    pub fn measure(&self) -> (usize, String) {
+        let mut analysis = matcalc::analyze(&self.program).expect("case analyses");
+        let result = self.result(&mut analysis);
+        let text = analysis.print(result, Format::Text);
+        (analysis.graph().size(result), text)
+    }
+}
+
+/// The seed autoencoder loss, wrt `W`.
+pub fn seed() -> Case {
+    Case::derivative("seed", "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)", "W")
+}
+
+/// The swish net with an opaque loss, wrt `W1`.
+pub fn swish() -> Case {
+    Case::derivative("swish", "ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)", "W1")
+}
+
+/// The swish layer under a linear read-out instead of an opaque loss (SymPy
+/// has no opaque function of a matrix expression), wrt `W`.
+pub fn swish_linear() -> Case {
+    Case::derivative("swish_linear", "W: matrix(m, n); x: vector(n); b: vector(m); W2: matrix(p, m); b2: vector(p); c: vector(p); c^T (W2 swish(W x + b) + b2)", "W")
+}
+
+/// Ten Matrix Cookbook identities.
+pub fn cookbook() -> Vec<Case> {
+    vec![
+        Case::derivative("tr_AXB", "A: matrix(p, m); X: matrix(m, n); B: matrix(n, p); tr(A X B)", "X"),
+        Case::derivative("xT_A_x", "A: matrix(n, n); x: vector(n); x^T A x", "x"),
+        Case::derivative("logdet_X", "X: matrix(n, n); logdet(X)", "X"),
+        Case::derivative("aT_Xinv_b", "X: matrix(n, n); a: vector(n); b: vector(n); a^T X^-1 b", "X"),
+        Case::derivative("det_X", "X: matrix(n, n); det(X)", "X"),
+        Case::derivative("tr_XAXT", "X: matrix(m, n); A: matrix(n, n); tr(X A X^T)", "X"),
+        Case::derivative("norm2_Xw_y", "X: matrix(m, n); w: vector(n); y: vector(m); norm2(X w - y)", "X"),
+        Case::derivative("aT_X_b", "X: matrix(m, n); a: vector(m); b: vector(n); a^T X b", "X"),
+        Case::derivative("tr_XTX", "X: matrix(m, n); tr(X^T X)", "X"),
+        Case::derivative("tr_Xinv_A", "X: matrix(n, n); A: matrix(n, n); tr(X^-1 A)", "X"),
+    ]
+}
+
+/// The program of a `k`-layer tanh MLP with a squared loss (declared shapes):
+/// `h0 = x; h1 = tanh(W1 h0 + b1); ...; L = 1/2 * norm2(Wk h(k-1) - y)`.
+pub fn mlp_program(k: usize) -> String {
+    assert!(k >= 1);
+    let mut s = String::with_capacity(64 * k);
+    s.push_str("x: vector(n0); y: vector(d)\n");
+    for i in 1..k {
+        s.push_str(&format!("W{i}: matrix(n{i}, n{}); b{i}: vector(n{i})\n", i - 1));
+    }
+    s.push_str(&format!("W{k}: matrix(d, n{})\n", k - 1));
+    s.push_str("h0 = x\n");
+    for i in 1..k {
+        s.push_str(&format!("h{i} = tanh(W{i} h{} + b{i})\n", i - 1));
+    }
+    s.push_str(&format!("L = 1/2 * norm2(W{k} h{} - y)\n", k - 1));
+    s
+}
+
+/// The `k`-layer MLP loss, wrt `W1`.
+pub fn mlp(k: usize) -> Case {
+    Case::derivative(&format!("mlp_{k}"), &mlp_program(k), "W1")
+}
+
+/// Hessians of small nets, through `simplified(None)`.
+pub fn hessians() -> Vec<Case> {
+    vec![
+        Case::simplify(
+            "hess_aT_tanh",
+            "W: matrix(m, n); x: vector(n); b: vector(m); a: vector(m); hessian(a^T tanh(W x + b), x)",
+        ),
+        Case::simplify(
+            "hess_aT_sigmoid",
+            "W: matrix(m, n); x: vector(n); b: vector(m); a: vector(m); hessian(a^T sigmoid(W x + b), x)",
+        ),
+        Case::simplify(
+            "hess_2layer",
+            "W1: matrix(m, n); W2: matrix(p, m); x: vector(n); a: vector(p); hessian(a^T tanh(W2 tanh(W1 x)), x)",
+        ),
+    ]
+}
+
+/// Every fixed-size case: seed, swish (and its linear read-out variant),
+/// cookbook, Hessians, and the MLP for the given depths.
+pub fn all(depths: &[usize]) -> Vec<Case> {
+    let mut out = vec![seed(), swish(), swish_linear()];
+    out.extend(cookbook());
+    out.extend(hessians());
+    out.extend(depths.iter().map(|&k| mlp(k)));
+    out
+}

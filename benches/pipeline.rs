@@ -1,0 +1,166 @@
+//! Criterion benchmarks of matcalc's pipeline, stage by stage and end to end.
+//!
+//! Stages: `parse` (`syntax::parse_program`), `analyze` (`matcalc::analyze`:
+//! parse, shape inference and lowering), `diff` (`Analysis::derivative` on a
+//! fresh clone of the analysed program; the clone is not timed), `print`
+//! (`Analysis::print` with `Format::Text` on a fresh clone of the differentiated
+//! program), and `end_to_end` (all of them from the source text).
+//!
+//! Cases (`benches/common/cases.rs`): the seed autoencoder, the swish net, ten Matrix
+//! Cookbook identities, k-layer tanh MLP losses (k = 1, 4, 16, 64, 256, 1024;
+//! gradient wrt `W1`) and Hessians of small nets. A `hessian(...)` program is
+//! differentiated while it is lowered, so for those the stages are `analyze`,
+//! `simplified` (`Analysis::simplified(None)`) and `end_to_end`.
+//!
+//! Run all with `cargo bench --bench pipeline` (about three minutes on two
+//! cores), or a part with a filter, e.g. `cargo bench --bench pipeline -- seed/`.
+
+#[path = "common/cases.rs"]
+mod cases;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use cases::Case;
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
+use matcalc::{Analysis, ExprId, Format};
+
+/// The MLP depths benchmarked.
+const DEPTHS: [usize; 6] = [1, 4, 16, 64, 256, 1024];
+
+/// The analysed program of `case`, for the stages after analysis.
+fn analysed(case: &Case) -> Analysis {
+    matcalc::analyze(&case.program).expect("case analyses")
+}
+
+/// The analysed and differentiated program of `case`, for the print stage.
+fn differentiated(case: &Case) -> (Analysis, ExprId) {
+    let mut analysis = analysed(case);
+    let result = case.result(&mut analysis);
+    (analysis, result)
+}
+
+/// Benchmarks every stage of `case` in `group`, labelled by `id` (a stage name
+/// is the function id, `id` the parameter). `batch` is the batch size for the
+/// stages that need a fresh clone per iteration.
+fn stages(group: &mut BenchmarkGroup<'_, WallTime>, case: &Case, id: &str, batch: BatchSize) {
+    group.bench_with_input(BenchmarkId::new("parse", id), &case.program, |b, src| {
+        b.iter(|| matcalc::syntax::parse_program(black_box(src)).expect("parses"))
+    });
+    group.bench_with_input(BenchmarkId::new("analyze", id), &case.program, |b, src| {
+        b.iter(|| matcalc::analyze(black_box(src)).expect("analyses"))
+    });
+    let base = analysed(case);
+    group.bench_function(BenchmarkId::new("diff", id), |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut a| {
+                let r = case.result(&mut a);
+                (a, r)
+            },
+            batch,
+        )
+    });
+    let done = differentiated(case);
+    group.bench_function(BenchmarkId::new("print", id), |b| {
+        b.iter_batched(
+            || done.clone(),
+            |(mut a, r)| {
+                let text = a.print(r, Format::Text);
+                (a, text)
+            },
+            batch,
+        )
+    });
+    group.bench_function(BenchmarkId::new("end_to_end", id), |b| b.iter(|| case.run()));
+}
+
+/// A group with short warm-up and measurement times (the cases are µs-scale).
+fn quick_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1)).sample_size(50);
+    group
+}
+
+/// Every stage of the seed autoencoder and of the swish net.
+fn bench_seed_and_swish(c: &mut Criterion) {
+    for case in [cases::seed(), cases::swish()] {
+        let mut group = quick_group(c, &case.name);
+        stages(&mut group, &case, &case.name, BatchSize::SmallInput);
+        group.finish();
+    }
+}
+
+/// The differentiation stage and the whole pipeline of the Cookbook identities.
+fn bench_cookbook(c: &mut Criterion) {
+    let mut group = quick_group(c, "cookbook");
+    group.sample_size(30).measurement_time(Duration::from_millis(500)).warm_up_time(Duration::from_millis(200));
+    for case in cases::cookbook() {
+        let base = analysed(&case);
+        group.bench_function(BenchmarkId::new("diff", &case.name), |b| {
+            b.iter_batched(
+                || base.clone(),
+                |mut a| {
+                    let r = case.result(&mut a);
+                    (a, r)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function(BenchmarkId::new("end_to_end", &case.name), |b| b.iter(|| case.run()));
+    }
+    group.finish();
+}
+
+/// Hessians: analysis (which evaluates `hessian(...)`), `simplified`, and the
+/// whole pipeline.
+fn bench_hessians(c: &mut Criterion) {
+    let mut group = quick_group(c, "hessian");
+    group.sample_size(30).measurement_time(Duration::from_millis(500)).warm_up_time(Duration::from_millis(200));
+    for case in cases::hessians() {
+        group.bench_with_input(BenchmarkId::new("analyze", &case.name), &case.program, |b, src| {
+            b.iter(|| matcalc::analyze(black_box(src)).expect("analyses"))
+        });
+        let base = analysed(&case);
+        group.bench_function(BenchmarkId::new("simplified", &case.name), |b| {
+            b.iter_batched(
+                || base.clone(),
+                |mut a| {
+                    let r = case.result(&mut a);
+                    (a, r)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function(BenchmarkId::new("end_to_end", &case.name), |b| b.iter(|| case.run()));
+    }
+    group.finish();
+}
+
+/// Every stage of the k-layer tanh MLP, with fewer samples for deep nets.
+fn bench_mlp(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mlp");
+    for k in DEPTHS {
+        let case = cases::mlp(k);
+        if k >= 64 {
+            group
+                .sampling_mode(SamplingMode::Flat)
+                .sample_size(10)
+                .warm_up_time(Duration::from_millis(200))
+                .measurement_time(Duration::from_secs(if k >= 1024 { 2 } else { 1 }));
+        } else {
+            group
+                .sampling_mode(SamplingMode::Auto)
+                .sample_size(30)
+                .warm_up_time(Duration::from_millis(200))
+                .measurement_time(Duration::from_secs(1));
+        }
+        let batch = if k >= 64 { BatchSize::PerIteration } else { BatchSize::SmallInput };
+        stages(&mut group, &case, &k.to_string(), batch);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_seed_and_swish, bench_cookbook, bench_hessians, bench_mlp);
+criterion_main!(benches);
