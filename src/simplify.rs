@@ -126,6 +126,10 @@ impl Graph {
     /// sorted (constants first, negative terms last). Scalar terms in a
     /// non-scalar sum broadcast.
     pub fn add(&mut self, terms: Vec<ExprId>) -> ExprId {
+        if let [single] = terms[..] {
+            // A lone term is already canonical; `2 (x - y)` stays factored.
+            return single;
+        }
         let shape = terms.iter().map(|t| self.shape(*t)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
         let mut flat = Vec::with_capacity(terms.len());
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
@@ -370,16 +374,26 @@ impl Graph {
                 _ => chain.push(f),
             }
         }
-        self.merge_diagonal_factors(&mut chain);
-        self.extract_inner_products(&mut chain, &mut scalars);
         let result_shape = match (chain.first(), chain.last()) {
             (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
             _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
         };
+        // Chain rules can enable each other (`diag(u) A A^-1 v`): run to a fixpoint.
+        loop {
+            let before = chain.clone();
+            cancel_inverses(self, &mut chain);
+            self.merge_diagonal_factors(&mut chain);
+            self.extract_inner_products(&mut chain, &mut scalars);
+            if chain == before {
+                break;
+            }
+        }
+        if chain.iter().any(|f| matches!(self.node(*f), Node::Zero(_))) {
+            zero_shape = Some(());
+        }
         if zero_shape.is_some() || c.is_zero() {
             return self.zero(result_shape);
         }
-        cancel_inverses(self, &mut chain);
         if chain.is_empty() && !result_shape.is_scalar() {
             chain.push(self.identity(result_shape.rows));
         }
@@ -881,6 +895,7 @@ impl Graph {
             },
             Func::DiagMat => match node {
                 _ if shape.is_scalar() => a,
+                Node::Zero(_) => self.zero(Shape::square(shape.rows)),
                 Node::Ones(s) => self.identity(s.rows),
                 Node::Scale(c, b) => {
                     let d = self.apply(Func::DiagMat, b);
@@ -891,6 +906,7 @@ impl Graph {
             },
             Func::DiagVec => match node {
                 _ if shape.is_scalar() => a,
+                Node::Zero(_) => self.zero(Shape::column(shape.rows)),
                 Node::Apply(Func::DiagMat, v) => v,
                 Node::Identity(n) => self.ones(Shape::column(n)),
                 Node::Transpose(b) => self.apply(Func::DiagVec, b),

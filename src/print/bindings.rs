@@ -13,7 +13,7 @@ pub const INLINE_TREE_SIZE: usize = 400;
 
 /// Renders `id`; if its expanded tree exceeds [`INLINE_TREE_SIZE`] nodes and
 /// sharing would shrink it, shared subterms become definitions `t1 = …`.
-pub fn render_shared(graph: &Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
+pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
     let order = graph.reachable_without_definitions(id);
     let mut tree_size: HashMap<ExprId, usize> = HashMap::new();
     let mut uses: HashMap<ExprId, usize> = HashMap::new();
@@ -25,10 +25,11 @@ pub fn render_shared(graph: &Graph, id: ExprId, notation: &dyn Notation, width: 
             *uses.entry(c).or_default() += 1;
         }
     }
-    let mut scratch = graph.clone();
     if tree_size[&id] <= INLINE_TREE_SIZE || tree_size[&id] <= 2 * order.len() {
-        return render(&mut scratch, id, notation, width);
+        return render(graph, id, notation, width);
     }
+    // Temporary definitions go into a copy, so the program's symbols stay as they are.
+    let mut scratch = graph.clone();
     let shared: Vec<ExprId> = order
         .iter()
         .copied()
