@@ -9,6 +9,7 @@
 //!   `simplify`, so every stored node is in canonical form.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::coeff::Coeff;
 use crate::shape::{Dim, DimId, Shape};
@@ -227,9 +228,10 @@ pub struct Graph {
     nodes: Vec<Node>,
     shapes: Vec<Shape>,
     keys: Vec<u64>,
-    memo: HashMap<Node, ExprId>,
+    memo: HashMap<Node, ExprId, BuildHasherDefault<FxHasher>>,
     symbols: Vec<Symbol>,
     dim_names: Vec<String>,
+    dim_index: HashMap<String, DimId>,
     definition_of: HashMap<ExprId, SymbolId>,
 }
 
@@ -304,11 +306,13 @@ impl Graph {
 
     /// Adds a dimension name, returning its id.
     pub fn add_dim(&mut self, name: String) -> DimId {
-        if let Some(i) = self.dim_names.iter().position(|n| *n == name) {
-            return DimId(i as u32);
+        if let Some(&id) = self.dim_index.get(&name) {
+            return id;
         }
-        self.dim_names.push(name);
-        DimId(self.dim_names.len() as u32 - 1)
+        let id = DimId(self.dim_names.len() as u32);
+        self.dim_names.push(name.clone());
+        self.dim_index.insert(name, id);
+        id
     }
 
     /// Dimension names indexed by [`DimId`].
@@ -368,7 +372,7 @@ impl Graph {
         match node {
             Node::Const(c) => {
                 h.write(1);
-                h.write_str(&c.to_string());
+                hash_coeff(&mut h, c);
             }
             Node::Var(s) => {
                 h.write(2);
@@ -395,7 +399,7 @@ impl Graph {
             }
             Node::Scale(c, a) => {
                 h.write(9);
-                h.write_str(&c.to_string());
+                hash_coeff(&mut h, c);
                 h.write(self.key(*a));
             }
             Node::Pow(a, b) => {
@@ -504,6 +508,43 @@ impl Graph {
             (Node::Inverse(x), Node::Inverse(y)) => self.is_transpose_pair(*x, *y),
             _ => a == b && self.is_symmetric(a),
         }
+    }
+}
+
+fn hash_coeff(h: &mut Fnv, c: &Coeff) {
+    match crate::coeff::to_i64(c) {
+        Some(n) => h.write(n as u64),
+        None => h.write_str(&c.to_string()),
+    }
+}
+
+/// A fast non-cryptographic hasher for the hash-consing table (the
+/// multiply-rotate scheme of rustc's FxHasher).
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(x as u64);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(x as u64);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
