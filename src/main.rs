@@ -8,6 +8,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
 
+/// `println!` that ignores a closed standard output (`matcalc … | head`)
+/// instead of panicking.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 const ABOUT: &str = "Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions, \
 printed as a person writes them.";
 

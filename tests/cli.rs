@@ -1,0 +1,138 @@
+//! The command line: outputs, exit statuses (0 success, 1 a program error or
+//! a failed check, 2 misuse), input from arguments, files and stdin.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn matcalc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_matcalc")).args(args).output().expect("matcalc runs")
+}
+
+fn matcalc_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("matcalc runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SEED: &str = "1/2 * norm2(W^T W x - x)";
+
+#[test]
+fn seed_example_from_the_readme() {
+    let o = matcalc(&["diff", SEED, "--wrt", "W"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "W x (W^T W x - x)^T + W (W^T W x - x) x^T\n");
+}
+
+#[test]
+fn simplify_and_types() {
+    assert_eq!(stdout(&matcalc(&["simplify", "(W^T W x - x)^T"])), "x^T W^T W - x^T\n");
+    assert_eq!(stdout(&matcalc(&["simplify", "((A^T)^T)^T"])), "A^T\n");
+    assert_eq!(stdout(&matcalc(&["types", SEED])), "W: matrix(m, n)  (inferred)\nx: vector(n)  (inferred)\n");
+    assert_eq!(stdout(&matcalc(&["simplify", "-x^T"])), "-x^T\n");
+}
+
+#[test]
+fn program_from_file_and_stdin() {
+    let dir = std::env::temp_dir().join(format!("matcalc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("seed.mc");
+    std::fs::write(&file, "# the autoencoder\nW: matrix(m, n)\nx: vector(n)\nL = 1/2 * norm2(W^T W x - x)\n").unwrap();
+    let o = matcalc(&["diff", "-f", file.to_str().unwrap(), "--wrt", "x"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = matcalc_stdin(&["diff", "-", "--wrt", "X"], "tr(A X B)");
+    assert_eq!(stdout(&o), "A^T B^T\n");
+    let o = matcalc(&["diff", "-f", "/nonexistent/file.mc", "--wrt", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"));
+}
+
+#[test]
+fn program_errors_exit_one_with_a_caret() {
+    let o = matcalc(&["simplify", "W: matrix(m, n); y: vector(p); W y"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("cannot multiply W (m×n) by y (p×1)") && err.contains('^'), "{err}");
+    let o = matcalc(&["diff", SEED, "--wrt", "V"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no variable `V`"));
+    let o = matcalc(&["diff", "W x", "--wrt", "W"]);
+    assert_eq!(o.status.code(), Some(1), "a Jacobian with respect to a matrix is a tensor");
+}
+
+#[test]
+fn misuse_exits_two() {
+    assert_eq!(matcalc(&["diff", SEED]).status.code(), Some(2), "--wrt is required");
+    assert_eq!(matcalc(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(matcalc(&["diff", SEED, "--wrt", "W", "--format", "pdf"]).status.code(), Some(2));
+    let help = matcalc(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("norm2(r) is the SQUARED norm"));
+}
+
+#[test]
+fn every_format_prints() {
+    for format in ["text", "unicode", "latex", "numpy", "dot", "tikz"] {
+        let o = matcalc(&["diff", SEED, "--wrt", "W", "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        assert!(!stdout(&o).trim().is_empty(), "{format}");
+    }
+    let numpy = stdout(&matcalc(&[
+        "diff",
+        "X: matrix(m, n); lambda: scalar; lambda * norm2(X)",
+        "--wrt",
+        "X",
+        "--format",
+        "numpy",
+    ]));
+    assert!(numpy.contains("def grad_X(X, lambda_):"), "{numpy}");
+}
+
+#[test]
+fn check_passes_and_reports() {
+    let o = matcalc(&["check", "sum(log(sigmoid(W x)))", "--wrt", "W"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("ok"));
+    let o = matcalc(&["check", "x: vector(n); sum(relu(x))", "--wrt", "x", "--points", "20"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn verify_accepts_the_seed_answer_and_rejects_a_wrong_one() {
+    let program = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)";
+    let o = matcalc(&["verify", program, "--wrt", "W", "--claim", "W (W^T W x - x) x^T + (W x) (W^T W x - x)^T"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("correct"));
+    let o = matcalc(&["verify", program, "--wrt", "W", "--claim", "W (W^T W x - x) x^T"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("wrong") && stdout(&o).contains("matcalc's answer"), "{}", stdout(&o));
+    let o = matcalc(&["verify", program, "--wrt", "W", "--claim", "W x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("shape"), "{}", stdout(&o));
+}
+
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["simplify", "x"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!stderr(&o).contains("internal error"), "{}", stderr(&o));
+}
