@@ -408,3 +408,307 @@ fn hessians_match_finite_differences_of_the_gradient() {
     }
     assert!(checked > 200, "only {checked} Hessians checked");
 }
+
+// ---------------------------------------------------------------------------
+// Exact checks with rationals on polynomial expressions
+// ---------------------------------------------------------------------------
+
+mod exact {
+    use matcalc::coeff::Coeff;
+    use matcalc::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+    use num_bigint::BigInt;
+    use num_traits::{One, Zero};
+    use std::collections::HashMap;
+
+    /// A dense matrix of exact rationals.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Exact {
+        pub rows: usize,
+        pub cols: usize,
+        pub data: Vec<Coeff>,
+    }
+
+    impl Exact {
+        pub fn filled(rows: usize, cols: usize, v: Coeff) -> Exact {
+            Exact { rows, cols, data: vec![v; rows * cols] }
+        }
+        fn scalar(v: Coeff) -> Exact {
+            Exact::filled(1, 1, v)
+        }
+        fn is_scalar(&self) -> bool {
+            self.rows == 1 && self.cols == 1
+        }
+        fn zip(&self, o: &Exact, f: impl Fn(&Coeff, &Coeff) -> Coeff) -> Exact {
+            if self.is_scalar() && !o.is_scalar() {
+                return Exact {
+                    rows: o.rows,
+                    cols: o.cols,
+                    data: o.data.iter().map(|y| f(&self.data[0], y)).collect(),
+                };
+            }
+            if o.is_scalar() {
+                return Exact {
+                    rows: self.rows,
+                    cols: self.cols,
+                    data: self.data.iter().map(|x| f(x, &o.data[0])).collect(),
+                };
+            }
+            Exact {
+                rows: self.rows,
+                cols: self.cols,
+                data: self.data.iter().zip(&o.data).map(|(x, y)| f(x, y)).collect(),
+            }
+        }
+        fn matmul(&self, o: &Exact) -> Exact {
+            if self.is_scalar() || o.is_scalar() {
+                return self.zip(o, |x, y| x * y);
+            }
+            let mut out = Exact::filled(self.rows, o.cols, Coeff::zero());
+            for i in 0..self.rows {
+                for k in 0..self.cols {
+                    for j in 0..o.cols {
+                        out.data[i * o.cols + j] += &self.data[i * self.cols + k] * &o.data[k * o.cols + j];
+                    }
+                }
+            }
+            out
+        }
+        fn transpose(&self) -> Exact {
+            let mut t = Exact::filled(self.cols, self.rows, Coeff::zero());
+            for i in 0..self.rows {
+                for j in 0..self.cols {
+                    t.data[j * self.rows + i] = self.data[i * self.cols + j].clone();
+                }
+            }
+            t
+        }
+    }
+
+    /// Exact value of `id`, or `None` outside the polynomial fragment.
+    pub fn evaluate(
+        g: &Graph,
+        id: ExprId,
+        values: &HashMap<SymbolId, Exact>,
+        sizes: &dyn Fn(matcalc::shape::Dim) -> usize,
+    ) -> Option<Exact> {
+        let mut memo: HashMap<ExprId, Exact> = HashMap::new();
+        for n in g.reachable(id) {
+            let get = |x: &ExprId| memo.get(x).cloned();
+            let s = g.shape(n);
+            let (r, c) = (sizes(s.rows), sizes(s.cols));
+            let v = match g.node(n) {
+                Node::Const(k) => Exact::scalar(k.clone()),
+                Node::Var(sym) => match g.symbol(*sym).role {
+                    Role::Definition(v) => get(&v)?,
+                    _ => values.get(sym)?.clone(),
+                },
+                Node::Identity(_) => {
+                    let mut m = Exact::filled(r, r, Coeff::zero());
+                    for i in 0..r {
+                        m.data[i * r + i] = Coeff::one();
+                    }
+                    m
+                }
+                Node::Ones(_) => Exact::filled(r, c, Coeff::one()),
+                Node::Zero(_) => Exact::filled(r, c, Coeff::zero()),
+                Node::Add(ts) => {
+                    let mut acc = Exact::filled(r, c, Coeff::zero());
+                    for t in ts.iter() {
+                        acc = acc.zip(&get(t)?, |x, y| x + y);
+                    }
+                    acc
+                }
+                Node::Scale(k, a) => get(a)?.zip(&Exact::scalar(k.clone()), |x, y| x * y),
+                Node::Mul(fs) => {
+                    let (scalars, chain): (Vec<&ExprId>, Vec<&ExprId>) =
+                        fs.iter().partition(|f| g.shape(**f).is_scalar());
+                    let mut acc: Option<Exact> = None;
+                    for f in chain {
+                        acc = Some(match acc {
+                            None => get(f)?,
+                            Some(m) => m.matmul(&get(f)?),
+                        });
+                    }
+                    let mut out = acc.unwrap_or(Exact::scalar(Coeff::one()));
+                    for s in scalars {
+                        out = out.zip(&get(s)?, |x, y| x * y);
+                    }
+                    out
+                }
+                Node::Hadamard(fs) => {
+                    let mut acc = get(&fs[0])?;
+                    for f in &fs[1..] {
+                        acc = acc.zip(&get(f)?, |x, y| x * y);
+                    }
+                    acc
+                }
+                Node::Pow(b, e) => {
+                    let k = matcalc::coeff::to_i64(g.as_const(*e)?)?;
+                    if !(0..=16).contains(&k) {
+                        return None;
+                    }
+                    let base = get(b)?;
+                    Exact {
+                        rows: base.rows,
+                        cols: base.cols,
+                        data: base.data.iter().map(|x| num_traits::pow(x.clone(), k as usize)).collect(),
+                    }
+                }
+                Node::Transpose(a) => get(a)?.transpose(),
+                Node::Apply(f, a) => {
+                    let a = get(a)?;
+                    match f {
+                        Func::Trace => Exact::scalar((0..a.rows).map(|i| a.data[i * a.cols + i].clone()).sum()),
+                        Func::Sum => Exact::scalar(a.data.iter().cloned().sum()),
+                        Func::Norm2 => Exact::scalar(a.data.iter().map(|x| x * x).sum()),
+                        Func::DiagMat => {
+                            let mut m = Exact::filled(a.rows, a.rows, Coeff::zero());
+                            for i in 0..a.rows {
+                                m.data[i * a.rows + i] = a.data[i].clone();
+                            }
+                            m
+                        }
+                        Func::DiagVec => Exact {
+                            rows: a.rows,
+                            cols: 1,
+                            data: (0..a.rows).map(|i| a.data[i * a.cols + i].clone()).collect(),
+                        },
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            memo.insert(n, v);
+        }
+        memo.remove(&id)
+    }
+
+    /// Polynomial degree of `id` in the variable node `target` (None if not polynomial).
+    pub fn degree(g: &Graph, id: ExprId, target: ExprId) -> Option<u32> {
+        let mut memo: HashMap<ExprId, u32> = HashMap::new();
+        for n in g.reachable(id) {
+            let get = |x: &ExprId| memo.get(x).copied();
+            let d = if n == target {
+                1
+            } else {
+                match g.node(n) {
+                    Node::Var(s) => match g.symbol(*s).role {
+                        Role::Definition(v) => get(&v)?,
+                        _ => 0,
+                    },
+                    Node::Add(ts) => {
+                        ts.iter().map(&get).collect::<Option<Vec<_>>>()?.into_iter().max().unwrap_or(0)
+                    }
+                    Node::Mul(fs) | Node::Hadamard(fs) => fs.iter().map(&get).sum::<Option<u32>>()?,
+                    Node::Scale(_, a) | Node::Transpose(a) => get(a)?,
+                    Node::Pow(b, e) => get(b)? * matcalc::coeff::to_i64(g.as_const(*e)?)?.max(0) as u32,
+                    Node::Apply(Func::Norm2, a) => 2 * get(a)?,
+                    Node::Apply(_, a) => get(a)?,
+                    _ => 0,
+                }
+            };
+            memo.insert(n, d);
+        }
+        memo.get(&id).copied()
+    }
+
+    /// f'(0) from the exact values f(0), f(1), …, f(d) of a polynomial of degree ≤ d.
+    pub fn derivative_at_zero(values: &[Coeff]) -> Coeff {
+        let points: Vec<Coeff> = (0..values.len()).map(|t| Coeff::from_integer(BigInt::from(t))).collect();
+        let mut total = Coeff::zero();
+        for (j, fj) in values.iter().enumerate() {
+            // L_j'(0) = Σ_{m≠j} 1/(t_j − t_m) Π_{k≠j,m} (0 − t_k)/(t_j − t_k)
+            let mut dl = Coeff::zero();
+            for m in 0..points.len() {
+                if m == j {
+                    continue;
+                }
+                let mut term = (&points[j] - &points[m]).recip();
+                for k in 0..points.len() {
+                    if k != j && k != m {
+                        term *= -&points[k] / (&points[j] - &points[k]);
+                    }
+                }
+                dl += term;
+            }
+            total += fj * dl;
+        }
+        total
+    }
+}
+
+/// The directional derivative of a random polynomial expression, computed
+/// exactly (rationals) from its values along a line, equals ⟨gradient, E⟩
+/// evaluated exactly.
+fn check_exact(source: &str, wrt: &str, seed: u64) -> Result<bool, TestCaseError> {
+    use matcalc::coeff::Coeff;
+    use num_bigint::BigInt;
+    let mut analysis = analyze(source).map_err(|e| TestCaseError::fail(e.render(source)))?;
+    let derivative = analysis.derivative(None, wrt).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let graph = analysis.graph();
+    let target = graph.find_symbol(wrt).unwrap();
+    let target_node = (0..graph.len())
+        .map(|i| matcalc::ExprId(i as u32))
+        .find(|id| matches!(graph.node(*id), matcalc::ir::Node::Var(s) if *s == target));
+    let Some(target_node) = target_node else { return Ok(false) };
+    let Some(d) = exact::degree(graph, derivative.of, target_node) else { return Ok(false) };
+    if d > 24 {
+        return Ok(false);
+    }
+    let mut rng = Rng::new(seed);
+    let dims: Vec<usize> = (0..graph.dim_names().len()).map(|_| rng.range(2, 3)).collect();
+    let sizes = |dim: matcalc::shape::Dim| match dim {
+        matcalc::shape::Dim::Fixed(n) => n as usize,
+        matcalc::shape::Dim::Named(id) => dims[id.0 as usize],
+    };
+    let int = |rng: &mut Rng, lo: i64, hi: i64| {
+        Coeff::from_integer(BigInt::from(lo + rng.range(0, (hi - lo) as usize) as i64))
+    };
+    let mut values = HashMap::new();
+    for (sid, symbol) in graph.symbols() {
+        if matches!(symbol.role, matcalc::ir::Role::Input { .. }) {
+            let (r, c) = (sizes(symbol.shape.rows), sizes(symbol.shape.cols));
+            let data = (0..r * c).map(|_| int(&mut rng, -3, 3)).collect();
+            values.insert(sid, exact::Exact { rows: r, cols: c, data });
+        }
+    }
+    let base = values[&target].clone();
+    let direction: Vec<Coeff> = (0..base.data.len()).map(|_| int(&mut rng, -2, 2)).collect();
+    let mut along = Vec::new();
+    for t in 0..=d as i64 {
+        let mut point = values.clone();
+        let moved =
+            base.data.iter().zip(&direction).map(|(x, e)| x + e * Coeff::from_integer(BigInt::from(t))).collect();
+        point.insert(target, exact::Exact { rows: base.rows, cols: base.cols, data: moved });
+        let Some(v) = exact::evaluate(graph, derivative.of, &point, &sizes) else { return Ok(false) };
+        along.push(v.data[0].clone());
+    }
+    let numeric = exact::derivative_at_zero(&along);
+    let Some(gradient) = exact::evaluate(graph, derivative.result, &values, &sizes) else {
+        return Err(TestCaseError::fail(format!("{source}: gradient leaves the polynomial fragment")));
+    };
+    let symbolic: Coeff = gradient.data.iter().zip(&direction).map(|(g, e)| g * e).sum();
+    prop_assert_eq!(symbolic, numeric, "{}\nd/d{} = {}", source, wrt, analysis.print(derivative.result, Format::Text));
+    Ok(true)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn polynomial_gradients_are_exact(seed in any::<u64>(), wrt in prop::sample::select(vec!["x", "A", "k", "y"])) {
+        check_exact(&generate(seed, 's', true), wrt, seed)?;
+    }
+}
+
+/// Most polynomial cases really are compared exactly (not skipped).
+#[test]
+fn exact_checks_are_not_vacuous() {
+    let compared = (0..200u64)
+        .filter(|seed| {
+            check_exact(&generate(*seed, 's', true), ["x", "A", "k"][*seed as usize % 3], *seed)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .count();
+    assert!(compared >= 150, "only {compared} of 200 exact checks ran");
+}
