@@ -596,9 +596,7 @@ mod exact {
                         Role::Definition(v) => get(&v)?,
                         _ => 0,
                     },
-                    Node::Add(ts) => {
-                        ts.iter().map(&get).collect::<Option<Vec<_>>>()?.into_iter().max().unwrap_or(0)
-                    }
+                    Node::Add(ts) => ts.iter().map(&get).collect::<Option<Vec<_>>>()?.into_iter().max().unwrap_or(0),
                     Node::Mul(fs) | Node::Hadamard(fs) => fs.iter().map(&get).sum::<Option<u32>>()?,
                     Node::Scale(_, a) | Node::Transpose(a) => get(a)?,
                     Node::Pow(b, e) => get(b)? * matcalc::coeff::to_i64(g.as_const(*e)?)?.max(0) as u32,
