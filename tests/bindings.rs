@@ -72,3 +72,18 @@ fn printed_bindings_mean_the_result() {
     let got = eval::evaluate(reread.graph(), value, &env2).unwrap();
     assert!(check::relative_error(&got, &expected) < 1e-12);
 }
+
+#[test]
+fn large_latex_results_use_a_where_block() {
+    common::with_big_stack(|| {
+        let mut analysis = analyze(&network(12)).unwrap();
+        let d = analysis.derivative(None, "W1").unwrap();
+        let latex = analysis.print(d.result, Format::Latex);
+        assert!(latex.starts_with("\\begin{aligned}\n"), "{latex}");
+        assert!(
+            latex.contains("\\text{where } \\mathbf{t}_1 &= \\tanh(\\mathbf{W}_1 \\mathbf{x} + \\mathbf{b}_1)"),
+            "{latex}"
+        );
+        assert!(latex.len() < 4000, "{} characters", latex.len());
+    });
+}

@@ -14,6 +14,34 @@ pub const INLINE_TREE_SIZE: usize = 400;
 /// Renders `id`; if its expanded tree exceeds [`INLINE_TREE_SIZE`] nodes and
 /// sharing would shrink it, shared subterms become definitions `t1 = …`.
 pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
+    match share(graph, id) {
+        None => render(graph, id, notation, width),
+        Some(mut shared) => {
+            let mut lines = Vec::new();
+            for (name, value) in shared.bindings.clone() {
+                let shape = shared.graph.shape(value);
+                let text = render(&mut shared.graph, value, notation, width);
+                lines.push(format!("{} = {}", notation.name(&name, shape), text));
+            }
+            lines.push(render(&mut shared.graph, shared.root, notation, width));
+            lines.join("\n")
+        }
+    }
+}
+
+/// A result rewritten over named shared subterms.
+pub struct Shared {
+    /// A copy of the graph holding the temporary definitions.
+    pub graph: Graph,
+    /// The definitions `t1 = …`, in order (each uses only earlier ones).
+    pub bindings: Vec<(String, ExprId)>,
+    /// The result written with the names.
+    pub root: ExprId,
+}
+
+/// Names the shared subterms of `id` when its tree is large (see
+/// [`render_shared`]); `None` when it prints fine inline.
+pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
     let order = graph.reachable_without_definitions(id);
     let mut tree_size: HashMap<ExprId, usize> = HashMap::new();
     let mut uses: HashMap<ExprId, usize> = HashMap::new();
@@ -26,7 +54,7 @@ pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, wid
         }
     }
     if tree_size[&id] <= INLINE_TREE_SIZE || tree_size[&id] <= 2 * order.len() {
-        return render(graph, id, notation, width);
+        return None;
     }
     // Temporary definitions go into a copy, so the program's symbols stay as they are.
     let mut scratch = graph.clone();
@@ -36,7 +64,7 @@ pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, wid
         .filter(|n| *n != id && uses.get(n).copied().unwrap_or(0) >= 2 && tree_size[n] >= 4 && worth_naming(graph, *n))
         .collect();
     let mut replacement: HashMap<ExprId, ExprId> = HashMap::new();
-    let mut lines = Vec::new();
+    let mut bindings = Vec::new();
     let mut counter = 0;
     for n in shared {
         let value = substitute(&mut scratch, n, &replacement);
@@ -50,13 +78,11 @@ pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, wid
         let shape = scratch.shape(value);
         let sid = scratch.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(value) });
         let var = scratch.var(sid);
-        let text = render(&mut scratch, value, notation, width);
-        lines.push(format!("{} = {}", notation.name(&name, shape), text));
+        bindings.push((name, value));
         replacement.insert(n, var);
     }
     let root = substitute(&mut scratch, id, &replacement);
-    lines.push(render(&mut scratch, root, notation, width));
-    lines.join("\n")
+    Some(Shared { graph: scratch, bindings, root })
 }
 
 fn worth_naming(graph: &Graph, id: ExprId) -> bool {

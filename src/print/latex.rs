@@ -102,6 +102,22 @@ pub fn aligned(lhs: Option<&str>, rendered: &str) -> String {
 /// `lhs` is given; a result too long for one line becomes an `aligned`
 /// block broken at the top-level `+` and `-`.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>, width: usize) -> String {
+    if let Some(mut shared) = super::bindings::share(graph, id) {
+        // A large result: the expression, then its shared subterms, one per line.
+        let mut printer = Printer { graph: &mut shared.graph, notation };
+        let main = flat(printer.doc(shared.root, Prec::Sum));
+        let mut lines = vec![match lhs {
+            Some(l) => format!("{l} &= {main}"),
+            None => format!("& {main}"),
+        }];
+        for (i, (name, value)) in shared.bindings.iter().enumerate() {
+            let shape = printer.graph.shape(*value);
+            let body = flat(printer.doc(*value, Prec::Sum));
+            let label = if i == 0 { "\\text{where } " } else { "" };
+            lines.push(format!("{label}{} &= {body}", super::latex::name(name, shape)));
+        }
+        return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n"));
+    }
     let mut printer = Printer { graph, notation };
     let body = printer.doc(id, Prec::Sum);
     let doc = match lhs {
