@@ -721,7 +721,11 @@ impl Inference {
                 self.arity(name, args, 2, span)?;
                 let se = self.infer(&args[0])?;
                 let sx = self.infer(&args[1])?;
-                if !matches!(args[1].kind, ExprKind::Name(_)) {
+                // `grad(L, W h + h)`: the upstream gradient through an opaque
+                // function applied to an unnamed argument (as matcalc prints it).
+                let upstream_form = name == "grad"
+                    && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
+                if !matches!(args[1].kind, ExprKind::Name(_)) && !upstream_form {
                     return Err(Error::new(
                         ErrorKind::Differentiation,
                         format!(
@@ -1081,6 +1085,27 @@ impl Lowering {
         })
     }
 
+    /// `grad(L, a)` where `L = f(a)` for an opaque `f` and `a` is not a name:
+    /// the upstream gradient ∂L/∂a.
+    fn upstream_gradient(&mut self, loss: &Expr, arg: &Expr) -> Result<ExprId> {
+        let loss_id = self.expr(loss)?;
+        let arg_id = self.expr(arg)?;
+        if let Node::Var(sid) = self.graph.node(loss_id).clone() {
+            if let Some(value) = self.graph.definition_value(sid) {
+                if let Node::Opaque(function, inner) = self.graph.node(value).clone() {
+                    if inner == arg_id {
+                        return Ok(self.graph.upstream(sid, function, arg_id));
+                    }
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Differentiation,
+            "`grad` differentiates with respect to a variable name, or to the argument of the opaque function that defines its first argument",
+            arg.span,
+        ))
+    }
+
     fn call(&mut self, name: &str, name_span: Span, args: &[Expr], e: &Expr) -> Result<ExprId> {
         if let Some(&sid) = self.symbols.get(name) {
             let arg = self.expr(&args[0])?;
@@ -1131,7 +1156,7 @@ impl Lowering {
             }
             "grad" | "jacobian" | "hessian" => {
                 let ExprKind::Name(var_name) = &args[1].kind else {
-                    return Err(Error::new(ErrorKind::Differentiation, "expected a variable name", args[1].span));
+                    return self.upstream_gradient(&args[0], &args[1]);
                 };
                 let body = self.expr(&args[0])?;
                 let wrt = self.symbol(var_name, args[1].span)?;

@@ -364,6 +364,11 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
                 comparison.points,
                 matcalc::check::TOLERANCE
             );
+            if comparison.raw_error > matcalc::check::TOLERANCE
+                && comparison.relative_error <= matcalc::check::TOLERANCE
+            {
+                println!("note: the differences are below the rounding floor of finite differences (1e-8 × |f|)");
+            }
             if comparison.skipped_near_kinks > 0 {
                 println!(
                     "warning: skipped {} points near a kink (relu, abs, sign or step at 0), where the derivative is undefined",

@@ -464,6 +464,9 @@ impl Graph {
         while i + 1 < chain.len() {
             let (a, b) = (chain[i], chain[i + 1]);
             let merged = match (self.node(a).clone(), self.node(b).clone()) {
+                (Node::Ones(s), Node::Ones(t)) if s.cols == Dim::ONE && t.rows == Dim::ONE => {
+                    Some(self.ones(Shape::new(s.rows, t.cols)))
+                }
                 (Node::Apply(Func::DiagMat, u), Node::Apply(Func::DiagMat, v)) => {
                     let h = self.hadamard(vec![u, v]);
                     Some(self.apply(Func::DiagMat, h))

@@ -141,7 +141,11 @@ fn join_bracketed_lines(source: &str) -> String {
     let mut depth = 0usize;
     let mut in_comment = false;
     let mut out = String::with_capacity(source.len());
-    for c in source.chars() {
+    for (i, c) in source.char_indices() {
+        if c == '\n' && !in_comment && depth == 0 && continues_expression(&source[i + 1..]) {
+            out.push(' ');
+            continue;
+        }
         match c {
             '#' if !in_comment => in_comment = true,
             '\n' => in_comment = false,
@@ -156,6 +160,15 @@ fn join_bracketed_lines(source: &str) -> String {
         }
     }
     out
+}
+
+/// `true` if a line is an indented continuation of the previous one: it
+/// starts with spaces and then a binary operator (`  + b`, `  - c`,
+/// `  .* d`), as matcalc prints long results.
+fn continues_expression(next_line: &str) -> bool {
+    let trimmed = next_line.trim_start_matches([' ', '\t']);
+    trimmed.len() < next_line.len()
+        && ["+ ", "- ", "− ", "* ", "/ ", ".* ", "./ ", "⊙ "].iter().any(|op| trimmed.starts_with(op))
 }
 
 fn span_of(pair: &Pair<Rule>) -> Span {

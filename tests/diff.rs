@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, JACOBIANS_AND_HESSIANS, ML};
+use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
 
 use matcalc::{analyze, check, DerivativeKind, Format};
 
@@ -134,4 +134,13 @@ fn hessians() {
         table.push_str(&format!("{program}\n  H = {text}\n"));
     }
     common::snapshots(|| insta::assert_snapshot!("hessians", table));
+}
+
+#[test]
+fn more_functions_and_operators() {
+    let mut table = String::new();
+    for (label, program, wrt) in EXTRA {
+        table.push_str(&derive_checked(label, program, wrt));
+    }
+    common::snapshots(|| insta::assert_snapshot!("extra", table));
 }

@@ -9,7 +9,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::cases::{COOKBOOK, JACOBIANS_AND_HESSIANS, ML};
+use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
 use matcalc::check::{self, Rng, Sampling};
 use matcalc::eval::Matrix;
 use matcalc::ir::{Node, Role};
@@ -97,7 +97,7 @@ fn numpy_output_matches_finite_differences() {
         return;
     }
     let mut cases = Vec::new();
-    for (i, (label, program, wrt)) in COOKBOOK.iter().chain(ML).chain(JACOBIANS_AND_HESSIANS).enumerate() {
+    for (i, (label, program, wrt)) in COOKBOOK.iter().chain(ML).chain(JACOBIANS_AND_HESSIANS).chain(EXTRA).enumerate() {
         cases.push(case_json(label, program, wrt, i as u64 + 1));
     }
     assert!(cases.len() >= 30);

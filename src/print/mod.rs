@@ -156,6 +156,10 @@ impl Printer<'_, '_> {
                 let dim = if dims_fixed { None } else { Some(dim_name(d, self.graph.dim_names())) };
                 (n.identity(dim), Prec::Atom)
             }
+            Node::Ones(s) if s.rows == crate::shape::Dim::ONE => {
+                let column = n.ones(dim_name(s.cols, self.graph.dim_names()), None);
+                (n.transpose(column), Prec::Power)
+            }
             Node::Ones(s) => {
                 let names = self.graph.dim_names();
                 let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
@@ -362,7 +366,16 @@ impl Printer<'_, '_> {
         let base = self.doc(b, Prec::Atom);
         let exponent = match self.graph.node(e).clone() {
             Node::Const(c) if c.is_integer() => Doc::text(coeff::display(&c)),
-            _ => self.doc(e, Prec::Atom),
+            Node::Var(_) => self.doc(e, Prec::Atom),
+            // Anything else in an exponent is bracketed: `2^(sum(x))`.
+            _ => {
+                let (doc, prec) = self.doc_with_prec(e, false);
+                if prec == Prec::Atom && !matches!(self.graph.node(e), Node::Apply(..) | Node::Opaque(..)) {
+                    doc
+                } else {
+                    self.notation.parens(doc)
+                }
+            }
         };
         (self.notation.power(base, exponent, elementwise), Prec::Power)
     }
