@@ -76,6 +76,7 @@ pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &
         function_params: Vec::new(),
         lines: Vec::new(),
     };
+    let graph_shape_of_root = emitter.graph.shape(root);
     emitter.emit_body(root);
     let result = emitter.expr(root, 0);
     let mut params: Vec<String> = Vec::new();
@@ -107,7 +108,13 @@ pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &
     for line in &emitter.lines {
         out.push_str(&format!("    {line}\n"));
     }
-    out.push_str(&format!("    return {result}\n"));
+    let shape: Shape = graph_shape_of_root;
+    if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
+        // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
+        out.push_str(&format!("    return np.reshape({result}, (1, -1))\n"));
+    } else {
+        out.push_str(&format!("    return {result}\n"));
+    }
     out
 }
 
