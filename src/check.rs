@@ -119,6 +119,31 @@ pub struct Comparison {
     pub worst: Option<(Matrix, Matrix)>,
 }
 
+impl Comparison {
+    /// `true` if the derivative agrees with finite differences.
+    pub fn passed(&self) -> bool {
+        self.relative_error <= TOLERANCE
+    }
+
+    /// The report lines: the error, and notes on rounding and kinks.
+    pub fn report(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "relative error {:.2e} at {} random points (tolerance {TOLERANCE:.0e})",
+            self.raw_error, self.points
+        )];
+        if self.raw_error > TOLERANCE && self.passed() {
+            lines.push("note: the differences are below the rounding floor of finite differences (1e-8 × |f|)".into());
+        }
+        if self.skipped_near_kinks > 0 {
+            lines.push(format!(
+                "warning: skipped {} points near a kink (relu, abs, sign or step at 0), where the derivative is undefined",
+                self.skipped_near_kinks
+            ));
+        }
+        lines
+    }
+}
+
 /// Relative error below which a derivative counts as right.
 pub const TOLERANCE: f64 = 1e-6;
 

@@ -324,16 +324,8 @@ impl Graph {
     /// child of its variable).
     pub fn children(&self, id: ExprId) -> Vec<ExprId> {
         match self.node(id) {
-            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => Vec::new(),
             Node::Var(s) => self.definition_value(*s).into_iter().collect(),
-            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.to_vec(),
-            Node::Scale(_, a)
-            | Node::Transpose(a)
-            | Node::Inverse(a)
-            | Node::Apply(_, a)
-            | Node::Opaque(_, a)
-            | Node::Upstream { arg: a, .. } => vec![*a],
-            Node::Pow(a, b) => vec![*a, *b],
+            node => self.children_of_node(node),
         }
     }
 

@@ -358,24 +358,10 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
     match outcome {
         Ok((text, comparison)) => {
             println!("derivative: {text}");
-            println!(
-                "relative error {:.2e} at {} random points (tolerance {:.0e})",
-                comparison.raw_error,
-                comparison.points,
-                matcalc::check::TOLERANCE
-            );
-            if comparison.raw_error > matcalc::check::TOLERANCE
-                && comparison.relative_error <= matcalc::check::TOLERANCE
-            {
-                println!("note: the differences are below the rounding floor of finite differences (1e-8 × |f|)");
+            for line in comparison.report() {
+                println!("{line}");
             }
-            if comparison.skipped_near_kinks > 0 {
-                println!(
-                    "warning: skipped {} points near a kink (relu, abs, sign or step at 0), where the derivative is undefined",
-                    comparison.skipped_near_kinks
-                );
-            }
-            if comparison.relative_error <= matcalc::check::TOLERANCE {
+            if comparison.passed() {
                 println!("ok");
                 ExitCode::SUCCESS
             } else {

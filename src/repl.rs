@@ -369,7 +369,7 @@ impl Session {
             ":save" => self.save(args),
             _ => {
                 let mut message = format!("error: unknown command `{name}`\n");
-                if let Some(close) = COMMANDS.iter().find(|c| edit_distance(c, name) <= 2) {
+                if let Some(close) = COMMANDS.iter().find(|c| crate::lower::edit_distance(c, name) <= 2) {
                     message.push_str(&format!("  = help: did you mean `{close}`?\n"));
                 }
                 message.push_str("  = help: `:help` lists the commands\n");
@@ -513,22 +513,9 @@ impl Session {
                 5,
                 1,
             )?;
-            let mut output = vec![
-                format!("derivative: {text}"),
-                format!(
-                    "relative error {:.2e} at {} random points (tolerance {:.0e})",
-                    comparison.raw_error,
-                    comparison.points,
-                    crate::check::TOLERANCE
-                ),
-            ];
-            if comparison.skipped_near_kinks > 0 {
-                output.push(format!(
-                    "warning: skipped {} points near a kink (relu, abs, sign or step at 0)",
-                    comparison.skipped_near_kinks
-                ));
-            }
-            if comparison.relative_error <= crate::check::TOLERANCE {
+            let mut output = vec![format!("derivative: {text}")];
+            output.extend(comparison.report());
+            if comparison.passed() {
                 output.push("ok".to_string());
                 Ok(Outcome { output, ..Outcome::default() })
             } else {
@@ -778,22 +765,6 @@ fn complete(line: &str, pos: usize, names: &[String]) -> (usize, Vec<String>) {
     found.sort();
     found.dedup();
     (word_start, found)
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            previous = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 // ---------------------------------------------------------------------------
