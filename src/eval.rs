@@ -170,6 +170,37 @@ impl Matrix {
         Ok(inv)
     }
 
+    /// The entries to 4 significant digits, row by row: `[[1.25, -3], [0.5, 2]]`
+    /// (a vector or scalar on one level).
+    pub fn compact(&self) -> String {
+        let entry = |x: f64| -> String {
+            if x == 0.0 || !x.is_finite() {
+                return format!("{x}");
+            }
+            let magnitude = x.abs().log10().floor() as i32;
+            if !(-4..6).contains(&magnitude) {
+                return format!("{x:.3e}");
+            }
+            let text = format!("{x:.*}", (3 - magnitude).max(0) as usize);
+            if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                text
+            }
+        };
+        if self.rows == 1 || self.cols == 1 {
+            let items: Vec<String> = self.data.iter().map(|x| entry(*x)).collect();
+            return if items.len() == 1 { items[0].clone() } else { format!("[{}]", items.join(", ")) };
+        }
+        let rows: Vec<String> = (0..self.rows)
+            .map(|i| {
+                let items: Vec<String> = (0..self.cols).map(|j| entry(self.at(i, j))).collect();
+                format!("[{}]", items.join(", "))
+            })
+            .collect();
+        format!("[{}]", rows.join(", "))
+    }
+
     /// The largest absolute entry.
     pub fn max_abs(&self) -> f64 {
         self.data.iter().fold(0.0, |m, x| m.max(x.abs()))

@@ -367,8 +367,8 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
             } else {
                 println!("MISMATCH: the symbolic derivative disagrees with finite differences");
                 if let Some((symbolic, numeric)) = comparison.worst {
-                    println!("  symbolic: {:?}", symbolic.data);
-                    println!("  numeric:  {:?}", numeric.data);
+                    println!("  symbolic: {}", symbolic.compact());
+                    println!("  numeric:  {}", numeric.compact());
                 }
                 ExitCode::from(1)
             }
@@ -438,8 +438,8 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
         let error = matcalc::check::relative_error(&b, &a);
         if error > 1e-8 {
             println!("wrong: at a random point the claim and the derivative differ (relative error {error:.2e})");
-            println!("  claim:      {:?}", b.data);
-            println!("  derivative: {:?}", a.data);
+            println!("  claim:      {}", b.compact());
+            println!("  derivative: {}", a.compact());
             println!("matcalc's answer: {ours}");
             return ExitCode::from(1);
         }
