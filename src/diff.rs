@@ -8,11 +8,9 @@
 //! Jacobian of the gradient. Every rule is checked against finite
 //! differences in `tests/`.
 
-use std::collections::HashMap;
-
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::Shape;
 
 /// The gradient of the scalar `root` with respect to `wrt`, with the shape
@@ -36,7 +34,7 @@ pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId
     }
     let mut order: Vec<ExprId> = depends.keys().copied().collect();
     order.sort_unstable_by(|a, b| b.cmp(a));
-    let mut adjoints: HashMap<ExprId, Vec<ExprId>> = HashMap::new();
+    let mut adjoints: FastMap<ExprId, Vec<ExprId>> = FastMap::default();
     let one = graph.int(1);
     adjoints.insert(root, vec![one]);
     let mut result = None;
@@ -66,8 +64,8 @@ fn symmetrize_if_needed(graph: &mut Graph, wrt: SymbolId, gradient: ExprId) -> E
 }
 
 /// The nodes under `root` that depend on `target` (value: `true`).
-fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> HashMap<ExprId, bool> {
-    let mut depends: HashMap<ExprId, bool> = HashMap::new();
+fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bool> {
+    let mut depends: FastMap<ExprId, bool> = FastMap::default();
     for id in graph.reachable(root) {
         let d = id == target || graph.children(id).iter().any(|c| depends.contains_key(c));
         if d {
@@ -77,7 +75,7 @@ fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> HashMap<ExprId, bo
     depends
 }
 
-fn push(adjoints: &mut HashMap<ExprId, Vec<ExprId>>, node: ExprId, contribution: ExprId) {
+fn push(adjoints: &mut FastMap<ExprId, Vec<ExprId>>, node: ExprId, contribution: ExprId) {
     adjoints.entry(node).or_default().push(contribution);
 }
 
@@ -371,7 +369,7 @@ pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     }
     let target = graph.var(wrt);
     let depends = dependence(graph, e, target);
-    let mut forward = Forward { wrt, target, depends, memo: HashMap::new() };
+    let mut forward = Forward { wrt, target, depends, memo: FastMap::default() };
     forward.jacobian(graph, e)
 }
 
@@ -384,8 +382,8 @@ pub fn hessian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
 struct Forward {
     wrt: SymbolId,
     target: ExprId,
-    depends: HashMap<ExprId, bool>,
-    memo: HashMap<ExprId, ExprId>,
+    depends: FastMap<ExprId, bool>,
+    memo: FastMap<ExprId, ExprId>,
 }
 
 impl Forward {

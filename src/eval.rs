@@ -2,11 +2,9 @@
 //! f64 matrices, used by `check`, `verify` and the property tests (never
 //! by the symbolic passes).
 
-use std::collections::HashMap;
-
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 
 /// A dense row-major matrix; vectors are n×1, scalars 1×1.
@@ -211,12 +209,12 @@ impl Matrix {
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     /// Values of input variables.
-    pub values: HashMap<SymbolId, Matrix>,
+    pub values: FastMap<SymbolId, Matrix>,
     /// Sizes of named dimensions (by `DimId` index).
     pub dims: Vec<usize>,
     /// For each opaque function, the fixed gradient g of its linear
     /// realisation f(z) = ⟨g, z⟩, by argument shape.
-    pub opaque_gradients: HashMap<(SymbolId, usize, usize), Matrix>,
+    pub opaque_gradients: FastMap<(SymbolId, usize, usize), Matrix>,
 }
 
 impl Env {
@@ -241,8 +239,8 @@ pub fn evaluate(graph: &Graph, root: ExprId, env: &Env) -> Result<Matrix> {
 }
 
 /// The value of every node under `root` at the point `env`.
-pub fn evaluate_all(graph: &Graph, root: ExprId, env: &Env) -> Result<HashMap<ExprId, Matrix>> {
-    let mut memo: HashMap<ExprId, Matrix> = HashMap::new();
+pub fn evaluate_all(graph: &Graph, root: ExprId, env: &Env) -> Result<FastMap<ExprId, Matrix>> {
+    let mut memo: FastMap<ExprId, Matrix> = FastMap::default();
     for id in graph.reachable(root) {
         let value = evaluate_node(graph, id, env, &memo)?;
         memo.insert(id, value);
@@ -254,7 +252,7 @@ fn sigmoid(x: f64) -> f64 {
     0.5 * (1.0 + (0.5 * x).tanh())
 }
 
-fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &HashMap<ExprId, Matrix>) -> Result<Matrix> {
+fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Matrix>) -> Result<Matrix> {
     let get = |x: &ExprId| -> &Matrix { &memo[x] };
     let shape = env.shape(graph.shape(id));
     Ok(match graph.node(id) {

@@ -510,6 +510,12 @@ fn hash_coeff(h: &mut Fnv, c: &Coeff) {
     }
 }
 
+/// A hash map with [`FxHasher`], for tables keyed by ids inside one run.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A hash set with [`FxHasher`].
+pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+
 /// A fast non-cryptographic hasher for the hash-consing table (the
 /// multiply-rotate scheme of rustc's FxHasher).
 #[derive(Clone, Copy, Default)]

@@ -8,12 +8,11 @@
 //! finished result so subterms the user named print by their names.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use num_traits::{One, Signed, Zero};
 
 use crate::coeff::{self, Coeff};
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, FastSet, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 
 /// Largest integer exponent folded exactly into a constant.
@@ -149,7 +148,7 @@ impl Graph {
         }
         // Merge like terms, keeping first-seen order for determinism.
         let mut order: Vec<ExprId> = Vec::new();
-        let mut sums: HashMap<ExprId, Coeff> = HashMap::new();
+        let mut sums: FastMap<ExprId, Coeff> = FastMap::default();
         for t in flat {
             let (c, base) = self.split_coeff(t);
             match sums.get_mut(&base) {
@@ -255,7 +254,7 @@ impl Graph {
             };
             split.push((t, parts));
         }
-        let mut counts: HashMap<ExprId, usize> = HashMap::new();
+        let mut counts: FastMap<ExprId, usize> = FastMap::default();
         for (_, parts) in &split {
             if let Some((shared, _)) = parts {
                 *counts.entry(*shared).or_default() += 1;
@@ -562,7 +561,7 @@ impl Graph {
     /// Combines equal scalar bases: `k k → k^2`, `k k^-1 → 1`.
     fn merge_scalar_powers(&mut self, scalars: Vec<ExprId>, c: &mut Coeff) -> Vec<ExprId> {
         let mut order: Vec<ExprId> = Vec::new();
-        let mut exponents: HashMap<ExprId, Coeff> = HashMap::new();
+        let mut exponents: FastMap<ExprId, Coeff> = FastMap::default();
         let mut others = Vec::new();
         for s in scalars {
             let (base, e) = match self.node(s).clone() {
@@ -637,7 +636,7 @@ impl Graph {
         let mut c = Coeff::one();
         let mut scalars = Vec::new();
         let mut order: Vec<ExprId> = Vec::new();
-        let mut exponents: HashMap<ExprId, Option<Coeff>> = HashMap::new();
+        let mut exponents: FastMap<ExprId, Option<Coeff>> = FastMap::default();
         let mut others = Vec::new();
         let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
         while let Some(f) = stack.pop() {
@@ -1070,7 +1069,7 @@ impl Graph {
     /// Rebuilds `id` bottom-up through the constructors with `replace`
     /// applied first at every node (memoised).
     pub fn rewrite(&mut self, id: ExprId, replace: &mut dyn FnMut(&mut Graph, ExprId) -> Option<ExprId>) -> ExprId {
-        let mut memo: HashMap<ExprId, ExprId> = HashMap::new();
+        let mut memo: FastMap<ExprId, ExprId> = FastMap::default();
         let order = self.reachable_without_definitions(id);
         for n in order {
             if let Some(r) = replace(self, n) {
@@ -1107,7 +1106,7 @@ impl Graph {
 
     /// Nodes reachable from `root` without entering definitions' values.
     pub fn reachable_without_definitions(&self, root: ExprId) -> Vec<ExprId> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FastSet::default();
         let mut stack = vec![root];
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {
@@ -1127,7 +1126,7 @@ impl Graph {
     /// definition among `names` (other than `except`) is written by the
     /// definition's name.
     pub fn rename_definitions(&mut self, id: ExprId, except: Option<SymbolId>) -> ExprId {
-        let mut table: HashMap<ExprId, SymbolId> = HashMap::new();
+        let mut table: FastMap<ExprId, SymbolId> = FastMap::default();
         for (sid, symbol) in self.symbols() {
             if let Role::Definition(value) = symbol.role {
                 if Some(sid) != except && !matches!(self.node(value), Node::Var(_) | Node::Const(_)) {
@@ -1157,7 +1156,7 @@ impl Graph {
 
 fn merge_exponent(
     order: &mut Vec<ExprId>,
-    exponents: &mut HashMap<ExprId, Option<Coeff>>,
+    exponents: &mut FastMap<ExprId, Option<Coeff>>,
     base: ExprId,
     e: Option<Coeff>,
 ) {

@@ -3,10 +3,8 @@
 //! (`t1 = …`) followed by the expression, which is itself a valid program,
 //! so printed size stays linear in the graph's size.
 
-use std::collections::HashMap;
-
 use super::{render, Notation};
-use crate::ir::{ExprId, Graph, Node, Role, Symbol};
+use crate::ir::{ExprId, FastMap, Graph, Node, Role, Symbol};
 
 /// Results whose expanded tree has at most this many nodes print inline.
 pub const INLINE_TREE_SIZE: usize = 400;
@@ -43,8 +41,8 @@ pub struct Shared {
 /// [`render_shared`]); `None` when it prints fine inline.
 pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
     let order = graph.reachable_without_definitions(id);
-    let mut tree_size: HashMap<ExprId, usize> = HashMap::new();
-    let mut uses: HashMap<ExprId, usize> = HashMap::new();
+    let mut tree_size: FastMap<ExprId, usize> = FastMap::default();
+    let mut uses: FastMap<ExprId, usize> = FastMap::default();
     for &n in &order {
         let children = if matches!(graph.node(n), Node::Var(_)) { Vec::new() } else { graph.children(n) };
         let size = children.iter().fold(1usize, |s, c| s.saturating_add(tree_size[c]));
@@ -63,7 +61,7 @@ pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
         .copied()
         .filter(|n| *n != id && uses.get(n).copied().unwrap_or(0) >= 2 && tree_size[n] >= 4 && worth_naming(graph, *n))
         .collect();
-    let mut replacement: HashMap<ExprId, ExprId> = HashMap::new();
+    let mut replacement: FastMap<ExprId, ExprId> = FastMap::default();
     let mut bindings = Vec::new();
     let mut counter = 0;
     for n in shared {
@@ -93,7 +91,7 @@ fn worth_naming(graph: &Graph, id: ExprId) -> bool {
 }
 
 /// `id` with every node in `replacement` (other than `id` itself) replaced.
-fn substitute(graph: &mut Graph, id: ExprId, replacement: &HashMap<ExprId, ExprId>) -> ExprId {
+fn substitute(graph: &mut Graph, id: ExprId, replacement: &FastMap<ExprId, ExprId>) -> ExprId {
     let mut replace = |_: &mut Graph, n: ExprId| -> Option<ExprId> {
         if n == id {
             None

@@ -3,10 +3,10 @@
 //! definition and each shared subterm once, and evaluating matrix chains
 //! that end in a vector right to left (`W.T @ (W @ x)`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::coeff::{self, Coeff};
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, FastSet, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 use num_traits::Signed;
 
@@ -70,7 +70,7 @@ fn transliterate(name: &str, fallback: String) -> String {
 pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> String {
     let mut emitter = Emitter {
         graph,
-        names: HashMap::new(),
+        names: FastMap::default(),
         helpers: BTreeSet::new(),
         upstream_params: Vec::new(),
         function_params: Vec::new(),
@@ -131,7 +131,7 @@ fn helper_source(name: &str) -> &'static str {
 
 struct Emitter<'g> {
     graph: &'g mut Graph,
-    names: HashMap<ExprId, String>,
+    names: FastMap<ExprId, String>,
     helpers: BTreeSet<&'static str>,
     upstream_params: Vec<String>,
     function_params: Vec<SymbolId>,
@@ -230,8 +230,8 @@ impl Emitter<'_> {
 
     /// Non-trivial nodes used more than once, children first.
     fn shared_subterms(&self, roots: &[ExprId]) -> Vec<ExprId> {
-        let mut uses: HashMap<ExprId, usize> = HashMap::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut uses: FastMap<ExprId, usize> = FastMap::default();
+        let mut seen = FastSet::default();
         let mut stack: Vec<ExprId> = roots.to_vec();
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {
