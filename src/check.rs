@@ -175,6 +175,11 @@ pub fn compare_with_finite_differences(
             comparison.skipped_near_kinks += 1;
             continue;
         }
+        // Huge intermediate values (exp of exp, sin of a large determinant)
+        // make finite differences meaningless: try another point.
+        if crate::eval::evaluate_all(graph, root, &env).is_ok_and(|all| all.values().any(|m| m.max_abs() > 1e8)) {
+            continue;
+        }
         let symbolic = evaluate(graph, derivative, &env)?;
         let numeric = finite_difference(graph, root, wrt, &env, jacobian)?;
         if numeric.data.iter().any(|x| !x.is_finite()) {
@@ -287,23 +292,26 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
         };
         // Shrink the step until two estimates agree (fast-varying functions
         // need small steps; smooth ones stop at once).
+        // Estimates at shrinking steps; the answer is where two successive
+        // estimates agree best (too coarse: truncation error; too fine:
+        // rounding noise). Smooth functions agree at once and stop early.
         let mut h = 1e-3 * base.data[k].abs().max(1.0);
-        let mut d = richardson(h)?;
-        let mut last_change = f64::INFINITY;
-        for _ in 0..4 {
+        let mut previous = richardson(h)?;
+        let mut d = previous.clone();
+        let mut best_change = f64::INFINITY;
+        for _ in 0..6 {
             h /= 8.0;
             let finer = richardson(h)?;
             let scale = finer.iter().fold(1e-12f64, |m, x| m.max(x.abs()));
-            let change = d.iter().zip(&finer).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            if change > last_change {
-                // Rounding noise now dominates: keep the coarser estimate.
-                break;
+            let change = previous.iter().zip(&finer).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            if change < best_change {
+                best_change = change;
+                d = finer.clone();
             }
-            d = finer;
-            last_change = change;
             if change <= 1e-9 * scale {
                 break;
             }
+            previous = finer;
         }
         if jacobian {
             for (row, value) in d.iter().enumerate() {
