@@ -387,6 +387,13 @@ impl Graph {
                 break;
             }
         }
+        // A merge may have produced a scaled factor or a product: flatten again.
+        if chain.iter().any(|f| matches!(self.node(*f), Node::Scale(..) | Node::Mul(_) | Node::Const(_))) {
+            let mut again = scalars;
+            again.push(self.constant(c));
+            again.extend(chain);
+            return self.mul(again);
+        }
         if chain.iter().any(|f| matches!(self.node(*f), Node::Zero(_))) {
             zero_shape = Some(());
         }
@@ -946,6 +953,11 @@ impl Graph {
                 let (mut scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
                     factors.iter().partition(|f| self.shape(**f).is_scalar());
                 let n = chain.len();
+                if n == 1 {
+                    // `tr(s M)` = s tr(M): no rotation to choose.
+                    scalars.push(self.trace(chain[0]));
+                    return self.mul(scalars);
+                }
                 // Rotate to a cut where the chain is a vector: the trace drops.
                 for i in 1..n {
                     if self.shape(chain[i - 1]).cols == Dim::ONE {
