@@ -31,14 +31,70 @@ pub struct Lowered {
     pub symbol_spans: Vec<Span>,
     /// `true` for symbols whose kind came from the naming convention.
     pub inferred: Vec<bool>,
+    /// Undeclared names whose use overrode the naming convention (a
+    /// lower-case scalar, a Greek vector).
+    pub flipped: Vec<String>,
+}
+
+/// Infers the program's shapes. When the naming convention makes the
+/// program ill-shaped, usage decides: each undeclared scalar-or-vector name
+/// is tried with the other kind, and the first that makes the program
+/// well-shaped wins (`k A` with an undeclared `k`; `X theta` with a vector
+/// `theta`).
+fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<String>)> {
+    let attempt = |flipped: &[String]| -> (Inference, Result<()>) {
+        let mut inference = Inference::new(source);
+        inference.flipped = flipped.to_vec();
+        let mut outcome = Ok(());
+        for statement in &program.statements {
+            if let Err(e) = inference.statement(statement) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        (inference, outcome)
+    };
+    let (inference, outcome) = attempt(&[]);
+    let error = match outcome {
+        Ok(()) => return Ok((inference, Vec::new())),
+        Err(e) if e.kind == ErrorKind::Shape => e,
+        Err(e) => return Err(e),
+    };
+    let candidates: Vec<String> = inference
+        .order
+        .iter()
+        .filter(|name| {
+            let info = &inference.symbols[*name];
+            info.inferred && !name.chars().next().is_some_and(char::is_uppercase)
+        })
+        .cloned()
+        .collect();
+    // Among the readings that work, prefer the one that broadcasts a named
+    // scalar over a vector or matrix least, then Greek names flipped first.
+    let mut best: Option<(usize, bool, Inference, Vec<String>)> = None;
+    for name in candidates.into_iter().take(16) {
+        let greek = is_greek_name(&name);
+        let flipped = vec![name];
+        let (inference, outcome) = attempt(&flipped);
+        if outcome.is_ok() {
+            let better = match &best {
+                None => true,
+                Some((b, g, _, _)) => (inference.broadcasts, !greek) < (*b, !*g),
+            };
+            if better {
+                best = Some((inference.broadcasts, greek, inference, flipped));
+            }
+        }
+    }
+    match best {
+        Some((_, _, inference, flipped)) => Ok((inference, flipped)),
+        None => Err(error),
+    }
 }
 
 /// Lowers a parsed program.
 pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
-    let mut inference = Inference::new(source);
-    for statement in &program.statements {
-        inference.statement(statement)?;
-    }
+    let (inference, flipped) = infer_program(program, source)?;
     let mut lowering = Lowering::new(inference);
     let mut value = None;
     let mut value_span = None;
@@ -68,6 +124,7 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
         }
     }
     Ok(Lowered {
+        flipped,
         graph: lowering.graph,
         value,
         value_span,
@@ -87,6 +144,7 @@ pub fn lower_expr_in(
     source: &str,
 ) -> Result<ExprId> {
     let mut inference = Inference::new(program_source);
+    inference.flipped = lowered.flipped.clone();
     for statement in &program.statements {
         inference.statement(statement)?;
     }
@@ -147,6 +205,11 @@ struct Inference {
     /// Inferred shapes of `I`, `ones` and similar nodes, keyed by span.
     node_shapes: HashMap<(usize, usize), TShape>,
     depth: usize,
+    /// Undeclared names whose kind is the opposite of the naming convention.
+    flipped: Vec<String>,
+    /// How often a named scalar was broadcast in a sum (`y - X theta` with
+    /// a scalar `y`): a reading with fewer is more plausible.
+    broadcasts: usize,
 }
 
 const GREEK: &[&str] = &[
@@ -261,6 +324,8 @@ impl Inference {
             order: Vec::new(),
             node_shapes: HashMap::new(),
             depth: 0,
+            flipped: Vec::new(),
+            broadcasts: 0,
         }
     }
 
@@ -412,7 +477,10 @@ impl Inference {
 
     fn auto_symbol(&mut self, name: &str, span: Span) -> TShape {
         let first = name.chars().next().unwrap_or('x');
-        let shape = if is_greek_name(name) {
+        let scalar = is_greek_name(name) != self.flipped.iter().any(|f| f == name);
+        let shape = if first.is_uppercase() && !is_greek_name(name) {
+            TShape { rows: self.fresh(DimValue::Free), cols: self.fresh(DimValue::Free) }
+        } else if scalar {
             self.scalar()
         } else if first.is_uppercase() {
             TShape { rows: self.fresh(DimValue::Free), cols: self.fresh(DimValue::Free) }
@@ -556,6 +624,12 @@ impl Inference {
         let (a_scalar, b_scalar) = (self.is_scalar(sa), self.is_scalar(sb));
         match op {
             BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Hadamard | BinaryOp::ElementwiseDivide => {
+                if a_scalar != b_scalar {
+                    let scalar_side = if a_scalar { a } else { b };
+                    if matches!(scalar_side.kind, ExprKind::Name(_)) {
+                        self.broadcasts += 1;
+                    }
+                }
                 if b_scalar {
                     return Ok(sa);
                 }
