@@ -104,7 +104,7 @@ pub fn aligned(lhs: Option<&str>, rendered: &str) -> String {
 pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>, width: usize) -> String {
     if let Some(mut shared) = super::bindings::share(graph, id) {
         // A large result: the expression, then its shared subterms, one per line.
-        let mut printer = Printer { graph: &mut shared.graph, notation };
+        let mut printer = Printer { graph: &mut shared.graph, notation, group_transposes: false };
         let main = flat(printer.doc(shared.root, Prec::Sum));
         let mut lines = vec![match lhs {
             Some(l) => format!("{l} &= {main}"),
@@ -118,7 +118,7 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
         }
         return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n"));
     }
-    let mut printer = Printer { graph, notation };
+    let mut printer = Printer { graph, notation, group_transposes: false };
     let body = printer.doc(id, Prec::Sum);
     let doc = match lhs {
         Some(l) => tex(format!("{l} = ")).append(body),

@@ -107,7 +107,7 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usi
         // A whole result that vanishes reads as 0, whatever its shape.
         return "0".to_string();
     }
-    let mut printer = Printer { graph, notation };
+    let mut printer = Printer { graph, notation, group_transposes: false };
     let doc = printer.doc(id, Prec::Sum);
     let mut out = String::new();
     let _ = doc.render_fmt(width, &mut out);
@@ -120,6 +120,9 @@ pub struct Printer<'g, 'n> {
     pub graph: &'g mut Graph,
     /// The notation.
     pub notation: &'n dyn Notation,
+    /// Write a run of transposed factors that starts with a row vector as
+    /// one transposed product (`x^T W^T` as `(W x)^T`), as derivations do.
+    pub group_transposes: bool,
 }
 
 impl Printer<'_, '_> {
@@ -293,12 +296,27 @@ impl Printer<'_, '_> {
         let n = self.notation;
         let many = numerator.len() > 1;
         let mut docs = Vec::new();
-        for f in &numerator {
-            let doc = if many && self.graph.is_inner_product(*f) {
-                let (d, _) = self.doc_with_prec(*f, false);
+        let mut i = 0;
+        while i < numerator.len() {
+            let f = numerator[i];
+            if self.group_transposes && self.graph.shape(f).is_row() && self.graph.has_transpose_mark(f) {
+                let run = numerator[i..].iter().take_while(|g| self.graph.has_transpose_mark(**g)).count();
+                if run >= 2 {
+                    let reversed: Vec<ExprId> =
+                        numerator[i..i + run].iter().rev().map(|g| self.graph.transpose(*g)).collect();
+                    let column = self.graph.mul(reversed);
+                    let inner = self.doc(column, Prec::Sum);
+                    docs.push(n.transpose(n.parens(inner)));
+                    i += run;
+                    continue;
+                }
+            }
+            i += 1;
+            let doc = if many && self.graph.is_inner_product(f) {
+                let (d, _) = self.doc_with_prec(f, false);
                 n.parens(d)
             } else {
-                self.factor_doc(*f)
+                self.factor_doc(f)
             };
             docs.push(doc);
         }
