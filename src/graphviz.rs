@@ -3,10 +3,12 @@
 //!
 //! Both draw the step graph of `steps` (a named definition is one node, a
 //! product `A B C` is `A (B C)`), so the nodes carry the same names as the
-//! lines of `--steps`; a shared subexpression is one node. Inputs are
-//! ellipses, the parameter (`--wrt`) a filled blue box, the loss a filled
-//! red double box, constants plain text; edges point from an operand to the
-//! operation that uses it.
+//! lines of `--steps`; a shared subexpression is one node. Inputs are ovals
+//! (ellipses in dot, round-ended boxes in TikZ), the parameter (`--wrt`) an
+//! oval filled blue with a thick outline, operations boxes labelled with
+//! their operator (`+`, `×`, `(·)ᵀ`, `σ`, …), the loss a filled red double
+//! box, constants plain text; edges point from an operand to the operation
+//! that uses it.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -49,7 +51,9 @@ fn kind(graph: &Graph, id: ExprId, root: ExprId, wrt: Option<SymbolId>) -> Kind 
     }
 }
 
-/// The operation a node applies, in Unicode and in LaTeX (`None` for leaves).
+/// The operation a node applies, in Unicode and in LaTeX (`None` for
+/// leaves); `·` stands for the operand, so that a postfix operator such as
+/// the transpose reads `(·)ᵀ` rather than a lone superscript.
 fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     let b = body(graph, id);
     let pair = |u: &str, l: &str| Some((u.to_string(), l.to_string()));
@@ -59,7 +63,7 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
         Node::Mul(_) => pair("×", "\\times"),
         Node::Scale(c, _) => {
             if *c == crate::coeff::int(-1) {
-                pair("−", "-")
+                pair("−(·)", "-(\\cdot)")
             } else {
                 let text = crate::coeff::display(c);
                 let tex =
@@ -68,21 +72,30 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
             }
         }
         Node::Hadamard(_) => pair("⊙", "\\odot"),
-        Node::Pow(..) => pair("^", "(\\cdot)^p"),
-        Node::Transpose(_) => pair("ᵀ", "(\\cdot)^\\top"),
-        Node::Inverse(_) => pair("⁻¹", "(\\cdot)^{-1}"),
+        Node::Pow(_, e) => match graph.node(*e) {
+            Node::Const(c) => {
+                let text = crate::coeff::display(c);
+                Some((format!("(·)^{text}"), format!("(\\cdot)^{{{text}}}")))
+            }
+            _ => pair("(·)^(·)", "(\\cdot)^{(\\cdot)}"),
+        },
+        Node::Transpose(_) => pair("(·)ᵀ", "(\\cdot)^\\top"),
+        Node::Inverse(_) => pair("(·)⁻¹", "(\\cdot)^{-1}"),
         Node::Apply(f, _) => {
-            let tex = match f {
-                Func::Sigmoid => "\\sigma".to_string(),
-                Func::Norm2 => "\\|\\cdot\\|^2".to_string(),
-                Func::Norm => "\\|\\cdot\\|".to_string(),
-                Func::Norm1 => "\\|\\cdot\\|_1".to_string(),
-                Func::Det => "\\det".to_string(),
-                Func::LogDet => "\\log\\det".to_string(),
-                Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tan | Func::Tanh => format!("\\{}", f.name()),
-                _ => format!("\\operatorname{{{}}}", f.name()),
+            let (text, tex) = match f {
+                Func::Sigmoid => ("σ".to_string(), "\\sigma".to_string()),
+                Func::Norm2 => ("‖·‖²".to_string(), "\\|\\cdot\\|^2".to_string()),
+                Func::Norm => ("‖·‖".to_string(), "\\|\\cdot\\|".to_string()),
+                Func::Norm1 => ("‖·‖₁".to_string(), "\\|\\cdot\\|_1".to_string()),
+                Func::Sqrt => ("√·".to_string(), "\\sqrt{\\cdot}".to_string()),
+                Func::Abs => ("|·|".to_string(), "|\\cdot|".to_string()),
+                Func::Det => ("det".to_string(), "\\det".to_string()),
+                Func::LogDet => ("log det".to_string(), "\\log\\det".to_string()),
+                Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tan | Func::Tanh => {
+                    (f.name().to_string(), format!("\\{}", f.name()))
+                }
+                _ => (f.name().to_string(), format!("\\operatorname{{{}}}", f.name())),
             };
-            let text = if *f == Func::Sigmoid { "σ".to_string() } else { f.name().to_string() };
             Some((text, tex))
         }
         Node::Opaque(s, _) => {
@@ -93,29 +106,33 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     }
 }
 
-fn dot_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+/// Escapes text for a Graphviz HTML-like label.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The computational graph of `root` in Graphviz `dot`; `wrt` is drawn as
-/// the parameter.
+/// the parameter. Each operation's node shows its value and, smaller and
+/// grey below it, the operation.
 pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     let d = drawing(graph, root);
     let mut out = String::from("digraph computation {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
     for &n in &d.steps.order {
-        let expr = crate::print::render(graph, n, &Unicode, usize::MAX);
+        let expr = html_escape(&crate::print::render(graph, n, &Unicode, usize::MAX));
         let label = match operation(graph, n) {
-            Some((op, _)) => format!("{expr}\n({op})"),
+            Some((op, _)) => {
+                format!("{expr}<BR/><FONT POINT-SIZE=\"12\" COLOR=\"#444444\">{}</FONT>", html_escape(&op))
+            }
             None => expr,
         };
         let style = match kind(graph, n, d.root, wrt) {
             Kind::Loss => "shape=box, peripheries=2, style=filled, fillcolor=\"#f4b6b6\"",
-            Kind::Parameter => "shape=box, style=filled, fillcolor=\"#b6d4f4\"",
+            Kind::Parameter => "shape=ellipse, style=filled, fillcolor=\"#b6d4f4\", color=\"#1f4e8c\", penwidth=2.5",
             Kind::Input => "shape=ellipse",
             Kind::Constant => "shape=plaintext",
             Kind::Operation => "shape=box, style=rounded",
         };
-        let _ = writeln!(out, "  n{} [label=\"{}\", {style}];", n.0, dot_escape(&label));
+        let _ = writeln!(out, "  n{} [label=<{label}>, {style}];", n.0);
     }
     for &n in &d.steps.order {
         for c in d.steps.children.get(&n).into_iter().flatten() {
@@ -146,8 +163,8 @@ pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &L
     }
     let mut out = String::from(
         "\\begin{tikzpicture}[x=3.2cm, y=1.6cm,\n  \
-         input/.style={draw, rounded corners=6pt, inner sep=3pt},\n  \
-         param/.style={draw, thick, fill=blue!15, inner sep=3pt},\n  \
+         input/.style={draw, rounded corners=7pt, inner sep=3pt, minimum height=14pt, minimum width=14pt},\n  \
+         param/.style={input, very thick, draw=blue!60!black, fill=blue!15},\n  \
          loss/.style={draw, double, fill=red!15, inner sep=3pt},\n  \
          op/.style={draw, inner sep=3pt},\n  \
          const/.style={inner sep=2pt}]\n",
