@@ -18,6 +18,8 @@ use crate::print::latex::{self, Latex};
 use crate::print::text::Unicode;
 use crate::steps::{body, representative, step_graph, StepGraph};
 
+mod layout;
+
 /// What a node of the drawing is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -144,55 +146,80 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
 }
 
 /// The computational graph of `root` as a `tikzpicture` (needs only
-/// `\usepackage{tikz}` and `amsmath`): leaves at the bottom, the loss on top.
+/// `\usepackage{tikz}` and `amsmath`): the loss on top, each operation one
+/// row above its highest operand, each input one row below its lowest
+/// consumer, rows ordered to avoid crossings (see `graphviz/layout.rs`).
 pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &Latex) -> String {
     let d = drawing(graph, root);
-    // Level: the longest path down to a leaf.
-    let mut level: HashMap<ExprId, usize> = HashMap::new();
-    for &n in d.steps.order.iter().rev() {
-        let l = d.steps.children.get(&n).into_iter().flatten().map(|c| level.get(c).copied().unwrap_or(0) + 1).max();
-        level.insert(n, l.unwrap_or(0));
+    let index: HashMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let mut nodes = Vec::with_capacity(d.steps.order.len());
+    let mut labels = Vec::with_capacity(d.steps.order.len());
+    for &n in &d.steps.order {
+        let expr = latex::render(graph, n, notation, None, usize::MAX);
+        let op = operation(graph, n);
+        let width = expression_width(&crate::print::render(graph, n, &Unicode, usize::MAX));
+        let op_width = op.as_ref().map_or(0.0, |(text, _)| operator_width(text));
+        let children = d.steps.children.get(&n).into_iter().flatten().filter_map(|c| index.get(c).copied()).collect();
+        nodes.push(layout::Node { children, left: width / 2.0 + op_width, right: width / 2.0 });
+        labels.push((expr, op.map(|(_, tex)| tex)));
     }
-    let mut rows: Vec<Vec<ExprId>> = Vec::new();
-    for &n in d.steps.order.iter().rev() {
-        let l = level.get(&n).copied().unwrap_or(0);
-        if rows.len() <= l {
-            rows.resize(l + 1, Vec::new());
-        }
-        rows[l].push(n);
-    }
+    let at = layout::layout(&nodes);
     let mut out = String::from(
-        "\\begin{tikzpicture}[x=3.2cm, y=1.6cm,\n  \
+        "\\begin{tikzpicture}[x=1cm, y=1.6cm,\n  \
          input/.style={draw, rounded corners=7pt, inner sep=3pt, minimum height=14pt, minimum width=14pt},\n  \
          param/.style={input, very thick, draw=blue!60!black, fill=blue!15},\n  \
          loss/.style={draw, double, fill=red!15, inner sep=3pt},\n  \
          op/.style={draw, inner sep=3pt},\n  \
          const/.style={inner sep=2pt}]\n",
     );
-    for (y, row) in rows.iter().enumerate() {
-        let offset = (row.len() as f64 - 1.0) / 2.0;
-        for (i, &n) in row.iter().enumerate() {
-            let expr = latex::render(graph, n, notation, None, usize::MAX);
-            let style = match kind(graph, n, d.root, wrt) {
-                Kind::Loss => "loss",
-                Kind::Parameter => "param",
-                Kind::Input => "input",
-                Kind::Constant => "const",
-                Kind::Operation => "op",
-            };
-            let label = match operation(graph, n) {
-                Some((_, op)) => format!(", label={{[font=\\scriptsize, gray]left:${op}$}}"),
-                None => String::new(),
-            };
-            let x = i as f64 - offset;
-            let _ = writeln!(out, "  \\node[{style}{label}] (n{}) at ({x:.1}, {y}) {{${expr}$}};", n.0);
-        }
+    for (i, &n) in d.steps.order.iter().enumerate() {
+        let style = match kind(graph, n, d.root, wrt) {
+            Kind::Loss => "loss",
+            Kind::Parameter => "param",
+            Kind::Input => "input",
+            Kind::Constant => "const",
+            Kind::Operation => "op",
+        };
+        let (expr, op) = &labels[i];
+        let label = match op {
+            Some(op) => format!(", label={{[font=\\scriptsize, gray]left:${op}$}}"),
+            None => String::new(),
+        };
+        let (x, y) = at.pos[i];
+        let _ = writeln!(out, "  \\node[{style}{label}] (n{}) at ({x:.2}, {y}) {{${expr}$}};", n.0);
     }
-    for &n in &d.steps.order {
-        for c in d.steps.children.get(&n).into_iter().flatten() {
-            let _ = writeln!(out, "  \\draw[->] (n{}) -- (n{});", c.0, n.0);
+    for (p, node) in nodes.iter().enumerate() {
+        for (k, &c) in node.children.iter().enumerate() {
+            let (from, to) = (d.steps.order[c].0, d.steps.order[p].0);
+            let bends = &at.bends[p][k];
+            if bends.is_empty() {
+                let _ = writeln!(out, "  \\draw[->] (n{from}) -- (n{to});");
+            } else {
+                let path: String = bends.iter().map(|(x, y)| format!(" -- ({x:.2}, {y})")).collect();
+                let _ = writeln!(out, "  \\draw[->, rounded corners=12pt] (n{from}){path} -- (n{to});");
+            }
         }
     }
     out.push_str("\\end{tikzpicture}");
     out
+}
+
+/// The width in cm of an expression typeset in math mode, estimated from its
+/// Unicode text (its node includes 3pt of padding each side).
+fn expression_width(text: &str) -> f64 {
+    let body: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' => 0.0,
+            '0'..='9' | 'ᵀ' | '⁻' | '¹' | '²' | '‖' | '(' | ')' | '[' | ']' => 0.15,
+            '+' | '−' | '-' | '=' | '×' | '⊙' | '·' | '*' | '/' => 0.45,
+            _ => 0.27,
+        })
+        .sum();
+    body + 0.3
+}
+
+/// The width in cm of an operator label (script size, left of its node).
+fn operator_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 0.18 + 0.15
 }
