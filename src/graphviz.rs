@@ -10,10 +10,9 @@
 //! box, constants plain text; edges point from an operand to the operation
 //! that uses it.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::print::latex::{self, Latex};
 use crate::print::text::Unicode;
 use crate::steps::{body, representative, step_graph, StepGraph};
@@ -151,7 +150,7 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
 /// consumer, rows ordered to avoid crossings (see `graphviz/layout.rs`).
 pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &Latex) -> String {
     let d = drawing(graph, root);
-    let index: HashMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let index: FastMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let mut nodes = Vec::with_capacity(d.steps.order.len());
     let mut labels = Vec::with_capacity(d.steps.order.len());
     for &n in &d.steps.order {
