@@ -3,18 +3,21 @@
 //!
 //! Both draw the step graph of `steps` (a named definition is one node, a
 //! product `A B C` is `A (B C)`), so the nodes carry the same names as the
-//! lines of `--steps`; a shared subexpression is one node. Inputs are
-//! ellipses, the parameter (`--wrt`) a filled blue box, the loss a filled
-//! red double box, constants plain text; edges point from an operand to the
-//! operation that uses it.
+//! lines of `--steps`; a shared subexpression is one node. Inputs are ovals
+//! (ellipses in dot, round-ended boxes in TikZ), the parameter (`--wrt`) an
+//! oval filled blue with a thick outline, operations boxes labelled with
+//! their operator (`+`, `×`, `(·)ᵀ`, `σ`, …), the loss a filled red double
+//! box, constants plain text; edges point from an operand to the operation
+//! that uses it.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::print::latex::{self, Latex};
 use crate::print::text::Unicode;
 use crate::steps::{body, representative, step_graph, StepGraph};
+
+mod layout;
 
 /// What a node of the drawing is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +52,9 @@ fn kind(graph: &Graph, id: ExprId, root: ExprId, wrt: Option<SymbolId>) -> Kind 
     }
 }
 
-/// The operation a node applies, in Unicode and in LaTeX (`None` for leaves).
+/// The operation a node applies, in Unicode and in LaTeX (`None` for
+/// leaves); `·` stands for the operand, so that a postfix operator such as
+/// the transpose reads `(·)ᵀ` rather than a lone superscript.
 fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     let b = body(graph, id);
     let pair = |u: &str, l: &str| Some((u.to_string(), l.to_string()));
@@ -59,7 +64,7 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
         Node::Mul(_) => pair("×", "\\times"),
         Node::Scale(c, _) => {
             if *c == crate::coeff::int(-1) {
-                pair("−", "-")
+                pair("−(·)", "-(\\cdot)")
             } else {
                 let text = crate::coeff::display(c);
                 let tex =
@@ -68,21 +73,30 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
             }
         }
         Node::Hadamard(_) => pair("⊙", "\\odot"),
-        Node::Pow(..) => pair("^", "(\\cdot)^p"),
-        Node::Transpose(_) => pair("ᵀ", "(\\cdot)^\\top"),
-        Node::Inverse(_) => pair("⁻¹", "(\\cdot)^{-1}"),
+        Node::Pow(_, e) => match graph.node(*e) {
+            Node::Const(c) => {
+                let text = crate::coeff::display(c);
+                Some((format!("(·)^{text}"), format!("(\\cdot)^{{{text}}}")))
+            }
+            _ => pair("(·)^(·)", "(\\cdot)^{(\\cdot)}"),
+        },
+        Node::Transpose(_) => pair("(·)ᵀ", "(\\cdot)^\\top"),
+        Node::Inverse(_) => pair("(·)⁻¹", "(\\cdot)^{-1}"),
         Node::Apply(f, _) => {
-            let tex = match f {
-                Func::Sigmoid => "\\sigma".to_string(),
-                Func::Norm2 => "\\|\\cdot\\|^2".to_string(),
-                Func::Norm => "\\|\\cdot\\|".to_string(),
-                Func::Norm1 => "\\|\\cdot\\|_1".to_string(),
-                Func::Det => "\\det".to_string(),
-                Func::LogDet => "\\log\\det".to_string(),
-                Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tan | Func::Tanh => format!("\\{}", f.name()),
-                _ => format!("\\operatorname{{{}}}", f.name()),
+            let (text, tex) = match f {
+                Func::Sigmoid => ("σ".to_string(), "\\sigma".to_string()),
+                Func::Norm2 => ("‖·‖²".to_string(), "\\|\\cdot\\|^2".to_string()),
+                Func::Norm => ("‖·‖".to_string(), "\\|\\cdot\\|".to_string()),
+                Func::Norm1 => ("‖·‖₁".to_string(), "\\|\\cdot\\|_1".to_string()),
+                Func::Sqrt => ("√·".to_string(), "\\sqrt{\\cdot}".to_string()),
+                Func::Abs => ("|·|".to_string(), "|\\cdot|".to_string()),
+                Func::Det => ("det".to_string(), "\\det".to_string()),
+                Func::LogDet => ("log det".to_string(), "\\log\\det".to_string()),
+                Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tan | Func::Tanh => {
+                    (f.name().to_string(), format!("\\{}", f.name()))
+                }
+                _ => (f.name().to_string(), format!("\\operatorname{{{}}}", f.name())),
             };
-            let text = if *f == Func::Sigmoid { "σ".to_string() } else { f.name().to_string() };
             Some((text, tex))
         }
         Node::Opaque(s, _) => {
@@ -93,29 +107,33 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     }
 }
 
-fn dot_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+/// Escapes text for a Graphviz HTML-like label.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The computational graph of `root` in Graphviz `dot`; `wrt` is drawn as
-/// the parameter.
+/// the parameter. Each operation's node shows its value and, smaller and
+/// grey below it, the operation.
 pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     let d = drawing(graph, root);
     let mut out = String::from("digraph computation {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
     for &n in &d.steps.order {
-        let expr = crate::print::render(graph, n, &Unicode, usize::MAX);
+        let expr = html_escape(&crate::print::render(graph, n, &Unicode, usize::MAX));
         let label = match operation(graph, n) {
-            Some((op, _)) => format!("{expr}\n({op})"),
+            Some((op, _)) => {
+                format!("{expr}<BR/><FONT POINT-SIZE=\"12\" COLOR=\"#444444\">{}</FONT>", html_escape(&op))
+            }
             None => expr,
         };
         let style = match kind(graph, n, d.root, wrt) {
             Kind::Loss => "shape=box, peripheries=2, style=filled, fillcolor=\"#f4b6b6\"",
-            Kind::Parameter => "shape=box, style=filled, fillcolor=\"#b6d4f4\"",
+            Kind::Parameter => "shape=ellipse, style=filled, fillcolor=\"#b6d4f4\", color=\"#1f4e8c\", penwidth=2.5",
             Kind::Input => "shape=ellipse",
             Kind::Constant => "shape=plaintext",
             Kind::Operation => "shape=box, style=rounded",
         };
-        let _ = writeln!(out, "  n{} [label=\"{}\", {style}];", n.0, dot_escape(&label));
+        let _ = writeln!(out, "  n{} [label=<{label}>, {style}];", n.0);
     }
     for &n in &d.steps.order {
         for c in d.steps.children.get(&n).into_iter().flatten() {
@@ -127,55 +145,80 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
 }
 
 /// The computational graph of `root` as a `tikzpicture` (needs only
-/// `\usepackage{tikz}` and `amsmath`): leaves at the bottom, the loss on top.
+/// `\usepackage{tikz}` and `amsmath`): the loss on top, each operation one
+/// row above its highest operand, each input one row below its lowest
+/// consumer, rows ordered to avoid crossings (see `graphviz/layout.rs`).
 pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &Latex) -> String {
     let d = drawing(graph, root);
-    // Level: the longest path down to a leaf.
-    let mut level: HashMap<ExprId, usize> = HashMap::new();
-    for &n in d.steps.order.iter().rev() {
-        let l = d.steps.children.get(&n).into_iter().flatten().map(|c| level.get(c).copied().unwrap_or(0) + 1).max();
-        level.insert(n, l.unwrap_or(0));
+    let index: FastMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let mut nodes = Vec::with_capacity(d.steps.order.len());
+    let mut labels = Vec::with_capacity(d.steps.order.len());
+    for &n in &d.steps.order {
+        let expr = latex::render(graph, n, notation, None, usize::MAX);
+        let op = operation(graph, n);
+        let width = expression_width(&crate::print::render(graph, n, &Unicode, usize::MAX));
+        let op_width = op.as_ref().map_or(0.0, |(text, _)| operator_width(text));
+        let children = d.steps.children.get(&n).into_iter().flatten().filter_map(|c| index.get(c).copied()).collect();
+        nodes.push(layout::Node { children, left: width / 2.0 + op_width, right: width / 2.0 });
+        labels.push((expr, op.map(|(_, tex)| tex)));
     }
-    let mut rows: Vec<Vec<ExprId>> = Vec::new();
-    for &n in d.steps.order.iter().rev() {
-        let l = level.get(&n).copied().unwrap_or(0);
-        if rows.len() <= l {
-            rows.resize(l + 1, Vec::new());
-        }
-        rows[l].push(n);
-    }
+    let at = layout::layout(&nodes);
     let mut out = String::from(
-        "\\begin{tikzpicture}[x=3.2cm, y=1.6cm,\n  \
-         input/.style={draw, rounded corners=6pt, inner sep=3pt},\n  \
-         param/.style={draw, thick, fill=blue!15, inner sep=3pt},\n  \
+        "\\begin{tikzpicture}[x=1cm, y=1.6cm,\n  \
+         input/.style={draw, rounded corners=7pt, inner sep=3pt, minimum height=14pt, minimum width=14pt},\n  \
+         param/.style={input, very thick, draw=blue!60!black, fill=blue!15},\n  \
          loss/.style={draw, double, fill=red!15, inner sep=3pt},\n  \
          op/.style={draw, inner sep=3pt},\n  \
          const/.style={inner sep=2pt}]\n",
     );
-    for (y, row) in rows.iter().enumerate() {
-        let offset = (row.len() as f64 - 1.0) / 2.0;
-        for (i, &n) in row.iter().enumerate() {
-            let expr = latex::render(graph, n, notation, None, usize::MAX);
-            let style = match kind(graph, n, d.root, wrt) {
-                Kind::Loss => "loss",
-                Kind::Parameter => "param",
-                Kind::Input => "input",
-                Kind::Constant => "const",
-                Kind::Operation => "op",
-            };
-            let label = match operation(graph, n) {
-                Some((_, op)) => format!(", label={{[font=\\scriptsize, gray]left:${op}$}}"),
-                None => String::new(),
-            };
-            let x = i as f64 - offset;
-            let _ = writeln!(out, "  \\node[{style}{label}] (n{}) at ({x:.1}, {y}) {{${expr}$}};", n.0);
-        }
+    for (i, &n) in d.steps.order.iter().enumerate() {
+        let style = match kind(graph, n, d.root, wrt) {
+            Kind::Loss => "loss",
+            Kind::Parameter => "param",
+            Kind::Input => "input",
+            Kind::Constant => "const",
+            Kind::Operation => "op",
+        };
+        let (expr, op) = &labels[i];
+        let label = match op {
+            Some(op) => format!(", label={{[font=\\scriptsize, gray]left:${op}$}}"),
+            None => String::new(),
+        };
+        let (x, y) = at.pos[i];
+        let _ = writeln!(out, "  \\node[{style}{label}] (n{}) at ({x:.2}, {y}) {{${expr}$}};", n.0);
     }
-    for &n in &d.steps.order {
-        for c in d.steps.children.get(&n).into_iter().flatten() {
-            let _ = writeln!(out, "  \\draw[->] (n{}) -- (n{});", c.0, n.0);
+    for (p, node) in nodes.iter().enumerate() {
+        for (k, &c) in node.children.iter().enumerate() {
+            let (from, to) = (d.steps.order[c].0, d.steps.order[p].0);
+            let bends = &at.bends[p][k];
+            if bends.is_empty() {
+                let _ = writeln!(out, "  \\draw[->] (n{from}) -- (n{to});");
+            } else {
+                let path: String = bends.iter().map(|(x, y)| format!(" -- ({x:.2}, {y})")).collect();
+                let _ = writeln!(out, "  \\draw[->, rounded corners=12pt] (n{from}){path} -- (n{to});");
+            }
         }
     }
     out.push_str("\\end{tikzpicture}");
     out
+}
+
+/// The width in cm of an expression typeset in math mode, estimated from its
+/// Unicode text (its node includes 3pt of padding each side).
+fn expression_width(text: &str) -> f64 {
+    let body: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' => 0.0,
+            '0'..='9' | 'ᵀ' | '⁻' | '¹' | '²' | '‖' | '(' | ')' | '[' | ']' => 0.15,
+            '+' | '−' | '-' | '=' | '×' | '⊙' | '·' | '*' | '/' => 0.45,
+            _ => 0.27,
+        })
+        .sum();
+    body + 0.3
+}
+
+/// The width in cm of an operator label (script size, left of its node).
+fn operator_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 0.18 + 0.15
 }
