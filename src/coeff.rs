@@ -9,7 +9,7 @@ use num_traits::{One, Signed, ToPrimitive, Zero};
 pub type Coeff = BigRational;
 
 /// Largest decimal exponent accepted in a literal such as `1e300`.
-const MAX_LITERAL_EXPONENT: u64 = 10_000;
+pub const MAX_LITERAL_EXPONENT: u64 = 10_000;
 
 /// Parses a decimal literal (`3`, `0.25`, `.5`, `1e-3`) exactly; `None` if
 /// the exponent is beyond [`MAX_LITERAL_EXPONENT`].
