@@ -679,6 +679,11 @@ impl Graph {
                 None => others.push(base),
             }
         }
+        if let Some(distributed) = self.distribute_hadamard(&others) {
+            scalars.push(distributed);
+            let result = self.mul(scalars);
+            return self.scale(c, result);
+        }
         let product = match others.len() {
             0 => self.ones(shape),
             1 => others[0],
@@ -697,6 +702,47 @@ impl Graph {
         scalars.push(product);
         let result = self.mul(scalars);
         self.scale(c, result)
+    }
+
+    /// `a ⊙ (b + c) → a ⊙ b + a ⊙ c` when that cancels factors
+    /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
+    /// (rule `distribute_hadamard`).
+    fn distribute_hadamard(&mut self, factors: &[ExprId]) -> Option<ExprId> {
+        if factors.len() < 2 {
+            return None;
+        }
+        let position = factors.iter().position(|f| match self.node(*f) {
+            Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
+            _ => false,
+        })?;
+        let Node::Add(terms) = self.node(factors[position]).clone() else { return None };
+        let rest: Vec<ExprId> = factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
+        let count = |g: &Graph, x: ExprId| -> usize {
+            let base = match g.node(x) {
+                Node::Scale(_, b) => *b,
+                _ => x,
+            };
+            match g.node(base) {
+                Node::Hadamard(f) => f.len(),
+                Node::Const(_) | Node::Ones(_) => 0,
+                _ => 1,
+            }
+        };
+        let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
+        let mut distributed = Vec::with_capacity(terms.len());
+        let mut after = 0;
+        for t in terms.iter() {
+            let mut product = rest.clone();
+            product.push(*t);
+            let d = self.hadamard(product);
+            after += count(self, d);
+            distributed.push(d);
+        }
+        if after < before {
+            Some(self.add(distributed))
+        } else {
+            None
+        }
     }
 
     /// Elementwise power `base .^ exponent` (a scalar power for scalars).
