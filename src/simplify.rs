@@ -131,19 +131,46 @@ impl Graph {
         }
         let shape = terms.iter().map(|t| self.shape(*t)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
         let mut flat = Vec::with_capacity(terms.len());
+        let mut groups: Vec<(Coeff, ExprId)> = Vec::new();
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
         while let Some(t) = stack.pop() {
             match self.node(t).clone() {
                 Node::Add(children) => stack.extend(children.iter().rev().copied()),
-                Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => {
-                    let Node::Add(children) = self.node(b).clone() else { unreachable!() };
-                    for child in children.iter().rev() {
-                        let scaled = self.scale(c.clone(), *child);
-                        stack.push(scaled);
-                    }
-                }
+                Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => groups.push((c, b)),
                 _ if self.is_zero(t) => {}
                 _ => flat.push(t),
+            }
+        }
+        // A scaled sum `c (a + b)` stays bracketed (`W^T W r - r`) unless one
+        // of its terms is like a term outside it, where expanding merges them.
+        if !groups.is_empty() {
+            let base_of = |g: &mut Graph, t: ExprId| g.split_coeff(t).1;
+            let mut outside: FastMap<ExprId, usize> = FastMap::default();
+            for &t in &flat {
+                let b = base_of(self, t);
+                *outside.entry(b).or_default() += 1;
+            }
+            let group_bases: Vec<Vec<ExprId>> = groups
+                .iter()
+                .map(|(_, sum)| {
+                    let Node::Add(children) = self.node(*sum).clone() else { return Vec::new() };
+                    children.iter().map(|t| base_of(self, *t)).collect()
+                })
+                .collect();
+            for (i, (c, sum)) in groups.iter().enumerate() {
+                let collides = group_bases[i].iter().any(|b| outside.contains_key(b))
+                    || group_bases
+                        .iter()
+                        .enumerate()
+                        .any(|(j, other)| j != i && other.iter().any(|b| group_bases[i].contains(b)));
+                if collides {
+                    let Node::Add(children) = self.node(*sum).clone() else { continue };
+                    for child in children.iter() {
+                        flat.push(self.scale(c.clone(), *child));
+                    }
+                } else {
+                    flat.push(self.scale(c.clone(), *sum));
+                }
             }
         }
         // Merge like terms, keeping first-seen order for determinism.
