@@ -1,0 +1,284 @@
+//! The checks of the fuzz targets, shared with the main crate's
+//! `tests/fuzz_regressions.rs` (which includes this file by path), so that
+//! every input the fuzzer found is replayed through exactly these checks.
+
+use std::collections::HashMap;
+
+use matcalc::ast::{BinaryOp, Expr, ExprKind, Statement};
+use matcalc::check::{self, Rng, Sampling};
+use matcalc::eval::{self, Matrix};
+use matcalc::ir::{Func, Role};
+use matcalc::{analyze, Analysis, DerivativeKind, ErrorKind, Format};
+
+const FORMATS: [Format; 6] = [Format::Text, Format::Unicode, Format::Latex, Format::Numpy, Format::Dot, Format::Tikz];
+
+/// The `pipeline` target: any text through parse, simplify, every
+/// derivative, every printer, `steps`, the numeric check and the REPL.
+/// Errors are fine (and are rendered); a panic, hang or stack overflow is
+/// the failure.
+pub fn pipeline(source: &str) {
+    let mut analysis = match analyze(source) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.render(source);
+            return;
+        }
+    };
+    let _ = analysis.types();
+    if let Ok(value) = analysis.simplified(None) {
+        print_all(&mut analysis, value, source);
+        let _ = analysis.dot(None, None);
+    }
+    let variables: Vec<String> =
+        analysis.graph().symbols().filter(|(_, s)| s.role != Role::Function).map(|(_, s)| s.name.clone()).collect();
+    for wrt in &variables {
+        match analysis.derivative(None, wrt) {
+            Ok(d) => {
+                print_all(&mut analysis, d.result, source);
+                let _ = analysis.derivative_lhs(&d, None);
+                let graph = analysis.graph();
+                let _ = check::compare_with_finite_differences(
+                    graph,
+                    d.of,
+                    d.wrt,
+                    d.result,
+                    d.kind == DerivativeKind::Jacobian,
+                    1,
+                    1,
+                );
+            }
+            Err(e) => {
+                let _ = e.render(source);
+            }
+        }
+        for format in [Format::Text, Format::Unicode, Format::Latex] {
+            if let Err(e) = analysis.steps(None, wrt, format, 80) {
+                let _ = e.render(source);
+            }
+        }
+        let _ = analysis.tikz(None, Some(wrt), &Default::default());
+    }
+    if source.len() <= 4096 {
+        let mut input = source.as_bytes();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let _ = matcalc::repl::run_script(&mut input, &mut out, &mut err);
+    }
+}
+
+/// Every printer on `id`; the text must parse back as a claim.
+fn print_all(analysis: &mut Analysis, id: matcalc::ExprId, source: &str) {
+    for format in FORMATS {
+        let _ = analysis.print(id, format);
+    }
+    let _ = analysis.print_width(id, Format::Latex, 20);
+    let text = analysis.print_width(id, Format::Text, 1000);
+    if let Err(e) = analysis.lower_claim(&text) {
+        let _ = e.render(&text);
+        let _ = source;
+    }
+}
+
+/// The `structured` target's invariants on a generated, well-shaped
+/// program (see `generate::case`): it analyses, its printed text parses back
+/// to the same node, simplification keeps its value, and its gradients and
+/// Jacobians agree with finite differences. `Err` says which failed.
+pub fn structured(case: &str) -> Result<(), String> {
+    let seed = seed_of(case);
+    round_trip(case)?;
+    value(case, seed)?;
+    for wrt in ["x", "y", "A", "B", "k"] {
+        derivative(case, wrt, seed)?;
+    }
+    Ok(())
+}
+
+/// The seed of a case: its first line `# seed N`, 0 if it has none.
+pub fn seed_of(case: &str) -> u64 {
+    case.lines().next().and_then(|l| l.strip_prefix("# seed ")).and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+}
+
+fn analysis(case: &str) -> Result<Analysis, String> {
+    analyze(case).map_err(|e| format!("a well-shaped program failed to analyse:\n{}", e.render(case)))
+}
+
+/// Printing the simplified value and parsing it back gives the same node.
+fn round_trip(case: &str) -> Result<(), String> {
+    let mut analysis = analysis(case)?;
+    let value = analysis.simplified(None).map_err(|e| e.render(case))?;
+    let text = analysis.print_width(value, Format::Text, 1000);
+    let reparsed =
+        analysis.lower_claim(&text).map_err(|e| format!("printed text does not parse:\n{}", e.render(&text)))?;
+    if text != "0" && !text.contains("I(") && reparsed != value {
+        return Err(format!(
+            "round trip: {text}\nparses back to {}",
+            analysis.print_width(reparsed, Format::Text, 1000)
+        ));
+    }
+    Ok(())
+}
+
+fn finite(m: &Matrix) -> bool {
+    m.data.iter().all(|x| x.is_finite() && x.abs() < 1e8)
+}
+
+/// The simplified graph's value against a direct evaluation of the parse
+/// tree (which no simplification touches).
+fn value(case: &str, seed: u64) -> Result<(), String> {
+    let mut analysis = analysis(case)?;
+    let value = analysis.simplified(None).map_err(|e| e.render(case))?;
+    let program = matcalc::syntax::parse_program(case).map_err(|e| e.render(case))?;
+    let graph = analysis.graph();
+    let mut rng = Rng::new(seed);
+    let env = check::random_env(graph, &mut rng, Sampling::Mixed);
+    let Some(x) = graph.find_symbol("x") else { return Ok(()) };
+    let n = env.size(graph.symbol(x).shape.rows);
+    let mut values: HashMap<String, Matrix> =
+        env.values.iter().map(|(sid, m)| (graph.symbol(*sid).name.clone(), m.clone())).collect();
+    let mut direct = None;
+    for statement in &program.statements {
+        match statement {
+            Statement::Define { name, value, .. } => match eval_ast(value, &values, n) {
+                Some(v) => {
+                    values.insert(name.clone(), v);
+                }
+                None => return Ok(()),
+            },
+            Statement::Expr(e) => direct = eval_ast(e, &values, n),
+            _ => {}
+        }
+    }
+    // Huge intermediate values make the two evaluations differ by rounding.
+    if let Ok(all) = eval::evaluate_all(graph, value, &env) {
+        if all.values().any(|m| m.max_abs() > 1e4) {
+            return Ok(());
+        }
+    }
+    let simplified = eval::evaluate(graph, value, &env).ok();
+    if let (Some(direct), Some(simplified)) = (direct, simplified) {
+        // A bare `I` or `ones` whose size inference leaves open is evaluated
+        // at another size than the direct evaluation's n: not comparable.
+        let same_shape = direct.rows == simplified.rows && direct.cols == simplified.cols;
+        if same_shape && finite(&direct) && finite(&simplified) && direct.max_abs() < 1e4 {
+            let error = check::relative_error_above(&simplified, &direct, 1e-9);
+            if error >= 1e-7 {
+                return Err(format!(
+                    "simplify changed the value: {}\nsimplified {:?}\ndirect     {:?}\nrelative error {error:.2e}",
+                    analysis.print(value, Format::Text),
+                    simplified.data,
+                    direct.data
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gradients (scalar values) and Jacobians (vector values) against
+/// finite differences, skipping ill-conditioned points as
+/// `tests/properties.rs` does.
+fn derivative(case: &str, wrt: &str, seed: u64) -> Result<(), String> {
+    let mut analysis = analysis(case)?;
+    let derivative = match analysis.derivative(None, wrt) {
+        Ok(d) => d,
+        Err(e) if e.kind == ErrorKind::Differentiation => return Ok(()),
+        Err(e) => return Err(format!("d/d{wrt}: {}", e.render(case))),
+    };
+    let jacobian = derivative.kind == DerivativeKind::Jacobian;
+    let mut rng = Rng::new(seed);
+    let env = check::random_env(analysis.graph(), &mut rng, Sampling::Mixed);
+    match eval::evaluate_all(analysis.graph(), derivative.of, &env) {
+        Ok(values) if values.values().any(|m| m.max_abs() > 1e4 || m.data.iter().any(|x| !x.is_finite())) => {
+            return Ok(())
+        }
+        Err(_) => return Ok(()),
+        Ok(_) => {}
+    }
+    let Ok(comparison) = check::compare_with_finite_differences(
+        analysis.graph(),
+        derivative.of,
+        derivative.wrt,
+        derivative.result,
+        jacobian,
+        1,
+        seed,
+    ) else {
+        return Ok(());
+    };
+    if let Some((symbolic, numeric)) = &comparison.worst {
+        if !finite(numeric) || !finite(symbolic) {
+            return Ok(());
+        }
+    }
+    if comparison.relative_error >= 1e-5 {
+        return Err(format!(
+            "d/d{wrt} = {}\nrelative error {:.2e} against finite differences: {:?}",
+            analysis.print(derivative.result, Format::Text),
+            comparison.relative_error,
+            comparison.worst
+        ));
+    }
+    Ok(())
+}
+
+fn function(name: &str) -> Option<Func> {
+    Func::ALL.iter().copied().find(|f| f.name() == name && *f != Func::DiagVec && *f != Func::DiagMat).or(match name {
+        "σ" => Some(Func::Sigmoid),
+        _ => None,
+    })
+}
+
+/// A direct evaluation of the parse tree; `None` where it cannot say
+/// (derivative operators, singular matrices).
+fn eval_ast(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
+    Some(match &e.kind {
+        ExprKind::Number(c) => Matrix::scalar(matcalc::coeff::to_f64(c)),
+        ExprKind::Name(name) if name == "I" || name == "eye" => Matrix::identity(n),
+        ExprKind::Name(name) if name == "ones" => Matrix::filled(n, 1, 1.0),
+        ExprKind::Name(name) => values.get(name)?.clone(),
+        ExprKind::Negate(a) => eval_ast(a, values, n)?.zip(&Matrix::scalar(-1.0), |x, y| x * y).ok()?,
+        ExprKind::Transpose(a) => eval_ast(a, values, n)?.transpose(),
+        ExprKind::InverseTranspose(a) => eval_ast(a, values, n)?.transpose().inverse().ok()?,
+        ExprKind::Binary(op, a, b) => {
+            let (a, b) = (eval_ast(a, values, n)?, eval_ast(b, values, n)?);
+            match op {
+                BinaryOp::Add => a.zip(&b, |x, y| x + y).ok()?,
+                BinaryOp::Subtract => a.zip(&b, |x, y| x - y).ok()?,
+                BinaryOp::Multiply => a.matmul(&b).ok()?,
+                BinaryOp::Hadamard => a.zip(&b, |x, y| x * y).ok()?,
+                BinaryOp::Divide | BinaryOp::ElementwiseDivide => a.zip(&b, |x, y| x / y).ok()?,
+            }
+        }
+        ExprKind::Power { base, exponent, elementwise } => {
+            let b = eval_ast(base, values, n)?;
+            let p = eval_ast(exponent, values, n)?;
+            if *elementwise || b.is_scalar() {
+                b.zip(&p, eval::powf).ok()?
+            } else {
+                let k = p.data[0] as i64;
+                let mut acc = Matrix::identity(b.rows);
+                for _ in 0..k.abs() {
+                    acc = acc.matmul(&b).ok()?;
+                }
+                if k < 0 {
+                    acc.inverse().ok()?
+                } else {
+                    acc
+                }
+            }
+        }
+        ExprKind::Call { name, args, .. } => {
+            match name.as_str() {
+                "I" | "eye" => return Some(Matrix::identity(n)),
+                "ones" => return Some(Matrix::filled(n, 1, 1.0)),
+                _ => {}
+            }
+            let a = eval_ast(args.first()?, values, n)?;
+            match name.as_str() {
+                "inv" => a.inverse().ok()?,
+                "diag" if a.cols == 1 => eval::apply(Func::DiagMat, &a).ok()?,
+                "diag" => eval::apply(Func::DiagVec, &a).ok()?,
+                other => eval::apply(function(other)?, &a).ok()?,
+            }
+        }
+    })
+}
