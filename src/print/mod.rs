@@ -210,8 +210,11 @@ impl Printer<'_, '_> {
 
     fn sum(&mut self, terms: &[ExprId]) -> Doc {
         let mut doc = Doc::nil();
-        let has_matrix_term = terms.iter().any(|t| !self.graph.shape(*t).is_scalar());
+        // A bare `I` takes its size from another matrix term; next to
+        // scalars alone (`I(n) + k`) it must carry its size.
+        let matrix_terms = terms.iter().filter(|t| !self.graph.shape(**t).is_scalar()).count();
         for (i, t) in terms.iter().enumerate() {
+            let has_matrix_term = matrix_terms > usize::from(!self.graph.shape(*t).is_scalar());
             let negative = match self.graph.node(*t) {
                 Node::Scale(c, _) => c.is_negative(),
                 Node::Const(c) => c.is_negative(),
