@@ -233,7 +233,13 @@ pub struct Graph {
     dim_names: Vec<String>,
     dim_index: HashMap<String, DimId>,
     definition_of: HashMap<ExprId, SymbolId>,
+    oversized_constant: bool,
 }
+
+/// Largest exact constant kept, in bits of numerator and denominator
+/// together (about 20 000 decimal digits); a larger one marks the graph
+/// (see [`Graph::oversized_constant`]) instead of growing without bound.
+pub const MAX_CONSTANT_BITS: u64 = 66_500;
 
 impl Graph {
     /// An empty graph.
@@ -331,7 +337,17 @@ impl Graph {
 
     /// Interns a node with its shape; returns the existing id for an equal
     /// node. Only the constructors in `simplify` call this.
-    pub(crate) fn intern(&mut self, node: Node, shape: Shape) -> ExprId {
+    pub(crate) fn intern(&mut self, mut node: Node, shape: Shape) -> ExprId {
+        // An oversized constant is replaced by a small one (the graph is
+        // marked, and the caller reports the error), so that arithmetic on
+        // it stays cheap.
+        match &mut node {
+            Node::Const(c) | Node::Scale(c, _) if crate::coeff::digits(c) > MAX_CONSTANT_BITS => {
+                self.oversized_constant = true;
+                *c = crate::coeff::int(2);
+            }
+            _ => {}
+        }
         if let Some(&id) = self.memo.get(&node) {
             return id;
         }
@@ -437,6 +453,38 @@ impl Graph {
     /// Number of distinct nodes reachable from `root` (definitions included).
     pub fn size(&self, root: ExprId) -> usize {
         self.reachable(root).len()
+    }
+
+    /// `true` once a constant beyond [`MAX_CONSTANT_BITS`] was built: the
+    /// graph's values are then wrong and the result must be an error.
+    pub fn oversized_constant(&self) -> bool {
+        self.oversized_constant
+    }
+
+    /// How many nodes `root` has when written out as a tree (as the
+    /// printers do: a shared subexpression counts once per use; a name
+    /// counts as one node), counted up to `limit` and saturating above it.
+    pub fn tree_size(&self, root: ExprId, limit: usize) -> usize {
+        let mut sizes: HashMap<ExprId, usize> = HashMap::new();
+        let mut stack = vec![root];
+        let mut order = Vec::new();
+        while let Some(id) = stack.pop() {
+            if sizes.insert(id, 0).is_some() {
+                continue;
+            }
+            order.push(id);
+            if !matches!(self.node(id), Node::Var(_)) {
+                stack.extend(self.children(id));
+            }
+        }
+        // Children have smaller ids than their parents.
+        order.sort();
+        for id in order {
+            let children = if matches!(self.node(id), Node::Var(_)) { Vec::new() } else { self.children(id) };
+            let size = children.iter().fold(1usize, |acc, c| acc.saturating_add(sizes[c])).min(limit.saturating_add(1));
+            sizes.insert(id, size);
+        }
+        sizes[&root]
     }
 
     /// Every node reachable from `root`, in increasing id order (children

@@ -38,6 +38,11 @@ pub use ir::{ExprId, Graph, SymbolId};
 pub use print::Format;
 
 use ir::Role;
+
+/// Most operations a result may have when written out as a tree (what the
+/// text, LaTeX and NumPy printers produce); a larger one is an
+/// [`ErrorKind::Limit`] error.
+pub const MAX_PRINTED_NODES: usize = 20_000;
 use lower::Lowered;
 
 /// A program parsed, shape-checked and lowered, ready to differentiate and
@@ -78,7 +83,9 @@ pub struct Derivative {
 pub fn analyze(source: &str) -> Result<Analysis> {
     let program = syntax::parse_program(source)?;
     let lowered = lower::lower_program(&program, source)?;
-    Ok(Analysis { source: source.to_string(), program, lowered })
+    let analysis = Analysis { source: source.to_string(), program, lowered };
+    analysis.check_constants()?;
+    Ok(analysis)
 }
 
 impl Analysis {
@@ -124,7 +131,43 @@ impl Analysis {
     pub fn simplified(&mut self, of: Option<&str>) -> Result<ExprId> {
         let root = self.value(of)?;
         let except = self.value_symbol(of);
-        Ok(self.lowered.graph.rename_definitions(root, except))
+        let value = self.lowered.graph.rename_definitions(root, except);
+        self.check_printable(value, "value")?;
+        Ok(value)
+    }
+
+    /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
+    /// power of huge numbers) is an error, not a slow crawl.
+    fn check_constants(&self) -> Result<()> {
+        if !self.graph().oversized_constant() {
+            return Ok(());
+        }
+        let err =
+            Error::bare(ErrorKind::Limit, format!("a number with more than {} digits", ir::MAX_CONSTANT_BITS * 3 / 10))
+                .with_help("matcalc computes with exact numbers; keep constants below about 20000 digits");
+        Err(match self.lowered.value_span {
+            Some(s) => err.or_span(s),
+            None => err,
+        })
+    }
+
+    /// A result too large to write out (the printers expand shared
+    /// subexpressions, so a small graph can stand for an exponentially
+    /// long text) is an error, not a hang.
+    fn check_printable(&self, id: ExprId, what: &str) -> Result<()> {
+        let size = self.graph().tree_size(id, MAX_PRINTED_NODES);
+        if size <= MAX_PRINTED_NODES {
+            return Ok(());
+        }
+        let err = Error::bare(
+            ErrorKind::Limit,
+            format!("the {what} has more than {MAX_PRINTED_NODES} operations when written out"),
+        )
+        .with_help("name the repeated subexpressions with definitions (`z = ...`), or differentiate a smaller program");
+        Err(match self.lowered.value_span {
+            Some(s) => err.or_span(s),
+            None => err,
+        })
     }
 
     /// Looks up a variable to differentiate with respect to.
@@ -171,6 +214,8 @@ impl Analysis {
             None => e,
         })?;
         let result = graph.rename_definitions(raw, None);
+        self.check_constants()?;
+        self.check_printable(result, "derivative")?;
         Ok(Derivative { kind, of: root, wrt: sid, result })
     }
 
@@ -299,6 +344,8 @@ impl Analysis {
     /// lowers it into the same graph.
     pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
         let expr = syntax::parse_expr(claim)?;
-        lower::lower_expr_in(&mut self.lowered, &self.program, &expr, &self.source, claim)
+        let id = lower::lower_expr_in(&mut self.lowered, &self.program, &expr, &self.source, claim)?;
+        self.check_constants()?;
+        Ok(id)
     }
 }

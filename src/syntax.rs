@@ -31,6 +31,9 @@ pub const MAX_NESTING: usize = 200;
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 /// Longest identifier accepted, in bytes.
 pub const MAX_NAME_BYTES: usize = 256;
+/// Longest number literal accepted, in bytes (exact numbers of a few
+/// thousand digits are fine; see `ir::MAX_CONSTANT_BITS` for results).
+pub const MAX_NUMBER_BYTES: usize = 10_000;
 
 /// Parses a whole program.
 pub fn parse_program(source: &str) -> Result<Program> {
@@ -117,13 +120,15 @@ fn check_limits(source: &str) -> Result<()> {
         match (name_start, is_name_char) {
             (None, true) => name_start = Some(i),
             (Some(start), false) => {
-                if i - start > MAX_NAME_BYTES {
+                let number = source[start..].starts_with(|c: char| c.is_ascii_digit());
+                let (what, limit) = if number { ("number", MAX_NUMBER_BYTES) } else { ("name", MAX_NAME_BYTES) };
+                if i - start > limit {
                     return Err(Error::new(
                         ErrorKind::Limit,
-                        format!("a name or number of {} bytes; the limit is {MAX_NAME_BYTES}", i - start),
+                        format!("a {what} of {} bytes; the limit is {limit}", i - start),
                         Span::new(start, i),
                     )
-                    .with_help("long numbers can be written as products, e.g. 10^40"));
+                    .with_help("long numbers can be written as powers, e.g. 10^4000"));
                 }
                 name_start = None;
             }

@@ -1,0 +1,83 @@
+//! Input beyond matcalc's limits is a clear error in well under a second,
+//! never a crash or a hang; input within them still works.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{diff_text, simplify_text};
+
+/// Runs `f`, asserting it takes less than `limit` (debug build).
+fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
+    out
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+#[test]
+fn a_long_literal_prints_exactly() {
+    let digits = "1".repeat(5000);
+    assert_eq!(quick(SECOND, || simplify_text(&digits)), digits);
+    let too_long = "1".repeat(10_001);
+    assert!(simplify_text(&too_long).contains("a number of 10001 bytes; the limit is 10000"));
+}
+
+#[test]
+fn long_names_are_an_error() {
+    let name = "a".repeat(300);
+    assert!(simplify_text(&name).contains("a name of 300 bytes; the limit is 256"));
+}
+
+#[test]
+fn huge_powers_stay_symbolic_or_are_errors() {
+    assert_eq!(quick(SECOND, || simplify_text("x: vector(n); 2^100000000 * x")), "2^100000000 x");
+    assert_eq!(quick(SECOND, || simplify_text("x: vector(n); x .^ 1000000000")), "x .^ 1000000000");
+    assert_eq!(quick(SECOND, || simplify_text("(10^4000)^4000")), "10^16000000");
+    assert!(quick(SECOND, || simplify_text("A^1000000000")).contains("matcalc expands powers up to 64"));
+    assert!(quick(SECOND, || simplify_text("A: matrix(n, n); A^-1000000000")).contains("expands powers up to 64"));
+    assert_eq!(quick(SECOND, || simplify_text("10^10^10")), format!("1{}", "0".repeat(100)));
+}
+
+#[test]
+fn products_of_huge_constants_are_an_error() {
+    let product = vec!["1e10000"; 8].join(" * ");
+    let rendered = quick(Duration::from_secs(10), || simplify_text(&product));
+    assert!(rendered.contains("a number with more than"), "{rendered}");
+    let powers = vec!["2^4000"; 100].join(" * ");
+    assert_eq!(quick(SECOND, || simplify_text(&powers)), "2^400000");
+}
+
+#[test]
+fn results_too_long_to_write_out_are_an_error() {
+    // Each definition doubles the written-out derivative.
+    let mut program = String::from("x: vector(n); z0 = x");
+    for i in 1..=30 {
+        program.push_str(&format!("; z{i} = z{} .* sin(z{})", i - 1, i - 1));
+    }
+    program.push_str("; sum(z30)");
+    let rendered = quick(SECOND, || diff_text(&program, "x"));
+    assert!(rendered.contains("operations when written out"), "{rendered}");
+    let inner = program.rsplit_once("; ").map(|(defs, _)| defs).unwrap_or_default();
+    let rendered = quick(SECOND, || simplify_text(&format!("{inner}; grad(sum(z30), x)")));
+    assert!(rendered.contains("operations when written out"), "{rendered}");
+}
+
+#[test]
+fn definitions_and_dimensions_are_checked() {
+    assert!(simplify_text("z = z + 1; z").contains("used before its definition"));
+    assert!(simplify_text("z = 1; z = 2").contains("already defined"));
+    assert!(simplify_text("x: vector(0); x").contains("a dimension must be positive"));
+    assert!(simplify_text("x: matrix(3, -2); x").starts_with("error: syntax error"));
+    assert!(simplify_text("x: vector(99999999999999999999999); x").contains("dimension too large"));
+}
+
+#[test]
+fn nested_brackets_parse_in_linear_time() {
+    let product = format!("k: scalar; {}k{}", "k (".repeat(199), ")".repeat(199));
+    assert!(!quick(SECOND, || simplify_text(&product)).starts_with("error"));
+    let unclosed = format!("{}x", "f(".repeat(199));
+    assert!(quick(SECOND, || simplify_text(&unclosed)).contains("unclosed"));
+}
