@@ -112,6 +112,11 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// A node whose expression has more operations than this, written out, is
+/// labelled `…` (with its operation): written out in full, the labels of a
+/// graph built through definitions grow exponentially.
+const MAX_LABEL_NODES: usize = 200;
+
 /// The computational graph of `root` in Graphviz `dot`; `wrt` is drawn as
 /// the parameter. Each operation's node shows its value and, smaller and
 /// grey below it, the operation.
@@ -119,7 +124,11 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     let d = drawing(graph, root);
     let mut out = String::from("digraph computation {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
     for &n in &d.steps.order {
-        let expr = html_escape(&crate::print::render(graph, n, &Unicode, usize::MAX));
+        let expr = if graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES {
+            "…".to_string()
+        } else {
+            html_escape(&crate::print::render(graph, n, &Unicode, usize::MAX))
+        };
         let label = match operation(graph, n) {
             Some((op, _)) => {
                 format!("{expr}<BR/><FONT POINT-SIZE=\"12\" COLOR=\"#444444\">{}</FONT>", html_escape(&op))
@@ -154,9 +163,11 @@ pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &L
     let mut nodes = Vec::with_capacity(d.steps.order.len());
     let mut labels = Vec::with_capacity(d.steps.order.len());
     for &n in &d.steps.order {
-        let expr = latex::render(graph, n, notation, None, usize::MAX);
+        let long = graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES;
+        let expr = if long { "\\ldots".to_string() } else { latex::render(graph, n, notation, None, usize::MAX) };
         let op = operation(graph, n);
-        let width = expression_width(&crate::print::render(graph, n, &Unicode, usize::MAX));
+        let unicode = if long { "…".to_string() } else { crate::print::render(graph, n, &Unicode, usize::MAX) };
+        let width = expression_width(&unicode);
         let op_width = op.as_ref().map_or(0.0, |(text, _)| operator_width(text));
         let children = d.steps.children.get(&n).into_iter().flatten().filter_map(|c| index.get(c).copied()).collect();
         nodes.push(layout::Node { children, left: width / 2.0 + op_width, right: width / 2.0 });
