@@ -39,10 +39,11 @@ pub use print::Format;
 
 use ir::Role;
 
-/// Most operations a result may have when written out as a tree (what the
-/// text, LaTeX and NumPy printers produce); a larger one is an
-/// [`ErrorKind::Limit`] error.
-pub const MAX_PRINTED_NODES: usize = 20_000;
+/// Most operations the derivative may have when written out as a tree for
+/// `--steps` (whose lines write each intermediate derivative out in full);
+/// a larger one is an [`ErrorKind::Limit`] error. The other printers write
+/// shared subterms once, as `t1 = …` definitions, and have no such limit.
+pub const MAX_STEPS_NODES: usize = 20_000;
 use lower::Lowered;
 
 /// A program parsed, shape-checked and lowered, ready to differentiate and
@@ -131,9 +132,7 @@ impl Analysis {
     pub fn simplified(&mut self, of: Option<&str>) -> Result<ExprId> {
         let root = self.value(of)?;
         let except = self.value_symbol(of);
-        let value = self.lowered.graph.rename_definitions(root, except);
-        self.check_printable(value, "value")?;
-        Ok(value)
+        Ok(self.lowered.graph.rename_definitions(root, except))
     }
 
     /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
@@ -151,19 +150,21 @@ impl Analysis {
         })
     }
 
-    /// A result too large to write out (the printers expand shared
-    /// subexpressions, so a small graph can stand for an exponentially
-    /// long text) is an error, not a hang.
-    fn check_printable(&self, id: ExprId, what: &str) -> Result<()> {
-        let size = self.graph().tree_size(id, MAX_PRINTED_NODES);
-        if size <= MAX_PRINTED_NODES {
+    /// A derivation too long to write out (each `--steps` line writes an
+    /// intermediate derivative in full, and a small graph can stand for an
+    /// exponentially long text) is an error, not a hang.
+    fn check_steps_size(&self, id: ExprId) -> Result<()> {
+        let size = self.graph().tree_size(id, MAX_STEPS_NODES);
+        if size <= MAX_STEPS_NODES {
             return Ok(());
         }
         let err = Error::bare(
             ErrorKind::Limit,
-            format!("the {what} has more than {MAX_PRINTED_NODES} operations when written out"),
+            format!(
+                "the derivation is too long to write out: the derivative has more than {MAX_STEPS_NODES} operations"
+            ),
         )
-        .with_help("name the repeated subexpressions with definitions (`z = ...`), or differentiate a smaller program");
+        .with_help("print the derivative without --steps (shared subterms are written once)");
         Err(match self.lowered.value_span {
             Some(s) => err.or_span(s),
             None => err,
@@ -215,7 +216,6 @@ impl Analysis {
         })?;
         let result = graph.rename_definitions(raw, None);
         self.check_constants()?;
-        self.check_printable(result, "derivative")?;
         Ok(Derivative { kind, of: root, wrt: sid, result })
     }
 
@@ -304,6 +304,7 @@ impl Analysis {
         width: usize,
     ) -> Result<String> {
         let derivative = self.derivative(of, wrt)?;
+        self.check_steps_size(derivative.result)?;
         let loss = self.value_name(of);
         let mut derivation = steps::derive(self.graph(), derivative.of, derivative.wrt, derivative.result, &loss)?;
         Ok(derivation.render(format, latex, width))
