@@ -128,6 +128,11 @@ fn value(case: &str, seed: u64) -> Result<(), String> {
     let value = analysis.simplified(None).map_err(|e| e.render(case))?;
     let program = matcalc::syntax::parse_program(case).map_err(|e| e.render(case))?;
     let graph = analysis.graph();
+    // A bare `I` or `ones` whose size inference leaves open has a size of
+    // its own, which the direct evaluation (every size n) cannot know.
+    if graph.dim_names().len() != 1 {
+        return Ok(());
+    }
     let mut rng = Rng::new(seed);
     let env = check::random_env(graph, &mut rng, Sampling::Mixed);
     let Some(x) = graph.find_symbol("x") else { return Ok(()) };
