@@ -234,6 +234,9 @@ pub struct Graph {
     dim_index: HashMap<String, DimId>,
     definition_of: HashMap<ExprId, SymbolId>,
     oversized_constant: bool,
+    /// Set while `distribute_hadamard` builds its candidate terms, so that
+    /// distribution never nests.
+    pub(crate) distributing: bool,
 }
 
 /// Largest exact constant kept, in bits of numerator and denominator

@@ -735,15 +735,20 @@ impl Graph {
     /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
     /// (rule `distribute_hadamard`).
     fn distribute_hadamard(&mut self, factors: &[ExprId]) -> Option<ExprId> {
-        if factors.len() < 2 {
+        // Never nested: repeated distribution is exponential (`z ⊙ sin(z)` chains).
+        if factors.len() < 2 || self.distributing {
             return None;
         }
-        let position = factors.iter().position(|f| match self.node(*f) {
-            Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
-            _ => false,
-        })?;
-        let Node::Add(terms) = self.node(factors[position]).clone() else { return None };
-        let rest: Vec<ExprId> = factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
+        let candidates: Vec<usize> = factors
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| match self.node(**f) {
+                Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .take(3)
+            .collect();
         let count = |g: &Graph, x: ExprId| -> usize {
             let base = match g.node(x) {
                 Node::Scale(_, b) => *b,
@@ -755,21 +760,27 @@ impl Graph {
                 _ => 1,
             }
         };
-        let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
-        let mut distributed = Vec::with_capacity(terms.len());
-        let mut after = 0;
-        for t in terms.iter() {
-            let mut product = rest.clone();
-            product.push(*t);
-            let d = self.hadamard(product);
-            after += count(self, d);
-            distributed.push(d);
+        for position in candidates {
+            let Node::Add(terms) = self.node(factors[position]).clone() else { continue };
+            let rest: Vec<ExprId> =
+                factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
+            let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
+            let mut distributed = Vec::with_capacity(terms.len());
+            let mut after = 0;
+            self.distributing = true;
+            for t in terms.iter() {
+                let mut product = rest.clone();
+                product.push(*t);
+                let d = self.hadamard(product);
+                after += count(self, d);
+                distributed.push(d);
+            }
+            self.distributing = false;
+            if after < before {
+                return Some(self.add(distributed));
+            }
         }
-        if after < before {
-            Some(self.add(distributed))
-        } else {
-            None
-        }
+        None
     }
 
     /// Elementwise power `base .^ exponent` (a scalar power for scalars).
