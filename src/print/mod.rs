@@ -295,7 +295,8 @@ impl Printer<'_, '_> {
     }
 
     fn product(&mut self, factors: &[ExprId]) -> (Doc, Prec) {
-        let (numerator, denominator) = self.split_denominator(factors);
+        // `/` divides by scalars only: `k^3 x .^ -1` must not read `k^3 / x`.
+        let (numerator, denominator) = self.split_denominator(factors, true);
         let n = self.notation;
         let many = numerator.len() > 1;
         let mut docs = Vec::new();
@@ -347,12 +348,17 @@ impl Printer<'_, '_> {
         (n.divide(num, den, false), Prec::Product)
     }
 
-    /// Splits factors `b^-k` (constant negative exponents) into a denominator.
-    fn split_denominator(&mut self, factors: &[ExprId]) -> (Vec<ExprId>, Vec<ExprId>) {
+    /// Splits factors `b^-k` (constant negative exponents) into a denominator
+    /// (only those with a scalar `b` if `scalar_only`).
+    fn split_denominator(&mut self, factors: &[ExprId], scalar_only: bool) -> (Vec<ExprId>, Vec<ExprId>) {
         let mut numerator = Vec::new();
         let mut denominator = Vec::new();
         for &f in factors {
             if let Node::Pow(b, e) = self.graph.node(f).clone() {
+                if scalar_only && !self.graph.shape(b).is_scalar() {
+                    numerator.push(f);
+                    continue;
+                }
                 if let Some(c) = self.graph.as_const(e).cloned() {
                     if c.is_negative() {
                         let positive = self.graph.powc(b, -c);
@@ -367,7 +373,7 @@ impl Printer<'_, '_> {
     }
 
     fn hadamard(&mut self, factors: &[ExprId]) -> (Doc, Prec) {
-        let (numerator, denominator) = self.split_denominator(factors);
+        let (numerator, denominator) = self.split_denominator(factors, false);
         let n = self.notation;
         let docs: Vec<Doc> = numerator.iter().map(|f| self.factor_doc(*f)).collect();
         let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.hadamard_separator()) };
