@@ -250,21 +250,6 @@ fn random_latex() -> Vec<String> {
     out
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The body of every `tex_*` snapshot of this file.
 fn snapshot_bodies() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots");
@@ -298,7 +283,7 @@ fn katex_renders_every_latex_output() {
     assert!(snapshot_count >= 20, "expected the tex_* snapshots, found {snapshot_count}");
     items.extend(latex_cases().into_iter().map(|(_, t)| t));
     items.extend(random_latex());
-    let json = format!("[{}]", items.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(",\n"));
+    let json = format!("[{}]", items.iter().map(|s| common::json_string(s)).collect::<Vec<_>>().join(",\n"));
     let file = std::env::temp_dir().join(format!("matcalc-katex-{}.json", std::process::id()));
     std::fs::write(&file, json).unwrap();
     let output =

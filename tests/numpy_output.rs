@@ -28,21 +28,6 @@ fn json_matrix(m: &Matrix) -> String {
     format!("{{\"kind\": \"{kind}\", \"rows\": {}, \"cols\": {}, \"data\": [{}]}}", m.rows, m.cols, data.join(", "))
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// One case as JSON: code, function, arguments, expected value.
 fn case_json(label: &str, program: &str, wrt: &str, seed: u64) -> String {
     let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
@@ -60,7 +45,11 @@ fn case_json(label: &str, program: &str, wrt: &str, seed: u64) -> String {
     let mut args = Vec::new();
     for (sid, symbol) in graph.symbols() {
         if matches!(symbol.role, Role::Input { .. }) {
-            args.push(format!("{}: {}", json_string(&python_name(&symbol.name)), json_matrix(&env.values[&sid])));
+            args.push(format!(
+                "{}: {}",
+                common::json_string(&python_name(&symbol.name)),
+                json_matrix(&env.values[&sid])
+            ));
         }
     }
     for id in graph.reachable(derivative.result) {
@@ -72,14 +61,14 @@ fn case_json(label: &str, program: &str, wrt: &str, seed: u64) -> String {
             let name = format!("d{}_d{arg_name}", python_name(&graph.symbol(*loss).name));
             let (rows, cols) = env.shape(graph.shape(*arg));
             let gradient = &env.opaque_gradients[&(*function, rows, cols)];
-            args.push(format!("{}: {}", json_string(&name), json_matrix(gradient)));
+            args.push(format!("{}: {}", common::json_string(&name), json_matrix(gradient)));
         }
     }
     format!(
         "{{\"name\": {}, \"code\": {}, \"function\": {}, \"args\": {{{}}}, \"expected\": {}}}",
-        json_string(&format!("{label} d/d{wrt}")),
-        json_string(&code),
-        json_string(&function),
+        common::json_string(&format!("{label} d/d{wrt}")),
+        common::json_string(&code),
+        common::json_string(&function),
         args.join(", "),
         json_matrix(&expected)
     )
