@@ -240,8 +240,16 @@ fn function(name: &str) -> Option<Func> {
 }
 
 /// A direct evaluation of the parse tree; `None` where it cannot say
-/// (derivative operators, singular matrices).
+/// (derivative operators, singular or ill-conditioned matrices: any
+/// intermediate above 1e4 in magnitude makes the comparison meaningless,
+/// since the simplified graph may have cancelled it exactly).
 fn eval_ast(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
+    let value = eval_ast_node(e, values, n)?;
+    (value.data.iter().all(|x| x.is_finite()) && value.max_abs() <= 1e4).then_some(value)
+}
+
+/// One node of [`eval_ast`], its operands evaluated (and bounded) by it.
+fn eval_ast_node(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
     Some(match &e.kind {
         ExprKind::Number(c) => Matrix::scalar(matcalc::coeff::to_f64(c)),
         ExprKind::Name(name) if name == "I" || name == "eye" => Matrix::identity(n),
