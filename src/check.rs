@@ -115,6 +115,9 @@ pub struct Comparison {
     /// Points skipped because an argument of relu, abs, sign or step was
     /// too close to 0 (where the derivative is undefined).
     pub skipped_near_kinks: usize,
+    /// Points skipped because a matrix that is inverted or whose
+    /// determinant is taken was numerically singular there.
+    pub skipped_singular: usize,
     /// The worst point's symbolic and numeric values.
     pub worst: Option<(Matrix, Matrix)>,
 }
@@ -140,6 +143,12 @@ impl Comparison {
                 self.skipped_near_kinks
             ));
         }
+        if self.skipped_singular > 0 {
+            lines.push(format!(
+                "warning: skipped {} points where a matrix that is inverted or whose determinant is taken is singular",
+                self.skipped_singular
+            ));
+        }
         lines
     }
 }
@@ -160,8 +169,14 @@ pub fn compare_with_finite_differences(
     seed: u64,
 ) -> Result<Comparison> {
     let mut rng = Rng::new(seed);
-    let mut comparison =
-        Comparison { relative_error: 0.0, raw_error: 0.0, points: 0, skipped_near_kinks: 0, worst: None };
+    let mut comparison = Comparison {
+        relative_error: 0.0,
+        raw_error: 0.0,
+        points: 0,
+        skipped_near_kinks: 0,
+        skipped_singular: 0,
+        worst: None,
+    };
     let mut attempts = 0;
     while comparison.points < points && attempts < points * 20 {
         attempts += 1;
@@ -173,6 +188,10 @@ pub fn compare_with_finite_differences(
         }
         if near_kink(graph, root, &env, 1e-3) {
             comparison.skipped_near_kinks += 1;
+            continue;
+        }
+        if near_singular(graph, root, &env, SINGULAR_RATIO) {
+            comparison.skipped_singular += 1;
             continue;
         }
         // Huge intermediate values (exp of exp, sin of a large determinant)
@@ -198,9 +217,14 @@ pub fn compare_with_finite_differences(
         comparison.points += 1;
     }
     if comparison.points == 0 {
+        let reason = if comparison.skipped_singular > 0 {
+            " (a matrix it inverts or takes the determinant of was singular at every point tried)"
+        } else {
+            ""
+        };
         return Err(Error::bare(
             ErrorKind::Evaluation,
-            "could not find a point where the expression is finite and differentiable",
+            format!("could not find a point where the expression is finite and differentiable{reason}"),
         ));
     }
     Ok(comparison)
@@ -246,6 +270,33 @@ pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
         }
         _ => false,
     })
+}
+
+/// Hadamard ratio `|det M| / Π ‖row i‖` (in [0, 1]) below which a matrix
+/// counts as singular for [`near_singular`].
+pub const SINGULAR_RATIO: f64 = 1e-8;
+
+/// `true` if a matrix that is inverted, or whose determinant or log
+/// determinant is taken, under `root` is numerically singular at this
+/// point: its Hadamard ratio `|det M| / Π ‖row i‖` is below `ratio`. There
+/// the function is undefined or its derivative is dominated by rounding
+/// (the simplifier may have cancelled the inverse exactly).
+pub fn near_singular(graph: &Graph, root: ExprId, env: &Env, ratio: f64) -> bool {
+    graph.reachable(root).into_iter().any(|id| match graph.node(id) {
+        Node::Inverse(a) | Node::Apply(Func::Det | Func::LogDet, a) => {
+            evaluate(graph, *a, env).is_ok_and(|m| hadamard_ratio(&m) < ratio)
+        }
+        _ => false,
+    })
+}
+
+/// `|det M| / Π ‖row i‖`: 1 for orthogonal rows, 0 for a singular matrix.
+fn hadamard_ratio(m: &Matrix) -> f64 {
+    let norms = (0..m.rows).fold(1.0, |p, i| p * (0..m.cols).map(|j| m.at(i, j).powi(2)).sum::<f64>().sqrt());
+    if norms == 0.0 || !norms.is_finite() {
+        return 0.0;
+    }
+    m.det().abs() / norms
 }
 
 /// Central differences with Richardson extrapolation. For a gradient: the

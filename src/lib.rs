@@ -342,10 +342,12 @@ impl Analysis {
     }
 
     /// Parses `claim` as an expression over this program's names and
-    /// lowers it into the same graph.
+    /// lowers it into the same graph. The expression may follow definitions
+    /// of its parts (`t1 = h3 - y`, as large results print); they stand for
+    /// their values and leave the program's names unchanged.
     pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
-        let expr = syntax::parse_expr(claim)?;
-        let id = lower::lower_expr_in(&mut self.lowered, &self.program, &expr, &self.source, claim)?;
+        let (definitions, expr) = syntax::parse_claim(claim)?;
+        let id = lower::lower_expr_in(&mut self.lowered, &self.program, &definitions, &expr, &self.source, claim)?;
         self.check_constants()?;
         Ok(id)
     }

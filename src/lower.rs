@@ -139,6 +139,7 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
 pub fn lower_expr_in(
     lowered: &mut Lowered,
     program: &Program,
+    definitions: &[Statement],
     expr: &Expr,
     program_source: &str,
     source: &str,
@@ -149,6 +150,19 @@ pub fn lower_expr_in(
         inference.statement(statement)?;
     }
     inference.source = source.to_string();
+    for definition in definitions {
+        if let Statement::Define { name, name_span, .. } = definition {
+            if inference.symbols.contains_key(name) {
+                return Err(Error::new(
+                    ErrorKind::Redefinition,
+                    format!("`{name}` is already a name of the program"),
+                    *name_span,
+                )
+                .with_help("a claim's own definitions need new names (t1, t2, ...)"));
+            }
+        }
+        inference.statement(definition)?;
+    }
     inference.infer(expr)?;
     let mut lowering = Lowering::new(inference);
     lowering.graph = std::mem::take(&mut lowered.graph);
@@ -156,9 +170,22 @@ pub fn lower_expr_in(
         lowering.symbols.insert(symbol.name.clone(), sid);
     }
     lowering.finish_dims();
-    let result = lowering.expr(expr);
+    let result = lower_with_local_definitions(&mut lowering, definitions, expr);
     lowered.graph = lowering.graph;
     result
+}
+
+/// Lowers `expr` with each of `definitions` standing for its value itself
+/// (not a new named symbol), so a claim's `t1 = …` lines leave the program
+/// unchanged.
+fn lower_with_local_definitions(lowering: &mut Lowering, definitions: &[Statement], expr: &Expr) -> Result<ExprId> {
+    for definition in definitions {
+        if let Statement::Define { name, value, .. } = definition {
+            let id = lowering.expr(value)?;
+            lowering.locals.insert(name.clone(), id);
+        }
+    }
+    lowering.expr(expr)
 }
 
 // ---------------------------------------------------------------------------
@@ -930,6 +957,8 @@ struct Lowering {
     inferred: Vec<bool>,
     free_names: HashMap<DimVar, String>,
     depth: usize,
+    /// A claim's own definitions, standing for their values.
+    locals: HashMap<String, ExprId>,
 }
 
 impl Lowering {
@@ -942,6 +971,7 @@ impl Lowering {
             inferred: Vec::new(),
             free_names: HashMap::new(),
             depth: 0,
+            locals: HashMap::new(),
         };
         lowering.finish_dims();
         lowering
@@ -1076,10 +1106,9 @@ impl Lowering {
     }
 
     fn expr_inner(&mut self, e: &Expr) -> Result<ExprId> {
-        let g = &mut self.graph;
-        let _ = g;
         match &e.kind {
             ExprKind::Number(c) => Ok(self.graph.constant(c.clone())),
+            ExprKind::Name(name) if self.locals.contains_key(name) => Ok(self.locals[name]),
             ExprKind::Name(name) => match name.as_str() {
                 "I" | "eye" if !self.symbols.contains_key(name) => {
                     let s = self.node_shape(e)?;
@@ -1107,6 +1136,7 @@ impl Lowering {
                 let t = self.graph.transpose(a);
                 Ok(self.graph.inverse(t))
             }
+            ExprKind::Binary(BinaryOp::Hadamard | BinaryOp::ElementwiseDivide, ..) => self.hadamard_chain(e),
             ExprKind::Binary(op, a, b) => {
                 let (ia, ib) = (self.expr(a)?, self.expr(b)?);
                 self.binary(*op, ia, ib, b)
@@ -1158,6 +1188,32 @@ impl Lowering {
                 }
             }
         })
+    }
+
+    /// `a .* b ./ c .* d` built by one call of the Hadamard constructor, so
+    /// that the printed form of a Hadamard product parses back to the same
+    /// node (built pairwise, a partial product could simplify differently).
+    fn hadamard_chain(&mut self, e: &Expr) -> Result<ExprId> {
+        // The left spine, innermost first: (operator, right operand).
+        let mut spine = Vec::new();
+        let mut leftmost = e;
+        while let ExprKind::Binary(op @ (BinaryOp::Hadamard | BinaryOp::ElementwiseDivide), a, b) = &leftmost.kind {
+            spine.push((*op, b.as_ref()));
+            leftmost = a;
+        }
+        let mut factors = vec![self.expr(leftmost)?];
+        for (op, operand) in spine.into_iter().rev() {
+            let id = self.expr(operand)?;
+            if op == BinaryOp::Hadamard {
+                factors.push(id);
+                continue;
+            }
+            if self.graph.is_zero(id) {
+                return Err(Error::new(ErrorKind::Value, "division by zero", operand.span));
+            }
+            factors.push(self.graph.powc(id, coeff::int(-1)));
+        }
+        Ok(self.graph.hadamard(factors))
     }
 
     /// `grad(L, a)` where `L = f(a)` for an opaque `f` and `a` is not a name:

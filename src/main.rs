@@ -127,7 +127,8 @@ enum Command {
         /// The variable to differentiate with respect to
         #[arg(long, value_name = "X")]
         wrt: String,
-        /// The claimed derivative, an expression over the program's names
+        /// The claimed derivative, an expression over the program's names, optionally after
+        /// definitions of its parts (`t1 = h - y; W^T t1`), as matcalc prints large results
         #[arg(long, value_name = "EXPR")]
         claim: String,
         /// Differentiate the definition NAME instead of the program's value

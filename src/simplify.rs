@@ -17,6 +17,9 @@ use crate::shape::{Dim, Shape};
 
 /// Largest integer exponent folded exactly into a constant.
 const MAX_FOLDED_POWER_BITS: u64 = 4096;
+/// Nodes looked at when checking whether a sum occurs inside another term
+/// of the same sum (rule `keep_shared_sums`).
+const SHARED_SUM_SEARCH_NODES: usize = 256;
 
 impl Graph {
     /// The scalar constant `c`.
@@ -132,9 +135,11 @@ impl Graph {
         let shape = terms.iter().map(|t| self.shape(*t)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
         let mut flat = Vec::with_capacity(terms.len());
         let mut groups: Vec<(Coeff, ExprId)> = Vec::new();
+        let kept_whole = self.shared_sums(&terms);
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
         while let Some(t) = stack.pop() {
             match self.node(t).clone() {
+                Node::Add(_) if kept_whole.contains(&t) => flat.push(t),
                 Node::Add(children) => stack.extend(children.iter().rev().copied()),
                 Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => groups.push((c, b)),
                 _ if self.is_zero(t) => {}
@@ -193,6 +198,9 @@ impl Graph {
                 kept.push(self.scale(c, base));
             }
         }
+        if kept.len() >= 3 {
+            self.regroup_shared_sums(&mut kept);
+        }
         if kept.len() >= 2 {
             if let Some(merged) = self.merge_diagonals(&kept) {
                 return merged;
@@ -214,6 +222,71 @@ impl Graph {
                 self.intern(Node::Add(kept.into_boxed_slice()), shape)
             }
         }
+    }
+
+    /// The sums among `terms` that also occur inside another of `terms`
+    /// (`s + W^T (f .* s)` with `s = a + b`): they stay whole instead of
+    /// being flattened, so a chain of such sums (the adjoints of a residual
+    /// network) grows linearly and prints as one binding per sum (rule
+    /// `keep_shared_sums`).
+    fn shared_sums(&self, terms: &[ExprId]) -> Vec<ExprId> {
+        let mut shared = Vec::new();
+        for &t in terms {
+            if matches!(self.node(t), Node::Add(_))
+                && terms.iter().any(|&other| other != t && self.occurs_within(t, other, SHARED_SUM_SEARCH_NODES))
+            {
+                shared.push(t);
+            }
+        }
+        shared
+    }
+
+    /// Puts back together the terms of a sum that also occurs inside another
+    /// term (`a + b + W (a + b)` → `(a + b) + W (a + b)`), however the sum
+    /// was built (rule `keep_shared_sums`, for sums that were flattened
+    /// before they met the term that contains them, as in parsing).
+    fn regroup_shared_sums(&mut self, kept: &mut Vec<ExprId>) {
+        let present: FastSet<ExprId> = kept.iter().copied().collect();
+        for &holder in kept.iter() {
+            let mut stack = self.children(holder);
+            let mut seen = 0;
+            while let Some(id) = stack.pop() {
+                seen += 1;
+                if seen > SHARED_SUM_SEARCH_NODES {
+                    break;
+                }
+                if let Node::Add(terms) = self.node(id) {
+                    if terms.len() < kept.len() && terms.iter().all(|t| present.contains(t) && *t != holder) {
+                        let terms: FastSet<ExprId> = terms.iter().copied().collect();
+                        kept.retain(|t| !terms.contains(t));
+                        kept.push(id);
+                        return;
+                    }
+                }
+                stack.extend(self.children(id));
+            }
+        }
+    }
+
+    /// Whether `needle` is a proper subterm of `haystack`, looking at no
+    /// more than `budget` nodes (definitions' names are not entered).
+    fn occurs_within(&self, needle: ExprId, haystack: ExprId, budget: usize) -> bool {
+        let mut stack = self.children(haystack);
+        let mut seen = 0;
+        while let Some(id) = stack.pop() {
+            if id == needle {
+                return true;
+            }
+            seen += 1;
+            if seen > budget {
+                return false;
+            }
+            // A subterm is built before the terms containing it.
+            if id > needle {
+                stack.extend(self.children(id));
+            }
+        }
+        false
     }
 
     /// `a diag(u) + b diag(v) → diag(a u + b v)` (rule `merge_diagonals`).
@@ -388,8 +461,15 @@ impl Graph {
                 }
                 Node::Identity(n) => identity_dim = Some(n),
                 Node::Add(_) if self.mostly_negative(f) => {
-                    c = -c;
-                    let flipped = self.neg_terms(f);
+                    let mut flipped = self.neg_terms(f);
+                    if self.mostly_negative(flipped) {
+                        // Negating expanded bracketed terms (`-(a - b)`) and the
+                        // flipped sum reads no better: keep the sign, expanded,
+                        // so that printing and parsing back give the same sum.
+                        flipped = self.neg_terms(flipped);
+                    } else {
+                        c = -c;
+                    }
                     if shape.is_scalar() {
                         scalars.push(flipped)
                     } else {
@@ -731,6 +811,28 @@ impl Graph {
         self.scale(c, result)
     }
 
+    /// A Hadamard factor [`Graph::distribute_hadamard`] may distribute: a
+    /// sum of at most four non-scalar terms.
+    fn distributable(&self, f: ExprId) -> bool {
+        match self.node(f) {
+            Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
+            _ => false,
+        }
+    }
+
+    /// Whether `id` (possibly scaled) is a Hadamard product with a
+    /// distributable sum among its factors.
+    fn has_distributable_factor(&self, id: ExprId) -> bool {
+        let base = match self.node(id) {
+            Node::Scale(_, b) => *b,
+            _ => id,
+        };
+        match self.node(base) {
+            Node::Hadamard(factors) => factors.iter().any(|f| self.distributable(*f)),
+            _ => false,
+        }
+    }
+
     /// `a ⊙ (b + c) → a ⊙ b + a ⊙ c` when that cancels factors
     /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
     /// (rule `distribute_hadamard`).
@@ -739,16 +841,14 @@ impl Graph {
         if factors.len() < 2 || self.distributing {
             return None;
         }
-        let candidates: Vec<usize> = factors
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| match self.node(**f) {
-                Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
-                _ => false,
-            })
-            .map(|(i, _)| i)
-            .take(3)
-            .collect();
+        // One sum at most: with two, the distributed terms would keep the
+        // other, and building such a term on its own (as parsing the printed
+        // result does) would distribute it, a different canonical form.
+        let candidates: Vec<usize> =
+            factors.iter().enumerate().filter(|(_, f)| self.distributable(**f)).map(|(i, _)| i).collect();
+        if candidates.len() != 1 {
+            return None;
+        }
         let count = |g: &Graph, x: ExprId| -> usize {
             let base = match g.node(x) {
                 Node::Scale(_, b) => *b,
@@ -776,6 +876,11 @@ impl Graph {
                 distributed.push(d);
             }
             self.distributing = false;
+            // A term that brought in a sum of its own (`c ⊙ (d + e)`) would
+            // distribute when built alone: keep the product instead.
+            if distributed.iter().any(|d| self.has_distributable_factor(*d)) {
+                return None;
+            }
             if after < before {
                 return Some(self.add(distributed));
             }

@@ -74,6 +74,28 @@ pub fn parse_expr(source: &str) -> Result<Expr> {
     }
 }
 
+/// Parses a claim: an expression, optionally after definitions of its
+/// shared subterms (`t1 = h3 - y` lines, as large results print). The
+/// definitions are returned as `Statement::Define`s, the expression last.
+pub fn parse_claim(source: &str) -> Result<(Vec<Statement>, Expr)> {
+    let program = parse_program(source)?;
+    let mut statements = program.statements;
+    let Some(Statement::Expr(value)) = statements.pop() else {
+        return Err(Error::new(ErrorKind::Syntax, "expected an expression", Span::new(0, source.len()))
+            .with_help("a claim is an expression, optionally after definitions `t1 = …` of its parts"));
+    };
+    for statement in &statements {
+        let span = match statement {
+            Statement::Define { .. } => continue,
+            Statement::Declare { span, .. } => *span,
+            Statement::Expr(e) => e.span,
+        };
+        return Err(Error::new(ErrorKind::Syntax, "expected a single expression", span)
+            .with_help("a claim is an expression, optionally after definitions `t1 = …` of its parts"));
+    }
+    Ok((statements, value))
+}
+
 /// Rejects input beyond the size and nesting limits before pest sees it.
 fn check_limits(source: &str) -> Result<()> {
     if source.len() > MAX_SOURCE_BYTES {

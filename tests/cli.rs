@@ -108,6 +108,10 @@ fn check_passes_and_reports() {
     assert!(stdout(&o).contains("ok"));
     let o = matcalc(&["check", "x: vector(n); sum(relu(x))", "--wrt", "x", "--points", "20"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // x x^T is singular everywhere: no point to compare at, and check says why.
+    let o = matcalc(&["check", "x: vector(n); logdet(x x^T)", "--wrt", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("singular at every point tried"), "{}", stderr(&o));
 }
 
 #[test]
@@ -122,6 +126,26 @@ fn verify_accepts_the_seed_answer_and_rejects_a_wrong_one() {
     let o = matcalc(&["verify", program, "--wrt", "W", "--claim", "W x"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("shape"), "{}", stdout(&o));
+}
+
+/// A large result prints its shared parts as `t1 = …` lines; pasted back as
+/// a claim it is the same answer, and its names must not clash with the
+/// program's.
+#[test]
+fn verify_reads_claims_with_definitions_of_their_parts() {
+    let program = "W1, W2, W3: matrix(n, n); x, y: vector(n); h1 = x + tanh(W1 x); h2 = h1 + tanh(W2 h1); \
+                   h3 = h2 + relu(W3 h2); L = 1/2 * norm2(h3 - y)";
+    let answer = stdout(&matcalc(&["diff", program, "--wrt", "x"]));
+    assert!(answer.starts_with("t1 = h3 - y\n"), "{answer}");
+    let o = matcalc(&["verify", program, "--wrt", "x", "--claim", answer.trim_end()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("correct: the claim equals matcalc's answer symbolically"), "{}", stdout(&o));
+    let o = matcalc(&["verify", program, "--wrt", "x", "--claim", "t1 = h3 - y; W1^T t1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("wrong"), "{}", stdout(&o));
+    let o = matcalc(&["verify", program, "--wrt", "x", "--claim", "h3 = h2; h3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`h3` is already a name of the program") && stderr(&o).contains('^'), "{}", stderr(&o));
 }
 
 #[test]

@@ -1,12 +1,13 @@
-//! Deterministic size test: the gradient of the k-layer tanh MLP loss
-//! (`benches/common/cases.rs`, wrt `W1`) has a graph whose node count grows
-//! linearly in k, and a printed text whose length grows like k·log k (the
-//! layer indices get longer), far from quadratic.
+//! Deterministic size tests: the gradients of the k-layer tanh MLP loss and
+//! of the k-layer residual net loss (`benches/common/cases.rs`, wrt `W1`)
+//! have graphs whose node count grows linearly in k, and printed texts whose
+//! length grows like k·log k (the layer indices get longer), far from
+//! quadratic.
 //!
-//! Measured (the same on every run): `Graph::size` is 9 for k = 1 and
-//! 12 k − 1 for k ≥ 2; the text is 16, 42, 94, 200, 429, 889, 1807, 3700,
-//! 7626 characters for k = 1, 2, 4, …, 256. Run with `--nocapture` to see
-//! the table.
+//! Measured (the same on every run): for the MLP, `Graph::size` is 9 for
+//! k = 1 and 12 k − 1 for k ≥ 2; the text is 16, 42, 94, 200, 429, 889,
+//! 1807, 3700, 7626 characters for k = 1, 2, 4, …, 256. Run with
+//! `--nocapture` to see the tables.
 
 #[path = "../benches/common/cases.rs"]
 mod cases;
@@ -20,11 +21,11 @@ fn digits(k: usize) -> usize {
 }
 
 /// (k, node count, printed length) for every depth.
-fn measurements() -> Vec<(usize, usize, usize)> {
+fn measurements(net: fn(usize) -> cases::Case) -> Vec<(usize, usize, usize)> {
     DEPTHS
         .iter()
         .map(|&k| {
-            let (nodes, text) = cases::mlp(k).measure();
+            let (nodes, text) = net(k).measure();
             eprintln!("k = {k:4}: {nodes:6} nodes, {:7} characters", text.chars().count());
             (k, nodes, text.chars().count())
         })
@@ -33,7 +34,17 @@ fn measurements() -> Vec<(usize, usize, usize)> {
 
 #[test]
 fn mlp_gradient_size_is_linear_and_text_nearly_linear() {
-    let m = measurements();
+    assert_linear_growth(&measurements(cases::mlp));
+}
+
+/// Each layer's adjoint `a(i-1) = a(i) + Wi^T (a(i) .* tanh'(...))` uses
+/// `a(i)` twice; flattening the sum into the next would make it quadratic.
+#[test]
+fn residual_net_gradient_size_is_linear_and_text_nearly_linear() {
+    assert_linear_growth(&measurements(cases::resnet));
+}
+
+fn assert_linear_growth(m: &[(usize, usize, usize)]) {
     let at = |k: usize| *m.iter().find(|r| r.0 == k).expect("measured depth");
 
     // Nodes: fit size = c k + d on k = 2 and k = 4, then verify it bounds every k.
@@ -42,7 +53,7 @@ fn mlp_gradient_size_is_linear_and_text_nearly_linear() {
     assert!(s4 > s2, "deeper nets have bigger gradients: {s2} then {s4}");
     let c = (s4 - s2) / 2;
     let d = s2 as i64 - 2 * c as i64;
-    for &(k, nodes, _) in &m {
+    for &(k, nodes, _) in m {
         assert!(
             nodes as i64 <= (c * k) as i64 + d,
             "k = {k}: {nodes} nodes exceeds the linear fit {c} k + {d} = {}",
@@ -66,7 +77,7 @@ fn mlp_gradient_size_is_linear_and_text_nearly_linear() {
     }
     // ...and the length is bounded by a k·digits(k) law fitted on k <= 8.
     let slope = m.iter().filter(|r| r.0 <= 8).map(|r| r.2 as f64 / (r.0 * digits(r.0)) as f64).fold(0.0, f64::max);
-    for &(k, _, len) in &m {
+    for &(k, _, len) in m {
         let bound = slope * (k * digits(k)) as f64;
         assert!(len as f64 <= bound, "k = {k}: printed length {len} exceeds {slope:.2} k digits(k) = {bound:.0}");
     }

@@ -121,6 +121,28 @@ pub fn mlp(k: usize) -> Case {
     Case::derivative(&format!("mlp_{k}"), &mlp_program(k), "W1")
 }
 
+/// The program of a `k`-layer residual tanh net with a squared loss:
+/// `h0 = x; h1 = h0 + tanh(W1 h0); ...; L = 1/2 * norm2(hk - y)`.
+pub fn resnet_program(k: usize) -> String {
+    assert!(k >= 1);
+    let mut s = String::with_capacity(64 * k);
+    s.push_str("x: vector(n); y: vector(n)\n");
+    for i in 1..=k {
+        s.push_str(&format!("W{i}: matrix(n, n)\n"));
+    }
+    s.push_str("h0 = x\n");
+    for i in 1..=k {
+        s.push_str(&format!("h{i} = h{} + tanh(W{i} h{})\n", i - 1, i - 1));
+    }
+    s.push_str(&format!("L = 1/2 * norm2(h{k} - y)\n"));
+    s
+}
+
+/// The `k`-layer residual net loss, wrt `W1`.
+pub fn resnet(k: usize) -> Case {
+    Case::derivative(&format!("resnet_{k}"), &resnet_program(k), "W1")
+}
+
 /// Hessians of small nets, through `simplified(None)`.
 pub fn hessians() -> Vec<Case> {
     vec![

@@ -6,11 +6,18 @@
 use super::{render, Notation};
 use crate::ir::{ExprId, FastMap, Graph, Node, Role, Symbol};
 
-/// Results whose expanded tree has at most this many nodes print inline.
+/// Results whose expanded tree has at most this many nodes print inline,
+/// unless it repeats itself (see [`REPETITIVE_TREE_SIZE`]).
 pub const INLINE_TREE_SIZE: usize = 400;
+/// Results whose expanded tree has more nodes than this and is more than
+/// three times their graph (the same subterms written out again and again)
+/// print with shared subterms named, as do results where a sum is kept whole
+/// inside another (a residual net's backpropagated errors).
+pub const REPETITIVE_TREE_SIZE: usize = 60;
 
 /// Renders `id`; if its expanded tree exceeds [`INLINE_TREE_SIZE`] nodes and
-/// sharing would shrink it, shared subterms become definitions `t1 = …`.
+/// sharing would shrink it, or it is repetitive, shared subterms become
+/// definitions `t1 = …`.
 pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
     match share(graph, id) {
         None => render(graph, id, notation, width),
@@ -51,7 +58,15 @@ pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
             *uses.entry(c).or_default() += 1;
         }
     }
-    if tree_size[&id] <= INLINE_TREE_SIZE || tree_size[&id] <= 2 * order.len() {
+    let tree = tree_size[&id];
+    // A sum kept whole inside another (`W^T (d .* f) + d` with `d = h - y`) is
+    // a backpropagated error used twice: naming it reads as a derivation.
+    let nested_sum = order.iter().any(|&n| match graph.node(n) {
+        Node::Add(terms) => terms.iter().any(|t| matches!(graph.node(*t), Node::Add(_))),
+        _ => false,
+    });
+    let repetitive = (tree > REPETITIVE_TREE_SIZE && tree > 3 * order.len()) || (nested_sum && tree > order.len());
+    if !repetitive && (tree <= INLINE_TREE_SIZE || tree <= 2 * order.len()) {
         return None;
     }
     // Temporary definitions go into a copy, so the program's symbols stay as they are.

@@ -71,6 +71,8 @@ pub const ML: &[(&str, &str, &str)] = &[
     ("bias2", "W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); x: vector(n); y: vector(q); 1/2 * norm2(W2 tanh(W1 x + b1) - y)", "b1"),
     ("three", "W1: matrix(p, n); b1: vector(p); W2: matrix(r, p); b2: vector(r); W3: matrix(q, r); x: vector(n); y: vector(q); h1 = tanh(W1 x + b1); h2 = sigmoid(W2 h1 + b2); L = 1/2 * norm2(W3 h2 - y)", "W1"),
     ("three2", "W1: matrix(p, n); b1: vector(p); W2: matrix(r, p); b2: vector(r); W3: matrix(q, r); x: vector(n); y: vector(q); h1 = tanh(W1 x + b1); h2 = sigmoid(W2 h1 + b2); L = 1/2 * norm2(W3 h2 - y)", "W2"),
+    ("resnet_x", "W1, W2, W3: matrix(n, n); x, y: vector(n); h1 = x + tanh(W1 x); h2 = h1 + tanh(W2 h1); h3 = h2 + relu(W3 h2); L = 1/2 * norm2(h3 - y)", "x"),
+    ("resnet_W1", "W1, W2, W3: matrix(n, n); x, y: vector(n); h1 = x + tanh(W1 x); h2 = h1 + tanh(W2 h1); h3 = h2 + relu(W3 h2); L = 1/2 * norm2(h3 - y)", "W1"),
     ("gauss_mu", "x, mu: vector(n); S: symmetric(n); 1/2 * (x - mu)^T inv(S) (x - mu) + 1/2 * logdet(S)", "mu"),
     ("gauss_S", "x, mu: vector(n); S: symmetric(n); 1/2 * (x - mu)^T inv(S) (x - mu) + 1/2 * logdet(S)", "S"),
     ("gauss_P", "x, mu: vector(n); P: symmetric(n); 1/2 * (x - mu)^T P (x - mu) - 1/2 * logdet(P)", "P"),
