@@ -5,7 +5,6 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{evaluate, Env, Matrix};
 use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
-use crate::shape::Dim;
 
 /// A small deterministic random generator (xorshift64*).
 #[derive(Clone, Debug)]
@@ -118,6 +117,9 @@ pub struct Comparison {
     /// Points skipped because a matrix that is inverted or whose
     /// determinant is taken was numerically singular there.
     pub skipped_singular: usize,
+    /// Points skipped because finite differences did not settle there (the
+    /// function varies faster than any step resolves).
+    pub skipped_unsettled: usize,
     /// The worst point's symbolic and numeric values.
     pub worst: Option<(Matrix, Matrix)>,
 }
@@ -149,6 +151,12 @@ impl Comparison {
                 self.skipped_singular
             ));
         }
+        if self.skipped_unsettled > 0 {
+            lines.push(format!(
+                "warning: skipped {} points where finite differences do not settle (the function varies too fast there)",
+                self.skipped_unsettled
+            ));
+        }
         lines
     }
 }
@@ -175,6 +183,7 @@ pub fn compare_with_finite_differences(
         points: 0,
         skipped_near_kinks: 0,
         skipped_singular: 0,
+        skipped_unsettled: 0,
         worst: None,
     };
     let mut attempts = 0;
@@ -200,8 +209,12 @@ pub fn compare_with_finite_differences(
             continue;
         }
         let symbolic = evaluate(graph, derivative, &env)?;
-        let numeric = finite_difference(graph, root, wrt, &env, jacobian)?;
+        let (numeric, settled) = finite_difference_settling(graph, root, wrt, &env, jacobian)?;
         if numeric.data.iter().any(|x| !x.is_finite()) {
+            continue;
+        }
+        if !settled {
+            comparison.skipped_unsettled += 1;
             continue;
         }
         let (symbolic, numeric) = (as_gradient_layout(&symbolic, &numeric), numeric);
@@ -219,6 +232,8 @@ pub fn compare_with_finite_differences(
     if comparison.points == 0 {
         let reason = if comparison.skipped_singular > 0 {
             " (a matrix it inverts or takes the determinant of was singular at every point tried)"
+        } else if comparison.skipped_unsettled > 0 {
+            " (finite differences did not settle at the points tried)"
         } else {
             ""
         };
@@ -303,6 +318,24 @@ fn hadamard_ratio(m: &Matrix) -> f64 {
 /// shape of `wrt` (symmetric variables perturbed symmetrically, giving
 /// the symmetric gradient); for a Jacobian: outputs × inputs.
 pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, jacobian: bool) -> Result<Matrix> {
+    finite_difference_settling(graph, root, wrt, env, jacobian).map(|(estimate, _)| estimate)
+}
+
+/// Relative disagreement of successive finite-difference estimates above
+/// which they have not settled (the function varies faster than any step
+/// resolves, as `tan(1000 x)` near a pole): the point tells nothing.
+pub const UNSETTLED: f64 = 1e-4;
+
+/// [`finite_difference`], with whether every entry's estimates settled
+/// (successive refinements agreeing within [`UNSETTLED`]).
+fn finite_difference_settling(
+    graph: &Graph,
+    root: ExprId,
+    wrt: SymbolId,
+    env: &Env,
+    jacobian: bool,
+) -> Result<(Matrix, bool)> {
+    let mut settled = true;
     let base =
         env.values.get(&wrt).cloned().ok_or_else(|| Error::bare(ErrorKind::Evaluation, "the variable has no value"))?;
     let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
@@ -366,6 +399,10 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
             }
             previous = finer;
         }
+        let scale = d.iter().fold(1e-8f64, |m, x| m.max(x.abs()));
+        if best_change > UNSETTLED * scale {
+            settled = false;
+        }
         if jacobian {
             for (row, value) in d.iter().enumerate() {
                 result.data[row * entries + k] = *value;
@@ -381,6 +418,5 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
             }
         }
     }
-    let _ = Dim::ONE;
-    Ok(result)
+    Ok((result, settled))
 }
