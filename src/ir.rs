@@ -476,6 +476,10 @@ impl Graph {
                 continue;
             }
             order.push(id);
+            // The tree is at least as large as its distinct nodes.
+            if order.len() > limit {
+                return limit.saturating_add(1);
+            }
             if !matches!(self.node(id), Node::Var(_)) {
                 stack.extend(self.children(id));
             }

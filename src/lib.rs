@@ -30,6 +30,7 @@ pub mod print;
 pub mod repl;
 pub mod shape;
 pub mod simplify;
+pub mod stack;
 pub mod steps;
 pub mod syntax;
 
@@ -44,6 +45,10 @@ use ir::Role;
 /// a larger one is an [`ErrorKind::Limit`] error. The other printers write
 /// shared subterms once, as `t1 = …` definitions, and have no such limit.
 pub const MAX_STEPS_NODES: usize = 20_000;
+/// Most operations all the lines of a `--steps` derivation may write out
+/// together (a deep network's derivation repeats ever longer upstream
+/// gradients); beyond it the derivation is an [`ErrorKind::Limit`] error.
+pub const MAX_STEPS_WRITTEN: usize = 250_000;
 use lower::Lowered;
 
 /// A program parsed, shape-checked and lowered, ready to differentiate and
@@ -82,6 +87,10 @@ pub struct Derivative {
 
 /// Parses, infers shapes and lowers a program.
 pub fn analyze(source: &str) -> Result<Analysis> {
+    stack::run(source.len() > stack::DEEP_SOURCE_BYTES, || analyze_here(source))
+}
+
+fn analyze_here(source: &str) -> Result<Analysis> {
     let program = syntax::parse_program(source)?;
     let lowered = lower::lower_program(&program, source)?;
     let analysis = Analysis { source: source.to_string(), program, lowered };
@@ -90,6 +99,12 @@ pub fn analyze(source: &str) -> Result<Analysis> {
 }
 
 impl Analysis {
+    /// Whether the graph is large enough that work on it moves to a large
+    /// stack (see [`stack`]).
+    fn deep(&self) -> bool {
+        self.graph().len() > stack::DEEP_GRAPH_NODES
+    }
+
     /// The expression graph.
     pub fn graph(&self) -> &Graph {
         &self.lowered.graph
@@ -130,9 +145,11 @@ impl Analysis {
     /// The program's value (or definition `of`), simplified and written
     /// with the user's names.
     pub fn simplified(&mut self, of: Option<&str>) -> Result<ExprId> {
-        let root = self.value(of)?;
-        let except = self.value_symbol(of);
-        Ok(self.lowered.graph.rename_definitions(root, except))
+        stack::run(self.deep(), || {
+            let root = self.value(of)?;
+            let except = self.value_symbol(of);
+            Ok(self.lowered.graph.rename_definitions(root, except))
+        })
     }
 
     /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
@@ -158,17 +175,17 @@ impl Analysis {
         if size <= MAX_STEPS_NODES {
             return Ok(());
         }
-        let err = Error::bare(
-            ErrorKind::Limit,
-            format!(
-                "the derivation is too long to write out: the derivative has more than {MAX_STEPS_NODES} operations"
-            ),
-        )
-        .with_help("print the derivative without --steps (shared subterms are written once)");
-        Err(match self.lowered.value_span {
+        Err(self.steps_too_long(format!("the derivative has more than {MAX_STEPS_NODES} operations")))
+    }
+
+    /// The error for a derivation too long to write out, saying `why`.
+    fn steps_too_long(&self, why: String) -> Error {
+        let err = Error::bare(ErrorKind::Limit, format!("the derivation is too long to write out: {why}"))
+            .with_help("print the derivative without --steps (shared subterms are written once)");
+        match self.lowered.value_span {
             Some(s) => err.or_span(s),
             None => err,
-        })
+        }
     }
 
     /// Looks up a variable to differentiate with respect to.
@@ -189,34 +206,36 @@ impl Analysis {
     /// The gradient (scalar value) or Jacobian (vector value) of the
     /// program's value with respect to `wrt`.
     pub fn derivative(&mut self, of: Option<&str>, wrt: &str) -> Result<Derivative> {
-        let root = self.value(of)?;
-        let sid = self.variable(wrt)?;
-        let span = self.lowered.value_span;
-        let graph = &mut self.lowered.graph;
-        let shape = graph.shape(root);
-        let (kind, raw) = if shape.is_scalar() {
-            (DerivativeKind::Gradient, diff::gradient(graph, root, sid))
-        } else if shape.cols == shape::Dim::ONE {
-            (DerivativeKind::Jacobian, diff::jacobian(graph, root, sid))
-        } else {
-            let text = print::shape_text(graph, shape);
-            let err = Error::bare(
-                ErrorKind::Differentiation,
-                format!("the value is a {text} matrix; `diff` takes gradients of scalars and Jacobians of vectors"),
-            )
-            .with_help("differentiate a scalar function of it, e.g. sum(...) or tr(...)");
-            return Err(match span {
-                Some(s) => err.or_span(s),
-                None => err,
-            });
-        };
-        let raw = raw.map_err(|e| match span {
-            Some(s) => e.or_span(s),
-            None => e,
-        })?;
-        let result = graph.rename_definitions(raw, None);
-        self.check_constants()?;
-        Ok(Derivative { kind, of: root, wrt: sid, result })
+        stack::run(self.deep(), || {
+            let root = self.value(of)?;
+            let sid = self.variable(wrt)?;
+            let span = self.lowered.value_span;
+            let graph = &mut self.lowered.graph;
+            let shape = graph.shape(root);
+            let (kind, raw) = if shape.is_scalar() {
+                (DerivativeKind::Gradient, diff::gradient(graph, root, sid))
+            } else if shape.cols == shape::Dim::ONE {
+                (DerivativeKind::Jacobian, diff::jacobian(graph, root, sid))
+            } else {
+                let text = print::shape_text(graph, shape);
+                let err = Error::bare(
+                    ErrorKind::Differentiation,
+                    format!("the value is a {text} matrix; `diff` takes gradients of scalars and Jacobians of vectors"),
+                )
+                .with_help("differentiate a scalar function of it, e.g. sum(...) or tr(...)");
+                return Err(match span {
+                    Some(s) => err.or_span(s),
+                    None => err,
+                });
+            };
+            let raw = raw.map_err(|e| match span {
+                Some(s) => e.or_span(s),
+                None => e,
+            })?;
+            let result = graph.rename_definitions(raw, None);
+            self.check_constants()?;
+            Ok(Derivative { kind, of: root, wrt: sid, result })
+        })
     }
 
     /// Prints `id` in `format` (text and Unicode at 100 columns).
@@ -226,24 +245,26 @@ impl Analysis {
 
     /// Prints `id` in `format`, breaking lines at `width` columns.
     pub fn print_width(&mut self, id: ExprId, format: Format, width: usize) -> String {
-        let graph = &mut self.lowered.graph;
-        match format {
-            Format::Text => print::bindings::render_shared(graph, id, &print::text::Text, width),
-            Format::Unicode => print::bindings::render_shared(graph, id, &print::text::Unicode, width),
-            Format::Numpy => {
-                let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
-                print::numpy::render(graph, id, "value", &doc)
+        stack::run(self.deep(), || {
+            let graph = &mut self.lowered.graph;
+            match format {
+                Format::Text => print::bindings::render_shared(graph, id, &print::text::Text, width),
+                Format::Unicode => print::bindings::render_shared(graph, id, &print::text::Unicode, width),
+                Format::Numpy => {
+                    let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
+                    print::numpy::render(graph, id, "value", &doc)
+                }
+                Format::Latex => print::latex::render(graph, id, &print::latex::Latex::default(), None, width),
+                Format::Dot => graphviz::dot(graph, id, None),
+                Format::Tikz => graphviz::tikz(graph, id, None, &print::latex::Latex::default()),
             }
-            Format::Latex => print::latex::render(graph, id, &print::latex::Latex::default(), None, width),
-            Format::Dot => graphviz::dot(graph, id, None),
-            Format::Tikz => graphviz::tikz(graph, id, None, &print::latex::Latex::default()),
-        }
+        })
     }
 
     /// Prints `id` as LaTeX with `notation`, as the equation `lhs = …` when
     /// `lhs` is given (an `aligned` block when it breaks at `width`).
     pub fn latex(&mut self, id: ExprId, notation: &print::latex::Latex, lhs: Option<&str>, width: usize) -> String {
-        print::latex::render(&mut self.lowered.graph, id, notation, lhs, width)
+        stack::run(self.deep(), || print::latex::render(&mut self.lowered.graph, id, notation, lhs, width))
     }
 
     /// The name the value (or definition `of`) is known by: its definition's
@@ -276,16 +297,20 @@ impl Analysis {
     /// The computational graph of the value (or definition `of`) in Graphviz
     /// `dot`, with the variable `wrt` marked as the parameter.
     pub fn dot(&mut self, of: Option<&str>, wrt: Option<&str>) -> Result<String> {
-        let root = self.value(of)?;
-        let wrt = wrt.map(|w| self.variable(w)).transpose()?;
-        Ok(graphviz::dot(&mut self.lowered.graph, root, wrt))
+        stack::run(self.deep(), || {
+            let root = self.value(of)?;
+            let wrt = wrt.map(|w| self.variable(w)).transpose()?;
+            Ok(graphviz::dot(&mut self.lowered.graph, root, wrt))
+        })
     }
 
     /// The computational graph of the value as a TikZ picture.
     pub fn tikz(&mut self, of: Option<&str>, wrt: Option<&str>, notation: &print::latex::Latex) -> Result<String> {
-        let root = self.value(of)?;
-        let wrt = wrt.map(|w| self.variable(w)).transpose()?;
-        Ok(graphviz::tikz(&mut self.lowered.graph, root, wrt, notation))
+        stack::run(self.deep(), || {
+            let root = self.value(of)?;
+            let wrt = wrt.map(|w| self.variable(w)).transpose()?;
+            Ok(graphviz::tikz(&mut self.lowered.graph, root, wrt, notation))
+        })
     }
 
     /// The derivation of the gradient of the value (or definition `of`) with
@@ -303,18 +328,25 @@ impl Analysis {
         latex: &print::latex::Latex,
         width: usize,
     ) -> Result<String> {
-        let derivative = self.derivative(of, wrt)?;
-        self.check_steps_size(derivative.result)?;
-        let loss = self.value_name(of);
-        let mut derivation = steps::derive(self.graph(), derivative.of, derivative.wrt, derivative.result, &loss)?;
-        Ok(derivation.render(format, latex, width))
+        stack::run(self.deep(), || {
+            let derivative = self.derivative(of, wrt)?;
+            self.check_steps_size(derivative.result)?;
+            let loss = self.value_name(of);
+            let graph = self.graph();
+            let mut derivation =
+                steps::derive(graph, derivative.of, derivative.wrt, derivative.result, &loss, MAX_STEPS_WRITTEN)
+                    .map_err(|e| if e.kind == ErrorKind::Limit { self.steps_too_long(e.message) } else { e })?;
+            Ok(derivation.render(format, latex, width))
+        })
     }
 
     /// NumPy source of a function named `name` returning `id`.
     pub fn numpy(&mut self, id: ExprId, name: &str) -> String {
-        let graph = &mut self.lowered.graph;
-        let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
-        print::numpy::render(graph, id, name, &doc)
+        stack::run(self.deep(), || {
+            let graph = &mut self.lowered.graph;
+            let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
+            print::numpy::render(graph, id, name, &doc)
+        })
     }
 
     /// The inferred kind and shape of every symbol, one per line.
@@ -346,9 +378,11 @@ impl Analysis {
     /// of its parts (`t1 = h3 - y`, as large results print); they stand for
     /// their values and leave the program's names unchanged.
     pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
-        let (definitions, expr) = syntax::parse_claim(claim)?;
-        let id = lower::lower_expr_in(&mut self.lowered, &self.program, &definitions, &expr, &self.source, claim)?;
-        self.check_constants()?;
-        Ok(id)
+        stack::run(self.deep(), || {
+            let (definitions, expr) = syntax::parse_claim(claim)?;
+            let id = lower::lower_expr_in(&mut self.lowered, &self.program, &definitions, &expr, &self.source, claim)?;
+            self.check_constants()?;
+            Ok(id)
+        })
     }
 }

@@ -204,7 +204,17 @@ pub struct Derivation {
 /// Derives the gradient of the scalar `root` with respect to `wrt` step by
 /// step; `result` is the simplified gradient the last line ends with, and
 /// `loss_name` the name the value is called by.
-pub fn derive(graph: &Graph, root: ExprId, wrt: SymbolId, result: ExprId, loss_name: &str) -> Result<Derivation> {
+/// The derivation stops with [`Error`] of kind [`ErrorKind::Limit`] once its
+/// lines write out more than `max_written` operations in all (see
+/// [`Derivation::written_size`]).
+pub fn derive(
+    graph: &Graph,
+    root: ExprId,
+    wrt: SymbolId,
+    result: ExprId,
+    loss_name: &str,
+    max_written: usize,
+) -> Result<Derivation> {
     if !graph.shape(root).is_scalar() {
         return Err(Error::bare(
             ErrorKind::Differentiation,
@@ -227,6 +237,7 @@ pub fn derive(graph: &Graph, root: ExprId, wrt: SymbolId, result: ExprId, loss_n
     // Per node: (parent, form part, value part) contributions received.
     let mut received: HashMap<ExprId, Vec<(ExprId, ExprId, ExprId)>> = HashMap::new();
     let mut adjoints: HashMap<ExprId, ExprId> = HashMap::new();
+    let mut written = 0usize;
     if root == target || !steps.order.contains(&target) {
         let form = if root == target { g.int(1) } else { result };
         lines.push(Line { node: target, form, value: result, paths: 0 });
@@ -251,6 +262,14 @@ pub fn derive(graph: &Graph, root: ExprId, wrt: SymbolId, result: ExprId, loss_n
             let trivial = g.as_const(value).is_some() && n != target;
             if !trivial {
                 lines.push(Line { node: n, form, value: shown, paths });
+                written = written.saturating_add(g.tree_size(form, max_written));
+                written = written.saturating_add(g.tree_size(shown, max_written));
+                if written > max_written {
+                    return Err(Error::bare(
+                        ErrorKind::Limit,
+                        format!("its lines write out more than {max_written} operations in all"),
+                    ));
+                }
             }
             let stand_in = if trivial { value } else { g.upstream(loss, placeholder, n) };
             (value, stand_in)
@@ -259,7 +278,7 @@ pub fn derive(graph: &Graph, root: ExprId, wrt: SymbolId, result: ExprId, loss_n
         if n == target {
             break;
         }
-        let memo = depends.memo.clone();
+        let memo = &depends.memo;
         let dep = |x: ExprId| memo.get(&x).copied().unwrap_or(false) || x == target;
         let values = local(&mut g, n, adjoint, &dep)?;
         let forms = local(&mut g, n, placeholder_doc, &dep)?;

@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::simplify_text;
+use matcalc::Format;
 
 /// Runs `f`, asserting it takes less than `limit` (debug build).
 fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
@@ -85,4 +86,40 @@ fn nested_brackets_parse_in_linear_time() {
     assert!(!quick(SECOND, || simplify_text(&product)).starts_with("error"));
     let unclosed = format!("{}x", "f(".repeat(199));
     assert!(quick(SECOND, || simplify_text(&unclosed)).contains("unclosed"));
+}
+
+/// A network thousands of layers deep (each layer a named definition, so
+/// the nesting limit does not apply) goes through every entry point on a
+/// thread with a small stack: the library moves deep work to a large stack
+/// of its own instead of overflowing the caller's.
+#[test]
+fn deep_programs_need_no_large_stack_from_the_caller() {
+    const LAYERS: usize = 1500;
+    let mut lines = vec!["x: vector(n); y: vector(n)".to_string(), "h0 = x".to_string()];
+    for i in 1..=LAYERS {
+        lines.push(format!("W{i}: matrix(n, n)"));
+        lines.push(format!("h{i} = tanh(W{i} h{})", i - 1));
+    }
+    lines.push(format!("L = 1/2 * norm2(h{LAYERS} - y)"));
+    let source = lines.join("\n");
+    let small_stack = std::thread::Builder::new().stack_size(512 << 10);
+    let printed = small_stack
+        .spawn(move || {
+            let mut analysis = matcalc::analyze(&source).expect("the deep program analyses");
+            let derivative = analysis.derivative(None, "W1").expect("and differentiates");
+            let mut printed = Vec::new();
+            for format in [Format::Text, Format::Unicode, Format::Latex, Format::Numpy, Format::Dot] {
+                printed.push(analysis.print(derivative.result, format));
+            }
+            let steps = analysis.steps(None, "W1", Format::Text, 100);
+            (printed, steps.map(|s| s.len()).map_err(|e| e.kind))
+        })
+        .expect("a thread starts")
+        .join()
+        .expect("no overflow, no panic");
+    let (printed, steps) = printed;
+    assert!(printed[0].contains(&format!("W{LAYERS}^T")), "{}", &printed[0][..200]);
+    assert!(printed.iter().all(|p| !p.is_empty()));
+    // The derivation writes each line out in full: too long here, an error.
+    assert_eq!(steps, Err(matcalc::ErrorKind::Limit));
 }

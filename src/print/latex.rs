@@ -29,6 +29,47 @@ pub fn tex(source: impl Into<String>) -> Doc {
     Doc::new(pretty::Doc::RenderLen(width, Doc::new(pretty::Doc::OwnedText(source.into_boxed_str()))))
 }
 
+/// A LaTeX fragment of known printed width as a document.
+fn tex_measured(source: String, width: usize) -> Doc {
+    Doc::new(pretty::Doc::RenderLen(width, Doc::new(pretty::Doc::OwnedText(source.into_boxed_str()))))
+}
+
+/// `make` applied to `inner` laid out flat. The width is the template's
+/// plus `inner`'s as already measured: scanning the flattened `inner` again
+/// at every level of brackets would take time quadratic in the depth.
+fn tex_around(inner: Doc, make: impl Fn(&str) -> String) -> Doc {
+    let width = visual_width(&make("")) + flat_width(&inner);
+    tex_measured(make(&flat(inner)), width)
+}
+
+/// The printed width of `doc` laid out flat: the widths [`tex`] recorded,
+/// and the visual width of other text.
+fn flat_width(doc: &Doc) -> usize {
+    let mut width = 0;
+    let mut stack = vec![doc];
+    while let Some(d) = stack.pop() {
+        match &**d {
+            pretty::Doc::RenderLen(n, _) => width += n,
+            pretty::Doc::OwnedText(s) => width += visual_width(s),
+            pretty::Doc::BorrowedText(s) => width += visual_width(s),
+            pretty::Doc::SmallText(s) => width += visual_width(s),
+            pretty::Doc::Append(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            pretty::Doc::FlatAlt(_, flat) => stack.push(flat),
+            pretty::Doc::Union(flat, _) => stack.push(flat),
+            pretty::Doc::Group(a) | pretty::Doc::Nest(_, a) | pretty::Doc::Annotated(_, a) => stack.push(a),
+            pretty::Doc::Nil
+            | pretty::Doc::Hardline
+            | pretty::Doc::Fail
+            | pretty::Doc::Column(_)
+            | pretty::Doc::Nesting(_) => {}
+        }
+    }
+    width
+}
+
 /// Lays `doc` out on one line (no breaks), as a string.
 pub fn flat(doc: Doc) -> String {
     let mut out = String::new();
@@ -290,61 +331,9 @@ fn dim(text: &str) -> String {
 }
 
 impl Latex {
-    fn top(&self) -> &'static str {
-        if self.plain_t {
-            "T"
-        } else {
-            "\\top"
-        }
-    }
-}
-
-impl Notation for Latex {
-    fn name(&self, text: &str, shape: Shape) -> String {
-        name(text, shape)
-    }
-    fn number(&self, c: &Coeff) -> (Doc, Prec) {
-        if c.is_integer() {
-            (tex(coeff::display(c)), Prec::Atom)
-        } else {
-            (tex(format!("\\frac{{{}}}{{{}}}", c.numer(), c.denom())), Prec::Atom)
-        }
-    }
-    fn transpose(&self, a: Doc) -> Doc {
-        a.append(tex(format!("^{}", self.top())))
-    }
-    fn inverse(&self, a: Doc) -> Doc {
-        a.append(tex("^{-1}"))
-    }
-    fn inverse_transpose(&self, a: Doc) -> Doc {
-        a.append(tex(format!("^{{-{}}}", self.top())))
-    }
-    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc {
-        let exponent = flat(exponent);
-        if elementwise {
-            base.append(tex(format!("^{{\\circ {exponent}}}")))
-        } else {
-            base.append(tex(format!("^{{{exponent}}}")))
-        }
-    }
-    fn product_separator(&self) -> Doc {
-        Doc::text(" ")
-    }
-    fn coefficient_separator(&self, _c: &Coeff) -> Doc {
-        Doc::text(" ")
-    }
-    fn hadamard_separator(&self) -> Doc {
-        tex(" \\odot ")
-    }
-    fn divide(&self, num: Doc, den: Doc, _elementwise: bool) -> Doc {
-        tex(format!("\\frac{{{}}}{{{}}}", flat(num), flat(den)))
-    }
-    fn fraction_brackets(&self) -> bool {
-        true
-    }
-    fn function(&self, f: Func, arg: Doc) -> Doc {
-        let a = flat(arg);
-        let text = match f {
+    /// The LaTeX source of `f` applied to the flat source `a`.
+    fn function_source(&self, f: Func, a: &str) -> String {
+        match f {
             Func::Norm2 => format!("\\left\\| {a} \\right\\|^2"),
             Func::Norm => format!("\\left\\| {a} \\right\\|"),
             Func::Norm1 => format!("\\left\\| {a} \\right\\|_1"),
@@ -376,10 +365,65 @@ impl Notation for Latex {
                     Func::LogSumExp => "\\operatorname{logsumexp}",
                     Func::Norm2 | Func::Norm | Func::Norm1 | Func::Abs | Func::Sqrt => "",
                 };
-                format!("{head}{}", bracket(&a))
+                format!("{head}{}", bracket(a))
             }
-        };
-        tex(text)
+        }
+    }
+
+    fn top(&self) -> &'static str {
+        if self.plain_t {
+            "T"
+        } else {
+            "\\top"
+        }
+    }
+}
+
+impl Notation for Latex {
+    fn name(&self, text: &str, shape: Shape) -> String {
+        name(text, shape)
+    }
+    fn number(&self, c: &Coeff) -> (Doc, Prec) {
+        if c.is_integer() {
+            (tex(coeff::display(c)), Prec::Atom)
+        } else {
+            (tex(format!("\\frac{{{}}}{{{}}}", c.numer(), c.denom())), Prec::Atom)
+        }
+    }
+    fn transpose(&self, a: Doc) -> Doc {
+        a.append(tex(format!("^{}", self.top())))
+    }
+    fn inverse(&self, a: Doc) -> Doc {
+        a.append(tex("^{-1}"))
+    }
+    fn inverse_transpose(&self, a: Doc) -> Doc {
+        a.append(tex(format!("^{{-{}}}", self.top())))
+    }
+    fn power(&self, base: Doc, exponent: Doc, elementwise: bool) -> Doc {
+        if elementwise {
+            base.append(tex_around(exponent, |e| format!("^{{\\circ {e}}}")))
+        } else {
+            base.append(tex_around(exponent, |e| format!("^{{{e}}}")))
+        }
+    }
+    fn product_separator(&self) -> Doc {
+        Doc::text(" ")
+    }
+    fn coefficient_separator(&self, _c: &Coeff) -> Doc {
+        Doc::text(" ")
+    }
+    fn hadamard_separator(&self) -> Doc {
+        tex(" \\odot ")
+    }
+    fn divide(&self, num: Doc, den: Doc, _elementwise: bool) -> Doc {
+        let width = flat_width(&num) + flat_width(&den);
+        tex_measured(format!("\\frac{{{}}}{{{}}}", flat(num), flat(den)), width)
+    }
+    fn fraction_brackets(&self) -> bool {
+        true
+    }
+    fn function(&self, f: Func, arg: Doc) -> Doc {
+        tex_around(arg, |a| self.function_source(f, a))
     }
     fn function_prec(&self, f: Func) -> Prec {
         if f == Func::Norm2 {
@@ -394,7 +438,7 @@ impl Notation for Latex {
             None if function.chars().count() == 1 => escape(function),
             None => format!("\\operatorname{{{}}}", escape(function)),
         };
-        tex(format!("{head}{}", bracket(&flat(arg))))
+        tex_around(arg, |a| format!("{head}{}", bracket(a)))
     }
     fn identity(&self, dimension: Option<String>) -> Doc {
         match dimension {
@@ -413,10 +457,11 @@ impl Notation for Latex {
         tex("\\mathbf{0}")
     }
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
-        tex(format!("\\frac{{\\partial {}}}{{\\partial {}}}", name(loss, Shape::SCALAR), flat(arg)))
+        let loss = name(loss, Shape::SCALAR);
+        tex_around(arg, |a| format!("\\frac{{\\partial {loss}}}{{\\partial {a}}}"))
     }
     fn parens(&self, a: Doc) -> Doc {
-        tex(bracket(&flat(a)))
+        tex_around(a, bracket)
     }
     fn sum_break(&self) -> Doc {
         tex(" \\\\").append(Doc::hardline()).append(tex("&\\quad ")).flat_alt(Doc::text(" "))
