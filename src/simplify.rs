@@ -198,8 +198,22 @@ impl Graph {
                 kept.push(self.scale(c, base));
             }
         }
-        if kept.len() >= 3 {
-            self.regroup_shared_sums(&mut kept);
+        // A sum kept whole for a term that then merged away is flattened after all.
+        let orphan = kept.iter().enumerate().find_map(|(i, &t)| match self.node(t) {
+            Node::Add(terms)
+                if !kept.iter().any(|&other| other != t && self.occurs_within(t, other, SHARED_SUM_SEARCH_NODES)) =>
+            {
+                Some((i, terms.clone()))
+            }
+            _ => None,
+        });
+        if let Some((i, terms)) = orphan {
+            kept.splice(i..=i, terms.iter().copied());
+            return self.add(kept);
+        }
+        if kept.len() >= 3 && self.regroup_shared_sums(&mut kept) {
+            // Whole again, the sum may now merge with a bracketed term (`s - (t - s)`).
+            return self.add(kept);
         }
         if kept.len() >= 2 {
             if let Some(merged) = self.merge_diagonals(&kept) {
@@ -229,23 +243,48 @@ impl Graph {
     /// being flattened, so a chain of such sums (the adjoints of a residual
     /// network) grows linearly and prints as one binding per sum (rule
     /// `keep_shared_sums`).
-    fn shared_sums(&self, terms: &[ExprId]) -> Vec<ExprId> {
+    fn shared_sums(&mut self, terms: &[ExprId]) -> Vec<ExprId> {
         let mut shared = Vec::new();
         for &t in terms {
-            if matches!(self.node(t), Node::Add(_))
-                && terms.iter().any(|&other| other != t && self.occurs_within(t, other, SHARED_SUM_SEARCH_NODES))
-            {
-                shared.push(t);
+            let Node::Add(inner) = self.node(t).clone() else { continue };
+            if !terms.iter().any(|&other| other != t && self.occurs_within(t, other, SHARED_SUM_SEARCH_NODES)) {
+                continue;
             }
+            // A term like one outside (`s + W s + a` with `a` in `s`) merges:
+            // flattening wins, as for bracketed scaled sums.
+            let outside = self.term_bases(terms.iter().copied().filter(|&o| o != t));
+            if inner.iter().any(|&u| outside.contains(&self.split_coeff(u).1)) {
+                continue;
+            }
+            shared.push(t);
         }
         shared
+    }
+
+    /// The bases (terms without their coefficients) of `terms` with sums
+    /// among them, scaled or not, flattened.
+    fn term_bases(&mut self, terms: impl Iterator<Item = ExprId>) -> FastSet<ExprId> {
+        let mut bases = FastSet::default();
+        let mut stack: Vec<ExprId> = terms.collect();
+        while let Some(t) = stack.pop() {
+            match self.node(t).clone() {
+                Node::Add(children) => stack.extend(children.iter().copied()),
+                Node::Scale(_, sum) if matches!(self.node(sum), Node::Add(_)) => stack.push(sum),
+                _ => {
+                    let (_, base) = self.split_coeff(t);
+                    bases.insert(base);
+                }
+            }
+        }
+        bases
     }
 
     /// Puts back together the terms of a sum that also occurs inside another
     /// term (`a + b + W (a + b)` → `(a + b) + W (a + b)`), however the sum
     /// was built (rule `keep_shared_sums`, for sums that were flattened
-    /// before they met the term that contains them, as in parsing).
-    fn regroup_shared_sums(&mut self, kept: &mut Vec<ExprId>) {
+    /// before they met the term that contains them, as in parsing); `true`
+    /// if it did.
+    fn regroup_shared_sums(&mut self, kept: &mut Vec<ExprId>) -> bool {
         let present: FastSet<ExprId> = kept.iter().copied().collect();
         for &holder in kept.iter() {
             let mut stack = self.children(holder);
@@ -255,17 +294,24 @@ impl Graph {
                 if seen > SHARED_SUM_SEARCH_NODES {
                     break;
                 }
-                if let Node::Add(terms) = self.node(id) {
+                if let Node::Add(terms) = self.node(id).clone() {
                     if terms.len() < kept.len() && terms.iter().all(|t| present.contains(t) && *t != holder) {
-                        let terms: FastSet<ExprId> = terms.iter().copied().collect();
-                        kept.retain(|t| !terms.contains(t));
+                        let inner: FastSet<ExprId> = terms.iter().copied().collect();
+                        let rest: Vec<ExprId> = kept.iter().copied().filter(|t| !inner.contains(t)).collect();
+                        // As in `shared_sums`: a term like one outside would merge instead.
+                        let outside = self.term_bases(rest.iter().copied());
+                        if terms.iter().any(|&u| outside.contains(&self.split_coeff(u).1)) {
+                            continue;
+                        }
+                        *kept = rest;
                         kept.push(id);
-                        return;
+                        return true;
                     }
                 }
                 stack.extend(self.children(id));
             }
         }
+        false
     }
 
     /// Whether `needle` is a proper subterm of `haystack`, looking at no
@@ -412,11 +458,13 @@ impl Graph {
         ""
     }
 
-    /// Orders sum terms: constants, then positive terms, then negative
-    /// ones; within each, by structural key.
+    /// Orders sum terms: positive constants, then positive terms, then
+    /// negative ones, then negative constants; within each, by structural key.
     fn term_order(&self, a: ExprId, b: ExprId) -> Ordering {
         let rank = |g: &Graph, x: ExprId| -> (u8, u8) {
             let (sign, base) = match g.node(x) {
+                // `1 - σ`, but `k + y - 1`.
+                Node::Const(c) if c.is_negative() => return (3, 0),
                 Node::Const(_) => return (0, 0),
                 Node::Scale(c, b) if c.is_negative() => (2, *b),
                 Node::Scale(_, b) => (1, *b),
@@ -941,6 +989,15 @@ impl Graph {
                     let half = self.constant(e / coeff::int(2));
                     return self.pow(inner, half);
                 }
+                // `(k - 1/2)^-1` as `-(1/2 - k)^-1`, as a product or quotient
+                // flips a mostly negative sum: one form however it was built.
+                Node::Add(_) if integer.is_some() && self.mostly_negative(base) => {
+                    let flipped = self.neg_terms(base);
+                    if !self.mostly_negative(flipped) {
+                        let p = self.pow(flipped, exponent);
+                        return if integer.is_some_and(|n| n % 2 == 0) { p } else { self.neg(p) };
+                    }
+                }
                 _ => {}
             }
         }
@@ -1104,6 +1161,21 @@ impl Graph {
             },
             Func::DiagVec => match node {
                 _ if shape.is_scalar() => a,
+                // diag(u v^T) = u .* v
+                // diag(u v^T) = u .* v, where the chain passes through a vector.
+                Node::Mul(factors) if self.column_split(&factors).is_some() => {
+                    let j = self.column_split(&factors).unwrap_or_default();
+                    let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                        factors.iter().partition(|f| self.shape(**f).is_scalar());
+                    let j = j - scalars.len();
+                    let u = self.mul(chain[..=j].to_vec());
+                    let right = self.mul(chain[j + 1..].to_vec());
+                    let v = self.transpose(right);
+                    let product = self.hadamard(vec![u, v]);
+                    let mut all = scalars;
+                    all.push(product);
+                    self.mul(all)
+                }
                 Node::Zero(_) => self.zero(Shape::column(shape.rows)),
                 Node::Apply(Func::DiagMat, v) => v,
                 Node::Identity(n) => self.ones(Shape::column(n)),
@@ -1118,6 +1190,16 @@ impl Graph {
             Func::LogSumExp => self.intern(Node::Apply(f, a), Shape::SCALAR),
             _ => unreachable!("elementwise functions handled above"),
         }
+    }
+
+    /// In a product chain, the position of a column-vector factor other
+    /// than the last: there the chain is an outer product (`A x y^T B`).
+    fn column_split(&self, factors: &[ExprId]) -> Option<usize> {
+        let last = factors.len().checked_sub(1)?;
+        (0..last).find(|&j| {
+            let shape = self.shape(factors[j]);
+            !shape.is_scalar() && shape.cols == Dim::ONE
+        })
     }
 
     /// The trace, with the cyclic property used to drop it where the chain

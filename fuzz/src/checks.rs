@@ -90,6 +90,12 @@ pub fn structured(case: &str) -> Result<(), String> {
         if e.kind == matcalc::ErrorKind::Value && e.message.contains("division by zero") {
             return Ok(());
         }
+        // A derivative operator matcalc rightly declines (a Jacobian of the
+        // diagonal of a matrix that depends on the variable): an error, not a
+        // broken invariant.
+        if e.kind == ErrorKind::Differentiation {
+            return Ok(());
+        }
     }
     round_trip(case)?;
     value(case, seed)?;

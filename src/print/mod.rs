@@ -261,6 +261,15 @@ impl Printer<'_, '_> {
             return self.doc_with_prec(b, false);
         }
         let (number, _) = n.number(c);
+        let factors = match self.graph.node(b).clone() {
+            Node::Mul(factors) => factors.to_vec(),
+            Node::Pow(..) => vec![b],
+            _ => Vec::new(),
+        };
+        // `4 / (k tr(B))`, not `4 1 / (k tr(B))`; `3 / k^2`, not `3 k^-2`.
+        if !factors.is_empty() && self.split_denominator(&factors, true).0.is_empty() {
+            return self.product_over(&factors, Some(number));
+        }
         let body = if matches!(self.graph.node(b), Node::Mul(_)) {
             self.doc_with_prec(b, false).0
         } else {
@@ -295,6 +304,12 @@ impl Printer<'_, '_> {
     }
 
     fn product(&mut self, factors: &[ExprId]) -> (Doc, Prec) {
+        self.product_over(factors, None)
+    }
+
+    /// A product; `numerator` stands above the fraction bar when every
+    /// factor is a denominator (`4 / k`).
+    fn product_over(&mut self, factors: &[ExprId], numerator_doc: Option<Doc>) -> (Doc, Prec) {
         // `/` divides by scalars only: `k^3 x .^ -1` must not read `k^3 / x`.
         let (numerator, denominator) = self.split_denominator(factors, true);
         let n = self.notation;
@@ -324,13 +339,24 @@ impl Printer<'_, '_> {
             };
             docs.push(doc);
         }
-        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.product_separator()) };
+        let num = match numerator_doc {
+            Some(doc) if docs.is_empty() => doc,
+            _ if docs.is_empty() => Doc::text("1"),
+            _ => Doc::intersperse(docs, n.product_separator()),
+        };
         if denominator.is_empty() {
             return (num, Prec::Product);
         }
+        let several = denominator.len() > 1;
         let den_docs: Vec<Doc> = denominator
             .iter()
-            .map(|d| if n.fraction_brackets() { self.doc(*d, Prec::Sum) } else { self.doc(*d, Prec::Atom) })
+            .map(|d| match () {
+                _ if n.fraction_brackets() => self.doc(*d, Prec::Sum),
+                // Inside the brackets of `1 / (a k^2)` a power needs none.
+                _ if several => self.factor_doc(*d),
+                // `3 / k^2`: a power binds tighter than `/`.
+                _ => self.doc(*d, Prec::Power),
+            })
             .collect();
         let den = if den_docs.len() == 1 || n.fraction_brackets() {
             Doc::intersperse(den_docs, n.product_separator())
