@@ -509,15 +509,7 @@ impl Graph {
                 }
                 Node::Identity(n) => identity_dim = Some(n),
                 Node::Add(_) if self.mostly_negative(f) => {
-                    let mut flipped = self.neg_terms(f);
-                    if self.mostly_negative(flipped) {
-                        // Negating expanded bracketed terms (`-(a - b)`) and the
-                        // flipped sum reads no better: keep the sign, expanded,
-                        // so that printing and parsing back give the same sum.
-                        flipped = self.neg_terms(flipped);
-                    } else {
-                        c = -c;
-                    }
+                    let flipped = self.flip_sign_out(f, &mut c);
                     if shape.is_scalar() {
                         scalars.push(flipped)
                     } else {
@@ -585,6 +577,12 @@ impl Graph {
             scalars = self.merge_scalar_powers(scalars, &mut c);
             chain = Vec::new();
         }
+        // Merged powers may have made a sum (`sqrt(k - 1)^2`): flip it as above.
+        for i in 0..scalars.len() {
+            if self.mostly_negative(scalars[i]) {
+                scalars[i] = self.flip_sign_out(scalars[i], &mut c);
+            }
+        }
         scalars.sort_by(|a, b| self.factor_order(*a, *b));
         let mut all = scalars;
         all.extend(chain);
@@ -597,6 +595,20 @@ impl Graph {
             }
         };
         self.scale(c, product)
+    }
+
+    /// The mostly negative sum `f` as a factor: its negation, with the sign
+    /// moved into the coefficient `c`. If negating expands bracketed terms
+    /// (`-(a - b)`) and the result is mostly negative too, the sign stays
+    /// and the sum comes back expanded, so that printing and parsing back
+    /// give the same sum.
+    fn flip_sign_out(&mut self, f: ExprId, c: &mut Coeff) -> ExprId {
+        let flipped = self.neg_terms(f);
+        if self.mostly_negative(flipped) {
+            return self.neg_terms(flipped);
+        }
+        *c = -c.clone();
+        flipped
     }
 
     /// `true` if a sum has more negative than positive terms (or as many,
@@ -612,6 +624,7 @@ impl Graph {
         n > p || (n == p && terms.iter().any(|t| matches!(self.node(*t), Node::Const(c) if c.is_negative())))
     }
 
+    /// The sum `id` with every term negated (any other node negated).
     fn neg_terms(&mut self, id: ExprId) -> ExprId {
         let Node::Add(terms) = self.node(id).clone() else { return self.neg(id) };
         let negated = terms.iter().map(|t| self.neg(*t)).collect();

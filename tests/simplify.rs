@@ -47,7 +47,10 @@ const CASES: &[(&str, &str)] = &[
     ("greek_scalars", "alpha x + beta x"),
     ("negated_sum_factor", "A (1 - y) - A (y - 1)"),
     ("diagonal_of_outer_product", "A, B: matrix(n, n); x, y: vector(n); k: scalar; diag(k A x (B y)^T)"),
-    ("coefficient_over_denominators", "B: matrix(n, n); x: vector(n); k: scalar; 4 k ./ ((k - 1/2) tr(B) k^3) + 3 / k^2"),
+    (
+        "coefficient_over_denominators",
+        "B: matrix(n, n); x: vector(n); k: scalar; 4 k ./ ((k - 1/2) tr(B) k^3) + 3 / k^2",
+    ),
     ("shared_sum_kept_whole", "A: matrix(n, n); x, y: vector(n); x + y + A (x + y)"),
 ];
 
