@@ -578,9 +578,9 @@ impl Graph {
             chain = Vec::new();
         }
         // Merged powers may have made a sum (`sqrt(k - 1)^2`): flip it as above.
-        for i in 0..scalars.len() {
-            if self.mostly_negative(scalars[i]) {
-                scalars[i] = self.flip_sign_out(scalars[i], &mut c);
+        for scalar in scalars.iter_mut() {
+            if self.mostly_negative(*scalar) {
+                *scalar = self.flip_sign_out(*scalar, &mut c);
             }
         }
         scalars.sort_by(|a, b| self.factor_order(*a, *b));
