@@ -111,8 +111,9 @@ pub struct Comparison {
     pub raw_error: f64,
     /// Points compared.
     pub points: usize,
-    /// Points skipped because an argument of relu, abs, sign or step was
-    /// too close to 0 (where the derivative is undefined).
+    /// Points skipped because an argument of relu, abs, sign or step (or
+    /// the whole argument of norm) was too close to 0, where the derivative
+    /// is undefined.
     pub skipped_near_kinks: usize,
     /// Points skipped because a matrix that is inverted or whose
     /// determinant is taken was numerically singular there.
@@ -141,7 +142,7 @@ impl Comparison {
         }
         if self.skipped_near_kinks > 0 {
             lines.push(format!(
-                "warning: skipped {} points near a kink (relu, abs, sign or step at 0), where the derivative is undefined",
+                "warning: skipped {} points near a kink (relu, abs, sign or step at 0, norm of 0), where the derivative is undefined",
                 self.skipped_near_kinks
             ));
         }
@@ -277,12 +278,13 @@ pub fn relative_error_above(a: &Matrix, b: &Matrix, noise: f64) -> f64 {
 }
 
 /// `true` if an argument of relu, abs, sign, step or norm1 is within
-/// `margin` of 0 at this point.
+/// `margin` of 0 at this point, or the whole argument of norm is.
 pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
     graph.reachable(root).into_iter().any(|id| match graph.node(id) {
         Node::Apply(Func::Relu | Func::Abs | Func::Sign | Func::Step | Func::Norm1, a) => {
             evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin))
         }
+        Node::Apply(Func::Norm, a) => evaluate(graph, *a, env).is_ok_and(|m| m.max_abs() < margin),
         _ => false,
     })
 }

@@ -234,6 +234,7 @@ pub struct Graph {
     dim_index: HashMap<String, DimId>,
     definition_of: HashMap<ExprId, SymbolId>,
     oversized_constant: bool,
+    divides_by_zero: bool,
     /// Set while `distribute_hadamard` builds its candidate terms, so that
     /// distribution never nests.
     pub(crate) distributing: bool,
@@ -349,6 +350,14 @@ impl Graph {
                 self.oversized_constant = true;
                 *c = crate::coeff::int(2);
             }
+            // Zero to a negative power, revealed by simplification
+            // (`tr(grad(1, A))^-1`): the program divides by zero.
+            Node::Pow(base, exponent)
+                if matches!(self.node(*exponent), Node::Const(e) if num_traits::Signed::is_negative(e))
+                    && matches!(self.node(*base), Node::Zero(_) | Node::Const(_) if self.is_zero(*base)) =>
+            {
+                self.divides_by_zero = true;
+            }
             _ => {}
         }
         if let Some(&id) = self.memo.get(&node) {
@@ -462,6 +471,12 @@ impl Graph {
     /// graph's values are then wrong and the result must be an error.
     pub fn oversized_constant(&self) -> bool {
         self.oversized_constant
+    }
+
+    /// `true` once zero was raised to a negative power: the program divides
+    /// by zero and the result must be an error.
+    pub fn divides_by_zero(&self) -> bool {
+        self.divides_by_zero
     }
 
     /// How many nodes `root` has when written out as a tree (as the

@@ -153,8 +153,16 @@ impl Analysis {
     }
 
     /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
-    /// power of huge numbers) is an error, not a slow crawl.
+    /// power of huge numbers) is an error, not a slow crawl; so is a divisor
+    /// that simplification showed to be zero.
     fn check_constants(&self) -> Result<()> {
+        if self.graph().divides_by_zero() {
+            let err = Error::bare(ErrorKind::Value, "division by zero: simplified, a divisor is zero");
+            return Err(match self.lowered.value_span {
+                Some(s) => err.or_span(s),
+                None => err,
+            });
+        }
         if !self.graph().oversized_constant() {
             return Ok(());
         }
