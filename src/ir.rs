@@ -238,6 +238,9 @@ pub struct Graph {
     /// Set while `distribute_hadamard` builds its candidate terms, so that
     /// distribution never nests.
     pub(crate) distributing: bool,
+    /// Set when a product built during a distribution could distribute
+    /// itself: the distribution then gives up.
+    pub(crate) distribution_blocked: bool,
 }
 
 /// Largest exact constant kept, in bits of numerator and denominator

@@ -881,25 +881,11 @@ impl Graph {
         }
     }
 
-    /// Whether `id` (possibly scaled) is a Hadamard product with a
-    /// distributable sum among its factors.
-    fn has_distributable_factor(&self, id: ExprId) -> bool {
-        let base = match self.node(id) {
-            Node::Scale(_, b) => *b,
-            _ => id,
-        };
-        match self.node(base) {
-            Node::Hadamard(factors) => factors.iter().any(|f| self.distributable(*f)),
-            _ => false,
-        }
-    }
-
     /// `a ⊙ (b + c) → a ⊙ b + a ⊙ c` when that cancels factors
     /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
     /// (rule `distribute_hadamard`).
     fn distribute_hadamard(&mut self, factors: &[ExprId]) -> Option<ExprId> {
-        // Never nested: repeated distribution is exponential (`z ⊙ sin(z)` chains).
-        if factors.len() < 2 || self.distributing {
+        if factors.len() < 2 {
             return None;
         }
         // One sum at most: with two, the distributed terms would keep the
@@ -908,6 +894,14 @@ impl Graph {
         let candidates: Vec<usize> =
             factors.iter().enumerate().filter(|(_, f)| self.distributable(**f)).map(|(i, _)| i).collect();
         if candidates.len() != 1 {
+            return None;
+        }
+        // Never nested: repeated distribution is exponential (`z ⊙ sin(z)`
+        // chains). A product built during a distribution that could itself
+        // distribute makes that distribution give up instead, so every
+        // product in the graph has the form it has when built on its own.
+        if self.distributing {
+            self.distribution_blocked = true;
             return None;
         }
         let count = |g: &Graph, x: ExprId| -> usize {
@@ -929,6 +923,7 @@ impl Graph {
             let mut distributed = Vec::with_capacity(terms.len());
             let mut after = 0;
             self.distributing = true;
+            self.distribution_blocked = false;
             for t in terms.iter() {
                 let mut product = rest.clone();
                 product.push(*t);
@@ -937,9 +932,7 @@ impl Graph {
                 distributed.push(d);
             }
             self.distributing = false;
-            // A term that brought in a sum of its own (`c ⊙ (d + e)`) would
-            // distribute when built alone: keep the product instead.
-            if distributed.iter().any(|d| self.has_distributable_factor(*d)) {
+            if self.distribution_blocked {
                 return None;
             }
             if after < before {
@@ -1395,6 +1388,40 @@ impl Graph {
                 Node::Upstream { loss, function, arg } => self.upstream(loss, function, map(&arg)),
                 _ => n,
             };
+            memo.insert(n, rebuilt);
+        }
+        *memo.get(&id).unwrap_or(&id)
+    }
+
+    /// `id` with the nodes in `replacement` (other than `id` itself)
+    /// replaced, rebuilt node by node without simplification: the printers
+    /// name shared subterms this way, so what they print is the graph's own
+    /// structure (simplifying around a name could take another form).
+    pub fn substitute_raw(&mut self, id: ExprId, replacement: &FastMap<ExprId, ExprId>) -> ExprId {
+        let mut memo: FastMap<ExprId, ExprId> = FastMap::default();
+        for n in self.reachable_without_definitions(id) {
+            if n != id {
+                if let Some(&r) = replacement.get(&n) {
+                    memo.insert(n, r);
+                    continue;
+                }
+            }
+            let map = |x: &ExprId| *memo.get(x).unwrap_or(x);
+            let node = match self.node(n).clone() {
+                Node::Add(c) => Node::Add(c.iter().map(map).collect()),
+                Node::Mul(c) => Node::Mul(c.iter().map(map).collect()),
+                Node::Hadamard(c) => Node::Hadamard(c.iter().map(map).collect()),
+                Node::Scale(c, a) => Node::Scale(c, map(&a)),
+                Node::Pow(a, b) => Node::Pow(map(&a), map(&b)),
+                Node::Transpose(a) => Node::Transpose(map(&a)),
+                Node::Inverse(a) => Node::Inverse(map(&a)),
+                Node::Apply(f, a) => Node::Apply(f, map(&a)),
+                Node::Opaque(s, a) => Node::Opaque(s, map(&a)),
+                Node::Upstream { loss, function, arg } => Node::Upstream { loss, function, arg: map(&arg) },
+                leaf => leaf,
+            };
+            let shape = self.shape(n);
+            let rebuilt = self.intern(node, shape);
             memo.insert(n, rebuilt);
         }
         *memo.get(&id).unwrap_or(&id)

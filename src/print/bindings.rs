@@ -105,14 +105,8 @@ fn worth_naming(graph: &Graph, id: ExprId) -> bool {
     )
 }
 
-/// `id` with every node in `replacement` (other than `id` itself) replaced.
+/// `id` with every node in `replacement` (other than `id` itself) replaced,
+/// structure kept as it is.
 fn substitute(graph: &mut Graph, id: ExprId, replacement: &FastMap<ExprId, ExprId>) -> ExprId {
-    let mut replace = |_: &mut Graph, n: ExprId| -> Option<ExprId> {
-        if n == id {
-            None
-        } else {
-            replacement.get(&n).copied()
-        }
-    };
-    graph.rewrite(id, &mut replace)
+    graph.substitute_raw(id, replacement)
 }
