@@ -9,13 +9,37 @@ use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
 
 /// `println!` that ignores a closed standard output (`matcalc … | head`)
-/// instead of panicking.
+/// instead of panicking, and remembers any other failure to write (a full
+/// disk), which makes the exit status 1.
 macro_rules! println {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
     }};
 }
+
+/// `eprintln!` that cannot panic when standard error is closed.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that cannot panic when standard error is closed.
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Set when writing the output failed for another reason than a closed pipe.
+static OUTPUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 const ABOUT: &str = "Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions, \
 printed as a person writes them.";
@@ -213,6 +237,10 @@ fn main() -> ExitCode {
     // Deep expressions recurse; give the work a large stack.
     let child = std::thread::Builder::new().stack_size(256 << 20).spawn(run);
     match child.map(|handle| handle.join()) {
+        Ok(Ok(_)) if OUTPUT_FAILED.load(std::sync::atomic::Ordering::Relaxed) => {
+            eprintln!("error: could not write the output (is the disk full?)");
+            ExitCode::from(1)
+        }
         Ok(Ok(code)) => code,
         _ => {
             eprintln!("error: internal error (please report this input)");

@@ -160,3 +160,20 @@ fn closed_stdout_is_not_a_crash() {
     let o = child.wait_with_output().unwrap();
     assert!(!stderr(&o).contains("internal error"), "{}", stderr(&o));
 }
+
+/// A full disk is not a silent success; a closed standard error is not a crash.
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let o = Command::new(env!("CARGO_BIN_EXE_matcalc")).args(["simplify", "x"]).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("could not write the output"), "{}", stderr(&o));
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["simplify", "x +"])
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(o.code(), Some(1));
+}
