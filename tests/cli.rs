@@ -161,7 +161,8 @@ fn closed_stdout_is_not_a_crash() {
     assert!(!stderr(&o).contains("internal error"), "{}", stderr(&o));
 }
 
-/// A full disk is not a silent success; a closed standard error is not a crash.
+/// A full disk is not a silent success; with standard error discarded an
+/// error still exits 1.
 #[test]
 fn output_that_cannot_be_written_is_an_error() {
     if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
