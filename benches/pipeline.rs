@@ -140,9 +140,19 @@ fn bench_hessians(c: &mut Criterion) {
 
 /// Every stage of the k-layer tanh MLP, with fewer samples for deep nets.
 fn bench_mlp(c: &mut Criterion) {
-    let mut group = c.benchmark_group("mlp");
+    bench_depths(c, "mlp", cases::mlp);
+}
+
+/// Every stage of the k-layer residual net (each adjoint used twice).
+fn bench_resnet(c: &mut Criterion) {
+    bench_depths(c, "resnet", cases::resnet);
+}
+
+/// Every stage of the net `net(k)` for every depth in `DEPTHS`.
+fn bench_depths(c: &mut Criterion, name: &str, net: fn(usize) -> cases::Case) {
+    let mut group = c.benchmark_group(name);
     for k in DEPTHS {
-        let case = cases::mlp(k);
+        let case = net(k);
         if k >= 64 {
             group
                 .sampling_mode(SamplingMode::Flat)
@@ -162,5 +172,5 @@ fn bench_mlp(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_seed_and_swish, bench_cookbook, bench_hessians, bench_mlp);
+criterion_group!(benches, bench_seed_and_swish, bench_cookbook, bench_hessians, bench_mlp, bench_resnet);
 criterion_main!(benches);
