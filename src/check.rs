@@ -142,7 +142,7 @@ impl Comparison {
         }
         if self.skipped_near_kinks > 0 {
             lines.push(format!(
-                "warning: skipped {} points near a kink (relu, abs, sign or step at 0, norm of 0), where the derivative is undefined",
+                "warning: skipped {} points near a kink (relu, abs, sign, step or sqrt at 0, norm of 0, arcsin or arccos at ±1), where the derivative is undefined",
                 self.skipped_near_kinks
             ));
         }
@@ -277,14 +277,20 @@ pub fn relative_error_above(a: &Matrix, b: &Matrix, noise: f64) -> f64 {
     diff / b.max_abs().max(1e-8)
 }
 
-/// `true` if an argument of relu, abs, sign, step or norm1 is within
-/// `margin` of 0 at this point, or the whole argument of norm is.
+/// `true` if an argument of relu, abs, sign, step, norm1 or sqrt is within
+/// `margin` of 0 at this point (or the whole argument of norm is), or an
+/// argument of arcsin or arccos within `margin` of ±1.
 pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
     graph.reachable(root).into_iter().any(|id| match graph.node(id) {
         Node::Apply(Func::Relu | Func::Abs | Func::Sign | Func::Step | Func::Norm1, a) => {
             evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin))
         }
         Node::Apply(Func::Norm, a) => evaluate(graph, *a, env).is_ok_and(|m| m.max_abs() < margin),
+        // Infinite slopes: sqrt at 0, arcsin and arccos at ±1.
+        Node::Apply(Func::Sqrt, a) => evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin)),
+        Node::Apply(Func::Arcsin | Func::Arccos, a) => {
+            evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| (x.abs() - 1.0).abs() < margin))
+        }
         _ => false,
     })
 }

@@ -13,7 +13,7 @@ use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
 use crate::shape::{Dim, Shape};
 
 /// Largest integer power of a matrix expanded into a product.
-pub const MAX_MATRIX_POWER: i64 = 64;
+pub const MAX_MATRIX_POWER: i64 = 16;
 
 /// A program lowered into a graph.
 #[derive(Clone, Debug)]

@@ -94,6 +94,15 @@ impl Graph {
             Node::Const(d) => self.constant(c * d),
             Node::Zero(_) => a,
             Node::Scale(d, b) => self.scale(c * d, b),
+            // `-2 (-u - v)` as `2 (u + v)`: one sign for a bracketed sum.
+            Node::Add(_) if self.mostly_negative(a) => {
+                let flipped = self.neg_terms(a);
+                if self.mostly_negative(flipped) {
+                    let shape = self.shape(a);
+                    return self.intern(Node::Scale(c, a), shape);
+                }
+                self.scale(-c, flipped)
+            }
             _ => {
                 let shape = self.shape(a);
                 self.intern(Node::Scale(c, a), shape)

@@ -177,7 +177,10 @@ fn value(case: &str, seed: u64) -> Result<(), String> {
         // at another size than the direct evaluation's n: not comparable.
         let same_shape = direct.rows == simplified.rows && direct.cols == simplified.cols;
         if same_shape && finite(&direct) && finite(&simplified) && direct.max_abs() < 1e4 {
-            let error = check::relative_error_above(&simplified, &direct, 1e-9);
+            // Rounding amplified near a singular point of arccos, arcsin or
+            // sqrt (`arccos(sum(softmax(v)))` at 1 - 1e-16 gives 2e-8) is
+            // noise, not a changed value.
+            let error = check::relative_error_above(&simplified, &direct, 1e-7);
             if error >= 1e-7 {
                 return Err(format!(
                     "simplify changed the value: {}\nsimplified {:?}\ndirect     {:?}\nrelative error {error:.2e}",
