@@ -203,10 +203,10 @@ pub struct Derivation {
 
 /// Derives the gradient of the scalar `root` with respect to `wrt` step by
 /// step; `result` is the simplified gradient the last line ends with, and
-/// `loss_name` the name the value is called by.
-/// The derivation stops with [`Error`] of kind [`ErrorKind::Limit`] once its
-/// lines write out more than `max_written` operations in all (see
-/// [`Derivation::written_size`]).
+/// `loss_name` the name the value is called by. The derivation stops with
+/// an [`Error`] of kind [`ErrorKind::Limit`] once its lines (chain-rule
+/// forms and values, each written out in full) would write out more than
+/// `max_written` operations in all.
 pub fn derive(
     graph: &Graph,
     root: ExprId,
