@@ -325,7 +325,7 @@ pub fn near_singular(graph: &Graph, root: ExprId, env: &Env, ratio: f64) -> bool
 }
 
 /// `|det M| / Π ‖row i‖`: 1 for orthogonal rows, 0 for a singular matrix.
-fn hadamard_ratio(m: &Matrix) -> f64 {
+pub fn hadamard_ratio(m: &Matrix) -> f64 {
     let norms = (0..m.rows).fold(1.0, |p, i| p * (0..m.cols).map(|j| m.at(i, j).powi(2)).sum::<f64>().sqrt());
     if norms == 0.0 || !norms.is_finite() {
         return 0.0;

@@ -295,8 +295,10 @@ impl Graph {
     /// if it did.
     fn regroup_shared_sums(&mut self, kept: &mut Vec<ExprId>) -> bool {
         let present: FastSet<ExprId> = kept.iter().copied().collect();
+        let mut stack = Vec::new();
         for &holder in kept.iter() {
-            let mut stack = self.children(holder);
+            stack.clear();
+            self.push_children(holder, &mut stack);
             let mut seen = 0;
             while let Some(id) = stack.pop() {
                 seen += 1;
@@ -317,16 +319,36 @@ impl Graph {
                         return true;
                     }
                 }
-                stack.extend(self.children(id));
+                self.push_children(id, &mut stack);
             }
         }
         false
     }
 
+    /// Pushes the children of `id` onto `stack` (without allocating, unlike
+    /// [`Graph::children`]; definitions' names have none).
+    fn push_children(&self, id: ExprId, stack: &mut Vec<ExprId>) {
+        match self.node(id) {
+            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => stack.extend(c.iter().copied()),
+            Node::Scale(_, a)
+            | Node::Transpose(a)
+            | Node::Inverse(a)
+            | Node::Apply(_, a)
+            | Node::Opaque(_, a)
+            | Node::Upstream { arg: a, .. } => stack.push(*a),
+            Node::Pow(a, b) => {
+                stack.push(*a);
+                stack.push(*b);
+            }
+            Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
+        }
+    }
+
     /// Whether `needle` is a proper subterm of `haystack`, looking at no
     /// more than `budget` nodes (definitions' names are not entered).
     fn occurs_within(&self, needle: ExprId, haystack: ExprId, budget: usize) -> bool {
-        let mut stack = self.children(haystack);
+        let mut stack = Vec::new();
+        self.push_children(haystack, &mut stack);
         let mut seen = 0;
         while let Some(id) = stack.pop() {
             if id == needle {
@@ -338,7 +360,7 @@ impl Graph {
             }
             // A subterm is built before the terms containing it.
             if id > needle {
-                stack.extend(self.children(id));
+                self.push_children(id, &mut stack);
             }
         }
         false

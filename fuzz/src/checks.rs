@@ -309,6 +309,11 @@ fn eval_ast_node(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option
             {
                 return None;
             }
+            // A singular matrix inverted or under det/logdet: both sides are
+            // rounding noise (`logdet((k A)^T ./ A)` is singular for n = 2).
+            if matches!(name.as_str(), "inv" | "det" | "logdet") && check::hadamard_ratio(&a) < check::SINGULAR_RATIO {
+                return None;
+            }
             match name.as_str() {
                 "inv" => a.inverse().ok()?,
                 "diag" if a.cols == 1 => eval::apply(Func::DiagMat, &a).ok()?,
