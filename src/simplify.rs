@@ -1424,38 +1424,27 @@ impl Graph {
         *memo.get(&id).unwrap_or(&id)
     }
 
-    /// `id` with the nodes in `replacement` (other than `id` itself)
-    /// replaced, rebuilt node by node without simplification: the printers
+    /// The node `n` with each child looked up in `written` (children not
+    /// there stay), interned as it is, without simplification: the printers
     /// name shared subterms this way, so what they print is the graph's own
     /// structure (simplifying around a name could take another form).
-    pub fn substitute_raw(&mut self, id: ExprId, replacement: &FastMap<ExprId, ExprId>) -> ExprId {
-        let mut memo: FastMap<ExprId, ExprId> = FastMap::default();
-        for n in self.reachable_without_definitions(id) {
-            if n != id {
-                if let Some(&r) = replacement.get(&n) {
-                    memo.insert(n, r);
-                    continue;
-                }
-            }
-            let map = |x: &ExprId| *memo.get(x).unwrap_or(x);
-            let node = match self.node(n).clone() {
-                Node::Add(c) => Node::Add(c.iter().map(map).collect()),
-                Node::Mul(c) => Node::Mul(c.iter().map(map).collect()),
-                Node::Hadamard(c) => Node::Hadamard(c.iter().map(map).collect()),
-                Node::Scale(c, a) => Node::Scale(c, map(&a)),
-                Node::Pow(a, b) => Node::Pow(map(&a), map(&b)),
-                Node::Transpose(a) => Node::Transpose(map(&a)),
-                Node::Inverse(a) => Node::Inverse(map(&a)),
-                Node::Apply(f, a) => Node::Apply(f, map(&a)),
-                Node::Opaque(s, a) => Node::Opaque(s, map(&a)),
-                Node::Upstream { loss, function, arg } => Node::Upstream { loss, function, arg: map(&arg) },
-                leaf => leaf,
-            };
-            let shape = self.shape(n);
-            let rebuilt = self.intern(node, shape);
-            memo.insert(n, rebuilt);
-        }
-        *memo.get(&id).unwrap_or(&id)
+    pub fn rebuild_with(&mut self, n: ExprId, written: &FastMap<ExprId, ExprId>) -> ExprId {
+        let map = |x: &ExprId| *written.get(x).unwrap_or(x);
+        let node = match self.node(n).clone() {
+            Node::Add(c) => Node::Add(c.iter().map(map).collect()),
+            Node::Mul(c) => Node::Mul(c.iter().map(map).collect()),
+            Node::Hadamard(c) => Node::Hadamard(c.iter().map(map).collect()),
+            Node::Scale(c, a) => Node::Scale(c, map(&a)),
+            Node::Pow(a, b) => Node::Pow(map(&a), map(&b)),
+            Node::Transpose(a) => Node::Transpose(map(&a)),
+            Node::Inverse(a) => Node::Inverse(map(&a)),
+            Node::Apply(f, a) => Node::Apply(f, map(&a)),
+            Node::Opaque(s, a) => Node::Opaque(s, map(&a)),
+            Node::Upstream { loss, function, arg } => Node::Upstream { loss, function, arg: map(&arg) },
+            leaf => leaf,
+        };
+        let shape = self.shape(n);
+        self.intern(node, shape)
     }
 
     /// Nodes reachable from `root` without entering definitions' values.

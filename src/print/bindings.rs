@@ -4,7 +4,7 @@
 //! so printed size stays linear in the graph's size.
 
 use super::{render, Notation};
-use crate::ir::{ExprId, FastMap, Graph, Node, Role, Symbol};
+use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, Symbol};
 
 /// Results whose expanded tree has at most this many nodes print inline,
 /// unless it repeats itself (see [`REPETITIVE_TREE_SIZE`]).
@@ -76,11 +76,18 @@ pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
         .copied()
         .filter(|n| *n != id && uses.get(n).copied().unwrap_or(0) >= 2 && tree_size[n] >= 4 && worth_naming(graph, *n))
         .collect();
-    let mut replacement: FastMap<ExprId, ExprId> = FastMap::default();
+    let shared: FastSet<ExprId> = shared.into_iter().collect();
+    // One pass in id order (children first): each node written with the
+    // names of the shared nodes under it, each shared node then named.
+    let mut written: FastMap<ExprId, ExprId> = FastMap::default();
     let mut bindings = Vec::new();
     let mut counter = 0;
-    for n in shared {
-        let value = substitute(&mut scratch, n, &replacement);
+    for &n in &order {
+        let value = scratch.rebuild_with(n, &written);
+        if !shared.contains(&n) {
+            written.insert(n, value);
+            continue;
+        }
         let name = loop {
             counter += 1;
             let candidate = format!("t{counter}");
@@ -92,9 +99,9 @@ pub fn share(graph: &Graph, id: ExprId) -> Option<Shared> {
         let sid = scratch.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(value) });
         let var = scratch.var(sid);
         bindings.push((name, value));
-        replacement.insert(n, var);
+        written.insert(n, var);
     }
-    let root = substitute(&mut scratch, id, &replacement);
+    let root = written.get(&id).copied().unwrap_or(id);
     Some(Shared { graph: scratch, bindings, root })
 }
 
@@ -103,10 +110,4 @@ fn worth_naming(graph: &Graph, id: ExprId) -> bool {
         graph.node(id),
         Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Transpose(_)
     )
-}
-
-/// `id` with every node in `replacement` (other than `id` itself) replaced,
-/// structure kept as it is.
-fn substitute(graph: &mut Graph, id: ExprId, replacement: &FastMap<ExprId, ExprId>) -> ExprId {
-    graph.substitute_raw(id, replacement)
 }
