@@ -3,10 +3,13 @@
 //! simplifier (against a direct evaluation of the parse tree, which no
 //! simplification touches), and derivatives against finite differences.
 
-use matcalc::ast::{BinaryOp, Expr, ExprKind, Statement};
+#[path = "../fuzz/src/checks.rs"]
+#[allow(dead_code)]
+mod checks;
+
+use matcalc::ast::Statement;
 use matcalc::check::{self, Rng, Sampling};
 use matcalc::eval::{self, Env, Matrix};
-use matcalc::ir::Func;
 use matcalc::{analyze, DerivativeKind, ErrorKind, Format};
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -186,61 +189,6 @@ fn generate(seed: u64, kind: char, polynomial: bool) -> String {
 // A direct evaluator of the parse tree (no simplification involved)
 // ---------------------------------------------------------------------------
 
-fn function(name: &str) -> Option<Func> {
-    Func::ALL.iter().copied().find(|f| f.name() == name && *f != Func::DiagVec && *f != Func::DiagMat).or(match name {
-        "σ" => Some(Func::Sigmoid),
-        _ => None,
-    })
-}
-
-fn eval_ast(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
-    Some(match &e.kind {
-        ExprKind::Number(c) => Matrix::scalar(matcalc::coeff::to_f64(c)),
-        ExprKind::Name(name) if name == "I" => Matrix::identity(n),
-        ExprKind::Name(name) => values.get(name)?.clone(),
-        ExprKind::Negate(a) => eval_ast(a, values, n)?.zip(&Matrix::scalar(-1.0), |x, y| x * y).ok()?,
-        ExprKind::Transpose(a) => eval_ast(a, values, n)?.transpose(),
-        ExprKind::InverseTranspose(a) => eval_ast(a, values, n)?.transpose().inverse().ok()?,
-        ExprKind::Binary(op, a, b) => {
-            let (a, b) = (eval_ast(a, values, n)?, eval_ast(b, values, n)?);
-            match op {
-                BinaryOp::Add => a.zip(&b, |x, y| x + y).ok()?,
-                BinaryOp::Subtract => a.zip(&b, |x, y| x - y).ok()?,
-                BinaryOp::Multiply => a.matmul(&b).ok()?,
-                BinaryOp::Hadamard => a.zip(&b, |x, y| x * y).ok()?,
-                BinaryOp::Divide | BinaryOp::ElementwiseDivide => a.zip(&b, |x, y| x / y).ok()?,
-            }
-        }
-        ExprKind::Power { base, exponent, elementwise } => {
-            let b = eval_ast(base, values, n)?;
-            let p = eval_ast(exponent, values, n)?;
-            if *elementwise || b.is_scalar() {
-                b.zip(&p, eval::powf).ok()?
-            } else {
-                let k = p.data[0] as i64;
-                let mut acc = Matrix::identity(b.rows);
-                for _ in 0..k.abs() {
-                    acc = acc.matmul(&b).ok()?;
-                }
-                if k < 0 {
-                    acc.inverse().ok()?
-                } else {
-                    acc
-                }
-            }
-        }
-        ExprKind::Call { name, args, .. } => {
-            let a = eval_ast(&args[0], values, n)?;
-            match name.as_str() {
-                "inv" => a.inverse().ok()?,
-                "diag" if a.cols == 1 => eval::apply(Func::DiagMat, &a).ok()?,
-                "diag" => eval::apply(Func::DiagVec, &a).ok()?,
-                other => eval::apply(function(other)?, &a).ok()?,
-            }
-        }
-    })
-}
-
 fn finite(m: &Matrix) -> bool {
     m.data.iter().all(|x| x.is_finite() && x.abs() < 1e8)
 }
@@ -263,7 +211,7 @@ fn check_value(source: &str, seed: u64) -> Result<(), TestCaseError> {
             return Ok(());
         }
     }
-    let direct = eval_ast(expr, &values, n);
+    let direct = checks::eval_ast(expr, &values, n);
     let simplified = eval::evaluate(graph, value, &env).ok();
     if let (Some(direct), Some(simplified)) = (direct, simplified) {
         if finite(&direct) && finite(&simplified) {

@@ -252,7 +252,7 @@ fn function(name: &str) -> Option<Func> {
 /// (derivative operators, singular or ill-conditioned matrices: any
 /// intermediate above 1e4 in magnitude makes the comparison meaningless,
 /// since the simplified graph may have cancelled it exactly).
-fn eval_ast(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
+pub fn eval_ast(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option<Matrix> {
     let value = eval_ast_node(e, values, n)?;
     (value.data.iter().all(|x| x.is_finite()) && value.max_abs() <= 1e4).then_some(value)
 }
