@@ -350,10 +350,16 @@ impl Analysis {
 
     /// NumPy source of a function named `name` returning `id`.
     pub fn numpy(&mut self, id: ExprId, name: &str) -> String {
+        self.numpy_function(id, name).source
+    }
+
+    /// The NumPy function named `name` returning `id`, with what each of its
+    /// parameters stands for.
+    pub fn numpy_function(&mut self, id: ExprId, name: &str) -> print::numpy::PythonFunction {
         stack::run(self.deep(), || {
             let graph = &mut self.lowered.graph;
             let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
-            print::numpy::render(graph, id, name, &doc)
+            print::numpy::render_function(graph, id, name, &doc)
         })
     }
 

@@ -1,17 +1,35 @@
-"""Runs matcalc's NumPy output against finite-difference references.
+"""Runs matcalc's NumPy output against references computed in Rust.
 
 Reads a JSON list of cases from standard input, each with the generated
-code, the function name, the arguments and the expected value (computed
-by the Rust test with finite differences), executes the code with numpy
-and compares. Prints one line per case and 'N passed, M failed'.
+code, the function name, the arguments as [parameter name, value] pairs in
+the order of the function's parameters, and the expected value (computed
+by the Rust tests with finite differences or matcalc's evaluator), executes
+the code with numpy, checks the parameter names and compares. Prints one
+line per case and 'N passed, M failed'.
 """
+import inspect
 import json
 import sys
 
 import numpy as np
 
 
+def linear_function(gradients):
+    """The opaque function t -> <g, t>, with one g per argument shape."""
+    by_shape = {np.shape(g): g for g in gradients}
+
+    def apply(t):
+        t = np.asarray(t, dtype=float)
+        return float(np.sum(by_shape[t.shape] * t))
+
+    return apply
+
+
 def argument(spec):
+    if spec["kind"] == "int":
+        return int(spec["value"])
+    if spec["kind"] == "function":
+        return linear_function([argument(g) for g in spec["gradients"]])
     data = np.array(spec["data"], dtype=float).reshape(spec["rows"], spec["cols"])
     if spec["kind"] == "scalar":
         return float(data[0, 0])
@@ -29,8 +47,12 @@ def main():
             namespace = {}
             exec(case["code"], namespace)
             function = namespace[case["function"]]
-            kwargs = {k: argument(v) for k, v in case["args"].items()}
-            got = np.asarray(function(**kwargs), dtype=float)
+            names = [name for name, _ in case["args"]]
+            signature = list(inspect.signature(function).parameters)
+            if signature != names:
+                raise TypeError(f"parameters {signature}, expected {names}")
+            args = [argument(spec) for _, spec in case["args"]]
+            got = np.asarray(function(*args), dtype=float)
         except Exception as error:  # report, do not stop
             print(f"FAIL {name}: {type(error).__name__}: {error}")
             failed += 1

@@ -1,113 +1,164 @@
 //! The NumPy printer, executed: every derivative case's generated Python
 //! runs under numpy and must match finite differences of the program
-//! (computed here in Rust, independently of the symbolic derivative).
-//! Needs `python3` with numpy; skipped with a notice without them, except
-//! under CI (`CI` set), where it fails.
+//! (computed here in Rust, independently of the symbolic derivative), and
+//! programs whose names collide with the generator's own (`t1`, a scalar
+//! `n` beside the dimension `n`, `df_dz`, `alpha` and `α`, Python keywords)
+//! run through both `simplify` and `diff`. Needs `python3` with numpy;
+//! skipped with a notice without them, except under CI (`CI` set), where it
+//! fails.
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
+use common::numpy::{case_json, numpy_available, run_cases};
 use matcalc::check::{self, Rng, Sampling};
-use matcalc::eval::Matrix;
-use matcalc::ir::{Node, Role};
-use matcalc::print::numpy::python_name;
-use matcalc::{analyze, DerivativeKind};
+use matcalc::eval::{self, Env, Matrix};
+use matcalc::print::numpy::{python_name, Parameter};
+use matcalc::{analyze, Analysis, DerivativeKind};
 
-fn json_matrix(m: &Matrix) -> String {
-    let kind = if m.rows == 1 && m.cols == 1 {
-        "scalar"
-    } else if m.cols == 1 {
-        "vector"
-    } else {
-        "matrix"
-    };
-    let data: Vec<String> = m.data.iter().map(|x| format!("{x:e}")).collect();
-    format!("{{\"kind\": \"{kind}\", \"rows\": {}, \"cols\": {}, \"data\": [{}]}}", m.rows, m.cols, data.join(", "))
+/// Programs whose names the generated code must keep apart from its own.
+const HYGIENE: &[(&str, &str, &[&str])] = &[
+    ("temporary_t1", "t1, x: vector(n); sum(t1 .* exp(x)) + sum(exp(x))", &["x", "t1"]),
+    ("definition_t1", "A: matrix(n, n); x: vector(n); t1 = sum(x); t1 * sum(exp(A x)) + norm2(exp(A x))", &["x", "A"]),
+    ("temporaries_t1_t2", "t1, t2: scalar; x: vector(n); t1 * sum(exp(t2 x)) + t2 * norm2(exp(t2 x))", &["x", "t2"]),
+    ("scalar_n", "n: scalar; x: vector(n); n * norm2(x) + ones(n)^T x + sum(ones(n))", &["x", "n"]),
+    ("vector_n", "n: vector(n); sum(n) * sum(ones(n))", &["n"]),
+    ("upstream_df_dw", "f: function; w: vector(m); df_dw: vector(m); f(w) + df_dw^T w", &["w", "df_dw"]),
+    (
+        "upstream_dL_dz",
+        "f: function; W: matrix(m, n); x: vector(n); dL_dz: vector(m); z = W x; L = f(z); L + dL_dz^T z",
+        &["W", "x"],
+    ),
+    ("opaque_value", "f: function; w: vector(m); k: scalar; k * f(w) + f(w)^2", &["w", "k"]),
+    ("alpha_α", "alpha, α: scalar; x: vector(n); alpha * sum(x) + α * norm2(x)", &["x", "alpha", "α"]),
+    ("lambda_lambda_", "lambda, lambda_: scalar; x: vector(n); lambda * sum(x) + lambda_ * norm2(x)", &["lambda"]),
+    ("in_in_", "in, in_: scalar; x: vector(n); in * sum(sigmoid(x)) + in_ * norm2(x)", &["x", "in", "in_"]),
+    ("dimension_parameter", "alpha: scalar; alpha * sum(ones(n))", &["alpha"]),
+    ("dimension_parameters", "k: scalar; k * sum(ones(n)) + k^2 * tr(I(m))", &["k"]),
+    ("helper_names", "_sigmoid, np, np_: scalar; x: vector(n); _sigmoid * sum(sigmoid(x)) + np * np_", &["x", "np"]),
+    ("greek_capital", "Σ, Sigma: matrix(n, n); x: vector(n); x^T Σ x + sum(Sigma x)", &["x", "Σ"]),
+];
+
+/// A case for the simplified value of `analysis`, compared with matcalc's evaluator.
+fn value_case(label: &str, analysis: &mut Analysis, env: &Env) -> String {
+    let value = analysis.simplified(None).unwrap();
+    let function = analysis.numpy_function(value, "value");
+    let expected = eval::evaluate(analysis.graph(), value, env).unwrap_or_else(|e| panic!("{label}: {e}"));
+    case_json(&format!("{label} value"), analysis.graph(), &function, "value", env, &expected)
 }
 
-/// One case as JSON: code, function, arguments, expected value.
-fn case_json(label: &str, program: &str, wrt: &str, seed: u64) -> String {
-    let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
+/// A case for the derivative with respect to `wrt`, compared with finite differences.
+fn derivative_case(label: &str, analysis: &mut Analysis, wrt: &str, env: &Env) -> String {
     let derivative = analysis.derivative(None, wrt).unwrap_or_else(|e| panic!("{label}: {e}"));
-    let function = format!("d_{}", python_name(wrt));
-    let code = analysis.numpy(derivative.result, &function);
+    let name = format!("d_{}", python_name(wrt));
+    let function = analysis.numpy_function(derivative.result, &name);
     let graph = analysis.graph();
-    let mut rng = Rng::new(seed);
-    let env = check::random_env(graph, &mut rng, Sampling::Positive);
     let jacobian = derivative.kind == DerivativeKind::Jacobian;
-    let mut expected = check::finite_difference(graph, derivative.of, derivative.wrt, &env, jacobian).unwrap();
+    let mut expected = check::finite_difference(graph, derivative.of, derivative.wrt, env, jacobian).unwrap();
     if jacobian && expected.cols == 1 && graph.shape(derivative.of).is_scalar() {
         expected = expected.transpose();
     }
-    let mut args = Vec::new();
-    for (sid, symbol) in graph.symbols() {
-        if matches!(symbol.role, Role::Input { .. }) {
-            args.push(format!(
-                "{}: {}",
-                common::json_string(&python_name(&symbol.name)),
-                json_matrix(&env.values[&sid])
-            ));
-        }
-    }
-    for id in graph.reachable(derivative.result) {
-        if let Node::Upstream { loss, function, arg } = graph.node(id) {
-            let arg_name = match graph.node(*arg) {
-                Node::Var(s) => python_name(&graph.symbol(*s).name),
-                _ => format!("arg{}", arg.0),
-            };
-            let name = format!("d{}_d{arg_name}", python_name(&graph.symbol(*loss).name));
-            let (rows, cols) = env.shape(graph.shape(*arg));
-            let gradient = &env.opaque_gradients[&(*function, rows, cols)];
-            args.push(format!("{}: {}", common::json_string(&name), json_matrix(gradient)));
-        }
-    }
-    format!(
-        "{{\"name\": {}, \"code\": {}, \"function\": {}, \"args\": {{{}}}, \"expected\": {}}}",
-        common::json_string(&format!("{label} d/d{wrt}")),
-        common::json_string(&code),
-        common::json_string(&function),
-        args.join(", "),
-        json_matrix(&expected)
-    )
+    case_json(&format!("{label} d/d{wrt}"), graph, &function, &name, env, &expected)
 }
 
-fn numpy_available() -> bool {
-    Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success())
+fn analyzed(label: &str, program: &str) -> Analysis {
+    analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)))
 }
 
 #[test]
 fn numpy_output_matches_finite_differences() {
-    if !numpy_available() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have python3 with numpy (see .ci/run)");
-        eprintln!("SKIP numpy_output: python3 with numpy not found (pip install numpy==2.4.6)");
+    if !numpy_available("numpy_output") {
         return;
     }
     let mut cases = Vec::new();
     for (i, (label, program, wrt)) in COOKBOOK.iter().chain(ML).chain(JACOBIANS_AND_HESSIANS).chain(EXTRA).enumerate() {
-        cases.push(case_json(label, program, wrt, i as u64 + 1));
+        let mut analysis = analyzed(label, program);
+        let env = check::random_env(analysis.graph(), &mut Rng::new(i as u64 + 1), Sampling::Positive);
+        cases.push(derivative_case(label, &mut analysis, wrt, &env));
     }
     assert!(cases.len() >= 30);
-    let input = format!("[{}]", cases.join(",\n"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/numpy_check.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
-    assert!(
-        output.status.success() && failures.is_empty(),
-        "{}\n{}",
-        failures.join("\n"),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains(&format!("{} passed, 0 failed", cases.len())), "{stdout}");
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn generated_names_never_collide_with_the_programs() {
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let mut cases = Vec::new();
+    for (i, (label, program, wrts)) in HYGIENE.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        for seed in 0..2 {
+            let sampling = if seed == 0 { Sampling::Positive } else { Sampling::Mixed };
+            let env = check::random_env(analysis.graph(), &mut Rng::new(100 + 2 * i as u64 + seed), sampling);
+            cases.push(value_case(label, &mut analysis, &env));
+            for wrt in *wrts {
+                cases.push(derivative_case(label, &mut analysis, wrt, &env));
+            }
+        }
+    }
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The example as reported: at x = (0, 1), t1 = (1, 2) the value is
+/// 1 + 2e + 1 + e = 2 + 3e ≈ 10.155.
+#[test]
+fn a_variable_named_t1_keeps_its_value() {
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let program = "t1, x: vector(n); sum(t1 .* exp(x)) + sum(exp(x))";
+    let mut analysis = analyzed("t1", program);
+    let mut env = check::random_env(analysis.graph(), &mut Rng::new(7), Sampling::Positive);
+    env.dims = vec![2];
+    let graph = analysis.graph();
+    let t1 = graph.find_symbol("t1").unwrap();
+    let x = graph.find_symbol("x").unwrap();
+    env.values.insert(t1, Matrix { rows: 2, cols: 1, data: vec![1.0, 2.0] });
+    env.values.insert(x, Matrix { rows: 2, cols: 1, data: vec![0.0, 1.0] });
+    let value = analysis.simplified(None).unwrap();
+    let function = analysis.numpy_function(value, "value");
+    let expected = Matrix::scalar(2.0 + 3.0 * std::f64::consts::E);
+    let case = case_json("t1 at (1, 2)", analysis.graph(), &function, "value", &env, &expected);
+    let failures = run_cases(&[case]);
+    assert!(failures.is_empty(), "{}\n{}", failures.join("\n"), function.source);
+}
+
+/// Parameter lists: distinct names, the program's own where they are
+/// Python identifiers, and every size no argument carries as a parameter.
+#[test]
+fn parameters_are_distinct_and_carry_every_size() {
+    for (label, program, _) in HYGIENE {
+        let mut analysis = analyzed(label, program);
+        let value = analysis.simplified(None).unwrap();
+        let function = analysis.numpy_function(value, "value");
+        let mut names: Vec<&str> = function.parameters.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort();
+        let count = names.len();
+        names.dedup();
+        assert_eq!(names.len(), count, "{label}: {:?}", function.parameters);
+        for (name, parameter) in &function.parameters {
+            if let Parameter::Input(s) = parameter {
+                let own = &analysis.graph().symbol(*s).name;
+                if own.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !["in", "lambda", "np"].contains(&own.as_str())
+                {
+                    assert_eq!(name, own, "{label}");
+                }
+            }
+        }
+    }
+    let mut analysis = analyzed("sizes", "alpha: scalar; alpha * sum(ones(n))");
+    let value = analysis.simplified(None).unwrap();
+    let function = analysis.numpy_function(value, "value");
+    let names: Vec<&str> = function.parameters.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["alpha", "n"], "{}", function.source);
+    assert!(function.source.contains("n: the size n (an integer)"), "{}", function.source);
+    let mut analysis = analyzed("greek", "alpha, α: scalar; alpha * α");
+    let value = analysis.simplified(None).unwrap();
+    let function = analysis.numpy_function(value, "value");
+    assert!(function.source.contains("def value(alpha, alpha_2):"), "{}", function.source);
+    assert!(function.source.contains("alpha_2: α"), "{}", function.source);
 }

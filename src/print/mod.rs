@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod latex;
 pub mod numpy;
+pub mod python_names;
 pub mod text;
 
 use pretty::RcDoc;

@@ -1,185 +1,211 @@
 //! NumPy code generation: one Python function whose parameters are the
-//! program's free variables (vectors as 1-D arrays), computing each named
-//! definition and each shared subterm once, and evaluating matrix chains
-//! that end in a vector right to left (`W.T @ (W @ x)`).
+//! program's free variables (vectors as 1-D arrays), the opaque functions
+//! and upstream gradients the result uses, and the dimension sizes no
+//! argument carries; it computes each named definition and each shared
+//! subterm once, and evaluates matrix chains that end in a vector right to
+//! left (`W.T @ (W @ x)`). Every Python name comes from `python_names`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, FastMap, FastSet, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 use num_traits::Signed;
 
-const PYTHON_KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np",
-];
+use super::python_names::{self, PythonNames};
 
-/// A Python identifier for a matcalc name (`lambda` → `lambda_`).
+/// The ASCII spelling of a matcalc name for Python (`α` → `alpha`,
+/// `lambda` → `lambda_`), used for the generated function's own name; the
+/// names inside the function come from [`PythonNames`].
 pub fn python_name(name: &str) -> String {
-    let ascii: String = crate::print::text::greek(name)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-        .collect();
-    let ascii = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        name.to_string()
-    } else {
-        transliterate(name, ascii)
-    };
-    if PYTHON_KEYWORDS.contains(&ascii.as_str()) {
-        format!("{ascii}_")
-    } else {
-        ascii
-    }
+    python_names::spelling(name)
 }
 
-fn transliterate(name: &str, fallback: String) -> String {
-    const LETTERS: &[(char, &str)] = &[
-        ('α', "alpha"),
-        ('β', "beta"),
-        ('γ', "gamma"),
-        ('δ', "delta"),
-        ('ε', "epsilon"),
-        ('η', "eta"),
-        ('θ', "theta"),
-        ('λ', "lambda"),
-        ('μ', "mu"),
-        ('ν', "nu"),
-        ('π', "pi"),
-        ('ρ', "rho"),
-        ('σ', "sigma"),
-        ('τ', "tau"),
-        ('φ', "phi"),
-        ('ω', "omega"),
-    ];
-    let mut out = String::new();
-    for c in name.chars() {
-        if let Some((_, word)) = LETTERS.iter().find(|(l, _)| *l == c) {
-            out.push_str(word);
-        } else if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else {
-            return fallback;
-        }
-    }
-    out
+/// What a parameter of the generated function stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parameter {
+    /// The program's free variable.
+    Input(SymbolId),
+    /// An opaque function, passed as a Python callable.
+    Function(SymbolId),
+    /// The upstream gradient node (`Node::Upstream`) left in the result.
+    Upstream(ExprId),
+    /// The size of a dimension no argument's shape carries (an integer).
+    Dimension(Dim),
+}
+
+/// A generated Python function: its source and its parameters in order.
+#[derive(Clone, Debug)]
+pub struct PythonFunction {
+    /// The Python source (`import numpy as np` and one `def`).
+    pub source: String,
+    /// Each parameter's Python name and what it stands for, in order.
+    pub parameters: Vec<(String, Parameter)>,
 }
 
 /// The Python source of a function `function_name` returning `root`.
 pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> String {
+    render_function(graph, root, function_name, docstring).source
+}
+
+/// The Python function `function_name` returning `root`, with `docstring`
+/// (the result as text) and a note on each parameter whose name or meaning
+/// is not the program's own. Parameters: the free variables in declaration
+/// order, the opaque functions the result calls, the upstream gradients
+/// (`df_dz`), then the dimension sizes no argument's shape carries.
+pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> PythonFunction {
+    let names = PythonNames::for_graph(graph);
     let mut emitter = Emitter {
         graph,
-        names: FastMap::default(),
-        helpers: BTreeSet::new(),
-        upstream_params: Vec::new(),
-        function_params: Vec::new(),
+        names,
+        expr_names: FastMap::default(),
+        helpers: BTreeMap::new(),
+        upstream: Vec::new(),
+        dimension_params: Vec::new(),
+        function_params: BTreeSet::new(),
+        dim_names: FastMap::default(),
         lines: Vec::new(),
     };
-    let graph_shape_of_root = emitter.graph.shape(root);
+    let shape = emitter.graph.shape(root);
     emitter.emit_body(root);
     let result = emitter.expr(root, 0);
-    let mut params: Vec<String> = Vec::new();
+    let mut parameters: Vec<(String, Parameter)> = Vec::new();
     for (sid, symbol) in emitter.graph.symbols() {
         if matches!(symbol.role, Role::Input { .. }) {
-            params.push(python_name(&emitter.graph.symbol(sid).name));
+            parameters.push((emitter.names.symbol(sid).to_string(), Parameter::Input(sid)));
         }
     }
     for f in &emitter.function_params {
-        params.push(python_name(&emitter.graph.symbol(*f).name));
+        parameters.push((emitter.names.symbol(*f).to_string(), Parameter::Function(*f)));
     }
-    for p in &emitter.upstream_params {
-        if !params.contains(p) {
-            params.push(p.clone());
-        }
+    for (id, name) in &emitter.upstream {
+        parameters.push((name.clone(), Parameter::Upstream(*id)));
     }
+    for (d, name) in &emitter.dimension_params {
+        parameters.push((name.clone(), Parameter::Dimension(*d)));
+    }
+    let notes = emitter.parameter_notes(&parameters);
     let mut out = String::from("import numpy as np\n\n\n");
-    out.push_str(&format!("def {function_name}({}):\n", params.join(", ")));
+    let list: Vec<&str> = parameters.iter().map(|(n, _)| n.as_str()).collect();
+    out.push_str(&format!("def {function_name}({}):\n", list.join(", ")));
     let docstring: String = if docstring.chars().count() > 240 || docstring.contains('\n') {
         let first: String = docstring.lines().next().unwrap_or("").chars().take(200).collect();
         format!("{first} …")
     } else {
         docstring.to_string()
     };
-    out.push_str(&format!("    \"\"\"{}\"\"\"\n", docstring.replace('\\', "\\\\").replace("\"\"\"", "'''")));
-    for helper in &emitter.helpers {
-        out.push_str(helper_source(helper));
+    let docstring = if notes.is_empty() {
+        python_docstring(&docstring)
+    } else {
+        let mut text = python_docstring(&docstring);
+        text.push('\n');
+        for note in &notes {
+            text.push_str(&format!("\n    {}", python_docstring(note)));
+        }
+        text.push_str("\n    ");
+        text
+    };
+    out.push_str(&format!("    \"\"\"{docstring}\"\"\"\n"));
+    for (helper, name) in &emitter.helpers {
+        out.push_str(&helper_source(helper, name));
     }
     for line in &emitter.lines {
         out.push_str(&format!("    {line}\n"));
     }
-    let shape: Shape = graph_shape_of_root;
     if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
         // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
         out.push_str(&format!("    return np.reshape({result}, (1, -1))\n"));
     } else {
         out.push_str(&format!("    return {result}\n"));
     }
-    out
+    PythonFunction { source: out, parameters }
 }
 
-fn helper_source(name: &str) -> &'static str {
-    match name {
-        "_sigmoid" => "    def _sigmoid(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n",
-        "_softmax" => "    def _softmax(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n",
-        "_logsumexp" => {
-            "    def _logsumexp(t):\n        top = np.max(t)\n        return top + np.log(np.sum(np.exp(t - top)))\n\n"
-        }
-        _ => "",
+/// Text safe inside a `\"\"\"` docstring: backslashes and quotes escaped.
+fn python_docstring(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The helper functions' sources, with their Python names.
+fn helper_source(helper: &str, name: &str) -> String {
+    match helper {
+        "sigmoid" => format!("    def {name}(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n"),
+        "softmax" => format!("    def {name}(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n"),
+        "logsumexp" => format!(
+            "    def {name}(t):\n        top = np.max(t)\n        return top + np.log(np.sum(np.exp(t - top)))\n\n"
+        ),
+        _ => String::new(),
     }
 }
 
 struct Emitter<'g> {
     graph: &'g mut Graph,
-    names: FastMap<ExprId, String>,
-    helpers: BTreeSet<&'static str>,
-    upstream_params: Vec<String>,
-    function_params: Vec<SymbolId>,
+    /// Every Python name of the function.
+    names: PythonNames,
+    /// Subterms computed into a local (definitions and temporaries).
+    expr_names: FastMap<ExprId, String>,
+    /// The helper functions used (`sigmoid`), with their Python names.
+    helpers: BTreeMap<&'static str, String>,
+    /// The upstream gradients left in the result, with their parameter names.
+    upstream: Vec<(ExprId, String)>,
+    /// The dimension sizes passed as parameters.
+    dimension_params: Vec<(Dim, String)>,
+    /// The opaque functions the result calls.
+    function_params: BTreeSet<SymbolId>,
+    /// The Python name of each dimension size used.
+    dim_names: FastMap<Dim, String>,
     lines: Vec<String>,
 }
 
 impl Emitter<'_> {
-    /// Emits the dimension sizes, the definitions and the shared subterms.
+    /// Names the upstream-gradient parameters and the dimension sizes, then
+    /// emits the dimension sizes, the definitions and the shared subterms.
     fn emit_body(&mut self, root: ExprId) {
+        let reachable = self.graph.reachable(root);
         // Definitions reachable from the root, in definition order.
         let mut definitions: Vec<SymbolId> = Vec::new();
-        for id in self.graph.reachable(root) {
-            if let Node::Var(s) = self.graph.node(id) {
-                if matches!(self.graph.symbol(*s).role, Role::Definition(_)) {
-                    definitions.push(*s);
-                }
-            }
-        }
-        definitions.sort();
-        definitions.dedup();
         // Dimensions used by constants.
         let mut dims: BTreeSet<Dim> = BTreeSet::new();
-        for id in self.graph.reachable(root) {
-            match self.graph.node(id) {
+        for &id in &reachable {
+            match self.graph.node(id).clone() {
+                Node::Var(s) if matches!(self.graph.symbol(s).role, Role::Definition(_)) => definitions.push(s),
                 Node::Identity(d) => {
-                    dims.insert(*d);
+                    dims.insert(d);
                 }
                 Node::Ones(s) | Node::Zero(s) => {
                     dims.insert(s.rows);
                     dims.insert(s.cols);
                 }
+                Node::Upstream { loss, arg, .. } => {
+                    let arg_name = match self.graph.node(arg) {
+                        Node::Var(s) => self.names.symbol(*s).to_string(),
+                        _ => "arg".to_string(),
+                    };
+                    let base = format!("d{}_d{arg_name}", self.names.symbol(loss));
+                    let name = self.names.fresh(&base);
+                    self.upstream.push((id, name.clone()));
+                    self.expr_names.insert(id, name);
+                }
                 _ => {}
             }
         }
+        self.upstream.sort();
+        definitions.sort();
+        definitions.dedup();
         for d in dims {
             if let Dim::Named(id) = d {
-                let name = python_name(&self.graph.dim_names()[id.0 as usize]);
+                let name = self.names.fresh(&self.graph.dim_names()[id.0 as usize].clone());
                 if let Some(source) = self.dimension_source(d) {
                     self.lines.push(format!("{name} = {source}"));
                 } else {
-                    self.lines.push(format!("{name} = int({name})"));
+                    self.dimension_params.push((d, name.clone()));
                 }
+                self.dim_names.insert(d, name);
             }
         }
         let mut roots: Vec<ExprId> = definitions.iter().filter_map(|s| self.graph.definition_value(*s)).collect();
         roots.push(root);
         let shared = self.shared_subterms(&roots);
-        let mut counter = 0;
         let mut pending_defs = definitions.into_iter().peekable();
         for id in shared {
             // Emit the definitions whose values come before this subterm.
@@ -191,11 +217,10 @@ impl Emitter<'_> {
                 self.emit_definition(s);
                 pending_defs.next();
             }
-            counter += 1;
             let text = self.expr(id, 0);
-            let name = format!("t{counter}");
+            let name = self.names.temporary();
             self.lines.push(format!("{name} = {text}"));
-            self.names.insert(id, name);
+            self.expr_names.insert(id, name);
         }
         for s in pending_defs {
             self.emit_definition(s);
@@ -204,28 +229,66 @@ impl Emitter<'_> {
 
     fn emit_definition(&mut self, s: SymbolId) {
         let Some(value) = self.graph.definition_value(s) else { return };
-        let name = python_name(&self.graph.symbol(s).name);
+        let name = self.names.symbol(s).to_string();
         let text = self.expr(value, 0);
         self.lines.push(format!("{name} = {text}"));
         let var = self.graph.var(s);
-        self.names.insert(var, name.clone());
-        self.names.insert(value, name);
+        self.expr_names.insert(var, name.clone());
+        self.expr_names.insert(value, name);
     }
 
+    /// `x.shape[0]` for the first argument (a free variable, then an upstream
+    /// gradient) whose shape carries `d`.
     fn dimension_source(&self, d: Dim) -> Option<String> {
-        for (_, symbol) in self.graph.symbols() {
-            if !matches!(symbol.role, Role::Input { .. }) {
-                continue;
-            }
-            let name = python_name(&symbol.name);
-            if symbol.shape.rows == d {
+        let inputs = self
+            .graph
+            .symbols()
+            .filter(|(_, symbol)| matches!(symbol.role, Role::Input { .. }))
+            .map(|(sid, symbol)| (self.names.symbol(sid).to_string(), symbol.shape));
+        let upstream = self.upstream.iter().map(|(id, name)| (name.clone(), self.graph.shape(*id)));
+        for (name, shape) in inputs.chain(upstream) {
+            if shape.rows == d {
                 return Some(format!("{name}.shape[0]"));
             }
-            if symbol.shape.cols == d {
+            if shape.cols == d {
                 return Some(format!("{name}.shape[1]"));
             }
         }
         None
+    }
+
+    /// A note for each parameter whose name or meaning the docstring's text
+    /// does not show: a renamed variable, an upstream gradient, a size.
+    fn parameter_notes(&mut self, parameters: &[(String, Parameter)]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (name, parameter) in parameters {
+            match *parameter {
+                Parameter::Input(s) | Parameter::Function(s) => {
+                    let own = &self.graph.symbol(s).name;
+                    if own != name {
+                        notes.push(format!("{name}: {own}"));
+                    }
+                }
+                Parameter::Upstream(id) => {
+                    if let Node::Upstream { loss, arg, .. } = self.graph.node(id).clone() {
+                        let loss = self.graph.symbol(loss).name.clone();
+                        let arg = super::render(self.graph, arg, &super::text::Text, usize::MAX);
+                        let arg: String = if arg.chars().count() > 60 {
+                            arg.chars().take(60).chain(" …".chars()).collect()
+                        } else {
+                            arg
+                        };
+                        notes.push(format!("{name}: the upstream gradient grad({loss}, {arg})"));
+                    }
+                }
+                Parameter::Dimension(Dim::Named(id)) => {
+                    let own = &self.graph.dim_names()[id.0 as usize];
+                    notes.push(format!("{name}: the size {own} (an integer)"));
+                }
+                Parameter::Dimension(Dim::Fixed(_)) => {}
+            }
+        }
+        notes
     }
 
     /// Non-trivial nodes used more than once, children first.
@@ -272,7 +335,7 @@ impl Emitter<'_> {
     fn dim(&self, d: Dim) -> String {
         match d {
             Dim::Fixed(n) => n.to_string(),
-            Dim::Named(id) => python_name(&self.graph.dim_names()[id.0 as usize]),
+            Dim::Named(_) => self.dim_names.get(&d).cloned().unwrap_or_else(|| "1".to_string()),
         }
     }
 
@@ -289,7 +352,7 @@ impl Emitter<'_> {
     /// Python for `id`; `prec` is the binding strength the context needs
     /// (0 sum, 1 product, 2 unary, 3 power, 4 atom).
     fn expr(&mut self, id: ExprId, prec: u8) -> String {
-        if let Some(name) = self.names.get(&id) {
+        if let Some(name) = self.expr_names.get(&id) {
             return name.clone();
         }
         let (text, own) = self.expr_inner(id);
@@ -313,7 +376,7 @@ impl Emitter<'_> {
         let shape = self.shape(id);
         match self.graph.node(id).clone() {
             Node::Const(c) => Self::constant(&c),
-            Node::Var(s) => (python_name(&self.graph.symbol(s).name), 4),
+            Node::Var(s) => (self.names.symbol(s).to_string(), 4),
             Node::Identity(d) => (format!("np.eye({})", self.dim(d)), 4),
             Node::Ones(s) => (format!("np.ones({})", self.shape_args(s)), 4),
             Node::Zero(s) => (format!("np.zeros({})", self.shape_args(s)), 4),
@@ -397,23 +460,12 @@ impl Emitter<'_> {
                 (self.function(f, arg, shape), 4)
             }
             Node::Opaque(f, b) => {
-                if !self.function_params.contains(&f) {
-                    self.function_params.push(f);
-                }
+                self.function_params.insert(f);
                 let arg = self.expr(b, 0);
-                (format!("{}({arg})", python_name(&self.graph.symbol(f).name)), 4)
+                (format!("{}({arg})", self.names.symbol(f)), 4)
             }
-            Node::Upstream { loss, arg, .. } => {
-                let arg_name = match self.graph.node(arg) {
-                    Node::Var(s) => python_name(&self.graph.symbol(*s).name),
-                    _ => format!("arg{}", arg.0),
-                };
-                let name = format!("d{}_d{}", python_name(&self.graph.symbol(loss).name), arg_name);
-                if !self.upstream_params.contains(&name) {
-                    self.upstream_params.push(name.clone());
-                }
-                (name, 4)
-            }
+            // Every upstream gradient is a parameter, named in `emit_body`.
+            Node::Upstream { .. } => (self.expr_names.get(&id).cloned().unwrap_or_default(), 4),
         }
     }
 
@@ -431,14 +483,8 @@ impl Emitter<'_> {
             Func::Sqrt => format!("np.sqrt({arg})"),
             Func::Abs => format!("np.abs({arg})"),
             Func::Sign => format!("np.sign({arg})"),
-            Func::Sigmoid => {
-                self.helpers.insert("_sigmoid");
-                format!("_sigmoid({arg})")
-            }
-            Func::Swish => {
-                self.helpers.insert("_sigmoid");
-                format!("(lambda t: t * _sigmoid(t))({arg})")
-            }
+            Func::Sigmoid => format!("{}({arg})", self.helper("sigmoid")),
+            Func::Swish => format!("(lambda t: t * {}(t))({arg})", self.helper("sigmoid")),
             Func::Relu => format!("np.maximum({arg}, 0.0)"),
             Func::Step => format!("np.heaviside({arg}, 0.0)"),
             Func::Softplus => format!("np.logaddexp(0.0, {arg})"),
@@ -450,15 +496,19 @@ impl Emitter<'_> {
             Func::Norm => format!("np.linalg.norm({arg})"),
             Func::Norm1 => format!("np.sum(np.abs({arg}))"),
             Func::DiagMat | Func::DiagVec => format!("np.diag({arg})"),
-            Func::Softmax => {
-                self.helpers.insert("_softmax");
-                format!("_softmax({arg})")
-            }
-            Func::LogSumExp => {
-                self.helpers.insert("_logsumexp");
-                format!("_logsumexp({arg})")
-            }
+            Func::Softmax => format!("{}({arg})", self.helper("softmax")),
+            Func::LogSumExp => format!("{}({arg})", self.helper("logsumexp")),
         }
+    }
+
+    /// The Python name of the helper function `helper`, defined once.
+    fn helper(&mut self, helper: &'static str) -> String {
+        if let Some(name) = self.helpers.get(helper) {
+            return name.clone();
+        }
+        let name = self.names.fresh(&format!("_{helper}"));
+        self.helpers.insert(helper, name.clone());
+        name
     }
 
     /// A matrix chain: right to left when it ends in a column vector, left
