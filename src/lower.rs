@@ -820,12 +820,17 @@ impl Inference {
             }
             "grad" | "jacobian" | "hessian" => {
                 self.arity(name, args, 2, span)?;
-                let se = self.infer(&args[0])?;
+                // `grad(f, W h + h)`: the gradient of the opaque function `f`
+                // at an argument, as matcalc prints an upstream gradient.
+                let of_function = name == "grad"
+                    && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Function));
+                let se = if of_function { self.scalar() } else { self.infer(&args[0])? };
                 let sx = self.infer(&args[1])?;
                 // `grad(L, W h + h)`: the upstream gradient through an opaque
                 // function applied to an unnamed argument (as matcalc prints it).
-                let upstream_form = name == "grad"
-                    && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
+                let upstream_form = of_function
+                    || name == "grad"
+                        && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
                 if !matches!(args[1].kind, ExprKind::Name(_)) && !upstream_form {
                     return Err(Error::new(
                         ErrorKind::Differentiation,
@@ -1218,6 +1223,25 @@ impl Lowering {
 
     /// `grad(L, a)` where `L = f(a)` for an opaque `f` and `a` is not a name:
     /// the upstream gradient ∂L/∂a.
+    /// `grad(f, e)` for an opaque function `f`, or `grad(L, e)` where `L`
+    /// is defined as `f(e)`: the gradient of `f` at `e` (how an upstream
+    /// gradient prints); `None` when `grad` is an ordinary derivative.
+    fn upstream_form(&mut self, loss: &Expr, arg: &Expr) -> Result<Option<ExprId>> {
+        let ExprKind::Name(loss_name) = &loss.kind else { return Ok(None) };
+        let Some(&sid) = self.symbols.get(loss_name.as_str()) else { return Ok(None) };
+        if self.graph.symbol(sid).role == Role::Function {
+            let arg_id = self.expr(arg)?;
+            return Ok(Some(self.graph.upstream(sid, sid, arg_id)));
+        }
+        let Some(value) = self.graph.definition_value(sid) else { return Ok(None) };
+        let Node::Opaque(function, inner) = self.graph.node(value).clone() else { return Ok(None) };
+        if !matches!(arg.kind, ExprKind::Name(_)) {
+            return Ok(None);
+        }
+        let arg_id = self.expr(arg)?;
+        Ok((arg_id == inner).then(|| self.graph.upstream(sid, function, inner)))
+    }
+
     fn upstream_gradient(&mut self, loss: &Expr, arg: &Expr) -> Result<ExprId> {
         let loss_id = self.expr(loss)?;
         let arg_id = self.expr(arg)?;
@@ -1286,6 +1310,11 @@ impl Lowering {
                 Ok(self.graph.zero(s))
             }
             "grad" | "jacobian" | "hessian" => {
+                if name == "grad" {
+                    if let Some(upstream) = self.upstream_form(&args[0], &args[1])? {
+                        return Ok(upstream);
+                    }
+                }
                 let ExprKind::Name(var_name) = &args[1].kind else {
                     return self.upstream_gradient(&args[0], &args[1]);
                 };

@@ -104,10 +104,6 @@ pub trait Notation {
 
 /// Renders `id` with `notation` at `width` columns.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
-    if matches!(graph.node(id), Node::Zero(_)) {
-        // A whole result that vanishes reads as 0, whatever its shape.
-        return "0".to_string();
-    }
     let mut printer = Printer { graph, notation, group_transposes: false };
     let doc = printer.doc(id, Prec::Sum);
     let mut out = String::new();
