@@ -355,8 +355,12 @@ fn finite_difference_settling(
     jacobian: bool,
 ) -> Result<(Matrix, bool)> {
     let mut settled = true;
-    let base =
-        env.values.get(&wrt).cloned().ok_or_else(|| Error::bare(ErrorKind::Evaluation, "the variable has no value"))?;
+    let base = match (env.values.get(&wrt), graph.definition_value(wrt)) {
+        (Some(value), _) => value.clone(),
+        // A definition is perturbed as a variable of its own, its inputs fixed.
+        (None, Some(definition)) => evaluate(graph, definition, env)?,
+        (None, None) => return Err(Error::bare(ErrorKind::Evaluation, "the variable has no value")),
+    };
     let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
     let outputs = evaluate(graph, root, env)?.data.len();
     let entries = base.data.len();

@@ -258,7 +258,9 @@ fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Ma
     Ok(match graph.node(id) {
         Node::Const(c) => Matrix::scalar(coeff::to_f64(c)),
         Node::Var(s) => match graph.symbol(*s).role {
-            Role::Definition(v) => get(&v).clone(),
+            // A definition's value, unless the point gives it one of its own
+            // (a derivative with respect to the definition holds its inputs fixed).
+            Role::Definition(v) => env.values.get(s).cloned().unwrap_or_else(|| get(&v).clone()),
             _ => env.values.get(s).cloned().ok_or_else(|| {
                 Error::bare(ErrorKind::Evaluation, format!("no value for `{}`", graph.symbol(*s).name))
             })?,

@@ -215,8 +215,10 @@ impl Analysis {
     /// program's value with respect to `wrt`.
     pub fn derivative(&mut self, of: Option<&str>, wrt: &str) -> Result<Derivative> {
         stack::run(self.deep(), || {
-            let root = self.value(of)?;
             let sid = self.variable(wrt)?;
+            // With respect to a definition its inputs are held fixed: the
+            // value that is the definition itself has derivative 1 (or I).
+            let root = if self.value_symbol(of) == Some(sid) { self.graph_mut().var(sid) } else { self.value(of)? };
             let span = self.lowered.value_span;
             let graph = &mut self.lowered.graph;
             let shape = graph.shape(root);

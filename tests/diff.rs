@@ -144,3 +144,37 @@ fn more_functions_and_operators() {
     }
     common::snapshots(|| insta::assert_snapshot!("extra", table));
 }
+
+/// With respect to a definition its inputs are held fixed (as `--steps`
+/// writes ∂L/∂z): the definition itself has derivative 1 or I, whatever
+/// definition or value is differentiated.
+#[test]
+fn derivatives_with_respect_to_definitions_hold_their_inputs_fixed() {
+    let program = "A: matrix(m, n); x: vector(n); z = A x; L = z^T z";
+    let cases: &[(Option<&str>, &str, &str)] = &[
+        (None, "z", "2 z"),
+        (None, "L", "1"),
+        (None, "x", "2 A^T z"),
+        (Some("z"), "z", "I(m)"),
+        (Some("z"), "x", "A"),
+        (Some("z"), "L", "zeros(m)"),
+        (Some("L"), "L", "1"),
+    ];
+    for (of, wrt, expected) in cases {
+        let mut analysis = analyze(program).unwrap();
+        let derivative = analysis.derivative(*of, wrt).unwrap();
+        let text = analysis.print(derivative.result, Format::Text);
+        assert_eq!(&text, expected, "d{}/d{wrt}", of.unwrap_or("L"));
+        let comparison = check::compare_with_finite_differences(
+            analysis.graph(),
+            derivative.of,
+            derivative.wrt,
+            derivative.result,
+            derivative.kind == DerivativeKind::Jacobian,
+            3,
+            5,
+        )
+        .unwrap();
+        assert!(comparison.relative_error < 1e-6, "d{}/d{wrt} = {text}: {comparison:?}", of.unwrap_or("L"));
+    }
+}
