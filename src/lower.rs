@@ -458,8 +458,16 @@ impl Inference {
     }
 
     fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
-        if BUILTIN_FUNCTIONS.contains(&name) && !matches!(name, "I" | "eye" | "ones" | "zeros") {
-            return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is a built-in function"), span)
+        if BUILTIN_FUNCTIONS.contains(&name) {
+            // One name, one meaning: `I: matrix(n, n)` would make `I + I` of
+            // a result ambiguous.
+            let what = match name {
+                "I" | "eye" => "the identity matrix, I(n)",
+                "ones" => "the all-ones vector or matrix, ones(n)",
+                "zeros" => "the zero vector or matrix, zeros(n)",
+                _ => "a built-in function",
+            };
+            return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is {what}"), span)
                 .with_help("choose another name"));
         }
         if let Some(previous) = self.symbols.get(name) {
