@@ -45,7 +45,7 @@ fn numerically_equal(analysis: &Analysis, a: ExprId, b: ExprId) -> Result<(), St
             continue;
         }
         let error = matcalc::check::relative_error(&x, &y);
-        if !(error < 1e-8) {
+        if error.is_nan() || error >= 1e-8 {
             return Err(format!("differ by {error:.2e}: {} vs {}", x.compact(), y.compact()));
         }
         compared += 1;

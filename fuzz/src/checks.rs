@@ -150,7 +150,7 @@ pub fn reads_back(analysis: &mut Analysis, id: ExprId, width: usize, seed: u64) 
             continue;
         }
         let error = check::relative_error_above(&a, &b, 1e-9);
-        if !(error < 1e-7) {
+        if error.is_nan() || error >= 1e-7 {
             return Err(format!(
                 "printed result reads back to another value:\n{text}\nreads back as {}\nrelative error {error:.2e}",
                 analysis.print_width(back, Format::Text, 1000)
