@@ -122,6 +122,9 @@ const MAX_LABEL_NODES: usize = 200;
 /// grey below it, the operation.
 pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     let d = drawing(graph, root);
+    // Nodes are numbered by their place in the drawing, not by arena id, so
+    // the text does not depend on how the graph was built.
+    let index: FastMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let mut out = String::from("digraph computation {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
     for &n in &d.steps.order {
         let expr = if graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES {
@@ -142,11 +145,13 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
             Kind::Constant => "shape=plaintext",
             Kind::Operation => "shape=box, style=rounded",
         };
-        let _ = writeln!(out, "  n{} [label=<{label}>, {style}];", n.0);
+        let _ = writeln!(out, "  n{} [label=<{label}>, {style}];", index[&n]);
     }
     for &n in &d.steps.order {
         for c in d.steps.children.get(&n).into_iter().flatten() {
-            let _ = writeln!(out, "  n{} -> n{};", c.0, n.0);
+            if let Some(from) = index.get(c) {
+                let _ = writeln!(out, "  n{from} -> n{};", index[&n]);
+            }
         }
     }
     out.push('}');
@@ -196,11 +201,11 @@ pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &L
             None => String::new(),
         };
         let (x, y) = at.pos[i];
-        let _ = writeln!(out, "  \\node[{style}{label}] (n{}) at ({x:.2}, {y}) {{${expr}$}};", n.0);
+        let _ = writeln!(out, "  \\node[{style}{label}] (n{i}) at ({x:.2}, {y}) {{${expr}$}};");
     }
     for (p, node) in nodes.iter().enumerate() {
         for (k, &c) in node.children.iter().enumerate() {
-            let (from, to) = (d.steps.order[c].0, d.steps.order[p].0);
+            let (from, to) = (c, p);
             let bends = &at.bends[p][k];
             if bends.is_empty() {
                 let _ = writeln!(out, "  \\draw[->] (n{from}) -- (n{to});");

@@ -230,6 +230,8 @@ pub struct Graph {
     keys: Vec<u64>,
     memo: HashMap<Node, ExprId, BuildHasherDefault<FxHasher>>,
     symbols: Vec<Symbol>,
+    /// The first symbol of each name (an index beside `symbols`).
+    symbol_index: HashMap<String, SymbolId>,
     dim_names: Vec<String>,
     dim_index: HashMap<String, DimId>,
     definition_of: HashMap<ExprId, SymbolId>,
@@ -292,7 +294,7 @@ impl Graph {
 
     /// Looks a symbol up by name.
     pub fn find_symbol(&self, name: &str) -> Option<SymbolId> {
-        self.symbols.iter().position(|s| s.name == name).map(|i| SymbolId(i as u32))
+        self.symbol_index.get(name).copied()
     }
 
     /// Adds a symbol.
@@ -300,8 +302,10 @@ impl Graph {
         if let Role::Definition(value) = symbol.role {
             self.definition_of.entry(value).or_insert(SymbolId(self.symbols.len() as u32));
         }
+        let id = SymbolId(self.symbols.len() as u32);
+        self.symbol_index.entry(symbol.name.clone()).or_insert(id);
         self.symbols.push(symbol);
-        SymbolId(self.symbols.len() as u32 - 1)
+        id
     }
 
     /// The definition whose value is `id`, if any.
@@ -342,6 +346,17 @@ impl Graph {
         }
     }
 
+    /// Replaces an oversized constant by a small one and marks the graph (see
+    /// [`Graph::oversized_constant`]); constructors that multiply many
+    /// coefficients call it after each product, so that no intermediate
+    /// coefficient grows far past the limit.
+    pub(crate) fn bound_constant(&mut self, c: &mut crate::coeff::Coeff) {
+        if crate::coeff::digits(c) > MAX_CONSTANT_BITS {
+            self.oversized_constant = true;
+            *c = crate::coeff::int(2);
+        }
+    }
+
     /// Interns a node with its shape; returns the existing id for an equal
     /// node. Only the constructors in `simplify` call this.
     pub(crate) fn intern(&mut self, mut node: Node, shape: Shape) -> ExprId {
@@ -349,10 +364,7 @@ impl Graph {
         // marked, and the caller reports the error), so that arithmetic on
         // it stays cheap.
         match &mut node {
-            Node::Const(c) | Node::Scale(c, _) if crate::coeff::digits(c) > MAX_CONSTANT_BITS => {
-                self.oversized_constant = true;
-                *c = crate::coeff::int(2);
-            }
+            Node::Const(c) | Node::Scale(c, _) => self.bound_constant(c),
             // Zero to a negative power, revealed by simplification
             // (`tr(grad(1, A))^-1`): the program divides by zero.
             Node::Pow(base, exponent)

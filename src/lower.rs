@@ -1150,10 +1150,8 @@ impl Lowering {
                 Ok(self.graph.inverse(t))
             }
             ExprKind::Binary(BinaryOp::Hadamard | BinaryOp::ElementwiseDivide, ..) => self.hadamard_chain(e),
-            ExprKind::Binary(op, a, b) => {
-                let (ia, ib) = (self.expr(a)?, self.expr(b)?);
-                self.binary(*op, ia, ib, b)
-            }
+            ExprKind::Binary(BinaryOp::Add | BinaryOp::Subtract, ..) => self.sum_chain(e),
+            ExprKind::Binary(BinaryOp::Multiply | BinaryOp::Divide, ..) => self.product_chain(e),
             ExprKind::Power { base, exponent, elementwise } => {
                 let b = self.expr(base)?;
                 let x = self.expr(exponent)?;
@@ -1182,40 +1180,83 @@ impl Lowering {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, a: ExprId, b: ExprId, b_expr: &Expr) -> Result<ExprId> {
-        let g = &mut self.graph;
-        Ok(match op {
-            BinaryOp::Add => g.add(vec![a, b]),
-            BinaryOp::Subtract => g.sub(a, b),
-            BinaryOp::Multiply => g.mul(vec![a, b]),
-            BinaryOp::Hadamard => g.hadamard(vec![a, b]),
-            BinaryOp::Divide | BinaryOp::ElementwiseDivide => {
-                if g.is_zero(b) {
-                    return Err(Error::new(ErrorKind::Value, "division by zero", b_expr.span));
-                }
-                let inv = g.powc(b, coeff::int(-1));
-                if op == BinaryOp::Divide {
-                    g.mul(vec![a, inv])
-                } else {
-                    g.hadamard(vec![a, inv])
-                }
+    /// The left spine of a chain of the operators `ops` (`a + b - c` is
+    /// `(a + b) - c`): its leftmost operand, then each operator with its right
+    /// operand in source order. Walked without recursion, so a long flat sum
+    /// costs no nesting depth.
+    fn left_spine<'e>(e: &'e Expr, ops: &[BinaryOp]) -> (&'e Expr, Vec<(BinaryOp, &'e Expr)>) {
+        let mut spine = Vec::new();
+        let mut leftmost = e;
+        while let ExprKind::Binary(op, a, b) = &leftmost.kind {
+            if !ops.contains(op) {
+                break;
             }
-        })
+            spine.push((*op, b.as_ref()));
+            leftmost = a;
+        }
+        spine.reverse();
+        (leftmost, spine)
+    }
+
+    /// `a + b - c + ...` built by one call of the sum constructor: one sort
+    /// and one merge of like terms for the whole chain, where adding term by
+    /// term re-sorts the growing sum at every `+` (quadratic in the terms).
+    fn sum_chain(&mut self, e: &Expr) -> Result<ExprId> {
+        let (leftmost, spine) = Self::left_spine(e, &[BinaryOp::Add, BinaryOp::Subtract]);
+        let mut terms = Vec::with_capacity(spine.len() + 1);
+        terms.push(self.expr(leftmost)?);
+        for (op, operand) in spine {
+            let id = self.expr(operand)?;
+            terms.push(if op == BinaryOp::Subtract { self.graph.neg(id) } else { id });
+        }
+        Ok(self.graph.add(terms))
+    }
+
+    /// `a b / c d ...` built by one call of the product constructor (a
+    /// product built factor by factor flattens the growing chain at every
+    /// step: quadratic in the factors). As in shape inference, a 1×1 partial
+    /// product (`x^T y` in `x^T y z`) is a scalar factor of the rest: it is
+    /// built on its own and joins the scalars.
+    fn product_chain(&mut self, e: &Expr) -> Result<ExprId> {
+        let (leftmost, spine) = Self::left_spine(e, &[BinaryOp::Multiply, BinaryOp::Divide]);
+        let mut scalars = Vec::new();
+        let mut chain = Vec::with_capacity(spine.len() + 1);
+        // The rows of the chain's first non-scalar factor.
+        let mut chain_rows = None;
+        let mut operands = vec![(leftmost, BinaryOp::Multiply)];
+        operands.extend(spine.into_iter().map(|(op, operand)| (operand, op)));
+        for (operand, op) in operands {
+            let mut id = self.expr(operand)?;
+            if op == BinaryOp::Divide {
+                if self.graph.is_zero(id) {
+                    return Err(Error::new(ErrorKind::Value, "division by zero", operand.span));
+                }
+                id = self.graph.powc(id, coeff::int(-1));
+            }
+            let shape = self.graph.shape(id);
+            if shape.is_scalar() {
+                scalars.push(id);
+                continue;
+            }
+            chain_rows.get_or_insert(shape.rows);
+            chain.push(id);
+            if chain_rows == Some(Dim::ONE) && shape.cols == Dim::ONE {
+                // A 1×1 partial product of matrices.
+                scalars.push(self.graph.mul(std::mem::take(&mut chain)));
+                chain_rows = None;
+            }
+        }
+        scalars.append(&mut chain);
+        Ok(self.graph.mul(scalars))
     }
 
     /// `a .* b ./ c .* d` built by one call of the Hadamard constructor, so
     /// that the printed form of a Hadamard product parses back to the same
     /// node (built pairwise, a partial product could simplify differently).
     fn hadamard_chain(&mut self, e: &Expr) -> Result<ExprId> {
-        // The left spine, innermost first: (operator, right operand).
-        let mut spine = Vec::new();
-        let mut leftmost = e;
-        while let ExprKind::Binary(op @ (BinaryOp::Hadamard | BinaryOp::ElementwiseDivide), a, b) = &leftmost.kind {
-            spine.push((*op, b.as_ref()));
-            leftmost = a;
-        }
+        let (leftmost, spine) = Self::left_spine(e, &[BinaryOp::Hadamard, BinaryOp::ElementwiseDivide]);
         let mut factors = vec![self.expr(leftmost)?];
-        for (op, operand) in spine.into_iter().rev() {
+        for (op, operand) in spine {
             let id = self.expr(operand)?;
             if op == BinaryOp::Hadamard {
                 factors.push(id);

@@ -528,9 +528,13 @@ impl Graph {
         while let Some(f) = stack.pop() {
             let shape = self.shape(f);
             match self.node(f).clone() {
-                Node::Const(d) => c *= d,
+                Node::Const(d) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                }
                 Node::Scale(d, b) => {
                     c *= d;
+                    self.bound_constant(&mut c);
                     stack.push(b);
                 }
                 Node::Mul(children) if !self.is_inner_product(f) => stack.extend(children.iter().rev().copied()),
@@ -850,9 +854,13 @@ impl Graph {
                 Node::Hadamard(children) => stack.extend(children.iter().rev().copied()),
                 Node::Scale(d, b) => {
                     c *= d;
+                    self.bound_constant(&mut c);
                     stack.push(b);
                 }
-                Node::Const(d) => c *= d,
+                Node::Const(d) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                }
                 Node::Zero(_) => return self.zero(shape),
                 Node::Ones(_) => {}
                 Node::Add(_) if self.mostly_negative(f) => {
