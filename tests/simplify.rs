@@ -114,3 +114,15 @@ fn long_sums_break_at_the_width() {
     assert_eq!(wide.lines().count(), 1);
     common::snapshots(|| insta::assert_snapshot!("narrow", narrow));
 }
+
+/// A chain of products is built in one step; a 1×1 partial product in it
+/// (`x^T y` in `x^T y z`) is a scalar factor of the rest, as in shape
+/// inference, so the chain keeps the shape inference gave it.
+#[test]
+fn a_one_by_one_partial_product_scales_the_rest() {
+    let header = "A: matrix(n, n); x, y, z: vector(n); k: scalar; ";
+    let simplified = |body: &str| common::simplify_text(&format!("{header}{body}"));
+    assert_eq!(simplified("softmax(x^T y (A z - A z))"), "softmax(zeros(n))");
+    assert_eq!(simplified("x^T y z^T A"), "(x^T y) z^T A");
+    assert_eq!(simplified("x^T k y z^T A x / k"), "(x^T y) (z^T A x)");
+}

@@ -82,3 +82,62 @@ fn assert_linear_growth(m: &[(usize, usize, usize)]) {
         assert!(len as f64 <= bound, "k = {k}: printed length {len} exceeds {slope:.2} k digits(k) = {bound:.0}");
     }
 }
+
+/// The arena footprint (nodes plus child references, `cases::footprint`)
+/// after analysing and differentiating `case`, and the printed length.
+/// Runs on a thread with a 64 MiB stack: shape inference recurses along a
+/// chain of operators, deeper than a test thread's 2 MiB allow in a debug build.
+fn footprint_after_derivative(case: &cases::Case) -> (usize, usize) {
+    let case = case.clone();
+    let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+        let mut analysis = matcalc::analyze(&case.program).expect("case analyses");
+        let result = case.result(&mut analysis);
+        let text = analysis.print(result, matcalc::Format::Text);
+        (cases::footprint(analysis.graph()), text.len())
+    });
+    worker.expect("a thread").join().expect("no panic")
+}
+
+/// Asserts that `measure(k)` is bounded by the line through its values at the
+/// two smallest sizes (plus 10 %) for every size in `sizes`.
+fn assert_linear(what: &str, sizes: &[usize], measure: impl Fn(usize) -> usize) {
+    let values: Vec<(usize, usize)> = sizes.iter().map(|&k| (k, measure(k))).collect();
+    for (k, v) in &values {
+        eprintln!("{what}: k = {k:5}: {v:8}");
+    }
+    let (k0, v0) = values[0];
+    let (k1, v1) = values[1];
+    let slope = (v1 as f64 - v0 as f64) / (k1 - k0) as f64;
+    for &(k, v) in &values {
+        let bound = 1.1 * (v0 as f64 + slope * (k - k0) as f64) + 10.0;
+        assert!(
+            v as f64 <= bound,
+            "{what}: {v} at k = {k} exceeds the linear bound {bound:.0} fitted on k = {k0}, {k1}"
+        );
+    }
+}
+
+/// A flat sum is lowered by one call of the sum constructor: built term by
+/// term, the arena kept every partial sum (k²/2 child references).
+#[test]
+fn long_sums_lower_and_differentiate_linearly() {
+    let sizes = [50, 100, 200, 400, 700];
+    assert_linear("sum footprint", &sizes, |k| footprint_after_derivative(&cases::long_sum(k, 0)).0);
+    for k in sizes {
+        // `x12 x12^T` and the separator `\n  + ` per term.
+        let (_, text) = footprint_after_derivative(&cases::long_sum(k, 0));
+        assert!(text <= k * (2 * digits(k) + 12), "k = {k}: the gradient prints in {text} characters");
+    }
+    // 2,000 terms, bracketed in groups of 400 (one long chain is deeper than
+    // the analysis accepts).
+    let (grouped, _) = footprint_after_derivative(&cases::long_sum(2000, 400));
+    let (flat, _) = footprint_after_derivative(&cases::long_sum(400, 0));
+    assert!(grouped <= 6 * flat, "2000 terms: footprint {grouped}, 400 terms: {flat}");
+}
+
+/// A product chain is lowered by one call of the product constructor.
+#[test]
+fn long_products_lower_and_differentiate_linearly() {
+    let sizes = [50, 100, 200, 400, 700];
+    assert_linear("product footprint", &sizes, |k| footprint_after_derivative(&cases::product_chain(k)).0);
+}

@@ -143,6 +143,59 @@ pub fn resnet(k: usize) -> Case {
     Case::derivative(&format!("resnet_{k}"), &resnet_program(k), "W1")
 }
 
+/// A loss that is one flat sum of `k` quadratic forms,
+/// `x1^T A x1 + x2^T A x2 + ... + xk^T A xk`; with `group` > 0 the terms are
+/// bracketed in groups of `group` (`(x1^T A x1 + ...) + (...)`), which keeps
+/// each bracket a short chain.
+pub fn long_sum_program(k: usize, group: usize) -> String {
+    assert!(k >= 1);
+    let terms: Vec<String> = (1..=k).map(|i| format!("x{i}^T A x{i}")).collect();
+    if group == 0 {
+        return terms.join(" + ");
+    }
+    terms.chunks(group).map(|c| format!("({})", c.join(" + "))).collect::<Vec<_>>().join(" + ")
+}
+
+/// The `k`-term sum of quadratic forms, wrt `A` (gradient `x1 x1^T + ...`).
+pub fn long_sum(k: usize, group: usize) -> Case {
+    Case::derivative(&format!("long_sum_{k}"), &long_sum_program(k, group), "A")
+}
+
+/// A product of `k` matrices between two vectors, `x^T A1 A2 ... Ak y`.
+pub fn product_chain_program(k: usize) -> String {
+    let factors: Vec<String> = (1..=k).map(|i| format!("A{i}")).collect();
+    format!("x^T {} y", factors.join(" "))
+}
+
+/// The `k`-matrix product, wrt `A1`.
+pub fn product_chain(k: usize) -> Case {
+    Case::derivative(&format!("product_chain_{k}"), &product_chain_program(k), "A1")
+}
+
+/// `k` chained definitions `z1 = sin(x); z2 = sin(z1); ...; L = sum(zk)`.
+pub fn sin_chain_program(k: usize) -> String {
+    assert!(k >= 1);
+    let mut s = String::with_capacity(20 * k);
+    s.push_str("x: vector(n)\nz1 = sin(x)\n");
+    for i in 2..=k {
+        s.push_str(&format!("z{i} = sin(z{})\n", i - 1));
+    }
+    s.push_str(&format!("L = sum(z{k})\n"));
+    s
+}
+
+/// The chain of `k` sines, wrt `x` (gradient `cos(x) .* cos(z1) .* ...`).
+pub fn sin_chain(k: usize) -> Case {
+    Case::derivative(&format!("sin_chain_{k}"), &sin_chain_program(k), "x")
+}
+
+/// The nodes of `graph`'s arena plus the child references they hold: the
+/// memory the graph takes, up to a constant factor, and a count of the work
+/// done to build it (every node is hashed and compared child by child).
+pub fn footprint(graph: &matcalc::Graph) -> usize {
+    (0..graph.len()).map(|i| 1 + graph.children(ExprId(i as u32)).len()).sum()
+}
+
 /// Hessians of small nets, through `simplified(None)`.
 pub fn hessians() -> Vec<Case> {
     vec![
