@@ -99,7 +99,14 @@ pub fn structured(case: &str) -> Result<(), String> {
     }
     round_trip(case)?;
     value(case, seed)?;
-    for wrt in ["x", "y", "A", "B", "k"] {
+    // The variables, whatever the generator named them.
+    let variables: Vec<String> = analysis(case)?
+        .graph()
+        .symbols()
+        .filter(|(_, s)| matches!(s.role, Role::Input { .. }))
+        .map(|(_, s)| s.name.clone())
+        .collect();
+    for wrt in &variables {
         derivative(case, wrt, seed)?;
     }
     Ok(())
@@ -178,8 +185,7 @@ fn value(case: &str, seed: u64) -> Result<(), String> {
     }
     let mut rng = Rng::new(seed);
     let env = check::random_env(graph, &mut rng, Sampling::Mixed);
-    let Some(x) = graph.find_symbol("x") else { return Ok(()) };
-    let n = env.size(graph.symbol(x).shape.rows);
+    let n = env.size(matcalc::shape::Dim::Named(matcalc::shape::DimId(0)));
     let mut values: HashMap<String, Matrix> =
         env.values.iter().map(|(sid, m)| (graph.symbol(*sid).name.clone(), m.clone())).collect();
     let mut direct = None;

@@ -1,10 +1,13 @@
 //! The structured target's generator: well-shaped programs over
 //! `A, B: matrix(n, n); x, y: vector(n); k: scalar`, built from every
-//! operator and function of the language, driven by the fuzzer's bytes.
+//! operator and function of the language, driven by the fuzzer's bytes,
+//! then renamed from the pool of colliding names in `names.rs`.
 
 use arbitrary::{Result, Unstructured};
 
-/// The declarations every generated program starts with.
+use crate::names;
+
+/// The declarations every generated program starts with (before renaming).
 pub const HEADER: &str = "A, B: matrix(n, n); x, y: vector(n); k: scalar";
 
 /// Deepest generated expression.
@@ -12,7 +15,8 @@ const MAX_DEPTH: usize = 6;
 
 /// A generated program: `# seed N` (the seed of the random points), the
 /// header, up to two definitions, and an expression (scalar, vector or
-/// matrix). The seed line is a comment, so the whole case is a program.
+/// matrix), its variables, definitions and dimension renamed from
+/// [`names::POOL`]. The seed line is a comment, so the whole case is a program.
 pub fn case(u: &mut Unstructured<'_>) -> Result<String> {
     let seed: u16 = u.arbitrary()?;
     let mut g = Generator { u, definitions: Vec::new() };
@@ -33,7 +37,19 @@ pub fn case(u: &mut Unstructured<'_>) -> Result<String> {
         _ => g.matrix(MAX_DEPTH)?,
     };
     out.push_str(&body);
-    Ok(out)
+    Ok(rename_from_pool(g.u, &out, &g.definitions))
+}
+
+/// `program` with its variables and definitions renamed to distinct names of
+/// the pool and its dimension to one more (which may equal a variable's).
+fn rename_from_pool(u: &mut Unstructured<'_>, program: &str, definitions: &[(char, String)]) -> String {
+    let mut plain: Vec<&str> = vec!["A", "B", "x", "y", "k"];
+    plain.extend(definitions.iter().map(|(_, name)| name.as_str()));
+    let mut choose = |len: usize| u.choose_index(len).unwrap_or(0);
+    let mut mapping: Vec<(&str, String)> =
+        plain.iter().copied().zip(names::distinct_names(plain.len(), &mut choose)).collect();
+    mapping.extend(names::distinct_names(1, &mut choose).into_iter().map(|name| ("n", name)));
+    names::rename(program, &mapping)
 }
 
 struct Generator<'a, 'b> {
