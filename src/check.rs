@@ -6,6 +6,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{evaluate, Env, Matrix};
 use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
 
+pub mod bounds;
+pub use bounds::{MAX_NUMERIC_DIM, MAX_POINTS};
+
 /// A small deterministic random generator (xorshift64*).
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
@@ -45,16 +48,37 @@ pub enum Sampling {
     Positive,
 }
 
+/// How a random point is drawn: its entries, the range of sizes of named
+/// dimensions, and whether the diagonals of square matrices may be negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointKind {
+    /// The entries' signs.
+    pub sampling: Sampling,
+    /// Sizes of named dimensions, drawn uniformly in `sizes.0..=sizes.1`.
+    pub sizes: (usize, usize),
+    /// Square matrices get diagonals of random sign (still diagonally
+    /// dominant, so invertible, but not positive definite).
+    pub signed_diagonal: bool,
+}
+
 /// A random point: dimension sizes in 2..=4, square matrices made
 /// diagonally dominant (invertible; symmetric ones positive definite).
 pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
-    let mut env = Env { dims: (0..graph.dim_names().len()).map(|_| rng.range(2, 4)).collect(), ..Env::default() };
+    random_point(graph, rng, PointKind { sampling, sizes: (2, 4), signed_diagonal: false })
+}
+
+/// A random point drawn as `kind` says. Fixed dimensions keep their sizes
+/// (see [`bounds::bound_fixed_dimensions`] before calling this on a
+/// program that may declare huge ones).
+pub fn random_point(graph: &Graph, rng: &mut Rng, kind: PointKind) -> Env {
+    let (lo, hi) = kind.sizes;
+    let mut env = Env { dims: (0..graph.dim_names().len()).map(|_| rng.range(lo, hi)).collect(), ..Env::default() };
     for (sid, symbol) in graph.symbols() {
         let Role::Input { symmetric } = symbol.role else { continue };
         let (rows, cols) = env.shape(symbol.shape);
         let mut m = Matrix::filled(rows, cols, 0.0);
         for x in m.data.iter_mut() {
-            *x = match sampling {
+            *x = match kind.sampling {
                 Sampling::Mixed => {
                     let magnitude = rng.uniform(0.3, 1.2);
                     if rng.next_u64().is_multiple_of(2) {
@@ -74,7 +98,9 @@ pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
                 }
             }
             for i in 0..rows {
-                m.data[i * cols + i] = m.data[i * cols + i].abs() + rows as f64;
+                let dominant = m.data[i * cols + i].abs() + rows as f64;
+                let negative = kind.signed_diagonal && rng.next_u64().is_multiple_of(2);
+                m.data[i * cols + i] = if negative { -dominant } else { dominant };
             }
         }
         env.values.insert(sid, m);
@@ -183,7 +209,21 @@ pub fn compare_with_finite_differences(
     points: usize,
     seed: u64,
 ) -> Result<Comparison> {
+    if points > MAX_POINTS {
+        return Err(Error::bare(ErrorKind::Limit, format!("{points} points; check compares at most {MAX_POINTS}")));
+    }
+    bounds::bound_fixed_dimensions(graph, None)?;
     let mut rng = Rng::new(seed);
+    {
+        // The work at the largest sizes a point may have: per point, one
+        // evaluation of the derivative, and up to 24 of the function per
+        // entry of the variable.
+        let largest = Env { dims: vec![4; graph.dim_names().len()], ..Env::default() };
+        let (rows, cols) = largest.shape(graph.symbol(wrt).shape);
+        let per_point = 24.0 * rows as f64 * cols as f64 + 4.0;
+        let points = points as f64;
+        bounds::bound_work(graph, &[(root, per_point * points), (derivative, points)], &largest, "checking")?;
+    }
     let mut comparison = Comparison {
         relative_error: 0.0,
         raw_error: 0.0,

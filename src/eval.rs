@@ -240,9 +240,33 @@ pub fn evaluate(graph: &Graph, root: ExprId, env: &Env) -> Result<Matrix> {
 
 /// The value of every node under `root` at the point `env`.
 pub fn evaluate_all(graph: &Graph, root: ExprId, env: &Env) -> Result<FastMap<ExprId, Matrix>> {
+    evaluate_all_adjusted(graph, root, env, &mut |_, _| {})
+}
+
+/// [`evaluate`], with `adjust` applied to each node's value before the
+/// nodes above it use it (`verify` perturbs every computed value by a
+/// relative amount far above rounding, to measure how much rounding the
+/// evaluation amplifies).
+pub fn evaluate_adjusted(
+    graph: &Graph,
+    root: ExprId,
+    env: &Env,
+    adjust: &mut dyn FnMut(&Node, &mut Matrix),
+) -> Result<Matrix> {
+    let mut memo = evaluate_all_adjusted(graph, root, env, adjust)?;
+    memo.remove(&root).ok_or_else(|| Error::bare(ErrorKind::Evaluation, "nothing to evaluate"))
+}
+
+fn evaluate_all_adjusted(
+    graph: &Graph,
+    root: ExprId,
+    env: &Env,
+    adjust: &mut dyn FnMut(&Node, &mut Matrix),
+) -> Result<FastMap<ExprId, Matrix>> {
     let mut memo: FastMap<ExprId, Matrix> = FastMap::default();
     for id in graph.reachable(root) {
-        let value = evaluate_node(graph, id, env, &memo)?;
+        let mut value = evaluate_node(graph, id, env, &memo)?;
+        adjust(graph.node(id), &mut value);
         memo.insert(id, value);
     }
     Ok(memo)

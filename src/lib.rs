@@ -5,7 +5,7 @@
 //! DAG, canonical through the constructors of `simplify`) → `diff`
 //! (reverse-mode gradients, forward-mode Jacobians, Hessians) → `print`
 //! (text, Unicode, NumPy). `eval` and `check` evaluate numerically, for
-//! checking only.
+//! checking only; `verify` decides whether a claimed derivative is right.
 //!
 //! ```
 //! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)").unwrap();
@@ -33,6 +33,7 @@ pub mod simplify;
 pub mod stack;
 pub mod steps;
 pub mod syntax;
+pub mod verify;
 
 pub use error::{Error, ErrorKind, Result, Span};
 pub use ir::{ExprId, Graph, SymbolId};

@@ -150,6 +150,8 @@ pub fn lower_expr_in(
         inference.statement(statement)?;
     }
     inference.source = source.to_string();
+    inference.closed = true;
+    inference.known_dims = lowered.graph.dim_names().to_vec();
     for definition in definitions {
         if let Statement::Define { name, name_span, .. } = definition {
             if inference.symbols.contains_key(name) {
@@ -237,6 +239,11 @@ struct Inference {
     /// How often a named scalar was broadcast in a sum (`y - X theta` with
     /// a scalar `y`): a reading with fewer is more plausible.
     broadcasts: usize,
+    /// Set while inferring a claim: a name or size the program does not
+    /// have is an error, not a new variable.
+    closed: bool,
+    /// The program's size names (with those inference chose), for a closed claim.
+    known_dims: Vec<String>,
 }
 
 const GREEK: &[&str] = &[
@@ -353,6 +360,8 @@ impl Inference {
             depth: 0,
             flipped: Vec::new(),
             broadcasts: 0,
+            closed: false,
+            known_dims: Vec::new(),
         }
     }
 
@@ -624,6 +633,12 @@ impl Inference {
                 format!("`{name}` is a function; call it with arguments, as in `{name}(x)`"),
                 span,
             )),
+            _ if self.closed => Err(Error::new(
+                ErrorKind::UnknownName,
+                format!("`{name}` is not a name of the program"),
+                span,
+            )
+            .with_help("a claim uses the program's names, and names it defines itself (`t1 = …; …`)")),
             _ => Ok(self.auto_symbol(name, span)),
         }
     }
@@ -909,6 +924,13 @@ impl Inference {
                 _ => Err(Error::new(ErrorKind::Value, "a dimension must be a positive integer", arg.span)),
             },
             ExprKind::Name(name) => {
+                if self.closed && !self.named_dims.contains_key(name) && !self.known_dims.contains(name) {
+                    return Err(Error::new(
+                        ErrorKind::UnknownName,
+                        format!("`{name}` is not a size of the program"),
+                        arg.span,
+                    ));
+                }
                 let spec = Some(DimSpec::Named(name.clone(), arg.span));
                 Ok(self.dim_of_spec(&spec))
             }

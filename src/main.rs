@@ -134,9 +134,9 @@ enum Command {
         /// The variable to differentiate with respect to
         #[arg(long, value_name = "X")]
         wrt: String,
-        /// Random points to try
-        #[arg(long, default_value_t = 5)]
-        points: usize,
+        /// Random points to compare at (1 to 1000)
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        points: u16,
         /// Seed of the random points
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -152,8 +152,9 @@ enum Command {
         #[arg(long, value_name = "X")]
         wrt: String,
         /// The claimed derivative, an expression over the program's names, optionally after
-        /// definitions of its parts (`t1 = h - y; W^T t1`), as matcalc prints large results
-        #[arg(long, value_name = "EXPR")]
+        /// definitions of its parts (`t1 = h - y; W^T t1`), as matcalc prints large results;
+        /// `0` is the zero of any shape
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
         claim: String,
         /// Differentiate the definition NAME instead of the program's value
         #[arg(long, value_name = "NAME")]
@@ -308,7 +309,7 @@ fn run() -> ExitCode {
             })
         }),
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
-        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points, seed, of.as_deref()),
+        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points.into(), seed, of.as_deref()),
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
         Command::Repl => repl(),
     }
@@ -372,6 +373,7 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
     };
     let outcome = analyze(&source).and_then(|mut analysis| {
         let derivative = analysis.derivative(of, wrt)?;
+        matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
         let text = analysis.print(derivative.result, Format::Text);
         let comparison = matcalc::check::compare_with_finite_differences(
             analysis.graph(),
@@ -379,7 +381,7 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
             derivative.wrt,
             derivative.result,
             derivative.kind == DerivativeKind::Jacobian,
-            points.max(1),
+            points,
             seed,
         )?;
         Ok((text, comparison))
@@ -410,6 +412,7 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
 }
 
 fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
+    use matcalc::verify::{Verdict, MIN_POINTS, RELATIVE_TOLERANCE, SIZES};
     let source = match read_program(input) {
         Ok(s) => s,
         Err(e) => {
@@ -417,63 +420,77 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut analysis = match analyze(&source) {
-        Ok(a) => a,
+    let prepared = analyze(&source).and_then(|mut analysis| {
+        let derivative = analysis.derivative(of, wrt)?;
+        matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
+        Ok((analysis, derivative))
+    });
+    let (mut analysis, derivative) = match prepared {
+        Ok(p) => p,
         Err(e) => {
             eprint!("{}", e.render(&source));
             return ExitCode::from(1);
         }
     };
-    let derivative = match analysis.derivative(of, wrt) {
-        Ok(d) => d,
-        Err(e) => {
-            eprint!("{}", e.render(&source));
-            return ExitCode::from(1);
-        }
-    };
-    let claimed = match analysis.lower_claim(claim) {
-        Ok(c) => c,
+    let verdict = match matcalc::verify::verify(&mut analysis, &derivative, claim, &Default::default()) {
+        Ok(v) => v,
         Err(e) => {
             eprint!("{}", e.render(claim));
             return ExitCode::from(1);
         }
     };
     let ours = analysis.print(derivative.result, Format::Text);
-    let graph = analysis.graph();
-    let (want, got) = (graph.shape(derivative.result), graph.shape(claimed));
-    if want != got && !(got.is_scalar() && want.is_scalar()) {
-        println!(
-            "wrong: the claim has shape {}, but the derivative has shape {}",
-            matcalc::print::shape_text(graph, got),
-            matcalc::print::shape_text(graph, want)
-        );
-        println!("matcalc's answer: {ours}");
-        return ExitCode::from(1);
-    }
-    if claimed == derivative.result {
-        println!("correct: the claim equals matcalc's answer symbolically");
-        return ExitCode::SUCCESS;
-    }
-    let mut rng = matcalc::check::Rng::new(7);
-    for _ in 0..5 {
-        let env = matcalc::check::random_env(graph, &mut rng, matcalc::check::Sampling::Positive);
-        let (a, b) = match (
-            matcalc::eval::evaluate(graph, derivative.result, &env),
-            matcalc::eval::evaluate(graph, claimed, &env),
-        ) {
-            (Ok(a), Ok(b)) => (a, b),
-            _ => continue,
-        };
-        let error = matcalc::check::relative_error(&b, &a);
-        if error > 1e-8 {
-            println!("wrong: at a random point the claim and the derivative differ (relative error {error:.2e})");
-            println!("  claim:      {}", b.compact());
-            println!("  derivative: {}", a.compact());
-            println!("matcalc's answer: {ours}");
-            return ExitCode::from(1);
+    match &verdict {
+        Verdict::SameForm => println!("correct: the claim is matcalc's answer (the same canonical form)"),
+        Verdict::Agrees(sampled) => {
+            let sizes = if analysis.graph().dim_names().is_empty() {
+                String::new()
+            } else {
+                format!(", {} size combinations in {}..={}", sampled.sizes.len(), SIZES.0, SIZES.1)
+            };
+            let signs = if sampled.compared_mixed > 0 {
+                format!("{} of them with entries of both signs", sampled.compared_mixed)
+            } else {
+                "positive entries only: the function is not defined at the others".to_string()
+            };
+            println!(
+                "correct: the claim equals matcalc's answer at {} random points ({signs}{sizes}; relative tolerance {RELATIVE_TOLERANCE:.0e} beyond measured rounding)",
+                sampled.compared
+            );
+        }
+        Verdict::WrongShape { claim, answer } => {
+            println!("wrong: the claim has shape {claim}, but the derivative has shape {answer}")
+        }
+        Verdict::Differs { claim, answer, relative_error, sizes } => {
+            let at = if sizes.is_empty() { String::new() } else { format!(" ({sizes})") };
+            if relative_error.is_finite() {
+                println!("wrong: at a random point{at} the claim and the derivative differ (relative error {relative_error:.2e})");
+            } else {
+                println!("wrong: at a random point{at} the claim is not finite (or has another size), but the derivative is");
+            }
+            println!("  claim:      {}", claim.compact());
+            println!("  derivative: {}", answer.compact());
+        }
+        Verdict::Undecided(sampled) => {
+            let mut reasons = Vec::new();
+            if sampled.undefined > 0 {
+                reasons.push(format!("at {} the function or its derivative is not finite", sampled.undefined));
+            }
+            if sampled.ill_conditioned > 0 {
+                reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
+            }
+            println!(
+                "could not decide: the claim agrees at {} of {} random points, but {MIN_POINTS} are needed ({})",
+                sampled.compared,
+                sampled.attempts,
+                reasons.join("; ")
+            );
         }
     }
-    println!("correct: the claim equals matcalc's answer at 5 random points");
     println!("matcalc's answer: {ours}");
-    ExitCode::SUCCESS
+    if verdict.correct() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -1,0 +1,265 @@
+//! `matcalc verify`: whether a claimed derivative equals matcalc's own.
+//!
+//! First symbolically: a claim that lowers to the same canonical node as
+//! matcalc's answer is correct. Otherwise numerically: both are evaluated
+//! at random points (entries of both signs and positive ones, square
+//! matrices diagonally dominant with diagonals of either sign, every named
+//! size drawn anew in 2..=5 at each point) and compared entry by entry with
+//! a tolerance relative to the magnitudes involved: [`RELATIVE_TOLERANCE`]
+//! of the larger entry, plus the rounding the evaluation itself amplifies,
+//! measured by re-evaluating with every intermediate value perturbed by
+//! [`PERTURBATION`] (relative). A point counts only where the answer and
+//! the claim both evaluate finitely (a claim undefined where the function
+//! and the answer are defined is wrong; a formula that agrees only where
+//! the function is defined, as `1 ./ abs(x)` for `sum(log(x))`, is not the
+//! derivative's formula either); "correct" needs [`MIN_POINTS`] compared
+//! points, else the verdict is "could not decide".
+
+use crate::check::{bounds, random_point, PointKind, Rng, Sampling};
+use crate::error::Result;
+use crate::eval::{evaluate, evaluate_adjusted, Env, Matrix};
+use crate::ir::{ExprId, Graph, Node};
+use crate::{Analysis, Derivative};
+
+/// Points compared before a numeric "correct" stops sampling.
+pub const TARGET_POINTS: usize = 12;
+/// Fewest compared points for a numeric "correct".
+pub const MIN_POINTS: usize = 8;
+/// Most random points tried.
+pub const MAX_ATTEMPTS: usize = 60;
+/// Sizes of named dimensions at the random points.
+pub const SIZES: (usize, usize) = (2, 5);
+/// Relative difference of two entries above which (beyond measured
+/// rounding) they differ.
+pub const RELATIVE_TOLERANCE: f64 = 1e-11;
+/// Relative perturbation of every intermediate value used to measure the
+/// rounding an evaluation amplifies (far above rounding itself, 1e-16).
+pub const PERTURBATION: f64 = 1e-12;
+/// Measured rounding, relative to the values' magnitude, above which a point
+/// is too ill-conditioned to tell anything.
+pub const ILL_CONDITIONED: f64 = 1e-6;
+
+/// How `verify` decides.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Seed of the random points.
+    pub seed: u64,
+    /// Accept a claim with the same canonical form without evaluating it
+    /// (off only to test the numeric comparison).
+    pub symbolic: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { seed: 7, symbolic: true }
+    }
+}
+
+/// What the random points showed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sampled {
+    /// Points where claim and answer were compared.
+    pub compared: usize,
+    /// Of those, points where some input entry is negative.
+    pub compared_mixed: usize,
+    /// Points tried.
+    pub attempts: usize,
+    /// Points skipped because matcalc's answer is not finite there (or the
+    /// claim is not, where the function is not).
+    pub undefined: usize,
+    /// Points skipped because rounding is amplified too much there.
+    pub ill_conditioned: usize,
+    /// The distinct sizes of the named dimensions at the compared points.
+    pub sizes: Vec<Vec<usize>>,
+}
+
+/// The verdict on a claim.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The claim has matcalc's answer's canonical form.
+    SameForm,
+    /// The claim agrees with the answer at every compared point.
+    Agrees(Sampled),
+    /// The claim has another shape than the derivative.
+    WrongShape {
+        /// The claim's shape, as text.
+        claim: String,
+        /// The derivative's shape, as text.
+        answer: String,
+    },
+    /// The claim differs from the answer at a point.
+    Differs {
+        /// The claim's value there.
+        claim: Matrix,
+        /// The answer's value there.
+        answer: Matrix,
+        /// The largest relative difference of an entry.
+        relative_error: f64,
+        /// The named sizes there, as `n = 3, m = 2`.
+        sizes: String,
+    },
+    /// Too few points could be compared.
+    Undecided(Sampled),
+}
+
+impl Verdict {
+    /// `true` if the claim is correct.
+    pub fn correct(&self) -> bool {
+        matches!(self, Verdict::SameForm | Verdict::Agrees(_))
+    }
+}
+
+/// Lowers `claim` into the program of `analysis` and decides whether it
+/// equals `derivative` (see the module documentation). An error is about
+/// the claim's text (an unknown name, a syntax or shape error) or a size
+/// too large to evaluate.
+pub fn verify(analysis: &mut Analysis, derivative: &Derivative, claim: &str, options: &Options) -> Result<Verdict> {
+    let claimed = analysis.lower_claim(claim)?;
+    let answer = derivative.result;
+    let graph = analysis.graph_mut();
+    // `0` stands for the zero of any shape.
+    let zero_claim = graph.as_const(claimed).is_some_and(|c| crate::coeff::to_f64(c) == 0.0);
+    let (want, got) = (graph.shape(answer), graph.shape(claimed));
+    if want != got && !(got.is_scalar() && want.is_scalar()) && !zero_claim {
+        return Ok(Verdict::WrongShape {
+            claim: crate::print::shape_text(graph, got),
+            answer: crate::print::shape_text(graph, want),
+        });
+    }
+    if options.symbolic
+        && (claimed == answer
+            || graph.rename_definitions(claimed, None) == answer
+            || (zero_claim && graph.is_zero(answer)))
+    {
+        return Ok(Verdict::SameForm);
+    }
+    let graph = analysis.graph();
+    bounds::bound_fixed_dimensions(graph, None)?;
+    // Per point: the function once, answer and claim three times each.
+    let parts = [(derivative.of, 1.0), (answer, 3.0), (claimed, 3.0)].map(|(id, n)| (id, n * MAX_ATTEMPTS as f64));
+    let largest = Env { dims: vec![SIZES.1; graph.dim_names().len()], ..Env::default() };
+    bounds::bound_work(graph, &parts, &largest, "verifying")?;
+    Ok(compare_at_random_points(graph, derivative.of, answer, claimed, zero_claim, options.seed))
+}
+
+/// The numeric comparison of `claimed` with `answer` (the derivative of
+/// `function`); `zero_claim` makes the claim the zero of the answer's shape.
+fn compare_at_random_points(
+    graph: &Graph,
+    function: ExprId,
+    answer: ExprId,
+    claimed: ExprId,
+    zero_claim: bool,
+    seed: u64,
+) -> Verdict {
+    let mut rng = Rng::new(seed);
+    let mut noise_rng = Rng::new(seed ^ 0x5DEE_CE66);
+    let mut sampled = Sampled::default();
+    while sampled.compared < TARGET_POINTS && sampled.attempts < MAX_ATTEMPTS {
+        let kind = match sampled.attempts % 4 {
+            0 | 3 => PointKind { sampling: Sampling::Mixed, sizes: SIZES, signed_diagonal: true },
+            1 => PointKind { sampling: Sampling::Mixed, sizes: SIZES, signed_diagonal: false },
+            _ => PointKind { sampling: Sampling::Positive, sizes: SIZES, signed_diagonal: false },
+        };
+        sampled.attempts += 1;
+        let env = random_point(graph, &mut rng, kind);
+        let defined = |id: ExprId| evaluate(graph, id, &env).ok().filter(all_finite);
+        let Some(a) = defined(answer) else {
+            sampled.undefined += 1;
+            continue;
+        };
+        let b = if zero_claim && !graph.shape(answer).is_scalar() {
+            Some(Matrix::filled(a.rows, a.cols, 0.0))
+        } else {
+            defined(claimed).filter(|b| b.rows == a.rows && b.cols == a.cols)
+        };
+        let Some(b) = b else {
+            // Where the function and its derivative are defined, the claim
+            // must be too; elsewhere the point tells nothing.
+            if defined(function).is_none() {
+                sampled.undefined += 1;
+                continue;
+            }
+            let claim = evaluate(graph, claimed, &env).unwrap_or_else(|_| Matrix::filled(a.rows, a.cols, f64::NAN));
+            return Verdict::Differs { claim, answer: a, relative_error: f64::INFINITY, sizes: sizes_text(graph, &env) };
+        };
+        let (Some(noise_a), Some(noise_b)) = (
+            rounding(graph, answer, &env, &a, &mut noise_rng),
+            if zero_claim { Some(vec![0.0; a.data.len()]) } else { rounding(graph, claimed, &env, &b, &mut noise_rng) },
+        ) else {
+            sampled.ill_conditioned += 1;
+            continue;
+        };
+        let scale = a.max_abs().max(b.max_abs()).max(f64::MIN_POSITIVE);
+        let noise: Vec<f64> = noise_a.iter().zip(&noise_b).map(|(x, y)| x + y).collect();
+        if noise.iter().any(|n| *n > ILL_CONDITIONED * scale) {
+            sampled.ill_conditioned += 1;
+            continue;
+        }
+        let mut worst: f64 = 0.0;
+        let mut differs = false;
+        for ((x, y), n) in a.data.iter().zip(&b.data).zip(&noise) {
+            let magnitude = x.abs().max(y.abs());
+            let difference = (x - y).abs();
+            if difference > RELATIVE_TOLERANCE * magnitude + 4.0 * n {
+                differs = true;
+            }
+            if magnitude > 0.0 {
+                worst = worst.max(difference / magnitude);
+            }
+        }
+        if differs {
+            return Verdict::Differs { claim: b, answer: a, relative_error: worst, sizes: sizes_text(graph, &env) };
+        }
+        sampled.compared += 1;
+        if env.values.values().any(|m| m.data.iter().any(|x| *x < 0.0)) {
+            sampled.compared_mixed += 1;
+        }
+        if !sampled.sizes.contains(&env.dims) {
+            sampled.sizes.push(env.dims.clone());
+        }
+    }
+    if sampled.compared >= MIN_POINTS {
+        Verdict::Agrees(sampled)
+    } else {
+        Verdict::Undecided(sampled)
+    }
+}
+
+fn all_finite(m: &Matrix) -> bool {
+    m.data.iter().all(|x| x.is_finite())
+}
+
+/// Per entry, how far `id`'s value moves (the largest of two tries) when
+/// every intermediate value is perturbed by [`PERTURBATION`]: an estimate of
+/// the rounding the evaluation amplifies, far above the real one. `None`
+/// if a perturbed evaluation is not finite. Exact integers (sizes,
+/// exponents) are not perturbed.
+fn rounding(graph: &Graph, id: ExprId, env: &Env, value: &Matrix, rng: &mut Rng) -> Option<Vec<f64>> {
+    let mut spread = vec![0.0f64; value.data.len()];
+    for _ in 0..2 {
+        let mut perturb = |node: &Node, m: &mut Matrix| {
+            if matches!(node, Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_)) {
+                return;
+            }
+            for x in m.data.iter_mut() {
+                if x.fract() != 0.0 || x.abs() > 1e9 {
+                    *x *= 1.0 + PERTURBATION * rng.uniform(-1.0, 1.0);
+                }
+            }
+        };
+        let moved = evaluate_adjusted(graph, id, env, &mut perturb).ok().filter(all_finite)?;
+        if moved.data.len() != spread.len() {
+            return None;
+        }
+        for ((s, x), y) in spread.iter_mut().zip(&moved.data).zip(&value.data) {
+            *s = s.max((x - y).abs());
+        }
+    }
+    Some(spread)
+}
+
+/// The named sizes of a point, as `n = 3, m = 2` (empty if there are none).
+pub fn sizes_text(graph: &Graph, env: &Env) -> String {
+    graph.dim_names().iter().zip(&env.dims).map(|(name, size)| format!("{name} = {size}")).collect::<Vec<_>>().join(", ")
+}
