@@ -1,7 +1,7 @@
 //! `matcalc verify`: whether a claimed derivative equals matcalc's own.
 //!
 //! First symbolically: a claim that lowers to the same canonical node as
-//! matcalc's answer is correct. Otherwise numerically: both are evaluated
+//! matcalc's answer, or that prints exactly as it, is correct. Otherwise numerically: both are evaluated
 //! at random points (entries of both signs and positive ones, square
 //! matrices diagonally dominant with diagonals of either sign, every named
 //! size drawn anew in 2..=5 at each point) and compared entry by entry with
@@ -76,7 +76,7 @@ pub struct Sampled {
 /// The verdict on a claim.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
-    /// The claim has matcalc's answer's canonical form.
+    /// The claim has matcalc's answer's canonical form (or printed form).
     SameForm,
     /// The claim agrees with the answer at every compared point.
     Agrees(Sampled),
@@ -126,12 +126,16 @@ pub fn verify(analysis: &mut Analysis, derivative: &Derivative, claim: &str, opt
             answer: crate::print::shape_text(graph, want),
         });
     }
-    if options.symbolic
-        && (claimed == answer
+    if options.symbolic {
+        let same = claimed == answer
             || graph.rename_definitions(claimed, None) == answer
-            || (zero_claim && graph.is_zero(answer)))
-    {
-        return Ok(Verdict::SameForm);
+            || (zero_claim && graph.is_zero(answer));
+        // Read back, a printed answer may build another node of the same
+        // printed form (a `t1 = …` block re-simplified): printed alike is
+        // written alike.
+        if same || analysis.print(claimed, crate::Format::Text) == analysis.print(answer, crate::Format::Text) {
+            return Ok(Verdict::SameForm);
+        }
     }
     let graph = analysis.graph();
     bounds::bound_fixed_dimensions(graph, None)?;
@@ -143,8 +147,10 @@ pub fn verify(analysis: &mut Analysis, derivative: &Derivative, claim: &str, opt
 }
 
 /// The numeric comparison of `claimed` with `answer` (the derivative of
-/// `function`); `zero_claim` makes the claim the zero of the answer's shape.
-fn compare_at_random_points(
+/// `function`, all three in `graph`); `zero_claim` makes the claim the zero
+/// of the answer's shape. Compared with itself, an answer is undecided
+/// exactly where it cannot be evaluated well enough to decide anything.
+pub fn compare_at_random_points(
     graph: &Graph,
     function: ExprId,
     answer: ExprId,

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use matcalc::ast::{BinaryOp, Expr, ExprKind, Statement};
-use matcalc::check::{self, Rng, Sampling};
+use matcalc::check::{self, PointKind, Rng, Sampling};
 use matcalc::eval::{self, Matrix};
-use matcalc::ir::{Func, Role};
-use matcalc::{analyze, Analysis, DerivativeKind, ErrorKind, ExprId, Format};
+use matcalc::ir::{ExprId, Func, Graph, Node, Role};
+use matcalc::verify::{self, Verdict};
+use matcalc::{analyze, Analysis, DerivativeKind, ErrorKind, Format};
 
 const FORMATS: [Format; 6] = [Format::Text, Format::Unicode, Format::Latex, Format::Numpy, Format::Dot, Format::Tikz];
 
@@ -108,8 +109,134 @@ pub fn structured(case: &str) -> Result<(), String> {
         .collect();
     for wrt in &variables {
         derivative(case, wrt, seed)?;
+        verify_own_answer(case, wrt, seed, &mut VerifyCounts::default())?;
     }
     Ok(())
+}
+
+/// What [`verify_own_answer`] saw, summed over calls.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyCounts {
+    /// Derivatives whose printed answer was verified.
+    pub answers: usize,
+    /// Answers `verify` could not decide, nor compare numerically with
+    /// themselves (nowhere finite or well-conditioned): not counted in `answers`.
+    pub undecidable: usize,
+    /// Of those, answers that are 0 (their scaled and negated forms are 0 too).
+    pub zero_answers: usize,
+    /// Of those, answers accepted numerically (the symbolic shortcut off).
+    pub numeric_agrees: usize,
+    /// Answers the numeric comparison could not decide (no point compared).
+    pub numeric_undecided: usize,
+    /// Corrupted answers that differ from the answer somewhere.
+    pub corruptions: usize,
+    /// Of those, the ones `verify` called wrong.
+    pub rejected: usize,
+    /// Of those, the ones `verify` could not decide (exit 1, not "correct").
+    pub undecided: usize,
+    /// Corruptions equal to the answer everywhere (a zero scaled, a
+    /// symmetric matrix transposed): no test of `verify`.
+    pub not_corruptions: usize,
+}
+
+/// `verify` on matcalc's own printed answer for the derivative of `source`
+/// with respect to `wrt` accepts it (symbolically, and numerically with the
+/// symbolic shortcut off), and on corrupted ones (scaled by 1.01, negated, a
+/// term dropped, transposed where square) never says "correct". A
+/// corruption counts only if it differs from the answer at some random
+/// point (a direct evaluation, independent of `verify`'s method).
+pub fn verify_own_answer(source: &str, wrt: &str, seed: u64, counts: &mut VerifyCounts) -> Result<(), String> {
+    let Ok(mut analysis) = analyze(source) else { return Ok(()) };
+    if analysis.graph().find_symbol(wrt).is_none() {
+        return Ok(());
+    }
+    let Ok(derivative) = analysis.derivative(None, wrt) else { return Ok(()) };
+    let text = analysis.print(derivative.result, Format::Text);
+    let claim = |analysis: &mut Analysis, text: &str, symbolic: bool| {
+        let options = verify::Options { seed, symbolic };
+        verify::verify(analysis, &derivative, text, &options)
+            .map_err(|e| format!("d/d{wrt}: the printed answer does not read back as a claim:\n{}", e.render(text)))
+    };
+    let verdict = claim(&mut analysis, &text, true)?;
+    // Where the answer cannot even be compared with itself (a function
+    // defined nowhere, or only as rounding residue), a read-back answer is
+    // rightly undecided.
+    let hopeless = || {
+        let graph = analysis.graph();
+        let itself = verify::compare_at_random_points(graph, derivative.of, derivative.result, derivative.result, false, seed);
+        matches!(itself, Verdict::Undecided(_))
+    };
+    if matches!(verdict, Verdict::Undecided(_)) && hopeless() {
+        counts.undecidable += 1;
+        return Ok(());
+    }
+    if !verdict.correct() {
+        return Err(format!("d/d{wrt}: verify rejects matcalc's own answer\n{text}\n{verdict:?}"));
+    }
+    counts.answers += 1;
+    if analysis.graph().is_zero(derivative.result) {
+        counts.zero_answers += 1;
+    }
+    match claim(&mut analysis, &text, false)? {
+        Verdict::Agrees(_) => counts.numeric_agrees += 1,
+        Verdict::Undecided(_) => counts.numeric_undecided += 1,
+        other => return Err(format!("d/d{wrt}: verify's numeric comparison rejects matcalc's own answer\n{text}\n{other:?}")),
+    }
+    let answer = derivative.result;
+    let graph = analysis.graph_mut();
+    let mut corrupted = vec![
+        ("scaled by 1.01", graph.scale(matcalc::coeff::ratio(101, 100), answer)),
+        ("negated", graph.neg(answer)),
+    ];
+    if let Node::Add(terms) = graph.node(answer).clone() {
+        let dropped = seed as usize % terms.len();
+        let rest = terms.iter().enumerate().filter(|(i, _)| *i != dropped).map(|(_, t)| *t).collect();
+        corrupted.push(("a term dropped", graph.add(rest)));
+    }
+    let shape = graph.shape(answer);
+    if shape.rows == shape.cols && !shape.is_scalar() {
+        corrupted.push(("transposed", graph.transpose(answer)));
+    }
+    for (how, wrong) in corrupted {
+        if wrong == answer || !differs_somewhere(analysis.graph(), answer, wrong, seed) {
+            counts.not_corruptions += 1;
+            continue;
+        }
+        counts.corruptions += 1;
+        let wrong_text = analysis.print(wrong, Format::Text);
+        match claim(&mut analysis, &wrong_text, true)? {
+            Verdict::Undecided(_) => counts.undecided += 1,
+            verdict if verdict.correct() => {
+                return Err(format!(
+                    "d/d{wrt}: verify accepts the answer {how}\nanswer: {text}\nclaim:  {wrong_text}\n{verdict:?}"
+                ))
+            }
+            _ => counts.rejected += 1,
+        }
+    }
+    Ok(())
+}
+
+/// `true` if `a` and `b` differ at one of 24 random points where both are
+/// finite, by more than 1e-6 of the largest intermediate value of either
+/// (a value that is rounding residue of a cancellation, as `1 - sum(softmax(x))`,
+/// is 0, and so is 1.01 times it).
+fn differs_somewhere(graph: &Graph, a: ExprId, b: ExprId, seed: u64) -> bool {
+    let mut rng = Rng::new(seed ^ 0xC0FF_EE);
+    let largest = |id: ExprId, env: &eval::Env| {
+        eval::evaluate_all(graph, id, env).map_or(f64::INFINITY, |all| all.values().fold(0.0f64, |m, v| m.max(v.max_abs())))
+    };
+    (0..24).any(|i| {
+        let sampling = if i % 3 == 2 { Sampling::Positive } else { Sampling::Mixed };
+        let env = check::random_point(graph, &mut rng, PointKind { sampling, sizes: (2, 5), signed_diagonal: i % 2 == 0 });
+        match (eval::evaluate(graph, a, &env), eval::evaluate(graph, b, &env)) {
+            (Ok(x), Ok(y)) if finite(&x) && finite(&y) && x.rows == y.rows && x.cols == y.cols => {
+                let difference = x.data.iter().zip(&y.data).fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
+                difference > 1e-6 * largest(a, &env).max(largest(b, &env))
+            }
+            _ => false,
+        }
+    })
 }
 
 /// The seed of a case: its first line `# seed N`, 0 if it has none.
