@@ -633,12 +633,10 @@ impl Inference {
                 format!("`{name}` is a function; call it with arguments, as in `{name}(x)`"),
                 span,
             )),
-            _ if self.closed => Err(Error::new(
-                ErrorKind::UnknownName,
-                format!("`{name}` is not a name of the program"),
-                span,
-            )
-            .with_help("a claim uses the program's names, and names it defines itself (`t1 = …; …`)")),
+            _ if self.closed => {
+                Err(Error::new(ErrorKind::UnknownName, format!("`{name}` is not a name of the program"), span)
+                    .with_help("a claim uses the program's names, and names it defines itself (`t1 = …; …`)"))
+            }
             _ => Ok(self.auto_symbol(name, span)),
         }
     }

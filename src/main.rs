@@ -466,7 +466,9 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
             if relative_error.is_finite() {
                 println!("wrong: at a random point{at} the claim and the derivative differ (relative error {relative_error:.2e})");
             } else {
-                println!("wrong: at a random point{at} the claim is not finite (or has another size), but the derivative is");
+                println!(
+                    "wrong: at a random point{at} the claim is not finite (or has another size), but the derivative is"
+                );
             }
             println!("  claim:      {}", claim.compact());
             println!("  derivative: {}", answer.compact());

@@ -187,7 +187,12 @@ pub fn compare_at_random_points(
                 continue;
             }
             let claim = evaluate(graph, claimed, &env).unwrap_or_else(|_| Matrix::filled(a.rows, a.cols, f64::NAN));
-            return Verdict::Differs { claim, answer: a, relative_error: f64::INFINITY, sizes: sizes_text(graph, &env) };
+            return Verdict::Differs {
+                claim,
+                answer: a,
+                relative_error: f64::INFINITY,
+                sizes: sizes_text(graph, &env),
+            };
         };
         let (Some(noise_a), Some(noise_b)) = (
             rounding(graph, answer, &env, &a, &mut noise_rng),
@@ -267,5 +272,11 @@ fn rounding(graph: &Graph, id: ExprId, env: &Env, value: &Matrix, rng: &mut Rng)
 
 /// The named sizes of a point, as `n = 3, m = 2` (empty if there are none).
 pub fn sizes_text(graph: &Graph, env: &Env) -> String {
-    graph.dim_names().iter().zip(&env.dims).map(|(name, size)| format!("{name} = {size}")).collect::<Vec<_>>().join(", ")
+    graph
+        .dim_names()
+        .iter()
+        .zip(&env.dims)
+        .map(|(name, size)| format!("{name} = {size}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

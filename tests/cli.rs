@@ -139,7 +139,11 @@ fn verify_reads_claims_with_definitions_of_their_parts() {
     assert!(answer.starts_with("t1 = h3 - y\n"), "{answer}");
     let o = matcalc(&["verify", program, "--wrt", "x", "--claim", answer.trim_end()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).starts_with("correct: the claim is matcalc's answer (the same canonical form)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("correct: the claim is matcalc's answer (the same canonical form)"),
+        "{}",
+        stdout(&o)
+    );
     let o = matcalc(&["verify", program, "--wrt", "x", "--claim", "t1 = h3 - y; W1^T t1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).starts_with("wrong"), "{}", stdout(&o));

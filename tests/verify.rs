@@ -133,10 +133,8 @@ fn matcalcs_own_answer_is_accepted_even_as_a_block() {
 fn declared_sizes_too_large_to_evaluate_are_errors_with_a_span() {
     for size in ["18446744073709551615", "1000000000", "3000"] {
         let program = format!("x: vector({size}); sum(exp(x))");
-        for args in [
-            vec!["check", &program, "--wrt", "x"],
-            vec!["verify", &program, "--wrt", "x", "--claim", "exp(x)"],
-        ] {
+        for args in [vec!["check", &program, "--wrt", "x"], vec!["verify", &program, "--wrt", "x", "--claim", "exp(x)"]]
+        {
             let o = matcalc(&args);
             assert_eq!(o.status.code(), Some(1), "{args:?}: {}{}", stdout(&o), stderr(&o));
             let err = stderr(&o);
@@ -158,7 +156,11 @@ fn declared_sizes_too_large_to_evaluate_are_errors_with_a_span() {
 fn work_beyond_the_budget_is_an_error_not_a_wait() {
     let o = matcalc(&["check", "W: matrix(200, 200); x: vector(200); norm2(W x)", "--wrt", "W"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stderr(&o).contains("checking would take about") && stderr(&o).contains("fewer --points"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("checking would take about") && stderr(&o).contains("fewer --points"),
+        "{}",
+        stderr(&o)
+    );
     let o = matcalc(&["check", "W: matrix(30, 30); x: vector(30); norm2(W x)", "--wrt", "W", "--points", "1000"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stderr(&o).contains("operations; the limit is"), "{}", stderr(&o));
@@ -201,7 +203,6 @@ fn the_library_bounds_points_and_sizes_too() {
     assert_eq!(e.kind, matcalc::ErrorKind::Limit, "{e:?}");
     let mut analysis = matcalc::analyze("x: vector(18446744073709551615); sum(x)").unwrap();
     let d = analysis.derivative(None, "x").unwrap();
-    let e = matcalc::verify::verify(&mut analysis, &d, "2 x", &Default::default())
-        .unwrap_err();
+    let e = matcalc::verify::verify(&mut analysis, &d, "2 x", &Default::default()).unwrap_err();
     assert_eq!(e.kind, matcalc::ErrorKind::Limit, "{e:?}");
 }

@@ -163,7 +163,8 @@ pub fn verify_own_answer(source: &str, wrt: &str, seed: u64, counts: &mut Verify
     // rightly undecided.
     let hopeless = || {
         let graph = analysis.graph();
-        let itself = verify::compare_at_random_points(graph, derivative.of, derivative.result, derivative.result, false, seed);
+        let itself =
+            verify::compare_at_random_points(graph, derivative.of, derivative.result, derivative.result, false, seed);
         matches!(itself, Verdict::Undecided(_))
     };
     if matches!(verdict, Verdict::Undecided(_)) && hopeless() {
@@ -180,14 +181,16 @@ pub fn verify_own_answer(source: &str, wrt: &str, seed: u64, counts: &mut Verify
     match claim(&mut analysis, &text, false)? {
         Verdict::Agrees(_) => counts.numeric_agrees += 1,
         Verdict::Undecided(_) => counts.numeric_undecided += 1,
-        other => return Err(format!("d/d{wrt}: verify's numeric comparison rejects matcalc's own answer\n{text}\n{other:?}")),
+        other => {
+            return Err(format!(
+                "d/d{wrt}: verify's numeric comparison rejects matcalc's own answer\n{text}\n{other:?}"
+            ))
+        }
     }
     let answer = derivative.result;
     let graph = analysis.graph_mut();
-    let mut corrupted = vec![
-        ("scaled by 1.01", graph.scale(matcalc::coeff::ratio(101, 100), answer)),
-        ("negated", graph.neg(answer)),
-    ];
+    let mut corrupted =
+        vec![("scaled by 1.01", graph.scale(matcalc::coeff::ratio(101, 100), answer)), ("negated", graph.neg(answer))];
     if let Node::Add(terms) = graph.node(answer).clone() {
         let dropped = seed as usize % terms.len();
         let rest = terms.iter().enumerate().filter(|(i, _)| *i != dropped).map(|(_, t)| *t).collect();
@@ -222,13 +225,15 @@ pub fn verify_own_answer(source: &str, wrt: &str, seed: u64, counts: &mut Verify
 /// (a value that is rounding residue of a cancellation, as `1 - sum(softmax(x))`,
 /// is 0, and so is 1.01 times it).
 fn differs_somewhere(graph: &Graph, a: ExprId, b: ExprId, seed: u64) -> bool {
-    let mut rng = Rng::new(seed ^ 0xC0FF_EE);
+    let mut rng = Rng::new(seed ^ 0x00C0_FFEE);
     let largest = |id: ExprId, env: &eval::Env| {
-        eval::evaluate_all(graph, id, env).map_or(f64::INFINITY, |all| all.values().fold(0.0f64, |m, v| m.max(v.max_abs())))
+        eval::evaluate_all(graph, id, env)
+            .map_or(f64::INFINITY, |all| all.values().fold(0.0f64, |m, v| m.max(v.max_abs())))
     };
     (0..24).any(|i| {
         let sampling = if i % 3 == 2 { Sampling::Positive } else { Sampling::Mixed };
-        let env = check::random_point(graph, &mut rng, PointKind { sampling, sizes: (2, 5), signed_diagonal: i % 2 == 0 });
+        let env =
+            check::random_point(graph, &mut rng, PointKind { sampling, sizes: (2, 5), signed_diagonal: i % 2 == 0 });
         match (eval::evaluate(graph, a, &env), eval::evaluate(graph, b, &env)) {
             (Ok(x), Ok(y)) if finite(&x) && finite(&y) && x.rows == y.rows && x.cols == y.cols => {
                 let difference = x.data.iter().zip(&y.data).fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
