@@ -3,17 +3,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::simplify_text;
 use matcalc::Format;
 
-/// Runs `f`, asserting it takes less than `limit` (debug build).
+/// Runs `f`, asserting it takes less than `limit` of CPU time (debug build).
 fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
-    out
+    common::within_cpu_time(limit, "the input", f)
 }
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -122,4 +119,16 @@ fn deep_programs_need_no_large_stack_from_the_caller() {
     assert!(printed.iter().all(|p| !p.is_empty()));
     // The derivation writes each line out in full: too long here, an error.
     assert_eq!(steps, Err(matcalc::ErrorKind::Limit));
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn time_bounds_measure_this_threads_cpu_time() {
+    let start = common::thread_cpu_time().expect("/proc/thread-self/stat is readable");
+    // Spin until the thread has used 50 ms of CPU time: the measure advances.
+    let mut x = 0u64;
+    while common::thread_cpu_time().unwrap() < start + Duration::from_millis(50) {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+    }
+    assert!(common::thread_cpu_time().unwrap() >= start + Duration::from_millis(50), "{x}");
 }
