@@ -11,6 +11,9 @@ mod checks;
 #[path = "../fuzz/src/generate.rs"]
 #[allow(dead_code)]
 mod generate;
+#[path = "../fuzz/src/names.rs"]
+#[allow(dead_code)]
+mod names;
 
 mod common;
 
