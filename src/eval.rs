@@ -277,6 +277,7 @@ fn sigmoid(x: f64) -> f64 {
 }
 
 fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Matrix>) -> Result<Matrix> {
+    graph.checkpoint();
     let get = |x: &ExprId| -> &Matrix { &memo[x] };
     let shape = env.shape(graph.shape(id));
     Ok(match graph.node(id) {

@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::coeff::Coeff;
 use crate::shape::{Dim, DimId, Shape};
@@ -243,6 +245,26 @@ pub struct Graph {
     /// Set when a product built during a distribution could distribute
     /// itself: the distribution then gives up.
     pub(crate) distribution_blocked: bool,
+    /// Raised from another thread to stop the work on this graph (see
+    /// [`crate::interrupt`]).
+    interrupt: Option<Arc<AtomicBool>>,
+}
+
+/// A point in a graph's growth that [`Graph::rollback`] returns to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GraphMark {
+    nodes: usize,
+    symbols: usize,
+    dims: usize,
+    oversized_constant: bool,
+    divides_by_zero: bool,
+}
+
+impl GraphMark {
+    /// How many symbols the graph had.
+    pub fn symbols(&self) -> usize {
+        self.symbols
+    }
 }
 
 /// Largest exact constant kept, in bits of numerator and denominator
@@ -295,6 +317,67 @@ impl Graph {
     /// Looks a symbol up by name.
     pub fn find_symbol(&self, name: &str) -> Option<SymbolId> {
         self.symbol_index.get(name).copied()
+    }
+
+    /// The current size of the graph, to return to with [`Graph::rollback`].
+    pub fn mark(&self) -> GraphMark {
+        GraphMark {
+            nodes: self.nodes.len(),
+            symbols: self.symbols.len(),
+            dims: self.dim_names.len(),
+            oversized_constant: self.oversized_constant,
+            divides_by_zero: self.divides_by_zero,
+        }
+    }
+
+    /// Forgets every node, symbol and dimension name added since `mark`
+    /// (ids taken since then become invalid); costs what was added.
+    pub fn rollback(&mut self, mark: GraphMark) {
+        for i in mark.nodes..self.nodes.len() {
+            self.memo.remove(&self.nodes[i]);
+            self.definition_of.remove(&ExprId(i as u32));
+        }
+        self.nodes.truncate(mark.nodes);
+        self.shapes.truncate(mark.nodes);
+        self.keys.truncate(mark.nodes);
+        for i in mark.symbols..self.symbols.len() {
+            if let Role::Definition(value) = self.symbols[i].role {
+                if self.definition_of.get(&value) == Some(&SymbolId(i as u32)) {
+                    self.definition_of.remove(&value);
+                }
+            }
+        }
+        for i in mark.symbols..self.symbols.len() {
+            if self.symbol_index.get(&self.symbols[i].name) == Some(&SymbolId(i as u32)) {
+                self.symbol_index.remove(&self.symbols[i].name);
+            }
+        }
+        self.symbols.truncate(mark.symbols);
+        for name in self.dim_names.drain(mark.dims..) {
+            self.dim_index.remove(&name);
+        }
+        self.oversized_constant = mark.oversized_constant;
+        self.divides_by_zero = mark.divides_by_zero;
+        self.distributing = false;
+        self.distribution_blocked = false;
+    }
+
+    /// Makes work on this graph stop (by [`crate::interrupt::unwind`]) when
+    /// `flag` is raised; `None` removes the flag.
+    pub fn set_interrupt(&mut self, flag: Option<Arc<AtomicBool>>) {
+        self.interrupt = flag;
+    }
+
+    /// Stops the work on this graph if its interrupt flag is raised.
+    pub fn checkpoint(&self) {
+        if self.interrupt.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            crate::interrupt::unwind();
+        }
+    }
+
+    /// `true` if a dimension is named `name`.
+    pub fn has_dim(&self, name: &str) -> bool {
+        self.dim_index.contains_key(name)
     }
 
     /// Adds a symbol.
@@ -360,6 +443,7 @@ impl Graph {
     /// Interns a node with its shape; returns the existing id for an equal
     /// node. Only the constructors in `simplify` call this.
     pub(crate) fn intern(&mut self, mut node: Node, shape: Shape) -> ExprId {
+        self.checkpoint();
         // An oversized constant is replaced by a small one (the graph is
         // marked, and the caller reports the error), so that arithmetic on
         // it stays cheap.

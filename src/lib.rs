@@ -24,6 +24,7 @@ pub mod diff;
 pub mod error;
 pub mod eval;
 pub mod graphviz;
+pub mod interrupt;
 pub mod ir;
 pub mod lower;
 pub mod print;

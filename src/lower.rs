@@ -12,6 +12,9 @@ use crate::error::{Error, ErrorKind, Result, Span};
 use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
 use crate::shape::{Dim, Shape};
 
+mod workspace;
+pub use workspace::{Added, Failure, ProgramError, Workspace, WorkspaceMark};
+
 /// Largest integer power of a matrix expanded into a product.
 pub const MAX_MATRIX_POWER: i64 = 16;
 
@@ -100,27 +103,10 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
     let mut value_span = None;
     let mut value_symbol = None;
     for statement in &program.statements {
-        match statement {
-            Statement::Declare { names, kind, .. } => {
-                for (name, span) in names {
-                    lowering.declare(name, kind, *span);
-                }
-            }
-            Statement::Define { name, name_span, value: body } => {
-                let id = lowering.expr(body)?;
-                let shape = lowering.graph.shape(id);
-                let sid = lowering.graph.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(id) });
-                lowering.record_symbol(name, sid, *name_span, false);
-                lowering.graph.var(sid);
-                value = Some(id);
-                value_span = Some(body.span);
-                value_symbol = Some(sid);
-            }
-            Statement::Expr(e) => {
-                value = Some(lowering.expr(e)?);
-                value_span = Some(e.span);
-                value_symbol = None;
-            }
+        if let Some(v) = lowering.statement(statement)? {
+            value = Some(v.value);
+            value_span = Some(v.span);
+            value_symbol = v.symbol;
         }
     }
     Ok(Lowered {
@@ -132,6 +118,17 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
         symbol_spans: lowering.symbol_spans,
         inferred: lowering.inferred,
     })
+}
+
+/// The value a lowered statement gives: an expression's, or a definition's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementValue {
+    /// The value.
+    pub value: ExprId,
+    /// The span of the expression or definition body.
+    pub span: Span,
+    /// The symbol of a definition.
+    pub symbol: Option<SymbolId>,
 }
 
 /// Lowers one more expression in the context of an already lowered program
@@ -244,6 +241,20 @@ struct Inference {
     closed: bool,
     /// The program's size names (with those inference chose), for a closed claim.
     known_dims: Vec<String>,
+    /// When set, every change to the union-find and the named dimensions,
+    /// so that a [`Workspace`] can undo a statement.
+    journal: Option<Vec<Undo>>,
+}
+
+/// One change to the inference state, as recorded for undoing it.
+#[derive(Clone, Debug)]
+enum Undo {
+    /// `parent[.0]` was `.1`.
+    Parent(DimVar, DimVar),
+    /// `values[.0]` was `.1`.
+    Value(DimVar, DimValue),
+    /// The named dimension `.0` was added.
+    NamedDim(String),
 }
 
 const GREEK: &[&str] = &[
@@ -362,6 +373,21 @@ impl Inference {
             broadcasts: 0,
             closed: false,
             known_dims: Vec::new(),
+            journal: None,
+        }
+    }
+
+    fn record(&mut self, undo: Undo) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(undo);
+        }
+    }
+
+    fn set_parent(&mut self, v: DimVar, parent: DimVar) {
+        let old = self.parent[v as usize];
+        if old != parent {
+            self.record(Undo::Parent(v, old));
+            self.parent[v as usize] = parent;
         }
     }
 
@@ -382,7 +408,7 @@ impl Inference {
     fn find(&mut self, mut v: DimVar) -> DimVar {
         while self.parent[v as usize] != v {
             let grand = self.parent[self.parent[v as usize] as usize];
-            self.parent[v as usize] = grand;
+            self.set_parent(v, grand);
             v = grand;
         }
         v
@@ -412,8 +438,14 @@ impl Inference {
             (x, y) if x == y => x,
             _ => return false,
         };
-        self.parent[ra as usize] = rb;
-        self.values[rb as usize] = merged;
+        // The older variable stays the root, so a class keeps its root as
+        // the program grows (a workspace names free dimensions by root).
+        let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.set_parent(child, root);
+        if self.values[root as usize] != merged {
+            let old = std::mem::replace(&mut self.values[root as usize], merged);
+            self.record(Undo::Value(root, old));
+        }
         true
     }
 
@@ -439,6 +471,7 @@ impl Inference {
                 }
                 let v = self.fresh(DimValue::Named(name.clone()));
                 self.named_dims.insert(name.clone(), v);
+                self.record(Undo::NamedDim(name.clone()));
                 v
             }
         }
@@ -1115,6 +1148,27 @@ impl Lowering {
         let sid = self.graph.add_symbol(Symbol { name: name.to_string(), shape, role });
         self.record_symbol(name, sid, info.span, info.inferred);
         Ok(sid)
+    }
+
+    /// Lowers one statement; returns the value it gives, if any.
+    fn statement(&mut self, statement: &Statement) -> Result<Option<StatementValue>> {
+        match statement {
+            Statement::Declare { names, kind, .. } => {
+                for (name, span) in names {
+                    self.declare(name, kind, *span);
+                }
+                Ok(None)
+            }
+            Statement::Define { name, name_span, value: body } => {
+                let id = self.expr(body)?;
+                let shape = self.graph.shape(id);
+                let sid = self.graph.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(id) });
+                self.record_symbol(name, sid, *name_span, false);
+                self.graph.var(sid);
+                Ok(Some(StatementValue { value: id, span: body.span, symbol: Some(sid) }))
+            }
+            Statement::Expr(e) => Ok(Some(StatementValue { value: self.expr(e)?, span: e.span, symbol: None })),
+        }
     }
 
     fn node_shape(&mut self, e: &Expr) -> Result<Shape> {

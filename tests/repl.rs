@@ -30,6 +30,9 @@ fn run(session: &mut Session, lines: &[&str]) -> String {
             out.push_str(text);
             out.push('\n');
         }
+        for note in &outcome.notes {
+            out.push_str(&format!("note: {note}\n"));
+        }
         if let Some(error) = &outcome.error {
             out.push_str(error);
         }
@@ -621,4 +624,319 @@ fn a_session_on_a_terminal() {
     let history = std::fs::read_to_string(data.join("matcalc").join("history")).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&data);
     assert!(history.contains("alpha_decay x"), "history file: {history:?}");
+}
+
+// ---------------------------------------------------------------------------
+// A session that forgives: replaced definitions, bare words, `wrt` everywhere
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_new_definition_replaces_the_old_one() {
+    check(
+        "redefinitions",
+        &[
+            "W: matrix(m, n); x: vector(n); y: vector(m); b: vector(m)",
+            "r = W x - y",
+            "L = 1/2 * norm2(r)",
+            ":diff L wrt W",
+            "r = W x + b - y",
+            "L",
+            ":diff L wrt b",
+            "r = W x + b - y",
+            "r = r + 1",
+            "y: vector(p)",
+            "L",
+            "x: scalar",
+            ":types",
+            "k x",
+            "z = W x; z = 2 z",
+        ],
+    );
+}
+
+#[test]
+fn a_replaced_definition_is_saved_in_order() {
+    let mut session = Session::new();
+    for line in ["x: vector(n)", "r = x", "L = norm2(r)", "q = sum(x)", "r = 3 q x"] {
+        let outcome = session.feed(line);
+        assert!(!outcome.failed(), "{line}: {outcome:?}");
+    }
+    // The new r uses q, defined after the old r: it comes after q, and L after it.
+    assert_eq!(session.program(), "# matcalc session\nx: vector(n)\nq = sum(x)\nr = 3 q x\nL = norm2(r)\n");
+    assert_eq!(session.feed("L").output, vec!["‖r‖²".to_string()]);
+    assert_eq!(session.feed(":diff L wrt q").output, vec!["6 xᵀ r".to_string()]);
+}
+
+#[test]
+fn bare_quit_exit_and_help() {
+    for word in ["quit", "exit", " quit "] {
+        let mut session = Session::new();
+        assert!(session.feed(word).quit, "{word:?}");
+    }
+    let mut session = Session::new();
+    let help = session.feed("help");
+    assert!(help.output[0].contains("Commands"), "{help:?}");
+    // A declared name is a name.
+    session.feed("quit: scalar; help = 2 quit");
+    assert_eq!(session.feed("quit").output, vec!["quit".to_string()]);
+    assert_eq!(session.feed("help").output, vec!["2 quit".to_string()]);
+    assert!(!session.feed("exit").failed());
+    assert!(session.feed("exit").quit);
+}
+
+#[test]
+fn commands_understand_wrt_and_name_definitions() {
+    check(
+        "commands_wrt",
+        &[
+            "W: matrix(m, n); x: vector(n); y: vector(m)",
+            "L = 1/2 * norm2(W x - y)",
+            ":latex L",
+            ":latex L wrt W",
+            ":latex W x wrt x",
+            ":latex 2 L",
+            ":steps L wrt W",
+            ":steps 2 L wrt x",
+            ":graph L wrt W",
+            ":graph L wrt z",
+            ":diff L wrt",
+            ":latex L wrt",
+            ":graph >",
+            ":help graph",
+            ":help :steps",
+            ":help frobnicate",
+            ":types",
+        ],
+    );
+}
+
+#[test]
+fn graph_writes_dot_and_tikz_files() {
+    let dir = std::env::temp_dir().join(format!("matcalc-repl-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dot = dir.join("loss.dot");
+    let tikz = dir.join("loss.tex");
+    let mut session = Session::new();
+    session.feed("W: matrix(m, n); x: vector(n); L = sum(exp(W x))");
+    let outcome = session.feed(&format!(":graph L wrt W > {}", dot.display()));
+    assert_eq!(outcome.output, vec![format!("wrote the graph of L (dot) to {}", dot.display())]);
+    let outcome = session.feed(&format!(":graph L wrt W > {}", tikz.display()));
+    assert_eq!(outcome.output, vec![format!("wrote the graph of L (TikZ) to {}", tikz.display())]);
+    let dot_text = std::fs::read_to_string(&dot).unwrap();
+    let tikz_text = std::fs::read_to_string(&tikz).unwrap();
+    // The file holds what `:graph` prints, and what `matcalc diff --format dot|tikz` prints.
+    let printed = session.feed(":graph L wrt W").output.concat();
+    assert_eq!(dot_text.trim_end(), printed.trim_end());
+    for (format, text) in [("dot", &dot_text), ("tikz", &tikz_text)] {
+        let cli = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+            .args(["diff", "W: matrix(m, n); x: vector(n); L = sum(exp(W x))", "--wrt", "W", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&cli.stdout).trim_end(), text.trim_end(), "{format}");
+    }
+    assert!(tikz_text.contains("\\begin{tikzpicture}"), "{tikz_text}");
+    let failed = session.feed(":graph L > /nonexistent/matcalc/loss.dot");
+    assert!(failed.error.as_deref().is_some_and(|e| e.starts_with("error: cannot write")), "{failed:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn results_break_at_the_session_width() {
+    let mut session = Session::new();
+    session.feed("x: vector(n); A: matrix(n, n)");
+    let line = "sum(exp(A x)) + sum(log(sigmoid(A x))) + sum(tanh(A^T x)) + sum(softplus(A A x)) + norm2(A x)";
+    let wide = session.feed(line).output.concat();
+    assert!(!wide.contains('\n'), "{wide}");
+    session.set_width(40);
+    let narrow = session.feed(line).output.concat();
+    assert!(narrow.lines().count() > 1, "{narrow}");
+    assert!(narrow.lines().all(|l| l.chars().count() <= 40), "{narrow}");
+    assert_eq!(narrow.split_whitespace().collect::<String>(), wide.split_whitespace().collect::<String>());
+}
+
+// ---------------------------------------------------------------------------
+// A session that stays fast: each line costs what it holds
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pasting_definitions_analyses_each_once() {
+    let mut session = Session::new();
+    session.feed("x: vector(n)");
+    session.feed("z0 = x");
+    let before = session.statements_analysed();
+    for i in 1..=1000 {
+        let outcome = session.feed(&format!("z{i} = sin(z{})", i - 1));
+        assert!(!outcome.failed(), "{outcome:?}");
+    }
+    // One analysis per statement: the history is not analysed again.
+    assert_eq!(session.statements_analysed() - before, 1000);
+    assert_eq!(session.feed("z1000").output, vec!["sin(z999)".to_string()]);
+    let gradient = session.feed(":diff sum(z3) wrt x").output.concat();
+    assert_eq!(gradient, "cos(z0) ⊙ cos(z1) ⊙ cos(z2)", "{gradient}");
+    // Failed lines cost their own statement only, and leave no trace.
+    let count = session.statements_analysed();
+    assert!(session.feed("z1000 z1000").failed());
+    assert!(session.feed("q = x x").failed());
+    assert_eq!(session.statements_analysed() - count, 2);
+    assert_eq!(session.names().len(), 1002);
+}
+
+#[test]
+fn settling_a_free_dimension_analyses_the_program_again() {
+    let mut session = Session::new();
+    assert_eq!(session.feed("z = W x").output, Vec::<String>::new());
+    assert_eq!(
+        session.feed(":types").output,
+        vec!["W: matrix(m, n)  (inferred)\nx: vector(n)  (inferred)\nz: vector(m)  (definition)".to_string()]
+    );
+    let before = session.statements_analysed();
+    // y fixes W's columns to p: the earlier statement's shapes change.
+    session.feed("y: vector(p)");
+    assert!(!session.feed("W y").failed());
+    assert_eq!(session.statements_analysed() - before, 2 + 2);
+    assert_eq!(
+        session.feed(":types").output,
+        vec!["W: matrix(m, p)  (inferred)\nx: vector(p)  (inferred)\nz: vector(m)  (definition)\ny: vector(p)"
+            .to_string()]
+    );
+    assert_eq!(session.feed(":diff norm2(z) wrt x").output, vec!["2 Wᵀ z".to_string()]);
+}
+
+/// Starts the REPL on a pseudo-terminal with its history under `data`.
+fn start_terminal(
+    data: &std::path::Path,
+) -> Option<(std::process::Child, std::process::ChildStdin, Terminal, std::thread::JoinHandle<()>)> {
+    let binary = env!("CARGO_BIN_EXE_matcalc");
+    let mut relay = pty_relay(binary)?;
+    let mut child = relay
+        .env("TERM", "xterm")
+        .env("XDG_DATA_HOME", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the relay starts");
+    let stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&output);
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buffer[..n]);
+        }
+    });
+    Some((child, stdin, Terminal { output, seen: 0 }, reader))
+}
+
+fn wait_for_exit(child: &mut std::process::Child, terminal: &Terminal) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the REPL did not exit:\n{}", terminal.screen());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_interrupts_a_computation_and_the_session_goes_on() {
+    let data = std::env::temp_dir().join(format!("matcalc-repl-pty-interrupt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).unwrap();
+    // A deep network: checking its gradient numerically takes long.
+    let layers = 3000;
+    let mut program = String::from("W: matrix(n, n); h0: vector(n)\n");
+    for i in 1..=layers {
+        program.push_str(&format!("h{i} = tanh(W h{})\n", i - 1));
+    }
+    let file = data.join("deep.mc");
+    std::fs::write(&file, program).unwrap();
+    let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal(&data) else {
+        println!("skipped: neither python3 nor script(1) is available to make a pseudo-terminal");
+        return;
+    };
+    let mut send = |text: &str| {
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    };
+    terminal.expect("matcalc> ");
+    send(&format!(":load {}\r", file.display()));
+    terminal.expect(&format!("loaded {} statements", layers + 2));
+    terminal.expect("matcalc> ");
+    send(&format!(":check sum(h{layers}) wrt W\r"));
+    // Let the computation start (the line editor has handed the line over).
+    std::thread::sleep(Duration::from_millis(1500));
+    send("\x03");
+    terminal.expect("interrupted");
+    terminal.expect("matcalc> ");
+    // The session is intact.
+    send("h2\r");
+    terminal.expect("tanh(W h1)");
+    terminal.expect("matcalc> ");
+    send("quit\r");
+    let status = wait_for_exit(&mut child, &terminal);
+    drop(stdin);
+    reader.join().unwrap();
+    assert!(status.success(), "exit status {status:?}; the terminal shows:\n{}", terminal.screen());
+    let history = std::fs::read_to_string(data.join("matcalc").join("history")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&data);
+    assert!(history.contains(&format!(":check sum(h{layers}) wrt W")), "history file: {history:?}");
+    assert!(history.contains("h2"), "history file: {history:?}");
+}
+
+#[test]
+fn a_terminal_session_survives_bad_bytes_and_saves_history_on_ctrl_c() {
+    let data = std::env::temp_dir().join(format!("matcalc-repl-pty-bytes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal(&data) else {
+        println!("skipped: neither python3 nor script(1) is available to make a pseudo-terminal");
+        return;
+    };
+    let mut send = |bytes: &[u8]| {
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    };
+    terminal.expect("matcalc> ");
+    send(b"x: vector(n)\r");
+    terminal.expect("matcalc> ");
+    // A byte that is not UTF-8: an error, and the session goes on.
+    send(b"\xff");
+    terminal.expect("not UTF-8");
+    terminal.expect("matcalc> ");
+    send(b"2 x + x\r");
+    terminal.expect("3 x");
+    terminal.expect("matcalc> ");
+    // Ctrl-C twice at an empty prompt leaves, saving the history.
+    send(b"\x03");
+    terminal.expect("press Ctrl-C again");
+    send(b"\x03");
+    let status = wait_for_exit(&mut child, &terminal);
+    drop(stdin);
+    reader.join().unwrap();
+    assert!(status.success(), "exit status {status:?}; the terminal shows:\n{}", terminal.screen());
+    let history = std::fs::read_to_string(data.join("matcalc").join("history")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&data);
+    assert!(history.contains("2 x + x"), "history file: {history:?}");
+}
+
+#[test]
+fn piped_lines_that_are_not_utf8_are_errors() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"x: vector(n)\n2 \xff x\n3 x\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "3 x\n");
+    assert_eq!(stderr, "error: line 2 is not UTF-8 text (byte 3 is not valid)\n");
+    assert_eq!(output.status.code(), Some(1));
 }

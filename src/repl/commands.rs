@@ -1,0 +1,403 @@
+//! The `:commands`. Each takes `EXPR` (a bare definition name stands for
+//! its definition, so results and derivations are named after it), some
+//! take `wrt X`, and `:graph` takes `> FILE`. A command's expression is
+//! analysed in the session but leaves nothing behind.
+
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use super::errors::{render, Origin};
+use super::session::Session;
+use super::{help, Outcome, OutputFormat, COMMANDS, FORMATS};
+use crate::ast::Statement;
+use crate::error::{Error, Span};
+use crate::lower::{Failure, StatementValue, Workspace};
+use crate::print::latex::Latex;
+use crate::{Analysis, DerivativeKind, Format};
+
+/// Part of a command line: its text and where it starts in the line.
+#[derive(Clone, Copy, Debug)]
+struct Piece<'a> {
+    text: &'a str,
+    start: usize,
+}
+
+impl<'a> Piece<'a> {
+    /// The piece's span in the line.
+    fn span(&self) -> Span {
+        Span::new(self.start, self.start + self.text.len())
+    }
+
+    /// The piece without surrounding whitespace.
+    fn trim(self) -> Piece<'a> {
+        let start = self.start + (self.text.len() - self.text.trim_start().len());
+        Piece { text: self.text.trim(), start }
+    }
+
+    /// The pieces before and after the whitespace-delimited `keyword`
+    /// (its last occurrence if `last`, else its first).
+    fn split_at_keyword(self, keyword: &str, last: bool) -> Option<(Piece<'a>, Piece<'a>)> {
+        let bytes = self.text.as_bytes();
+        let delimited = |&(i, _): &(usize, &str)| {
+            let before = i > 0 && bytes[i - 1].is_ascii_whitespace();
+            let after = bytes.get(i + keyword.len()).is_none_or(u8::is_ascii_whitespace);
+            before && after
+        };
+        let found = if last {
+            self.text.rmatch_indices(keyword).find(delimited)
+        } else {
+            self.text.match_indices(keyword).find(delimited)
+        };
+        let (i, _) = found?;
+        let before = Piece { text: &self.text[..i], start: self.start }.trim();
+        let after = Piece { text: &self.text[i + keyword.len()..], start: self.start + i + keyword.len() }.trim();
+        Some((before, after))
+    }
+}
+
+/// An error raised by a command, with what its spans refer to.
+enum Raised {
+    /// Spans refer to the command's expression.
+    InExpr(Error),
+    /// Spans refer to the whole line.
+    InLine(Error),
+    /// Already rendered.
+    Rendered(String),
+}
+
+impl From<Error> for Raised {
+    fn from(e: Error) -> Raised {
+        Raised::InExpr(e)
+    }
+}
+
+/// What a command's `EXPR` stands for.
+struct Target {
+    /// Its value, when it is an expression.
+    value: Option<StatementValue>,
+    /// The definition it names.
+    of: Option<String>,
+}
+
+impl Target {
+    fn of(&self) -> Option<&str> {
+        self.of.as_deref()
+    }
+}
+
+impl Session {
+    /// Runs a `:command`; `start` is where it begins in `line`.
+    pub(super) fn command(&mut self, line: &str, start: usize) -> Outcome {
+        let text = line[start..].trim_end();
+        let name_end = text.find(char::is_whitespace).unwrap_or(text.len());
+        let name = &text[..name_end];
+        let args = Piece { text: &text[name_end..], start: start + name_end }.trim();
+        match name {
+            ":help" | ":h" | ":?" => self.help(args.text),
+            ":quit" | ":q" | ":exit" => Outcome { quit: true, ..Outcome::default() },
+            ":reset" => {
+                self.reset();
+                Outcome::print("session cleared")
+            }
+            ":types" => self.types(),
+            ":format" => self.set_format(args.text),
+            ":diff" => self.diff(line, args),
+            ":check" => self.check(line, args),
+            ":steps" => self.steps(line, args),
+            ":latex" => self.latex(line, args),
+            ":graph" => self.graph(line, args),
+            ":load" => self.load(args.text),
+            ":save" => self.save(args.text),
+            _ => unknown_command(name),
+        }
+    }
+
+    fn help(&self, topic: &str) -> Outcome {
+        if topic.is_empty() {
+            return Outcome::print(help::general());
+        }
+        match help::command(topic) {
+            Some(text) => Outcome::print(text),
+            None => {
+                let name = if topic.starts_with(':') { topic.to_string() } else { format!(":{topic}") };
+                unknown_command(&name)
+            }
+        }
+    }
+
+    fn types(&mut self) -> Outcome {
+        if self.workspace.texts().is_empty() {
+            return Outcome::print("no names yet");
+        }
+        let text = self.workspace.with_analysis(None, |analysis| analysis.types());
+        Outcome::print(text.trim_end())
+    }
+
+    fn set_format(&mut self, args: &str) -> Outcome {
+        let format = match args {
+            "text" => OutputFormat::Text,
+            "unicode" => OutputFormat::Unicode,
+            "latex" => OutputFormat::Latex,
+            "numpy" => OutputFormat::Numpy,
+            "" => {
+                let current = FORMATS[self.format as usize];
+                return Outcome::print(format!("format: {current} (one of {})", FORMATS.join(", ")));
+            }
+            other => {
+                return Outcome::fail(format!(
+                    "error: unknown format `{other}`\n  = help: the formats are {}\n",
+                    FORMATS.join(", ")
+                ))
+            }
+        };
+        self.format = format;
+        Outcome::print(format!("format: {args}"))
+    }
+
+    fn diff(&mut self, line: &str, args: Piece) -> Outcome {
+        let Some((expr, x)) = with_wrt(args) else { return usage(":diff") };
+        let (format, width) = (self.format.library(), self.width);
+        self.on_target(line, expr, |workspace, target| {
+            workspace.with_analysis(target.value, |analysis| {
+                check_variable(analysis, x)?;
+                let derivative = analysis.derivative(target.of(), x.text)?;
+                Ok(Outcome::print(match format {
+                    Format::Numpy => {
+                        let prefix = match derivative.kind {
+                            DerivativeKind::Gradient => "grad",
+                            DerivativeKind::Jacobian => "jacobian",
+                        };
+                        let name = format!("{prefix}_{}", crate::print::numpy::python_name(x.text));
+                        analysis.numpy(derivative.result, &name).trim_end().to_string()
+                    }
+                    format => analysis.print_width(derivative.result, format, width),
+                }))
+            })
+        })
+    }
+
+    fn check(&mut self, line: &str, args: Piece) -> Outcome {
+        let Some((expr, x)) = with_wrt(args) else { return usage(":check") };
+        let width = self.width;
+        self.on_target(line, expr, |workspace, target| {
+            workspace.with_analysis(target.value, |analysis| {
+                check_variable(analysis, x)?;
+                let derivative = analysis.derivative(target.of(), x.text)?;
+                let text = analysis.print_width(derivative.result, Format::Unicode, width);
+                let comparison = crate::check::compare_with_finite_differences(
+                    analysis.graph(),
+                    derivative.of,
+                    derivative.wrt,
+                    derivative.result,
+                    derivative.kind == DerivativeKind::Jacobian,
+                    5,
+                    1,
+                )?;
+                let mut output = vec![format!("derivative: {text}")];
+                output.extend(comparison.report());
+                if comparison.passed() {
+                    output.push("ok".to_string());
+                    Ok(Outcome { output, ..Outcome::default() })
+                } else {
+                    let error =
+                        "error: MISMATCH: the symbolic derivative disagrees with finite differences\n".to_string();
+                    Ok(Outcome { output, error: Some(error), ..Outcome::default() })
+                }
+            })
+        })
+    }
+
+    fn steps(&mut self, line: &str, args: Piece) -> Outcome {
+        let Some((expr, x)) = with_wrt(args) else { return usage(":steps") };
+        let format = match self.format {
+            OutputFormat::Latex => Format::Latex,
+            OutputFormat::Text => Format::Text,
+            _ => Format::Unicode,
+        };
+        let width = self.width;
+        self.on_target(line, expr, |workspace, target| {
+            workspace.with_analysis(target.value, |analysis| {
+                check_variable(analysis, x)?;
+                Ok(Outcome::print(analysis.steps(target.of(), x.text, format, width)?))
+            })
+        })
+    }
+
+    fn latex(&mut self, line: &str, args: Piece) -> Outcome {
+        if args.text.is_empty() {
+            return usage(":latex");
+        }
+        let (expr, x) = match args.split_at_keyword("wrt", true) {
+            Some((expr, x)) if !expr.text.is_empty() && !x.text.is_empty() => (expr, Some(x)),
+            Some(_) => return usage(":latex"),
+            None => (args, None),
+        };
+        let width = self.width;
+        let notation = Latex::default();
+        self.on_target(line, expr, |workspace, target| {
+            workspace.with_analysis(target.value, |analysis| {
+                if let Some(x) = x {
+                    check_variable(analysis, x)?;
+                    let derivative = analysis.derivative(target.of(), x.text)?;
+                    let lhs = analysis.derivative_lhs(&derivative, target.of());
+                    return Ok(Outcome::print(analysis.latex(derivative.result, &notation, Some(&lhs), width)));
+                }
+                let value = analysis.simplified(target.of())?;
+                let lhs = match target.of().and_then(|name| analysis.graph().find_symbol(name)) {
+                    Some(sid) => {
+                        let var = analysis.graph_mut().var(sid);
+                        Some(analysis.latex(var, &notation, None, usize::MAX))
+                    }
+                    None => None,
+                };
+                Ok(Outcome::print(analysis.latex(value, &notation, lhs.as_deref(), width)))
+            })
+        })
+    }
+
+    fn graph(&mut self, line: &str, args: Piece) -> Outcome {
+        let (args, file) = match args.text.rfind('>') {
+            Some(i) => {
+                let file = args.text[i + 1..].trim();
+                if file.is_empty() {
+                    return usage(":graph");
+                }
+                (Piece { text: &args.text[..i], start: args.start }.trim(), Some(file))
+            }
+            None => (args, None),
+        };
+        if args.text.is_empty() {
+            return usage(":graph");
+        }
+        let (expr, x) = match args.split_at_keyword("wrt", true) {
+            Some((expr, x)) if !expr.text.is_empty() && !x.text.is_empty() => (expr, Some(x)),
+            Some(_) => return usage(":graph"),
+            None => (args, None),
+        };
+        let tikz = file.is_some_and(|f| f.ends_with(".tex") || f.ends_with(".tikz"));
+        let outcome = self.on_target(line, expr, |workspace, target| {
+            workspace.with_analysis(target.value, |analysis| {
+                if let Some(x) = x {
+                    check_variable(analysis, x)?;
+                }
+                let wrt = x.map(|x| x.text);
+                let text = if tikz {
+                    analysis.tikz(target.of(), wrt, &Latex::default())?
+                } else {
+                    analysis.dot(target.of(), wrt)?
+                };
+                Ok(Outcome::print(text))
+            })
+        });
+        let Some(file) = file else { return outcome };
+        if outcome.failed() {
+            return outcome;
+        }
+        let text = outcome.output.concat();
+        let kind = if tikz { "TikZ" } else { "dot" };
+        match std::fs::write(file, format!("{}\n", text.trim_end())) {
+            Ok(()) => Outcome::print(format!("wrote the graph of {} ({kind}) to {file}", expr.text)),
+            Err(e) => Outcome::fail(format!("error: cannot write {file}: {e}\n")),
+        }
+    }
+
+    /// Runs `body` on what `expr` stands for: a definition it names, or
+    /// its value analysed in the session (and forgotten afterwards).
+    fn on_target(
+        &mut self,
+        line: &str,
+        expr: Piece,
+        body: impl FnOnce(&mut Workspace, &Target) -> Result<Outcome, Raised>,
+    ) -> Outcome {
+        let result = if is_name(expr.text) && self.workspace.definition(expr.text).is_some() {
+            let target = Target { value: None, of: Some(expr.text.to_string()) };
+            body(&mut self.workspace, &target)
+        } else {
+            self.on_expression(line, expr, body)
+        };
+        match result {
+            Ok(outcome) => outcome,
+            Err(Raised::InExpr(e)) => Outcome::fail(render(&e, &Origin::piece(line, expr.text, expr.start), None)),
+            Err(Raised::InLine(e)) => Outcome::fail(e.render(line)),
+            Err(Raised::Rendered(text)) => Outcome::fail(text),
+        }
+    }
+
+    fn on_expression(
+        &mut self,
+        line: &str,
+        expr: Piece,
+        body: impl FnOnce(&mut Workspace, &Target) -> Result<Outcome, Raised>,
+    ) -> Result<Outcome, Raised> {
+        let program = crate::syntax::parse_program(expr.text)?;
+        let [statement @ Statement::Expr(_)] = program.statements.as_slice() else {
+            return Err(Raised::InLine(
+                Error::bare(crate::ErrorKind::Syntax, "a command takes one expression here")
+                    .or_span(expr.span())
+                    .with_help("declare and define names on their own lines first"),
+            ));
+        };
+        let mark = self.workspace.mark();
+        let interrupt = Arc::clone(&self.interrupt);
+        self.workspace.set_source(expr.text);
+        let workspace = &mut self.workspace;
+        let result = catch_unwind(AssertUnwindSafe(|| match workspace.add(statement, expr.text, false) {
+            Ok(added) => body(workspace, &Target { value: added.value, of: None }),
+            Err(Failure::NeedsWholeProgram) => {
+                // The expression settles a dimension the session left free:
+                // analyse the session with it as one program, aside.
+                let mut texts = workspace.texts().to_vec();
+                let start: usize = texts.iter().map(|t| t.len() + 1).sum();
+                texts.push(expr.text.to_string());
+                match Workspace::from_texts(texts, Some(interrupt)) {
+                    Ok((mut aside, value)) => body(&mut aside, &Target { value, of: None }),
+                    Err(failed) => {
+                        let (e, program) = *failed;
+                        let origin =
+                            Origin { program: &program, start, end: program.len(), line, line_start: expr.start };
+                        Err(Raised::Rendered(render(&e, &origin, None)))
+                    }
+                }
+            }
+            Err(Failure::Statement(e)) => Err(Raised::InExpr(e)),
+            Err(Failure::Program { error, program, start }) => {
+                let origin = Origin { program: &program, start, end: program.len(), line, line_start: expr.start };
+                Err(Raised::Rendered(render(&error, &origin, None)))
+            }
+        }));
+        self.workspace.rollback(mark);
+        result.unwrap_or_else(|payload| resume_unwind(payload))
+    }
+}
+
+/// Checks that `x` names a variable; the error points at it in the line.
+fn check_variable(analysis: &Analysis, x: Piece) -> Result<(), Raised> {
+    analysis.variable(x.text).map(|_| ()).map_err(|e| Raised::InLine(e.or_span(x.span())))
+}
+
+/// `EXPR wrt X`, both present.
+fn with_wrt(args: Piece) -> Option<(Piece, Piece)> {
+    let (expr, x) = args.split_at_keyword("wrt", true)?;
+    (!expr.text.is_empty() && !x.text.is_empty()).then_some((expr, x))
+}
+
+/// `true` if `text` is one identifier.
+fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn usage(command: &str) -> Outcome {
+    let usage = help::COMMAND_HELP.iter().find(|c| c.name == command).map_or(command, |c| c.usage);
+    Outcome::fail(format!("error: usage: {usage}\n  = help: `:help {}` says more\n", &command[1..]))
+}
+
+fn unknown_command(name: &str) -> Outcome {
+    let mut message = format!("error: unknown command `{name}`\n");
+    if let Some(close) = COMMANDS.iter().find(|c| crate::lower::edit_distance(c, name) <= 2) {
+        message.push_str(&format!("  = help: did you mean `{close}`?\n"));
+    }
+    message.push_str("  = help: `:help` lists the commands\n");
+    Outcome::fail(message)
+}
