@@ -782,6 +782,26 @@ fn pasting_definitions_analyses_each_once() {
 }
 
 #[test]
+fn pasting_a_network_analyses_each_statement_once() {
+    let mut session = Session::new();
+    session.feed("h0: vector(d)");
+    let before = session.statements_analysed();
+    for i in 1..=300 {
+        for line in [
+            format!("W{i}: matrix(d, d); b{i}: vector(d)"),
+            format!("z{i} = W{i} h{} + b{i}", i - 1),
+            format!("h{i} = tanh(z{i})"),
+        ] {
+            let outcome = session.feed(&line);
+            assert!(!outcome.failed(), "{line}: {outcome:?}");
+        }
+    }
+    // Sizes that meet (two 1s, two d's) settle nothing: no statement is analysed twice.
+    assert_eq!(session.statements_analysed() - before, 300 * 4);
+    assert_eq!(session.feed(":diff sum(h300) wrt b300").output, vec!["1 − h300 .^ 2".to_string()]);
+}
+
+#[test]
 fn settling_a_free_dimension_analyses_the_program_again() {
     let mut session = Session::new();
     assert_eq!(session.feed("z = W x").output, Vec::<String>::new());

@@ -170,9 +170,14 @@ impl Workspace {
         self.interrupt = flag;
     }
 
-    /// The names of the workspace's symbols, in order.
-    pub fn names(&self) -> Vec<String> {
-        self.lowering.graph.symbols().map(|(_, s)| s.name.clone()).collect()
+    /// The names of the workspace's symbols from the `from`-th on, in order.
+    pub fn names_from(&self, from: usize) -> Vec<String> {
+        self.lowering.graph.symbols().skip(from).map(|(_, s)| s.name.clone()).collect()
+    }
+
+    /// How many symbols the workspace has.
+    pub fn symbol_count(&self) -> usize {
+        self.lowering.graph.mark().symbols()
     }
 
     /// `true` if `name` is a name of the program (declared, defined or
@@ -354,13 +359,18 @@ impl Workspace {
         self.lowering.inference.statement(statement)
     }
 
-    /// `true` if the last statement merged two classes of dimensions that
-    /// existed before it, or gave one that was free a value.
+    /// `true` if the last statement merged a free class of dimensions that
+    /// existed before it into another one, or gave one a value (merging two
+    /// classes of the same size, such as two 1s, changes nothing).
     fn old_class_changed(&self, mark: &WorkspaceMark) -> bool {
-        let Some(journal) = &self.lowering.inference.journal else { return false };
+        let inference = &self.lowering.inference;
+        let Some(journal) = &inference.journal else { return false };
         journal[mark.journal..].iter().any(|change| match change {
-            Undo::Parent(v, old) => (*v as usize) < mark.dims && old == v,
-            Undo::Value(v, _) => (*v as usize) < mark.dims,
+            // A root attached under another keeps the value its class had.
+            Undo::Parent(v, old) => {
+                (*v as usize) < mark.dims && old == v && inference.values[*v as usize] == DimValue::Free
+            }
+            Undo::Value(v, old) => (*v as usize) < mark.dims && *old == DimValue::Free,
             Undo::NamedDim(_) => false,
         })
     }

@@ -48,6 +48,8 @@ pub struct Session {
     analysed_before: u64,
     /// Bumped whenever the workspace is replaced by a new one.
     generation: u64,
+    /// Bumped whenever names are dropped from `names`.
+    names_generation: u64,
 }
 
 impl Default for Session {
@@ -72,6 +74,7 @@ impl Session {
             interrupt,
             analysed_before: 0,
             generation: 0,
+            names_generation: 0,
         }
     }
 
@@ -176,11 +179,27 @@ impl Session {
         self.workspace = workspace;
         self.entries = entries;
         self.generation += 1;
+        self.names.clear();
+        self.names_generation += 1;
         self.refresh_names();
     }
 
+    /// Brings the names up to date: appends the new ones (a line costs
+    /// what it adds), or starts over if the workspace lost some.
     fn refresh_names(&mut self) {
-        self.names = self.workspace.names();
+        let count = self.workspace.symbol_count();
+        if count < self.names.len() {
+            self.names.clear();
+            self.names_generation += 1;
+        }
+        let new = self.workspace.names_from(self.names.len());
+        self.names.extend(new);
+    }
+
+    /// Changes whenever names were dropped from [`Session::names`] (other
+    /// changes only append to it).
+    pub fn names_generation(&self) -> u64 {
+        self.names_generation
     }
 
     /// Runs a complete input; an interrupt becomes an error.

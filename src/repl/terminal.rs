@@ -120,7 +120,7 @@ pub fn run_terminal() -> i32 {
                     break;
                 }
                 if let Some(helper) = line_editor.editor.helper_mut() {
-                    helper.set_names(session.names());
+                    helper.update_names(&session);
                 }
                 if outcome.quit {
                     break;
@@ -160,20 +160,24 @@ fn say(text: std::fmt::Arguments<'_>) {
 /// and file names after `:load`, `:save` and `>`.
 struct Helper {
     names: Vec<String>,
+    generation: u64,
     files: rustyline::completion::FilenameCompleter,
 }
 
 impl Helper {
     /// A helper completing `names`.
     fn new(names: &[String]) -> Helper {
-        Helper { names: names.to_vec(), files: rustyline::completion::FilenameCompleter::new() }
+        Helper { names: names.to_vec(), generation: 0, files: rustyline::completion::FilenameCompleter::new() }
     }
 
-    /// Replaces the session names.
-    fn set_names(&mut self, names: &[String]) {
-        if self.names != names {
-            self.names = names.to_vec();
+    /// Catches up with the session's names (copying only the new ones).
+    fn update_names(&mut self, session: &Session) {
+        let names = session.names();
+        if self.generation != session.names_generation() || names.len() < self.names.len() {
+            self.names.clear();
+            self.generation = session.names_generation();
         }
+        self.names.extend_from_slice(&names[self.names.len()..]);
     }
 }
 
