@@ -476,7 +476,10 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
         Verdict::Undecided(sampled) => {
             let mut reasons = Vec::new();
             if sampled.undefined > 0 {
-                reasons.push(format!("at {} the function or its derivative is not finite", sampled.undefined));
+                reasons.push(format!(
+                    "at {} the derivative (or the claim, where the function is undefined) is not finite",
+                    sampled.undefined
+                ));
             }
             if sampled.ill_conditioned > 0 {
                 reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
