@@ -14,7 +14,7 @@ use matcalc::{analyze, Analysis, DerivativeKind, ErrorKind, Format};
 const FORMATS: [Format; 6] = [Format::Text, Format::Unicode, Format::Latex, Format::Numpy, Format::Dot, Format::Tikz];
 
 /// The `pipeline` target: any text through parse, simplify, every
-/// derivative, every printer, `steps`, the numeric check and the REPL.
+/// derivative, every printer, `steps`, the numeric check, `verify` and the REPL.
 /// Errors are fine (and are rendered); a panic, hang or stack overflow is
 /// the failure.
 pub fn pipeline(source: &str) {
@@ -47,6 +47,14 @@ pub fn pipeline(source: &str) {
                     1,
                     1,
                 );
+                // `verify` on matcalc's own printed answer, and on the claim
+                // `0` (numeric unless the derivative is 0).
+                let text = analysis.print(d.result, Format::Text);
+                for claim in [text.as_str(), "0"] {
+                    if let Err(e) = verify::verify(&mut analysis, &d, claim, &verify::Options::default()) {
+                        let _ = e.render(claim);
+                    }
+                }
             }
             Err(e) => {
                 let _ = e.render(source);
