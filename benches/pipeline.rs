@@ -9,7 +9,8 @@
 //! Cases (`benches/common/cases.rs`): the seed autoencoder, the swish net, ten Matrix
 //! Cookbook identities, k-layer tanh MLP losses (k = 1, 4, 16, 64, 256, 1024;
 //! gradient wrt `W1`), Hessians of small nets, and long inputs (`long/*`:
-//! flat sums and products of hundreds of terms) end to end. A `hessian(...)` program is
+//! flat sums and products of hundreds of terms, long chains of definitions)
+//! end to end. A `hessian(...)` program is
 //! differentiated while it is lowered, so for those the stages are `analyze`,
 //! `simplified` (`Analysis::simplified(None)`) and `end_to_end`.
 //!
@@ -175,7 +176,8 @@ fn bench_depths(c: &mut Criterion, name: &str, net: fn(usize) -> cases::Case) {
 
 /// Long inputs whose cost must stay linear: a flat sum of quadratic forms
 /// (700 terms in one chain, 2,000 bracketed in groups of 400), a product of
-/// 700 matrices. The whole pipeline (analyse, differentiate, print).
+/// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`. The
+/// whole pipeline (analyse, differentiate, print).
 fn bench_long_inputs(c: &mut Criterion) {
     let mut group = c.benchmark_group("long");
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(200));
@@ -184,6 +186,8 @@ fn bench_long_inputs(c: &mut Criterion) {
         ("sum_700", cases::long_sum(700, 0)),
         ("sum_2000", cases::long_sum(2000, 400)),
         ("product_700", cases::product_chain(700)),
+        ("sin_chain_1000", cases::sin_chain(1000)),
+        ("sin_chain_10000", cases::sin_chain(10_000)),
     ];
     for (id, case) in cases {
         group.bench_function(BenchmarkId::new("end_to_end", id), |b| b.iter(|| case.run()));

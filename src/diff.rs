@@ -8,6 +8,8 @@
 //! Jacobian of the gradient. Every rule is checked against finite
 //! differences in `tests/`.
 
+use std::rc::Rc;
+
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
@@ -34,24 +36,97 @@ pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId
     }
     let mut order: Vec<ExprId> = depends.keys().copied().collect();
     order.sort_unstable_by(|a, b| b.cmp(a));
-    let mut adjoints: FastMap<ExprId, Vec<ExprId>> = FastMap::default();
+    let mut adjoints: FastMap<ExprId, Vec<Adjoint>> = FastMap::default();
     let one = graph.int(1);
-    adjoints.insert(root, vec![one]);
+    adjoints.insert(root, vec![Adjoint::built(one)]);
     let mut result = None;
     for node in order {
-        let Some(parts) = adjoints.remove(&node) else { continue };
-        let adjoint = graph.add(parts);
+        let Some(mut parts) = adjoints.remove(&node) else { continue };
+        let dep = |x: ExprId| depends.contains_key(&x);
+        // A lone part flows on unbuilt where the rule only multiplies it elementwise.
+        if parts.len() == 1 && node != target {
+            if let Some(sent) = elementwise_contributions(graph, node, &parts[0], &dep) {
+                for (child, contribution) in sent {
+                    adjoints.entry(child).or_default().push(contribution);
+                }
+                continue;
+            }
+        }
+        let built: Vec<ExprId> = parts.drain(..).map(|p| p.build(graph)).collect();
+        let adjoint = graph.add(built);
         if node == target {
             result = Some(adjoint);
             continue;
         }
-        let dep = |x: ExprId| depends.contains_key(&x);
         for (child, contribution) in contributions(graph, node, adjoint, &dep)? {
-            push(&mut adjoints, child, contribution);
+            adjoints.entry(child).or_default().push(Adjoint::built(contribution));
         }
     }
     let gradient = result.unwrap_or_else(|| graph.zero(wrt_shape));
     Ok(symmetrize_if_needed(graph, wrt, gradient))
+}
+
+/// An adjoint as `gradient` passes it on: `base ⊙ f1 ⊙ f2 ⊙ …` with the
+/// factors not yet multiplied out. Along a chain of elementwise functions
+/// (`z2 = sin(z1); z3 = sin(z2); …`) each link adds one factor to a shared
+/// list, and the product is built once, where a rule needs it; building it
+/// at every link re-flattens the growing product (quadratic in the chain).
+#[derive(Clone)]
+struct Adjoint {
+    base: ExprId,
+    factors: Option<Rc<Factors>>,
+}
+
+/// A persistent list of Hadamard factors, the latest first.
+struct Factors {
+    factor: ExprId,
+    earlier: Option<Rc<Factors>>,
+}
+
+impl Adjoint {
+    fn built(base: ExprId) -> Adjoint {
+        Adjoint { base, factors: None }
+    }
+
+    /// `self ⊙ factor`, unbuilt.
+    fn times(&self, factor: ExprId) -> Adjoint {
+        Adjoint { base: self.base, factors: Some(Rc::new(Factors { factor, earlier: self.factors.clone() })) }
+    }
+
+    /// The product, built by one call of the Hadamard constructor.
+    fn build(&self, g: &mut Graph) -> ExprId {
+        let Some(mut list) = self.factors.as_deref() else { return self.base };
+        let mut factors = vec![list.factor];
+        while let Some(earlier) = list.earlier.as_deref() {
+            factors.push(earlier.factor);
+            list = earlier;
+        }
+        factors.push(self.base);
+        factors.reverse();
+        g.hadamard(factors)
+    }
+}
+
+/// The contributions of `node` whose rule multiplies its adjoint `a`
+/// elementwise (a definition's name passes it on, `f(b)` for elementwise
+/// `f` multiplies by `f'(b)`), left unbuilt; `None` for every other rule.
+fn elementwise_contributions(
+    g: &mut Graph,
+    node: ExprId,
+    a: &Adjoint,
+    depends: &dyn Fn(ExprId) -> bool,
+) -> Option<Vec<(ExprId, Adjoint)>> {
+    match g.node(node).clone() {
+        Node::Var(s) => {
+            let value = g.definition_value(s)?;
+            Some(if depends(value) { vec![(value, a.clone())] } else { Vec::new() })
+        }
+        Node::Apply(f, b) if f.is_elementwise() && !g.shape(node).is_scalar() => {
+            let local = elementwise_derivative(g, f, b);
+            Some(vec![(b, a.times(local))])
+        }
+        _ => None,
+    }
 }
 
 fn symmetrize_if_needed(graph: &mut Graph, wrt: SymbolId, gradient: ExprId) -> ExprId {
@@ -73,10 +148,6 @@ fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bo
         }
     }
     depends
-}
-
-fn push(adjoints: &mut FastMap<ExprId, Vec<ExprId>>, node: ExprId, contribution: ExprId) {
-    adjoints.entry(node).or_default().push(contribution);
 }
 
 /// The reverse-mode hook: given the adjoint `adjoint` of `node`, the

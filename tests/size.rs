@@ -141,3 +141,17 @@ fn long_products_lower_and_differentiate_linearly() {
     let sizes = [50, 100, 200, 400, 700];
     assert_linear("product footprint", &sizes, |k| footprint_after_derivative(&cases::product_chain(k)).0);
 }
+
+/// The gradient through a chain of elementwise definitions (`z2 = sin(z1)`)
+/// is one Hadamard product of the k derivatives, built once: built link by
+/// link, the arena held every partial product (k²/2 child references).
+#[test]
+fn elementwise_chains_differentiate_linearly() {
+    let sizes = [50, 100, 200, 400, 800];
+    assert_linear("sine chain footprint", &sizes, |k| footprint_after_derivative(&cases::sin_chain(k)).0);
+    for k in sizes {
+        // `cos(z12)` and ` .* ` per factor, lines broken at the width.
+        let (_, text) = footprint_after_derivative(&cases::sin_chain(k));
+        assert!(text <= k * (digits(k) + 12), "k = {k}: the gradient prints in {text} characters");
+    }
+}
