@@ -3,9 +3,12 @@
 Reads a JSON list of cases from standard input, each with the generated
 code, the function name, the arguments as [parameter name, value] pairs in
 the order of the function's parameters, and the expected value (computed
-by the Rust tests with finite differences or matcalc's evaluator), executes
+by the Rust tests with finite differences or matcalc's evaluator, with an
+optional rounding floor below which differences are noise), executes
 the code with numpy, checks the parameter names and compares. Prints one
-line per case and 'N passed, M failed'.
+line per case and 'N passed, M failed'. With --stream (the fuzz target's
+mode): prints 'ready', then reads one case per line and answers each with
+one line.
 """
 import inspect
 import json
@@ -38,38 +41,54 @@ def argument(spec):
     return data
 
 
+def check(case):
+    """'pass NAME ERROR' or 'FAIL NAME: why' for one case."""
+    name = case["name"]
+    try:
+        namespace = {}
+        exec(case["code"], namespace)
+        function = namespace[case["function"]]
+        names = [name for name, _ in case["args"]]
+        signature = list(inspect.signature(function).parameters)
+        if signature != names:
+            raise TypeError(f"parameters {signature}, expected {names}")
+        args = [argument(spec) for _, spec in case["args"]]
+        with np.errstate(all="ignore"):
+            got = np.asarray(function(*args), dtype=float)
+    except Exception as error:  # report, do not stop
+        return f"FAIL {name}: {type(error).__name__}: {error}"
+    expected = np.asarray(argument(case["expected"]), dtype=float)
+    if got.shape != expected.shape:
+        return f"FAIL {name}: shape {got.shape}, expected {expected.shape}"
+    scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-8)
+    difference = float(np.max(np.abs(got - expected))) if expected.size else 0.0
+    # Differences below the case's rounding floor (if it gives one) are noise.
+    error = 0.0 if difference <= case.get("floor", 0.0) else difference / scale
+    if error <= 1e-6:
+        return f"pass {name} {error:.1e}"
+    return f"FAIL {name}: relative error {error:.2e}"
+
+
+def stream():
+    """One case per input line, one result line per case, until end of input."""
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(check(json.loads(line)).replace("\n", " "), flush=True)
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--stream"]:
+        return stream()
     cases = json.load(sys.stdin)
     passed = failed = 0
     for case in cases:
-        name = case["name"]
-        try:
-            namespace = {}
-            exec(case["code"], namespace)
-            function = namespace[case["function"]]
-            names = [name for name, _ in case["args"]]
-            signature = list(inspect.signature(function).parameters)
-            if signature != names:
-                raise TypeError(f"parameters {signature}, expected {names}")
-            args = [argument(spec) for _, spec in case["args"]]
-            got = np.asarray(function(*args), dtype=float)
-        except Exception as error:  # report, do not stop
-            print(f"FAIL {name}: {type(error).__name__}: {error}")
-            failed += 1
-            continue
-        expected = argument(case["expected"])
-        expected = np.asarray(expected, dtype=float)
-        if got.shape != expected.shape:
-            print(f"FAIL {name}: shape {got.shape}, expected {expected.shape}")
-            failed += 1
-            continue
-        scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-8)
-        error = float(np.max(np.abs(got - expected))) / scale if expected.size else 0.0
-        if error <= 1e-6:
-            print(f"pass {name} {error:.1e}")
+        result = check(case)
+        print(result)
+        if result.startswith("pass"):
             passed += 1
         else:
-            print(f"FAIL {name}: relative error {error:.2e}")
             failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -11,11 +11,10 @@ mod common;
 #[path = "../fuzz/src/names.rs"]
 mod names;
 
-use common::numpy::{case_json, numpy_available, run_cases};
+use common::numpy::{evaluated_case, numpy_available, numpy_matches, run_cases};
 use matcalc::check::{self, Rng, Sampling};
-use matcalc::eval::{self, Env, Matrix};
 use matcalc::print::python_names::spelling;
-use matcalc::{analyze, Analysis, ErrorKind};
+use matcalc::{analyze, ErrorKind};
 
 /// Programs in the batch.
 const PROGRAMS: u64 = 400;
@@ -148,23 +147,6 @@ fn program(seed: u64, kind: char) -> (String, Vec<(&'static str, String)>) {
     (names::rename(&plain, &mapping), mapping)
 }
 
-fn finite(m: &Matrix) -> bool {
-    m.data.iter().all(|x| x.is_finite() && x.abs() < 1e6)
-}
-
-/// A case for the generated function of `result` at `env`, if the evaluator
-/// gives finite, moderate values there (rounding in huge intermediates is
-/// not a printer bug).
-fn case(label: &str, analysis: &mut Analysis, result: matcalc::ExprId, function: &str, env: &Env) -> Option<String> {
-    let all = eval::evaluate_all(analysis.graph(), result, env).ok()?;
-    if all.values().any(|m| !finite(m) || m.max_abs() > 1e4) {
-        return None;
-    }
-    let expected = all[&result].clone();
-    let generated = analysis.numpy_function(result, function);
-    Some(case_json(label, analysis.graph(), &generated, function, env, &expected))
-}
-
 #[test]
 fn generated_numpy_matches_the_evaluator_whatever_the_names() {
     if !numpy_available("numpy_properties") {
@@ -183,7 +165,7 @@ fn generated_numpy_matches_the_evaluator_whatever_the_names() {
         let env = check::random_env(analysis.graph(), &mut Rng::new(seed), Sampling::Mixed);
         let label = format!("seed {seed}: {}", source.replace('\n', "; "));
         let value = analysis.simplified(None).unwrap_or_else(|e| panic!("{}", e.render(&source)));
-        cases.extend(case(&format!("{label} (value)"), &mut analysis, value, "value", &env));
+        cases.extend(evaluated_case(&format!("{label} (value)"), &mut analysis, value, "value", &env));
         if kind == 'm' {
             continue;
         }
@@ -191,7 +173,9 @@ fn generated_numpy_matches_the_evaluator_whatever_the_names() {
             let wrt = &mapping.iter().find(|(p, _)| *p == plain).unwrap().1;
             let Ok(derivative) = analysis.derivative(None, wrt) else { continue };
             let function = format!("grad_{}", matcalc::print::numpy::python_name(wrt));
-            if let Some(c) = case(&format!("{label} (d/d{wrt})"), &mut analysis, derivative.result, &function, &env) {
+            if let Some(c) =
+                evaluated_case(&format!("{label} (d/d{wrt})"), &mut analysis, derivative.result, &function, &env)
+            {
                 cases.push(c);
                 derivatives += 1;
             }
@@ -201,4 +185,24 @@ fn generated_numpy_matches_the_evaluator_whatever_the_names() {
     assert!(cases.len() >= 1000 && derivatives >= 700, "{} cases, {derivatives} derivatives", cases.len());
     let failures = run_cases(&cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every kept structured fuzz case (`tests/fuzz_cases/structured/`), its
+/// value and gradients executed as NumPy as the structured target does.
+#[test]
+fn kept_fuzz_cases_run_as_numpy() {
+    if !numpy_available("numpy_properties") {
+        return;
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_cases/structured");
+    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    assert!(paths.len() >= 20, "{} cases", paths.len());
+    for path in paths {
+        let case = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let seed = case.lines().next().and_then(|l| l.strip_prefix("# seed ")).and_then(|s| s.trim().parse().ok());
+        if let Err(message) = numpy_matches(&case, seed.unwrap_or(0)) {
+            panic!("{}:\n{case}\n{message}", path.display());
+        }
+    }
 }

@@ -1,75 +1,17 @@
-//! Running generated NumPy: each case is the generated function, its
-//! arguments at a point (bound through the function's own parameter list)
-//! and the value it must return; `tests/numpy_check.py` executes a batch of
-//! cases in one Python process.
+//! Running generated NumPy: the cases (the generated function, its
+//! arguments at a point, bound through the function's own parameter list,
+//! and the value it must return) are built by the fuzz crate's
+//! `numpy_exec.rs`; here `tests/numpy_check.py` executes a batch of them in
+//! one Python process.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use matcalc::eval::{Env, Matrix};
-use matcalc::ir::{Graph, Node};
-use matcalc::print::numpy::{Parameter, PythonFunction};
+#[path = "../../fuzz/src/numpy_exec.rs"]
+mod exec;
 
-/// `m` as the checker's JSON (a float, a 1-D or a 2-D array).
-pub fn json_matrix(m: &Matrix) -> String {
-    let kind = if m.rows == 1 && m.cols == 1 {
-        "scalar"
-    } else if m.cols == 1 {
-        "vector"
-    } else {
-        "matrix"
-    };
-    let data: Vec<String> = m.data.iter().map(|x| format!("{x:e}")).collect();
-    format!("{{\"kind\": \"{kind}\", \"rows\": {}, \"cols\": {}, \"data\": [{}]}}", m.rows, m.cols, data.join(", "))
-}
-
-/// The argument for one parameter at the point `env`: a variable's value, an
-/// opaque function as its linear realisation `t ↦ ⟨g, t⟩` (one `g` per
-/// argument shape), an upstream gradient's `g`, a dimension's size.
-fn json_argument(graph: &Graph, env: &Env, parameter: Parameter) -> String {
-    match parameter {
-        Parameter::Input(sid) => json_matrix(&env.values[&sid]),
-        Parameter::Function(f) => {
-            let gradients: Vec<String> = env
-                .opaque_gradients
-                .iter()
-                .filter(|((g, _, _), _)| *g == f)
-                .map(|(_, gradient)| json_matrix(gradient))
-                .collect();
-            format!("{{\"kind\": \"function\", \"gradients\": [{}]}}", gradients.join(", "))
-        }
-        Parameter::Upstream(id) => {
-            let Node::Upstream { function, arg, .. } = graph.node(id) else { panic!("not an upstream gradient") };
-            let (rows, cols) = env.shape(graph.shape(*arg));
-            json_matrix(&env.opaque_gradients[&(*function, rows, cols)])
-        }
-        Parameter::Dimension(d) => format!("{{\"kind\": \"int\", \"value\": {}}}", env.size(d)),
-    }
-}
-
-/// One case: `function` called at `env` must return `expected`.
-pub fn case_json(
-    name: &str,
-    graph: &Graph,
-    function: &PythonFunction,
-    function_name: &str,
-    env: &Env,
-    expected: &Matrix,
-) -> String {
-    let args: Vec<String> = function
-        .parameters
-        .iter()
-        .map(|(param, p)| format!("[{}, {}]", super::json_string(param), json_argument(graph, env, *p)))
-        .collect();
-    format!(
-        "{{\"name\": {}, \"code\": {}, \"function\": {}, \"args\": [{}], \"expected\": {}}}",
-        super::json_string(name),
-        super::json_string(&function.source),
-        super::json_string(function_name),
-        args.join(", "),
-        json_matrix(expected)
-    )
-}
+#[allow(unused_imports)] // each test binary uses a part
+pub use exec::{case_json, evaluated_case, numpy_matches};
 
 /// Whether `python3` with numpy runs here; outside CI a missing numpy skips
 /// (with a notice), under CI it fails.
