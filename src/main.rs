@@ -135,8 +135,8 @@ enum Command {
         #[arg(long, value_name = "X")]
         wrt: String,
         /// Random points to compare at (1 to 1000)
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
-        points: u16,
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        points: u64,
         /// Seed of the random points
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -309,7 +309,7 @@ fn run() -> ExitCode {
             })
         }),
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
-        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points.into(), seed, of.as_deref()),
+        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points as usize, seed, of.as_deref()),
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
         Command::Repl => repl(),
     }
