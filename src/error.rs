@@ -146,6 +146,36 @@ impl Error {
     }
 }
 
+/// A remark on a program that is not an error: an assumption matcalc made
+/// that changes the answer (a name's kind chosen by its spelling), or a
+/// likely slip (`norm2(e)^2`). Printed on standard error with a caret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// One lowercase line without a trailing period.
+    pub message: String,
+    /// Where in the source it applies.
+    pub span: Span,
+    /// What to write to decide otherwise.
+    pub help: Option<String>,
+}
+
+impl Note {
+    /// A note at `span` with a help line.
+    pub fn new(message: impl Into<String>, span: Span, help: impl Into<String>) -> Note {
+        Note { message: message.into(), span, help: Some(help.into()) }
+    }
+
+    /// The note with its source line and a caret, like an [`Error`].
+    pub fn render(&self, source: &str) -> String {
+        let mut out = format!("note: {}\n", self.message);
+        out.push_str(&underline(source, self.span, "", '^'));
+        if let Some(help) = &self.help {
+            out.push_str(&format!("  = help: {help}\n"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind.title(), self.message)

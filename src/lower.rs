@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Program, Statement};
 use crate::coeff;
 use crate::diff;
-use crate::error::{Error, ErrorKind, Result, Span};
+use crate::error::{Error, ErrorKind, Note, Result, Span};
 use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
 use crate::shape::{Dim, Shape};
 
@@ -37,6 +37,8 @@ pub struct Lowered {
     /// Undeclared names whose use overrode the naming convention (a
     /// lower-case scalar, a Greek vector).
     pub flipped: Vec<String>,
+    /// Assumptions and likely slips worth telling the user (standard error).
+    pub notes: Vec<Note>,
 }
 
 /// Infers the program's shapes. When the naming convention makes the
@@ -59,7 +61,7 @@ fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<Stri
     };
     let (inference, outcome) = attempt(&[]);
     let error = match outcome {
-        Ok(()) => return Ok((inference, Vec::new())),
+        Ok(()) => return Ok(scalars_where_only_scalars_fit(inference, Vec::new(), &attempt)),
         Err(e) if e.kind == ErrorKind::Shape => e,
         Err(e) => return Err(e),
     };
@@ -90,14 +92,131 @@ fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<Stri
         }
     }
     match best {
-        Some((_, _, inference, flipped)) => Ok((inference, flipped)),
+        Some((_, _, inference, flipped)) => Ok(scalars_where_only_scalars_fit(inference, flipped, &attempt)),
         None => Err(error),
     }
 }
 
+/// One inference of the program with the given names' kinds flipped.
+type Attempt<'a> = dyn Fn(&[String]) -> (Inference, Result<()>) + 'a;
+
+/// An undeclared lower-case name added to (or combined elementwise with) a
+/// scalar expression is a scalar: in `x'*A*x + b'*x + c`, `c` is a number,
+/// not a vector the scalar is broadcast over. Broadcasting is for
+/// expressions known to be scalar; it never makes a name a vector. Each
+/// name so decided gets a note saying how to declare it otherwise.
+fn scalars_where_only_scalars_fit(
+    mut inference: Inference,
+    mut flipped: Vec<String>,
+    attempt: &Attempt,
+) -> (Inference, Vec<String>) {
+    let mut decided: Vec<ScalarUse> = Vec::new();
+    for _ in 0..4 {
+        let mut wanted: Vec<ScalarUse> = Vec::new();
+        for wish in &inference.scalar_wanted {
+            if !flipped.contains(&wish.name) && !wanted.iter().any(|w| w.name == wish.name) {
+                wanted.push(wish.clone());
+            }
+        }
+        if wanted.is_empty() {
+            break;
+        }
+        let mut trial = flipped.clone();
+        trial.extend(wanted.iter().map(|w| w.name.clone()));
+        let (next, outcome) = attempt(&trial);
+        if outcome.is_err() {
+            break;
+        }
+        inference = next;
+        flipped = trial;
+        decided.extend(wanted);
+    }
+    spelling_notes(&mut inference, &flipped, attempt);
+    for wish in decided {
+        let scalar_text = snippet(&inference.source, wish.scalar_span);
+        let use_text = snippet(&inference.source, wish.use_span);
+        let subject = if use_text == wish.name { "it".to_string() } else { format!("`{use_text}`") };
+        inference.notes.push(Note::new(
+            format!("`{}` is taken to be a scalar: {subject} is {} the scalar `{scalar_text}`", wish.name, wish.verb),
+            wish.span,
+            format!("declare `{}: vector(n)` (or a matrix) to broadcast the scalar over it", wish.name),
+        ));
+    }
+    (inference, flipped)
+}
+
+/// Most statements for which the other reading of every undeclared name is
+/// tried (one more inference each), to say where spelling decided a kind.
+const SPELLING_CHECK_STATEMENTS: usize = 200;
+
+/// Notes for the undeclared names whose kind only their spelling decided,
+/// where the other kind gives a program as plausible (the same kind of
+/// value, no name broadcast) but another derivative: `mu` in
+/// `norm2(x - mu)` is a scalar because it is Greek; as a vector the
+/// gradient changes.
+fn spelling_notes(inference: &mut Inference, flipped: &[String], attempt: &Attempt) {
+    if inference.order.len() > SPELLING_CHECK_STATEMENTS {
+        return;
+    }
+    let value_scalar = inference.value_is_scalar();
+    let candidates: Vec<String> = inference
+        .order
+        .iter()
+        .filter(|name| {
+            let info = &inference.symbols[*name];
+            info.inferred
+                && info.role == (SymRole::Input { symmetric: false })
+                && !name.chars().next().is_some_and(char::is_uppercase)
+                && !flipped.contains(name)
+        })
+        .take(8)
+        .cloned()
+        .collect();
+    for name in candidates {
+        let mut trial = flipped.to_vec();
+        trial.push(name.clone());
+        let (mut other, outcome) = attempt(&trial);
+        if outcome.is_err() || other.flipped_broadcast || other.scalar_oddity || !other.scalar_wanted.is_empty() {
+            continue;
+        }
+        if other.value_is_scalar() != value_scalar {
+            continue;
+        }
+        let span = inference.symbols[&name].span;
+        let note = if is_greek_name(&name) {
+            Note::new(
+                format!("`{name}` is a scalar because its name is Greek; as a vector it would have another derivative"),
+                span,
+                format!("declare `{name}: vector(n)` if it is a vector, or `{name}: scalar` to keep this reading"),
+            )
+        } else {
+            Note::new(
+                format!(
+                    "`{name}` is a vector because its name is lower case; as a scalar it would have another derivative"
+                ),
+                span,
+                format!("declare `{name}: scalar` if it is a number, or `{name}: vector(n)` to keep this reading"),
+            )
+        };
+        inference.notes.push(note);
+    }
+}
+
+/// An undeclared name of default (vector) kind used beside a scalar
+/// expression, where only a scalar fits without broadcasting.
+#[derive(Clone, Debug)]
+struct ScalarUse {
+    name: String,
+    span: Span,
+    use_span: Span,
+    scalar_span: Span,
+    verb: &'static str,
+}
+
 /// Lowers a parsed program.
 pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
-    let (inference, flipped) = infer_program(program, source)?;
+    let (mut inference, flipped) = infer_program(program, source)?;
+    let notes = std::mem::take(&mut inference.notes);
     let mut lowering = Lowering::new(inference);
     let mut value = None;
     let mut value_span = None;
@@ -117,6 +236,7 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
         value_symbol,
         symbol_spans: lowering.symbol_spans,
         inferred: lowering.inferred,
+        notes,
     })
 }
 
@@ -244,6 +364,18 @@ struct Inference {
     /// When set, every change to the union-find and the named dimensions,
     /// so that a [`Workspace`] can undo a statement.
     journal: Option<Vec<Undo>>,
+    /// Undeclared vector-by-default names used beside a scalar expression.
+    scalar_wanted: Vec<ScalarUse>,
+    /// Whether a name flipped to a scalar was broadcast over a vector or
+    /// matrix in a sum or elementwise operation (an implausible reading).
+    flipped_broadcast: bool,
+    /// The shape of the last statement: the program's value.
+    value_shape: Option<TShape>,
+    /// Whether a scalar was reduced (`sum(k)`, `norm2(k)`) or transposed:
+    /// what nobody writes of a number, so an implausible reading.
+    scalar_oddity: bool,
+    /// Notes for the user.
+    notes: Vec<Note>,
 }
 
 /// One change to the inference state, as recorded for undoing it.
@@ -348,6 +480,26 @@ fn reduction(name: &str) -> Option<Func> {
     })
 }
 
+/// `true` for a compound expression over names (`x'*A*x`, `sum(x)`): its
+/// kind comes from its structure, not from one name's spelling or a literal.
+fn is_structural(e: &Expr) -> bool {
+    fn has_name(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Number(_) => false,
+            ExprKind::Name(_) => true,
+            ExprKind::Negate(a) | ExprKind::Transpose(a) | ExprKind::InverseTranspose(a) => has_name(a),
+            ExprKind::Binary(_, a, b) => has_name(a) || has_name(b),
+            ExprKind::Power { base, exponent, .. } => has_name(base) || has_name(exponent),
+            ExprKind::Call { .. } => true,
+        }
+    }
+    match &e.kind {
+        ExprKind::Number(_) | ExprKind::Name(_) => false,
+        ExprKind::Negate(a) => is_structural(a),
+        _ => has_name(e),
+    }
+}
+
 fn snippet(source: &str, span: Span) -> String {
     let text = source.get(span.start..span.end).unwrap_or("").trim();
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -374,6 +526,11 @@ impl Inference {
             closed: false,
             known_dims: Vec::new(),
             journal: None,
+            scalar_wanted: Vec::new(),
+            flipped_broadcast: false,
+            value_shape: None,
+            scalar_oddity: false,
+            notes: Vec::new(),
         }
     }
 
@@ -493,10 +650,21 @@ impl Inference {
                     SymInfo { shape, role: SymRole::Definition, span: *name_span, inferred: false },
                 );
                 self.order.push(name.clone());
+                self.value_shape = Some(shape);
                 Ok(())
             }
-            Statement::Expr(e) => self.infer(e).map(|_| ()),
+            Statement::Expr(e) => {
+                let shape = self.infer(e)?;
+                self.value_shape = Some(shape);
+                Ok(())
+            }
         }
+    }
+
+    /// Whether the program's value (so far) is a scalar.
+    fn value_is_scalar(&mut self) -> Option<bool> {
+        let shape = self.value_shape?;
+        Some(self.is_scalar(shape))
     }
 
     fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
@@ -552,6 +720,71 @@ impl Inference {
         Ok(())
     }
 
+    /// The one undeclared vector-by-default name that makes `e` a vector,
+    /// where `e` is that name under elementwise functions and constant
+    /// factors (`k`, `exp(k)`, `2 k`, `-k .^ 2`), with its span.
+    fn default_vector_leaf(&self, e: &Expr) -> Option<(String, Span)> {
+        match &e.kind {
+            ExprKind::Name(name) => self.vector_by_default(name).then(|| (name.clone(), e.span)),
+            ExprKind::Negate(a) => self.default_vector_leaf(a),
+            ExprKind::Call { name, args, .. } if args.len() == 1 && elementwise(name).is_some() => {
+                self.default_vector_leaf(&args[0])
+            }
+            ExprKind::Binary(BinaryOp::Multiply | BinaryOp::Divide, a, b) if matches!(b.kind, ExprKind::Number(_)) => {
+                self.default_vector_leaf(a)
+            }
+            ExprKind::Binary(BinaryOp::Multiply, a, b) if matches!(a.kind, ExprKind::Number(_)) => {
+                self.default_vector_leaf(b)
+            }
+            ExprKind::Power { base, exponent, .. } if matches!(exponent.kind, ExprKind::Number(_)) => {
+                self.default_vector_leaf(base)
+            }
+            _ => None,
+        }
+    }
+
+    /// `d/dx e` (or `dL/dW`) reads as a division by a product of names;
+    /// it is an error that says how matcalc writes a derivative.
+    fn refuse_leibniz_notation(&self, a: &Expr, b: &Expr) -> Result<()> {
+        fn leftmost(e: &Expr) -> Option<(&str, Span)> {
+            match &e.kind {
+                ExprKind::Name(name) => Some((name, e.span)),
+                ExprKind::Call { name, name_span, .. } => Some((name, *name_span)),
+                ExprKind::Binary(BinaryOp::Multiply, a, _) => leftmost(a),
+                ExprKind::Transpose(a) => leftmost(a),
+                ExprKind::Power { base, .. } => leftmost(base),
+                _ => None,
+            }
+        }
+        let ExprKind::Name(top) = &a.kind else { return Ok(()) };
+        let Some((bottom, bottom_span)) = leftmost(b) else { return Ok(()) };
+        let undeclared = |name: &str| !self.symbols.contains_key(name);
+        let Some(variable) = bottom.strip_prefix('d') else { return Ok(()) };
+        // `d`, `dL`, `df`, `dy1` over `dx`, `dW`: not `delta/d2`.
+        let differential = top.starts_with('d') && top.chars().count() <= 3 && !is_greek_name(top);
+        if !differential || variable.is_empty() || !undeclared(top) || !undeclared(bottom) {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Syntax,
+            format!("`{top}/{bottom}` is not how matcalc writes a derivative"),
+            a.span.join(bottom_span),
+        )
+        .with_help(format!(
+            "differentiate with `matcalc diff PROGRAM --wrt {variable}`, or write `grad(e, {variable})` in the program"
+        )))
+    }
+
+    /// `true` for an undeclared lower-case name that is a vector only by
+    /// the naming convention.
+    fn vector_by_default(&self, name: &str) -> bool {
+        let lower = name.chars().next().is_some_and(|c| !c.is_uppercase());
+        self.symbols.get(name).is_some_and(|info| info.inferred)
+            && lower
+            && !is_greek_name(name)
+            && !self.flipped.iter().any(|f| f == name)
+    }
+
     fn auto_symbol(&mut self, name: &str, span: Span) -> TShape {
         let first = name.chars().next().unwrap_or('x');
         let scalar = is_greek_name(name) != self.flipped.iter().any(|f| f == name);
@@ -597,6 +830,9 @@ impl Inference {
             ExprKind::Negate(a) => self.infer(a),
             ExprKind::Transpose(a) => {
                 let s = self.infer(a)?;
+                if self.is_scalar(s) {
+                    self.scalar_oddity = true;
+                }
                 Ok(TShape { rows: s.cols, cols: s.rows })
             }
             ExprKind::InverseTranspose(a) => {
@@ -606,6 +842,19 @@ impl Inference {
             }
             ExprKind::Binary(op, a, b) => self.infer_binary(*op, a, b, e.span),
             ExprKind::Power { base, exponent, elementwise } => {
+                if let ExprKind::Call { name, args, .. } = &base.kind {
+                    if name == "norm2" && args.len() == 1 && !self.symbols.contains_key("norm2") {
+                        let arg = snippet(&self.source, args[0].span);
+                        let power = snippet(&self.source, exponent.span);
+                        let value =
+                            if power == "2" { format!("‖{arg}‖⁴") } else { format!("(‖{arg}‖²)^{power}") };
+                        self.notes.push(Note::new(
+                            format!("`norm2` is already the squared norm: `norm2({arg})^{power}` is {value}"),
+                            e.span,
+                            format!("for ‖{arg}‖² write `norm2({arg})`; for the plain norm, `norm({arg})`"),
+                        ));
+                    }
+                }
                 let bs = self.infer(base)?;
                 let es = self.infer(exponent)?;
                 if !self.is_scalar(es) {
@@ -700,15 +949,37 @@ impl Inference {
     }
 
     fn infer_binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TShape> {
+        if op == BinaryOp::Divide {
+            self.refuse_leibniz_notation(a, b)?;
+        }
         let sa = self.infer(a)?;
         let sb = self.infer(b)?;
         let (a_scalar, b_scalar) = (self.is_scalar(sa), self.is_scalar(sb));
         match op {
             BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Hadamard | BinaryOp::ElementwiseDivide => {
                 if a_scalar != b_scalar {
-                    let scalar_side = if a_scalar { a } else { b };
-                    if matches!(scalar_side.kind, ExprKind::Name(_)) {
+                    let (scalar_side, other) = if a_scalar { (a, b) } else { (b, a) };
+                    if let ExprKind::Name(name) = &scalar_side.kind {
                         self.broadcasts += 1;
+                        if self.flipped.iter().any(|f| f == name) {
+                            self.flipped_broadcast = true;
+                        }
+                    }
+                    if let Some((name, span)) = self.default_vector_leaf(other) {
+                        if is_structural(scalar_side) {
+                            let verb = if matches!(op, BinaryOp::Add | BinaryOp::Subtract) {
+                                "added to"
+                            } else {
+                                "combined elementwise with"
+                            };
+                            self.scalar_wanted.push(ScalarUse {
+                                name,
+                                span,
+                                use_span: other.span,
+                                scalar_span: scalar_side.span,
+                                verb,
+                            });
+                        }
                     }
                 }
                 if b_scalar {
@@ -811,6 +1082,9 @@ impl Inference {
         if let Some(f) = reduction(name) {
             self.arity(name, args, 1, span)?;
             let s = self.infer(&args[0])?;
+            if self.is_scalar(s) {
+                self.scalar_oddity = true;
+            }
             return match f {
                 Func::Trace => {
                     self.require_square(&args[0], s, "take the trace of")?;

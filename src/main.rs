@@ -342,6 +342,16 @@ fn read_program(input: &Input) -> Result<String, String> {
     }
 }
 
+/// Analyses `source`, printing its notes (assumptions that change the
+/// answer, likely slips) on standard error.
+fn analyze_noted(source: &str) -> Result<Analysis, Error> {
+    let analysis = analyze(source)?;
+    for note in &analysis.lowered.notes {
+        eprint!("{}", note.render(source));
+    }
+    Ok(analysis)
+}
+
 fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, Error>) -> ExitCode {
     let source = match read_program(input) {
         Ok(s) => s,
@@ -350,7 +360,7 @@ fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, E
             return ExitCode::from(2);
         }
     };
-    let result = analyze(&source).and_then(|mut analysis| f(&mut analysis));
+    let result = analyze_noted(&source).and_then(|mut analysis| f(&mut analysis));
     match result {
         Ok(text) => {
             println!("{text}");

@@ -24,6 +24,8 @@ const CASES: &[(&str, &str)] = &[
     ("ones_as_name", "ones: vector(n); sum(ones)"),
     ("zeros_as_definition", "x: vector(n); zeros = x; zeros"),
     ("sigma_letter_as_name", "σ: scalar; σ"),
+    ("leibniz_derivative", "d/dx x^T x"),
+    ("leibniz_call", "W: matrix(m, n); dL/dW(W)"),
     ("det_not_square", "A: matrix(m, n); det(A)"),
     ("inv_not_square", "A: matrix(m, n); inv(A)"),
     ("trace_not_square", "A: matrix(m, n); tr(A)"),

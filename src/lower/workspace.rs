@@ -456,6 +456,7 @@ impl Workspace {
             symbol_spans: std::mem::take(&mut lowering.symbol_spans),
             inferred: std::mem::take(&mut lowering.inferred),
             flipped: lowering.inference.flipped.clone(),
+            notes: Vec::new(),
         };
         let mut analysis = Analysis { source: String::new(), program: Program { statements: Vec::new() }, lowered };
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut analysis)));
