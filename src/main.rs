@@ -103,8 +103,9 @@ enum Command {
     Diff {
         #[command(flatten)]
         input: Input,
-        /// The variable to differentiate with respect to
-        #[arg(long, value_name = "X")]
+        /// The variable to differentiate with respect to, or several separated by commas
+        /// (`--wrt W1,b1,W2,b2`: one derivative after another; LaTeX as one aligned block)
+        #[arg(short = 'w', long, value_name = "X")]
         wrt: String,
         /// Print the derivation, one line per node of the computational graph (text, unicode, latex)
         #[arg(long)]
@@ -269,35 +270,19 @@ fn run() -> ExitCode {
             eprintln!("error: --steps prints text, unicode or latex; drop --steps for the graph in dot or tikz");
             ExitCode::from(2)
         }
-        Command::Diff { input, wrt, steps, bare, output } => with_program(&input, |analysis| {
-            let of = output.of.as_deref();
-            let format = Format::from(output.format);
-            if steps {
-                return analysis.steps_with(of, &wrt, format, &output.latex(), output.width);
+        Command::Diff { input, wrt, steps, bare, output } => {
+            let variables: Vec<String> =
+                wrt.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
+            if variables.is_empty() {
+                eprintln!("error: --wrt needs a variable name, or several separated by commas (--wrt W1,b1)");
+                return ExitCode::from(2);
             }
-            match format {
-                Format::Dot => return analysis.dot(of, Some(&wrt)),
-                Format::Tikz => return analysis.tikz(of, Some(&wrt), &output.latex()),
-                _ => {}
+            if variables.len() > 1 && matches!(output.format, FormatArg::Dot | FormatArg::Tikz) {
+                eprintln!("error: --format dot and tikz mark one variable; give one --wrt");
+                return ExitCode::from(2);
             }
-            let derivative = analysis.derivative(of, &wrt)?;
-            let text = match format {
-                Format::Latex => {
-                    let lhs = if bare { None } else { Some(analysis.derivative_lhs(&derivative, of)) };
-                    analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width)
-                }
-                Format::Numpy => {
-                    let prefix = match derivative.kind {
-                        DerivativeKind::Gradient => "grad",
-                        DerivativeKind::Jacobian => "jacobian",
-                    };
-                    let name = format!("{prefix}_{}", matcalc::print::numpy::python_name(&wrt));
-                    analysis.numpy(derivative.result, &name)
-                }
-                format => analysis.print_width(derivative.result, format, output.width),
-            };
-            Ok(text)
-        }),
+            with_program(&input, |analysis| diff(analysis, &variables, steps, bare, &output))
+        }
         Command::Simplify { input, output } => with_program(&input, |analysis| {
             let value = analysis.simplified(output.of.as_deref())?;
             Ok(match Format::from(output.format) {
@@ -313,6 +298,74 @@ fn run() -> ExitCode {
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
         Command::Repl => repl(),
     }
+}
+
+/// `matcalc diff`: the derivative with respect to each of `variables`, one
+/// after another (LaTeX: one `aligned` block; NumPy: one function each).
+fn diff(
+    analysis: &mut Analysis,
+    variables: &[String],
+    steps: bool,
+    bare: bool,
+    output: &Output,
+) -> Result<String, Error> {
+    let of = output.of.as_deref();
+    let format = Format::from(output.format);
+    let several = variables.len() > 1;
+    let mut parts: Vec<String> = Vec::new();
+    for wrt in variables {
+        let part = if steps {
+            analysis.steps_with(of, wrt, format, &output.latex(), output.width)?
+        } else {
+            match format {
+                Format::Dot => analysis.dot(of, Some(wrt))?,
+                Format::Tikz => analysis.tikz(of, Some(wrt), &output.latex())?,
+                _ => {
+                    let derivative = analysis.derivative(of, wrt)?;
+                    match format {
+                        Format::Latex => {
+                            let lhs =
+                                if bare && !several { None } else { Some(analysis.derivative_lhs(&derivative, of)) };
+                            analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width)
+                        }
+                        Format::Numpy => {
+                            let prefix = match derivative.kind {
+                                DerivativeKind::Gradient => "grad",
+                                DerivativeKind::Jacobian => "jacobian",
+                            };
+                            let name = format!("{prefix}_{}", matcalc::print::numpy::python_name(wrt));
+                            let code = analysis.numpy(derivative.result, &name);
+                            match parts.is_empty() {
+                                true => code,
+                                false => {
+                                    code.trim_start_matches("import numpy as np").trim_start_matches('\n').to_string()
+                                }
+                            }
+                        }
+                        format => {
+                            let text = analysis.print_width(derivative.result, format, output.width);
+                            if several {
+                                let value = analysis.value_name(of);
+                                let header = match format {
+                                    Format::Unicode => format!("# ∂{value}/∂{wrt}"),
+                                    _ => format!("# d{value}/d{wrt}"),
+                                };
+                                format!("{header}\n{text}")
+                            } else {
+                                text
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        parts.push(part);
+    }
+    Ok(match (format, steps) {
+        (Format::Latex, false) if several => matcalc::print::latex::system(&parts),
+        (Format::Numpy, false) => parts.join("\n\n"),
+        _ => parts.join("\n\n"),
+    })
 }
 
 /// The interactive session on a terminal; statements from standard input

@@ -182,3 +182,44 @@ fn output_that_cannot_be_written_is_an_error() {
         .unwrap();
     assert_eq!(o.code(), Some(1));
 }
+
+const SWISH_NET: &str = "ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)";
+
+/// `--wrt W1,b1,W2,b2` gives each derivative as `--wrt W1` alone would,
+/// one after another under a comment header (the whole output is a
+/// program's worth of text that parses); LaTeX as one aligned block.
+#[test]
+fn several_variables_at_once() {
+    let variables = ["W1", "b1", "W2", "b2"];
+    let single = |wrt: &str, format: &str| {
+        let o = matcalc(&["diff", SWISH_NET, "--wrt", wrt, "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o).trim_end().to_string()
+    };
+    let o = matcalc(&["diff", SWISH_NET, "-w", "W1, b1,W2,b2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected: Vec<String> = variables.iter().map(|w| format!("# dL/d{w}\n{}", single(w, "text"))).collect();
+    assert_eq!(stdout(&o).trim_end(), expected.join("\n\n"));
+
+    let o = matcalc(&["diff", SWISH_NET, "--wrt", "W1,b1,W2,b2", "--format", "latex"]);
+    let latex = stdout(&o);
+    assert!(latex.starts_with("\\begin{aligned}\n") && latex.trim_end().ends_with("\\end{aligned}"), "{latex}");
+    for w in variables {
+        let row = single(w, "latex").replacen(" = ", " &= ", 1);
+        assert!(latex.contains(&row), "{latex}\nlacks the row\n{row}");
+    }
+    assert_eq!(latex.matches(" \\\\\n").count(), 3, "{latex}");
+
+    let o = matcalc(&["diff", SWISH_NET, "--wrt", "W2,b2", "--format", "numpy"]);
+    let code = stdout(&o);
+    assert_eq!(code.matches("import numpy as np").count(), 1, "{code}");
+    assert!(code.contains("\ndef grad_W2(") && code.contains("\ndef grad_b2("), "{code}");
+    assert!(!code.contains("\n\n\n\n"), "{code}");
+
+    let o = matcalc(&["diff", SWISH_NET, "--wrt", "W2,b2", "--format", "dot"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give one --wrt"), "{}", stderr(&o));
+    let o = matcalc(&["diff", SWISH_NET, "--wrt", "W2,nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no variable `nope`"), "{}", stderr(&o));
+}

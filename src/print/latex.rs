@@ -139,6 +139,19 @@ pub fn aligned(lhs: Option<&str>, rendered: &str) -> String {
     format!("\\begin{{aligned}}\n{body}\n\\end{{aligned}}")
 }
 
+/// Several equations, each rendered by [`render`] with its left side (one
+/// line `lhs = …` or an `aligned` block), as one `aligned` block.
+pub fn system(equations: &[String]) -> String {
+    let rows: Vec<String> = equations
+        .iter()
+        .map(|e| match e.strip_prefix("\\begin{aligned}\n").and_then(|b| b.strip_suffix("\n\\end{aligned}")) {
+            Some(rows) => rows.to_string(),
+            None => e.replacen(" = ", " &= ", 1),
+        })
+        .collect();
+    format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"))
+}
+
 /// Renders `id` as LaTeX at `width` glyphs, as the equation `lhs = …` when
 /// `lhs` is given; a result too long for one line becomes an `aligned`
 /// block broken at the top-level `+` and `-`.
