@@ -158,7 +158,7 @@ fn spelling_notes(inference: &mut Inference, flipped: &[String], attempt: &Attem
     if inference.order.len() > SPELLING_CHECK_STATEMENTS {
         return;
     }
-    let value_scalar = inference.value_is_scalar();
+    let value_kind = inference.value_kind();
     let candidates: Vec<String> = inference
         .order
         .iter()
@@ -179,7 +179,7 @@ fn spelling_notes(inference: &mut Inference, flipped: &[String], attempt: &Attem
         if outcome.is_err() || other.flipped_broadcast || other.scalar_oddity || !other.scalar_wanted.is_empty() {
             continue;
         }
-        if other.value_is_scalar() != value_scalar {
+        if other.value_kind() != value_kind {
             continue;
         }
         let span = inference.symbols[&name].span;
@@ -661,10 +661,11 @@ impl Inference {
         }
     }
 
-    /// Whether the program's value (so far) is a scalar.
-    fn value_is_scalar(&mut self) -> Option<bool> {
+    /// The kind of the program's value (so far): whether its rows and its
+    /// columns are one (scalar, row, column or matrix).
+    fn value_kind(&mut self) -> Option<(bool, bool)> {
         let shape = self.value_shape?;
-        Some(self.is_scalar(shape))
+        Some((self.is_one(shape.rows), self.is_one(shape.cols)))
     }
 
     fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {

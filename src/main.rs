@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
 
@@ -59,29 +59,30 @@ Note: norm2(r) is the SQUARED norm ‖r‖² (homework notation), norm(r) the
 plain Euclidean/Frobenius norm.";
 
 const EXAMPLES: &str = "\
-Examples:
-  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
-      W (W^T W x - x) x^T + W x (W^T W x - x)^T
-  matcalc diff 'x^T A x' --wrt x
-      A x + A^T x
-  matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W1
-  matcalc diff 'S: symmetric(n); logdet(S)' --wrt S --format numpy
-  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
-      \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (...)^\\top + ...   (--bare: right side only;
-      an unnamed value is called f; long results become an aligned block)
-  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps [--format unicode|latex]
-      the derivation, one line per node of the computational graph
-  matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format dot | dot -Tpdf > graph.pdf
-  matcalc simplify 'A^T x' --format latex --transpose T
-  matcalc simplify '(W^T W x - x)^T'
-  matcalc simplify 'hessian(sum(exp(x)), x)'
-  matcalc types '1/2 * norm2(W^T W x - x)'
-  matcalc check 'sum(log(sigmoid(W x)))' --wrt W
+Examples (each `$` line prints the indented lines under it):
+  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
+    W x (W^T W x - x)^T + W (W^T W x - x) x^T
+  $ matcalc diff 'x^T A x' --wrt x
+    A x + A^T x
+  $ matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W2
+    grad(L, z2) h1^T
+  $ matcalc simplify 'hessian(sum(exp(x)), x)'
+    diag(exp(x))
+  $ matcalc check 'sum(log(sigmoid(W x)))' --wrt W
+    derivative: (1 - sigmoid(W x)) x^T
+    relative error 3.48e-11 at 5 random points (tolerance 1e-6)
+    ok
+
+  matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables, one derivative after another
+  matcalc diff PROGRAM --wrt W --format latex|unicode|numpy|dot|tikz
+  matcalc diff PROGRAM --wrt W --steps    # the derivation, one line per node of the graph
+  matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf
   matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
-  matcalc diff -f loss.mc --wrt W        # program from a file
+  matcalc diff -f loss.mc --wrt W         # program from a file
   echo 'tr(A X B)' | matcalc diff - --wrt X
-  matcalc repl                           # interactive; `:help` lists its commands
-  matcalc repl < session.txt             # the same, scripted: one result per expression
+  matcalc repl                            # interactive; `:help` lists its commands
+  matcalc repl < session.txt              # the same, scripted: one result per expression
+  matcalc completions bash                # shell completions; `matcalc man` the manual page
 
 Exit status: 0 success, 1 an error in the program (or a failed check or
 verify), 2 bad command-line use.
@@ -89,6 +90,50 @@ verify), 2 bad command-line use.
 Derivatives at kinks: relu'(0), step'(x), sign'(x) and abs'(0) are taken
 as step(x) = 0 at 0, 0, 0 and sign(0) = 0; log and sqrt are differentiated
 by their formulas, which are undefined at 0.";
+
+const DIFF_EXAMPLES: &str = "\
+Examples (each `$` line prints the indented lines under it):
+  $ matcalc diff 'tr(A X B)' --wrt X
+    A^T B^T
+  $ matcalc diff 'logdet(X)' --wrt X
+    X^-T
+  $ matcalc diff 'x: vector(n); softmax(x)' --wrt x
+    diag(softmax(x)) - softmax(x) softmax(x)^T
+  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
+    \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top + \\mathbf{W} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
+  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
+    grad(f, W^T W x - x) = W^T W x - x
+    grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x
+    grad(f, W^T) = grad(f, W^T W x) (W x)^T = (W^T W x - x) (W x)^T
+    grad(f, W x) = W grad(f, W^T W x) = W (W^T W x - x)
+    grad(f, W) = grad(f, W x) x^T + grad(f, W^T)^T = W x (W^T W x - x)^T + W (W^T W x - x) x^T
+
+  matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables at once (LaTeX: one aligned block)
+  matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf";
+
+const SIMPLIFY_EXAMPLES: &str = "\
+Examples (each `$` line prints the indented lines under it):
+  $ matcalc simplify '(W^T W x - x)^T'
+    x^T W^T W - x^T
+  $ matcalc simplify 'W: matrix(m, n); x: vector(n); (W x)^T W x' --format unicode
+    xᵀ Wᵀ W x
+  $ matcalc simplify 'A^T x' --format latex --transpose T
+    \\mathbf{A}^T \\mathbf{x}
+  $ matcalc simplify 'hessian(sum(exp(x)), x)'
+    diag(exp(x))";
+
+const TYPES_EXAMPLES: &str = "\
+Examples (each `$` line prints the indented lines under it):
+  $ matcalc types '1/2 * norm2(W^T W x - x)'
+    W: matrix(m, n)  (inferred)
+    x: vector(n)  (inferred)";
+
+const CHECK_EXAMPLES: &str = "\
+Examples (each `$` line prints the indented lines under it):
+  $ matcalc check 'sum(log(sigmoid(W x)))' --wrt W
+    derivative: (1 - sigmoid(W x)) x^T
+    relative error 3.48e-11 at 5 random points (tolerance 1e-6)
+    ok";
 
 #[derive(Parser)]
 #[command(name = "matcalc", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
@@ -100,6 +145,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Differentiate the program's value: the gradient of a scalar, the Jacobian of a vector
+    #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]
         input: Input,
@@ -108,7 +154,7 @@ enum Command {
         #[arg(short = 'w', long, value_name = "X")]
         wrt: String,
         /// Print the derivation, one line per node of the computational graph (text, unicode, latex)
-        #[arg(long)]
+        #[arg(short = 's', long)]
         steps: bool,
         /// LaTeX: print only the right-hand side, not the equation `\nabla_{\mathbf{W}} L = ...`
         #[arg(long)]
@@ -117,6 +163,7 @@ enum Command {
         output: Output,
     },
     /// Print the program's value simplified, with grad/jacobian/hessian evaluated
+    #[command(after_help = SIMPLIFY_EXAMPLES)]
     Simplify {
         #[command(flatten)]
         input: Input,
@@ -124,11 +171,13 @@ enum Command {
         output: Output,
     },
     /// Print the inferred kind and shape of every name
+    #[command(after_help = TYPES_EXAMPLES)]
     Types {
         #[command(flatten)]
         input: Input,
     },
     /// Compare the symbolic derivative with finite differences at random points
+    #[command(after_help = CHECK_EXAMPLES)]
     Check {
         #[command(flatten)]
         input: Input,
@@ -163,6 +212,20 @@ enum Command {
     },
     /// Start the interactive session (also what bare `matcalc` does)
     Repl,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Install, e.g.:\n  matcalc completions bash > ~/.local/share/bash-completion/completions/matcalc\n  matcalc completions zsh > ~/.zfunc/_matcalc\n  matcalc completions fish > ~/.config/fish/completions/matcalc.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these options
+    #[command(
+        after_help = "Install, e.g.:\n  mkdir -p ~/.local/share/man/man1 && matcalc man > ~/.local/share/man/man1/matcalc.1"
+    )]
+    Man,
 }
 
 #[derive(Args)]
@@ -178,7 +241,7 @@ struct Input {
 #[derive(Args)]
 struct Output {
     /// Output format
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    #[arg(short = 'F', long, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
     /// Differentiate or print the definition NAME instead of the program's value
     #[arg(long, value_name = "NAME")]
@@ -297,6 +360,21 @@ fn run() -> ExitCode {
         Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points as usize, seed, of.as_deref()),
         Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
         Command::Repl => repl(),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "matcalc", &mut out);
+            write_bytes(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => write_bytes(&out),
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
     }
 }
 
@@ -366,6 +444,20 @@ fn diff(
         (Format::Numpy, false) => parts.join("\n\n"),
         _ => parts.join("\n\n"),
     })
+}
+
+/// Writes generated bytes to standard output (a failed write is exit 1).
+fn write_bytes(bytes: &[u8]) -> ExitCode {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: could not write the output: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The interactive session on a terminal; statements from standard input

@@ -223,3 +223,64 @@ fn several_variables_at_once() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no variable `nope`"), "{}", stderr(&o));
 }
+
+/// The `$ matcalc …` examples of `--help` and every subcommand's `--help`,
+/// with the indented lines under each.
+fn help_examples() -> Vec<(String, Vec<String>)> {
+    let mut examples = Vec::new();
+    for sub in [None, Some("diff"), Some("simplify"), Some("types"), Some("check"), Some("verify")] {
+        let args: Vec<&str> = sub.into_iter().chain(["--help"]).collect();
+        let help = stdout(&matcalc(&args));
+        let mut lines = help.lines().peekable();
+        while let Some(line) = lines.next() {
+            let Some(command) = line.strip_prefix("  $ matcalc ") else { continue };
+            let mut output = Vec::new();
+            while let Some(next) = lines.peek() {
+                match next.strip_prefix("    ") {
+                    Some(out) if !next.starts_with("  $") => output.push(out.to_string()),
+                    _ => break,
+                }
+                lines.next();
+            }
+            examples.push((command.to_string(), output));
+        }
+    }
+    examples
+}
+
+#[test]
+fn help_examples_print_what_they_say() {
+    let examples = help_examples();
+    assert!(examples.len() >= 12, "only {} examples", examples.len());
+    for (command, expected) in examples {
+        let script = format!("\"$MATCALC\" {command}");
+        let o = Command::new("sh")
+            .args(["-c", &script])
+            .env("MATCALC", env!("CARGO_BIN_EXE_matcalc"))
+            .output()
+            .expect("sh runs");
+        let printed: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+        // Finite differences print a measured error: the digits may vary.
+        let same = printed.len() == expected.len()
+            && printed
+                .iter()
+                .zip(&expected)
+                .all(|(p, e)| p == e || (e.starts_with("relative error ") && p.starts_with("relative error ")));
+        assert!(same, "matcalc {command}\nprints\n{}\nbut --help says\n{}", printed.join("\n"), expected.join("\n"));
+    }
+}
+
+#[test]
+fn completions_and_manual_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = matcalc(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        assert!(stdout(&o).contains("matcalc") && stdout(&o).contains("--wrt"), "{shell}");
+    }
+    let o = matcalc(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with(".ie") && stdout(&o).contains(".TH matcalc 1"), "{}", stdout(&o));
+    assert_eq!(matcalc(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = matcalc(&["diff", SEED, "-w", "W", "-F", "unicode"]);
+    assert_eq!(stdout(&o), "W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ\n");
+}
