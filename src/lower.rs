@@ -133,16 +133,25 @@ fn scalars_where_only_scalars_fit(
     }
     spelling_notes(&mut inference, &flipped, attempt);
     for wish in decided {
-        let scalar_text = snippet(&inference.source, wish.scalar_span);
-        let use_text = snippet(&inference.source, wish.use_span);
-        let subject = if use_text == wish.name { "it".to_string() } else { format!("`{use_text}`") };
-        inference.notes.push(Note::new(
-            format!("`{}` is taken to be a scalar: {subject} is {} the scalar `{scalar_text}`", wish.name, wish.verb),
-            wish.span,
-            format!("declare `{}: vector(n)` (or a matrix) to broadcast the scalar over it", wish.name),
-        ));
+        let note = wish.note(&inference.source);
+        inference.notes.push(note);
     }
     (inference, flipped)
+}
+
+impl ScalarUse {
+    /// The note that says the name was taken to be a scalar, and how to
+    /// declare it otherwise.
+    fn note(&self, source: &str) -> Note {
+        let scalar_text = snippet(source, self.scalar_span);
+        let use_text = snippet(source, self.use_span);
+        let subject = if use_text == self.name { "it".to_string() } else { format!("`{use_text}`") };
+        Note::new(
+            format!("`{}` is taken to be a scalar: {subject} is {} the scalar `{scalar_text}`", self.name, self.verb),
+            self.span,
+            format!("declare `{}: vector(n)` (or a matrix) to broadcast the scalar over it", self.name),
+        )
+    }
 }
 
 /// Most statements for which the other reading of every undeclared name is

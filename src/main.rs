@@ -526,7 +526,7 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
             return ExitCode::from(2);
         }
     };
-    let outcome = analyze(&source).and_then(|mut analysis| {
+    let outcome = analyze_noted(&source).and_then(|mut analysis| {
         let derivative = analysis.derivative(of, wrt)?;
         matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
         let text = analysis.print(derivative.result, Format::Text);
@@ -575,7 +575,7 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let prepared = analyze(&source).and_then(|mut analysis| {
+    let prepared = analyze_noted(&source).and_then(|mut analysis| {
         let derivative = analysis.derivative(of, wrt)?;
         matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
         Ok((analysis, derivative))

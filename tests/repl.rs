@@ -960,3 +960,21 @@ fn piped_lines_that_are_not_utf8_are_errors() {
     assert_eq!(stderr, "error: line 2 is not UTF-8 text (byte 3 is not valid)\n");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// The REPL reads undeclared names as a whole program does: a name added to
+/// a scalar is a scalar (with a note on standard error), so the gradient is
+/// a gradient; `norm2(e)^2` gets its note too.
+#[test]
+fn undeclared_names_are_read_as_in_a_program() {
+    let script = "q = x'*A*x + b'*x + c\n:diff q wrt x\n:types\nnorm2(e)^2\n";
+    let (stdout, stderr, status) = pipe(&["repl"], script);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stdout.starts_with("A x + Aᵀ x + b\n"), "{stdout}");
+    assert!(stdout.contains("c: scalar  (inferred)"), "{stdout}");
+    assert!(
+        stderr.contains("note: `c` is taken to be a scalar: it is added to the scalar `x'*A*x + b'*x`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("note: `norm2` is already the squared norm: `norm2(e)^2` is ‖e‖⁴"), "{stderr}");
+    assert!(!stderr.contains("note: note:"), "{stderr}");
+}

@@ -17,9 +17,11 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::{infer_program, is_greek_name, DimValue, DimVar, Inference, Lowered, Lowering, StatementValue, Undo};
+use super::{
+    infer_program, is_greek_name, DimValue, DimVar, Inference, Lowered, Lowering, ScalarUse, StatementValue, Undo,
+};
 use crate::ast::{Program, Statement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Note, Result};
 use crate::ir::{GraphMark, SymbolId};
 use crate::Analysis;
 
@@ -71,13 +73,16 @@ pub struct WorkspaceMark {
 pub type ProgramError = (Error, String);
 
 /// What adding a statement did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Added {
     /// The statement's value (an expression's or a definition's).
     pub value: Option<StatementValue>,
     /// The statement was kept in the workspace's history (everything but an
     /// expression that taught inference nothing).
     pub kept: bool,
+    /// Notes on the statement (a name taken to be a scalar, `norm2(e)^2`),
+    /// with spans in the text given to [`Workspace::set_source`].
+    pub notes: Vec<Note>,
 }
 
 /// Why a statement was not added.
@@ -310,7 +315,7 @@ impl Workspace {
             if !whole {
                 return Err(Failure::NeedsWholeProgram);
             }
-            return self.rebuild_with(text, mark).map(|value| Added { value, kept: true });
+            return self.rebuild_with(text, mark).map(|value| Added { value, kept: true, notes: Vec::new() });
         }
         self.name_free_dims(mark.order);
         let value = self.lowering.statement(statement).map_err(Failure::Statement)?;
@@ -320,7 +325,8 @@ impl Workspace {
         if kept {
             self.texts.push(text.to_string());
         }
-        Ok(Added { value, kept })
+        let notes = std::mem::take(&mut self.lowering.inference.notes);
+        Ok(Added { value, kept, notes })
     }
 
     /// Infers `statement`; when the naming convention makes it ill-shaped,
@@ -328,6 +334,43 @@ impl Workspace {
     /// (as for a whole program, but only among the statement's new names:
     /// earlier statements keep the reading they were accepted with).
     fn infer(&mut self, statement: &Statement, mark: &WorkspaceMark) -> Result<()> {
+        self.lowering.inference.scalar_wanted.clear();
+        self.lowering.inference.notes.clear();
+        self.infer_reading(statement, mark)?;
+        // Broadcasting never makes a name this statement introduces a
+        // vector: one added to a scalar expression is a scalar, as in a
+        // whole program.
+        let inference = &self.lowering.inference;
+        let mut wanted: Vec<ScalarUse> = Vec::new();
+        for wish in &inference.scalar_wanted {
+            let new = inference.order[mark.order..].contains(&wish.name);
+            if new && !inference.flipped.contains(&wish.name) && !wanted.iter().any(|w| w.name == wish.name) {
+                wanted.push(wish.clone());
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let flipped_before = self.lowering.inference.flipped.clone();
+        let notes_before = std::mem::take(&mut self.lowering.inference.notes);
+        self.rollback_inference(mark);
+        self.lowering.inference.flipped = flipped_before.clone();
+        self.lowering.inference.flipped.extend(wanted.iter().map(|w| w.name.clone()));
+        if self.lowering.inference.statement(statement).is_ok() {
+            let source = self.lowering.inference.source.clone();
+            self.lowering.inference.notes.extend(wanted.iter().map(|w| w.note(&source)));
+            return Ok(());
+        }
+        self.rollback_inference(mark);
+        self.lowering.inference.flipped = flipped_before;
+        self.lowering.inference.statement(statement)?;
+        self.lowering.inference.notes = notes_before;
+        Ok(())
+    }
+
+    /// The statement's reading: by the naming convention, or where that is
+    /// ill-shaped, with one of its new names flipped.
+    fn infer_reading(&mut self, statement: &Statement, mark: &WorkspaceMark) -> Result<()> {
         self.lowering.inference.node_shapes.clear();
         self.lowering.inference.depth = 0;
         let error = match self.lowering.inference.statement(statement) {

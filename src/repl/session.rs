@@ -278,6 +278,9 @@ impl Session {
                 return false;
             }
         };
+        // The outcome's notes carry no `note: ` of their own (the printer adds it).
+        let rendered = added.notes.iter().map(|note| note.render(source));
+        outcome.notes.extend(rendered.map(|n| n.trim_start_matches("note: ").trim_end().to_string()));
         if kind == EntryKind::Expression && print {
             match self.value_text(added.value, bare_name(statement)) {
                 Ok(text) => outcome.output.push(text),
