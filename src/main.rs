@@ -567,7 +567,6 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
 }
 
 fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
-    use matcalc::verify::{Verdict, MIN_POINTS, RELATIVE_TOLERANCE, SIZES};
     let source = match read_program(input) {
         Ok(s) => s,
         Err(e) => {
@@ -595,57 +594,8 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
         }
     };
     let ours = analysis.print(derivative.result, Format::Text);
-    match &verdict {
-        Verdict::SameForm => println!("correct: the claim is matcalc's answer (the same canonical form)"),
-        Verdict::Agrees(sampled) => {
-            let sizes = if analysis.graph().dim_names().is_empty() {
-                String::new()
-            } else {
-                format!(", {} size combinations in {}..={}", sampled.sizes.len(), SIZES.0, SIZES.1)
-            };
-            let signs = if sampled.compared_mixed > 0 {
-                format!("{} of them with entries of both signs", sampled.compared_mixed)
-            } else {
-                "positive entries only: the function is not defined at the others".to_string()
-            };
-            println!(
-                "correct: the claim equals matcalc's answer at {} random points ({signs}{sizes}; relative tolerance {RELATIVE_TOLERANCE:.0e} beyond measured rounding)",
-                sampled.compared
-            );
-        }
-        Verdict::WrongShape { claim, answer } => {
-            println!("wrong: the claim has shape {claim}, but the derivative has shape {answer}")
-        }
-        Verdict::Differs { claim, answer, relative_error, sizes } => {
-            let at = if sizes.is_empty() { String::new() } else { format!(" ({sizes})") };
-            if relative_error.is_finite() {
-                println!("wrong: at a random point{at} the claim and the derivative differ (relative error {relative_error:.2e})");
-            } else {
-                println!(
-                    "wrong: at a random point{at} the claim is not finite (or has another size), but the derivative is"
-                );
-            }
-            println!("  claim:      {}", claim.compact());
-            println!("  derivative: {}", answer.compact());
-        }
-        Verdict::Undecided(sampled) => {
-            let mut reasons = Vec::new();
-            if sampled.undefined > 0 {
-                reasons.push(format!(
-                    "at {} the derivative (or the claim, where the function is undefined) is not finite",
-                    sampled.undefined
-                ));
-            }
-            if sampled.ill_conditioned > 0 {
-                reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
-            }
-            println!(
-                "could not decide: the claim agrees at {} of {} random points, but {MIN_POINTS} are needed ({})",
-                sampled.compared,
-                sampled.attempts,
-                reasons.join("; ")
-            );
-        }
+    for line in verdict.describe(!analysis.graph().dim_names().is_empty()) {
+        println!("{line}");
     }
     println!("matcalc's answer: {ours}");
     if verdict.correct() {

@@ -107,6 +107,60 @@ impl Verdict {
     pub fn correct(&self) -> bool {
         matches!(self, Verdict::SameForm | Verdict::Agrees(_))
     }
+
+    /// The verdict in words, one line each; `sized` if the program has
+    /// named sizes (the random points then say how many they tried).
+    pub fn describe(&self, sized: bool) -> Vec<String> {
+        match self {
+            Verdict::SameForm => vec!["correct: the claim is matcalc's answer (the same canonical form)".to_string()],
+            Verdict::Agrees(sampled) => {
+                let sizes = if sized {
+                    format!(", {} size combinations in {}..={}", sampled.sizes.len(), SIZES.0, SIZES.1)
+                } else {
+                    String::new()
+                };
+                let signs = if sampled.compared_mixed > 0 {
+                    format!("{} of them with entries of both signs", sampled.compared_mixed)
+                } else {
+                    "positive entries only: the function is not defined at the others".to_string()
+                };
+                vec![format!(
+                    "correct: the claim equals matcalc's answer at {} random points ({signs}{sizes}; relative tolerance {RELATIVE_TOLERANCE:.0e} beyond measured rounding)",
+                    sampled.compared
+                )]
+            }
+            Verdict::WrongShape { claim, answer } => {
+                vec![format!("wrong: the claim has shape {claim}, but the derivative has shape {answer}")]
+            }
+            Verdict::Differs { claim, answer, relative_error, sizes } => {
+                let at = if sizes.is_empty() { String::new() } else { format!(" ({sizes})") };
+                let first = if relative_error.is_finite() {
+                    format!("wrong: at a random point{at} the claim and the derivative differ (relative error {relative_error:.2e})")
+                } else {
+                    format!("wrong: at a random point{at} the claim is not finite (or has another size), but the derivative is")
+                };
+                vec![first, format!("  claim:      {}", claim.compact()), format!("  derivative: {}", answer.compact())]
+            }
+            Verdict::Undecided(sampled) => {
+                let mut reasons = Vec::new();
+                if sampled.undefined > 0 {
+                    reasons.push(format!(
+                        "at {} the derivative (or the claim, where the function is undefined) is not finite",
+                        sampled.undefined
+                    ));
+                }
+                if sampled.ill_conditioned > 0 {
+                    reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
+                }
+                vec![format!(
+                    "could not decide: the claim agrees at {} of {} random points, but {MIN_POINTS} are needed ({})",
+                    sampled.compared,
+                    sampled.attempts,
+                    reasons.join("; ")
+                )]
+            }
+        }
+    }
 }
 
 /// Lowers `claim` into the program of `analysis` and decides whether it

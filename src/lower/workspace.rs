@@ -490,6 +490,28 @@ impl Workspace {
     /// (the workspace's graph is lent to it, and returned even if `f`
     /// unwinds).
     pub fn with_analysis<R>(&mut self, value: Option<StatementValue>, f: impl FnOnce(&mut Analysis) -> R) -> R {
+        self.lend(value, None, f)
+    }
+
+    /// [`Workspace::with_analysis`] with the kept statements as the
+    /// analysis's program and source, which [`Analysis::lower_claim`] needs
+    /// (it analyses them again: this costs what the history costs).
+    pub fn with_program_analysis<R>(
+        &mut self,
+        value: Option<StatementValue>,
+        f: impl FnOnce(&mut Analysis) -> R,
+    ) -> Result<R> {
+        let source = self.texts.join("\n");
+        let program = crate::syntax::parse_program(&source)?;
+        Ok(self.lend(value, Some((source, program)), f))
+    }
+
+    fn lend<R>(
+        &mut self,
+        value: Option<StatementValue>,
+        program: Option<(String, Program)>,
+        f: impl FnOnce(&mut Analysis) -> R,
+    ) -> R {
         let lowering = &mut self.lowering;
         let lowered = Lowered {
             graph: std::mem::take(&mut lowering.graph),
@@ -501,7 +523,8 @@ impl Workspace {
             flipped: lowering.inference.flipped.clone(),
             notes: Vec::new(),
         };
-        let mut analysis = Analysis { source: String::new(), program: Program { statements: Vec::new() }, lowered };
+        let (source, program) = program.unwrap_or_else(|| (String::new(), Program { statements: Vec::new() }));
+        let mut analysis = Analysis { source, program, lowered };
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut analysis)));
         lowering.graph = analysis.lowered.graph;
         lowering.symbol_spans = analysis.lowered.symbol_spans;

@@ -106,6 +106,7 @@ impl Session {
             ":steps" => self.steps(line, args),
             ":latex" => self.latex(line, args),
             ":graph" => self.graph(line, args),
+            ":verify" => self.verify(line, args),
             ":load" => self.load(args.text),
             ":save" => self.save(args.text),
             _ => unknown_command(name),
@@ -301,6 +302,30 @@ impl Session {
         }
     }
 
+    fn verify(&mut self, line: &str, args: Piece) -> Outcome {
+        let Some((args, claim)) = args.split_at_keyword("claim", false) else { return usage(":verify") };
+        let Some((expr, x)) = with_wrt(args) else { return usage(":verify") };
+        if claim.text.is_empty() {
+            return usage(":verify");
+        }
+        self.on_target(line, expr, |workspace, target| {
+            let checked = workspace.with_program_analysis(target.value, |analysis| {
+                check_variable(analysis, x)?;
+                let derivative = analysis.derivative(target.of(), x.text)?;
+                crate::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
+                let options = crate::verify::Options::default();
+                let verdict = crate::verify::verify(analysis, &derivative, claim.text, &options)
+                    .map_err(|e| Raised::InLine(shift(e, claim.start)))?;
+                let mut output = verdict.describe(!analysis.graph().dim_names().is_empty());
+                let answer = analysis.print(derivative.result, Format::Text);
+                output.push(format!("matcalc's answer: {answer}"));
+                let error = (!verdict.correct()).then(|| "error: the claim is wrong\n".to_string());
+                Ok(Outcome { output, error, ..Outcome::default() })
+            });
+            checked.map_err(|e| Raised::Rendered(format!("error: the session does not read back: {}\n", e.message)))?
+        })
+    }
+
     /// Runs `body` on what `expr` stands for: a definition it names, or
     /// its value analysed in the session (and forgotten afterwards).
     fn on_target(
@@ -368,6 +393,17 @@ impl Session {
         self.workspace.rollback(mark);
         result.unwrap_or_else(|payload| resume_unwind(payload))
     }
+}
+
+/// `e`, raised on a piece that starts at `start` in the line, with its
+/// spans moved to the line.
+fn shift(mut e: Error, start: usize) -> Error {
+    let moved = |s: Span| Span::new(s.start + start, s.end + start);
+    e.span = e.span.map(moved);
+    for label in &mut e.labels {
+        label.span = moved(label.span);
+    }
+    e
 }
 
 /// Checks that `x` names a variable; the error points at it in the line.

@@ -5,7 +5,7 @@ use super::{COMMANDS, FORMATS};
 use crate::lower::BUILTIN_FUNCTIONS;
 
 /// Commands that take `EXPR wrt X`.
-const WITH_WRT: &[&str] = &[":diff", ":check", ":steps", ":latex", ":graph"];
+const WITH_WRT: &[&str] = &[":diff", ":check", ":steps", ":latex", ":graph", ":verify"];
 
 /// Completions of the word before byte `pos` of `line` among `names`, the
 /// built-in functions and the commands: where the word starts and the
@@ -45,11 +45,13 @@ pub fn complete(line: &str, pos: usize, names: &[String]) -> (usize, Vec<String>
         return (pos, Vec::new());
     }
     let with_wrt = WITH_WRT.iter().any(|c| trimmed.starts_with(c));
+    let with_claim = trimmed.starts_with(":verify");
     let mut found: Vec<String> = names
         .iter()
         .map(String::as_str)
         .chain(BUILTIN_FUNCTIONS.iter().copied())
         .chain(with_wrt.then_some("wrt"))
+        .chain(with_claim.then_some("claim"))
         .filter(|n| n.starts_with(word))
         .map(str::to_string)
         .collect();

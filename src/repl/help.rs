@@ -30,6 +30,15 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
                   Example:\n  :check sum(log(sigmoid(W x))) wrt W",
     },
     CommandHelp {
+        name: ":verify",
+        usage: ":verify EXPR wrt X claim CLAIM",
+        summary: "check a hand-derived derivative CLAIM of EXPR with respect to X",
+        details: "CLAIM is an expression over the session's names, optionally after definitions of its\n\
+                  parts separated by `;` (t1 = W x - y; 2 t1 x^T). Says `correct` (symbolically equal, or\n\
+                  equal at random points) or `wrong`, with matcalc's answer.\n\
+                  Example:\n  :verify x^T A x wrt x claim (A + A^T) x",
+    },
+    CommandHelp {
         name: ":steps",
         usage: ":steps EXPR wrt X",
         summary: "the derivation step by step, one line per node of the graph",

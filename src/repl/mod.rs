@@ -36,7 +36,8 @@ pub const CONTINUATION_PROMPT: &str = "    ...> ";
 
 /// The REPL commands, as completed by Tab.
 pub const COMMANDS: &[&str] = &[
-    ":diff", ":latex", ":steps", ":graph", ":types", ":check", ":format", ":reset", ":load", ":save", ":help", ":quit",
+    ":diff", ":latex", ":steps", ":graph", ":verify", ":types", ":check", ":format", ":reset", ":load", ":save",
+    ":help", ":quit",
 ];
 
 /// The output formats `:format` accepts.
