@@ -176,8 +176,9 @@ fn bench_depths(c: &mut Criterion, name: &str, net: fn(usize) -> cases::Case) {
 
 /// Long inputs whose cost must stay linear: a flat sum of quadratic forms
 /// (700 terms in one chain, 2,000 bracketed in groups of 400), a product of
-/// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`. The
-/// whole pipeline (analyse, differentiate, print).
+/// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`: the
+/// whole pipeline (analyse, differentiate, print); and the TikZ drawing of a
+/// 1000-layer net's gradient graph.
 fn bench_long_inputs(c: &mut Criterion) {
     let mut group = c.benchmark_group("long");
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(200));
@@ -192,6 +193,14 @@ fn bench_long_inputs(c: &mut Criterion) {
     for (id, case) in cases {
         group.bench_function(BenchmarkId::new("end_to_end", id), |b| b.iter(|| case.run()));
     }
+    // The TikZ drawing of a 1000-layer MLP's gradient graph (analysis included).
+    let program = format!("{}G = grad(L, W1)\n", cases::mlp_program(1000));
+    group.bench_function(BenchmarkId::new("tikz", "mlp_gradient_1000"), |b| {
+        b.iter(|| {
+            let mut analysis = matcalc::analyze(black_box(&program)).expect("analyses");
+            analysis.tikz(None, Some("W1"), &Default::default()).expect("draws")
+        })
+    });
     group.finish();
 }
 

@@ -3,7 +3,9 @@
 //!
 //! Both draw the step graph of `steps` (a named definition is one node, a
 //! product `A B C` is `A (B C)`), so the nodes carry the same names as the
-//! lines of `--steps`; a shared subexpression is one node. Inputs are ovals
+//! lines of `--steps`; a shared subexpression is one node (in TikZ, an
+//! operand far below a consumer is drawn again beside it, dashed: see
+//! `graphviz/layout.rs`). Inputs are ovals
 //! (ellipses in dot, round-ended boxes in TikZ), the parameter (`--wrt`) an
 //! oval filled blue with a thick outline, operations boxes labelled with
 //! their operator (`+`, `×`, `(·)ᵀ`, `σ`, …), the loss a filled red double
@@ -203,8 +205,25 @@ pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &L
         let (x, y) = at.pos[i];
         let _ = writeln!(out, "  \\node[{style}{label}] (n{i}) at ({x:.2}, {y}) {{${expr}$}};");
     }
+    // Operands far below a consumer are drawn again beside it, dashed.
+    let mut reference_of: FastMap<(usize, usize), usize> = FastMap::default();
+    for (r, reference) in at.references.iter().enumerate() {
+        let i = reference.node;
+        let style = match kind(graph, d.steps.order[i], d.root, wrt) {
+            Kind::Parameter => "param",
+            Kind::Constant => "const",
+            _ => "input",
+        };
+        let (x, y) = reference.pos;
+        let _ = writeln!(out, "  \\node[{style}, dashed] (r{r}) at ({x:.2}, {y}) {{${}$}};", labels[i].0);
+        reference_of.insert((reference.parent, reference.slot), r);
+    }
     for (p, node) in nodes.iter().enumerate() {
         for (k, &c) in node.children.iter().enumerate() {
+            if let Some(r) = reference_of.get(&(p, k)) {
+                let _ = writeln!(out, "  \\draw[->] (r{r}) -- (n{p});");
+                continue;
+            }
             let (from, to) = (c, p);
             let bends = &at.bends[p][k];
             if bends.is_empty() {

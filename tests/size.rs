@@ -155,3 +155,24 @@ fn elementwise_chains_differentiate_linearly() {
         assert!(text <= k * (digits(k) + 12), "k = {k}: the gradient prints in {text} characters");
     }
 }
+
+/// The TikZ drawing of a k-layer net's gradient grows linearly: the forward
+/// values the gradient reuses far above are drawn again there instead of
+/// by edges crossing every row (which made the drawing quadratic in k).
+#[test]
+fn gradient_drawings_grow_linearly() {
+    let drawing = |k: usize| {
+        let worker = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+            let program = format!("{}G = grad(L, W1)\n", cases::mlp_program(k));
+            let mut analysis = matcalc::analyze(&program).expect("analyses");
+            let tikz = analysis.tikz(None, Some("W1"), &Default::default()).expect("draws");
+            // Bend points: one ` -- (x, y)` per row an edge is routed through.
+            let bends = tikz.lines().map(|l| l.matches(" -- (").count().saturating_sub(1)).sum::<usize>();
+            (tikz.len(), bends)
+        });
+        worker.expect("a thread").join().expect("no panic")
+    };
+    let sizes = [8, 16, 32, 64];
+    assert_linear("tikz bytes / digits", &sizes, |k| drawing(k).0 / (digits(k) + 1));
+    assert_linear("tikz bend points", &sizes, |k| drawing(k).1);
+}
