@@ -121,7 +121,7 @@ pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, doc
     PythonFunction { source: out, parameters }
 }
 
-/// Text safe inside a `\"\"\"` docstring: backslashes and quotes escaped.
+/// Text safe inside a `"""` docstring: backslashes and quotes escaped.
 fn python_docstring(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
