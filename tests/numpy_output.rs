@@ -162,3 +162,35 @@ fn parameters_are_distinct_and_carry_every_size() {
     assert!(function.source.contains("def value(alpha, alpha_2):"), "{}", function.source);
     assert!(function.source.contains("alpha_2: α"), "{}", function.source);
 }
+
+/// The command line's `simplify --format numpy` and `diff --format numpy`
+/// on the reported program, executed at x = (0, 1), t1 = (1, 2) against the
+/// same function written by hand in numpy.
+#[test]
+fn command_line_numpy_keeps_a_variable_named_t1() {
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let program = "t1, x: vector(n); sum(t1 .* exp(x)) + sum(exp(x))";
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_matcalc")).args(args).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let value = run(&["simplify", program, "--format", "numpy"]);
+    let gradient = run(&["diff", program, "--wrt", "x", "--format", "numpy"]);
+    let script = format!(
+        "{value}\n{gradient}\n\
+         t1 = np.array([1.0, 2.0]); x = np.array([0.0, 1.0])\n\
+         assert abs(value(t1, x) - (np.sum(t1 * np.exp(x)) + np.sum(np.exp(x)))) < 1e-12, value(t1, x)\n\
+         assert abs(value(t1, x) - 10.154845485377136) < 1e-12\n\
+         assert np.allclose(grad_x(t1, x), t1 * np.exp(x) + np.exp(x), rtol=1e-12), grad_x(t1, x)\n\
+         print('ok')\n"
+    );
+    let output = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(
+        output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == "ok",
+        "{script}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
