@@ -275,7 +275,10 @@ fn snapshot_bodies() -> Vec<String> {
 fn katex_renders_every_latex_output() {
     let root = env!("CARGO_MANIFEST_DIR");
     if !std::path::Path::new(root).join("node_modules/katex").exists() {
-        println!("SKIP katex check: node_modules/katex is absent (npm ci, or npm install --no-save katex@0.16.22)");
+        common::skip(
+            "katex_renders_every_latex_output",
+            "node_modules/katex is absent (npm ci, or npm install --no-save katex@0.16.22)",
+        );
         return;
     }
     let mut items = snapshot_bodies();
@@ -290,7 +293,7 @@ fn katex_renders_every_latex_output() {
         match std::process::Command::new("node").arg(format!("{root}/tests/katex_check.js")).arg(&file).output() {
             Ok(o) => o,
             Err(e) => {
-                println!("SKIP katex check: cannot run node ({e})");
+                common::skip("katex_renders_every_latex_output", &format!("cannot run node ({e})"));
                 return;
             }
         };

@@ -541,7 +541,7 @@ impl Terminal {
 fn a_session_on_a_terminal() {
     let binary = env!("CARGO_BIN_EXE_matcalc");
     let Some(mut relay) = pty_relay(binary) else {
-        println!("skipped: neither python3 nor script(1) is available to make a pseudo-terminal");
+        common::skip("pseudo-terminal tests", "neither python3 nor script(1) is available to make a pseudo-terminal");
         return;
     };
     let data = std::env::temp_dir().join(format!("matcalc-repl-pty-{}", std::process::id()));
@@ -885,7 +885,7 @@ fn ctrl_c_interrupts_a_computation_and_the_session_goes_on() {
     let file = data.join("deep.mc");
     std::fs::write(&file, program).unwrap();
     let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal(&data) else {
-        println!("skipped: neither python3 nor script(1) is available to make a pseudo-terminal");
+        common::skip("pseudo-terminal tests", "neither python3 nor script(1) is available to make a pseudo-terminal");
         return;
     };
     let mut send = |text: &str| {
@@ -922,7 +922,7 @@ fn a_terminal_session_survives_bad_bytes_and_saves_history_on_ctrl_c() {
     let data = std::env::temp_dir().join(format!("matcalc-repl-pty-bytes-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal(&data) else {
-        println!("skipped: neither python3 nor script(1) is available to make a pseudo-terminal");
+        common::skip("pseudo-terminal tests", "neither python3 nor script(1) is available to make a pseudo-terminal");
         return;
     };
     let mut send = |bytes: &[u8]| {

@@ -43,6 +43,16 @@ pub fn diff_text(program: &str, wrt: &str) -> String {
     }
 }
 
+/// Skips `test` because a tool it needs is missing: under CI (`CI` set, as
+/// `.ci/run` does) that is a failure; elsewhere the notice goes straight to
+/// the terminal (libtest captures `println!` of passing tests), so the
+/// `cargo test` output says what did not run.
+pub fn skip(test: &str, why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{test} cannot run under CI: {why} (see .ci/run)");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// `s` as a JSON string literal (for the Python and node checkers).
 pub fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
