@@ -3,16 +3,39 @@
 //! Text → `syntax` (pest + Pratt, spans) → `ast` → `lower` (shape
 //! inference by unification, then lowering) → `ir::Graph` (hash-consed
 //! DAG, canonical through the constructors of `simplify`) → `diff`
-//! (reverse-mode gradients, forward-mode Jacobians, Hessians) → `print`
-//! (text, Unicode, NumPy). `eval` and `check` evaluate numerically, for
-//! checking only; `verify` decides whether a claimed derivative is right.
+//! (reverse-mode gradients, forward-mode Jacobians, Hessians) → the
+//! printers. `eval` and `check` evaluate numerically, for checking only;
+//! `verify` decides whether a claimed derivative is right.
+//!
+//! The one-call entry points:
+//!
+//! ```
+//! let gradient = matcalc::diff("1/2 * norm2(W^T W x - x)", "W", matcalc::Format::Text).unwrap();
+//! assert_eq!(gradient, "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
+//! let value = matcalc::simplify("(W x)^T W x", matcalc::Format::Unicode).unwrap();
+//! assert_eq!(value, "xᵀ Wᵀ W x");
+//! ```
+//!
+//! For more than one question about a program, [`analyze`] it once and ask
+//! the [`Analysis`]:
 //!
 //! ```
 //! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)").unwrap();
 //! let derivative = analysis.derivative(None, "W").unwrap();
 //! let text = analysis.print(derivative.result, matcalc::Format::Text);
 //! assert_eq!(text, "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
+//! let steps = analysis.steps(None, "W", matcalc::Format::Unicode, 100).unwrap();
+//! assert!(steps.ends_with("∂f/∂W = ∂f/∂(W x) xᵀ + (∂f/∂(Wᵀ))ᵀ = W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ"));
 //! ```
+//!
+//! The printers ([`Format`]): `Text` (the input language; it parses back),
+//! `Unicode` (`Wᵀ`, `⊙`, `‖r‖²`, `σ`), `Latex` (bold vectors and matrices,
+//! `\top`, `\odot`, `\frac`; [`Analysis::latex`] writes the equation
+//! `\nabla_{\mathbf{W}} L = …`), `Numpy` (a Python function of the
+//! program's free variables, [`Analysis::numpy`]), `Dot` and `Tikz` (the
+//! computational graph, [`Analysis::dot`], [`Analysis::tikz`]); and the
+//! step-by-step derivation, [`Analysis::steps`]. Errors are [`Error`]s with
+//! a span; [`Error::render`] draws the caret under the source.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -85,6 +108,30 @@ pub struct Derivative {
     pub wrt: SymbolId,
     /// The simplified result, written with the user's names.
     pub result: ExprId,
+}
+
+/// The derivative of `program`'s value with respect to `wrt` (a gradient
+/// or a Jacobian), printed in `format`.
+pub fn diff(program: &str, wrt: &str, format: Format) -> Result<String> {
+    let mut analysis = analyze(program)?;
+    let derivative = analysis.derivative(None, wrt)?;
+    Ok(match format {
+        Format::Dot => analysis.dot(None, Some(wrt))?,
+        Format::Tikz => analysis.tikz(None, Some(wrt), &print::latex::Latex::default())?,
+        format => analysis.print(derivative.result, format),
+    })
+}
+
+/// The value of `program`, simplified (derivative operators evaluated),
+/// printed in `format`.
+pub fn simplify(program: &str, format: Format) -> Result<String> {
+    let mut analysis = analyze(program)?;
+    let value = analysis.simplified(None)?;
+    Ok(match format {
+        Format::Dot => analysis.dot(None, None)?,
+        Format::Tikz => analysis.tikz(None, None, &print::latex::Latex::default())?,
+        format => analysis.print(value, format),
+    })
 }
 
 /// Parses, infers shapes and lowers a program.
