@@ -246,12 +246,17 @@ struct Output {
     /// Differentiate or print the definition NAME instead of the program's value
     #[arg(long, value_name = "NAME")]
     of: Option<String>,
-    /// Line width for text, unicode and latex output (latex counts printed symbols, not source characters)
-    #[arg(long, default_value_t = 100)]
-    width: usize,
+    /// Line width for text, unicode and latex output [default: 100; latex 80, an article's text
+    /// width] (latex counts printed symbols, not source characters)
+    #[arg(long)]
+    width: Option<usize>,
     /// LaTeX transpose mark: `top` writes W^\top, `T` writes W^T
     #[arg(long, value_enum, default_value_t = TransposeArg::Top)]
     transpose: TransposeArg,
+    /// LaTeX and TikZ: print a complete document that compiles with pdflatex (amsmath; tikz
+    /// for the graph)
+    #[arg(long)]
+    standalone: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -263,7 +268,39 @@ enum TransposeArg {
     T,
 }
 
+/// LaTeX's default line width in printed symbols: the longest lines of a
+/// derivation fit an `article`'s text width (345 pt at 10 pt).
+const LATEX_WIDTH: usize = 80;
+
 impl Output {
+    /// The line width: `--width`, or the format's default.
+    fn width(&self) -> usize {
+        self.width.unwrap_or(match self.format {
+            FormatArg::Latex => LATEX_WIDTH,
+            _ => 100,
+        })
+    }
+
+    /// `text` as a complete pdflatex document when `--standalone` is given.
+    fn document(&self, text: String) -> String {
+        if !self.standalone {
+            return text;
+        }
+        let tikz = matches!(self.format, FormatArg::Tikz);
+        let mut out = String::from("\\documentclass{article}\n\\usepackage{amsmath}\n");
+        if tikz {
+            out.push_str("\\usepackage{tikz}\n");
+        }
+        out.push_str("\\begin{document}\n");
+        if tikz {
+            out.push_str(&format!("{text}\n"));
+        } else {
+            out.push_str(&format!("\\[\n{text}\n\\]\n"));
+        }
+        out.push_str("\\end{document}");
+        out
+    }
+
     fn latex(&self) -> Latex {
         Latex { plain_t: matches!(self.transpose, TransposeArg::T) }
     }
@@ -325,6 +362,12 @@ fn run() -> ExitCode {
     let Some(command) = cli.command else {
         return repl();
     };
+    if let Command::Diff { output, .. } | Command::Simplify { output, .. } = &command {
+        if output.standalone && !matches!(output.format, FormatArg::Latex | FormatArg::Tikz) {
+            eprintln!("error: --standalone makes a LaTeX document: use it with --format latex or tikz");
+            return ExitCode::from(2);
+        }
+    }
     match command {
         Command::Diff { input, wrt, steps, bare, output }
             if steps && !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
@@ -344,17 +387,17 @@ fn run() -> ExitCode {
                 eprintln!("error: --format dot and tikz mark one variable; give one --wrt");
                 return ExitCode::from(2);
             }
-            with_program(&input, |analysis| diff(analysis, &variables, steps, bare, &output))
+            with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
         }
         Command::Simplify { input, output } => with_program(&input, |analysis| {
             let value = analysis.simplified(output.of.as_deref())?;
-            Ok(match Format::from(output.format) {
+            Ok(output.document(match Format::from(output.format) {
                 Format::Numpy => analysis.numpy(value, "value"),
-                Format::Latex => analysis.latex(value, &output.latex(), None, output.width),
+                Format::Latex => analysis.latex(value, &output.latex(), None, output.width()),
                 Format::Dot => analysis.dot(output.of.as_deref(), None)?,
                 Format::Tikz => analysis.tikz(output.of.as_deref(), None, &output.latex())?,
-                format => analysis.print_width(value, format, output.width),
-            })
+                format => analysis.print_width(value, format, output.width()),
+            }))
         }),
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
         Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points as usize, seed, of.as_deref()),
@@ -393,7 +436,7 @@ fn diff(
     let mut parts: Vec<String> = Vec::new();
     for wrt in variables {
         let part = if steps {
-            analysis.steps_with(of, wrt, format, &output.latex(), output.width)?
+            analysis.steps_with(of, wrt, format, &output.latex(), output.width())?
         } else {
             match format {
                 Format::Dot => analysis.dot(of, Some(wrt))?,
@@ -404,7 +447,7 @@ fn diff(
                         Format::Latex => {
                             let lhs =
                                 if bare && !several { None } else { Some(analysis.derivative_lhs(&derivative, of)) };
-                            analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width)
+                            analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width())
                         }
                         Format::Numpy => {
                             let prefix = match derivative.kind {
@@ -421,7 +464,7 @@ fn diff(
                             }
                         }
                         format => {
-                            let text = analysis.print_width(derivative.result, format, output.width);
+                            let text = analysis.print_width(derivative.result, format, output.width());
                             if several {
                                 let value = analysis.value_name(of);
                                 let header = match format {

@@ -284,3 +284,13 @@ fn completions_and_manual_page() {
     let o = matcalc(&["diff", SEED, "-w", "W", "-F", "unicode"]);
     assert_eq!(stdout(&o), "W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ\n");
 }
+
+#[test]
+fn standalone_is_for_latex_and_tikz() {
+    let o = matcalc(&["diff", SEED, "--wrt", "W", "--standalone"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--standalone makes a LaTeX document"), "{}", stderr(&o));
+    let o = matcalc(&["simplify", SEED, "--format", "latex", "--standalone"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("\\begin{document}\n\\[\n\\frac{1}{2}"), "{}", stdout(&o));
+}

@@ -268,14 +268,52 @@ fn escape(text: &str) -> String {
             out.push(c);
         } else if c == '_' {
             out.push_str("\\_");
-        } else if let Some(command) = greek_command(&c.to_string()) {
+        } else if let Some(command) = greek_command(&c.to_string()).or_else(|| letterlike_command(c)) {
             out.push_str(&command);
             out.push(' ');
         } else {
-            out.push_str(&format!("\\text{{{c}}}"));
+            // pdflatex has no glyph for an arbitrary character: its code point.
+            out.push_str(&format!("\\text{{U+{:04X}}}", c as u32));
         }
     }
     out
+}
+
+/// The LaTeX for a letterlike symbol a name may contain (`ℒ` is
+/// `\mathcal{L}`), `None` for other characters.
+fn letterlike_command(c: char) -> Option<String> {
+    const SCRIPT: &[(char, char)] = &[
+        ('ℒ', 'L'),
+        ('ℱ', 'F'),
+        ('ℋ', 'H'),
+        ('ℐ', 'I'),
+        ('ℳ', 'M'),
+        ('ℛ', 'R'),
+        ('ℬ', 'B'),
+        ('ℰ', 'E'),
+        ('𝒜', 'A'),
+        ('𝒞', 'C'),
+        ('𝒟', 'D'),
+        ('𝒢', 'G'),
+        ('𝒥', 'J'),
+        ('𝒦', 'K'),
+        ('𝒩', 'N'),
+        ('𝒪', 'O'),
+        ('𝒫', 'P'),
+        ('𝒬', 'Q'),
+        ('𝒮', 'S'),
+        ('𝒯', 'T'),
+        ('𝒰', 'U'),
+        ('𝒱', 'V'),
+        ('𝒲', 'W'),
+        ('𝒳', 'X'),
+        ('𝒴', 'Y'),
+        ('𝒵', 'Z'),
+    ];
+    if c == 'ℓ' {
+        return Some("\\ell".to_string());
+    }
+    SCRIPT.iter().find(|(symbol, _)| *symbol == c).map(|(_, letter)| format!("\\mathcal{{{letter}}}"))
 }
 
 /// A user's name in LaTeX: bold for vectors and matrices, italic for
@@ -313,7 +351,12 @@ fn split_name(name: &str) -> (&str, Option<&str>) {
 }
 
 fn base_name(base: &str, bold: bool) -> String {
-    if let Some(command) = greek_command(base) {
+    let mut chars = base.chars();
+    let letterlike = match (chars.next(), chars.next()) {
+        (Some(c), None) => letterlike_command(c),
+        _ => None,
+    };
+    if let Some(command) = greek_command(base).or(letterlike) {
         return if bold { format!("\\boldsymbol{{{command}}}") } else { command };
     }
     let single_letter = base.chars().count() == 1 && base.chars().all(|c| c.is_ascii_alphabetic());

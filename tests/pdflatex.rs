@@ -1,0 +1,68 @@
+//! `--standalone` LaTeX compiles with pdflatex and fits the page: the
+//! seed homework's derivations and gradients, as complete documents, give
+//! no errors and no overfull boxes (needs pdflatex: Debian's
+//! texlive-latex-base, which `.ci/run` installs).
+
+mod common;
+
+use std::process::Command;
+
+const AUTOENCODER: &str = "W: matrix(m, n); x: vector(n); L = 1/2 * norm2(W^T W x - x)";
+const SWISH_NET: &str = "ell: function; W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); b2: vector(q); \
+                         x: vector(n); z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)";
+
+fn matcalc(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_matcalc")).args(args).output().expect("matcalc runs");
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Compiles `document` with pdflatex; the log, or `None` without pdflatex.
+fn compile(name: &str, document: &str) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("matcalc-pdflatex-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("doc.tex"), document).unwrap();
+    let run = Command::new("pdflatex")
+        .args(["-interaction=nonstopmode", "-halt-on-error", "doc.tex"])
+        .current_dir(&dir)
+        .output();
+    let Ok(output) = run else {
+        common::skip("pdflatex", "pdflatex not found (apt-get install texlive-latex-base)");
+        return None;
+    };
+    let log = std::fs::read_to_string(dir.join("doc.log")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "{name}: pdflatex failed:\n{document}\n{log}");
+    Some(log)
+}
+
+#[test]
+fn the_seed_homework_compiles_without_overfull_boxes() {
+    let documents = [
+        ("1d_steps", matcalc(&["diff", AUTOENCODER, "--wrt", "W", "--steps", "--format", "latex", "--standalone"])),
+        ("1d", matcalc(&["diff", AUTOENCODER, "--wrt", "W", "--format", "latex", "--standalone"])),
+        ("3_all", matcalc(&["diff", SWISH_NET, "--wrt", "W1,b1,W2,b2", "--format", "latex", "--standalone"])),
+        ("3c_steps", matcalc(&["diff", SWISH_NET, "--wrt", "W1", "--steps", "--format", "latex", "--standalone"])),
+        ("3b_steps", matcalc(&["diff", SWISH_NET, "--wrt", "W2", "--steps", "--format", "latex", "--standalone"])),
+        (
+            "names",
+            matcalc(&["simplify", "ℒ: scalar; xℓ: vector(n); ℒ * norm2(xℓ)", "--format", "latex", "--standalone"]),
+        ),
+    ];
+    for (name, document) in documents {
+        assert!(document.starts_with("\\documentclass{article}\n\\usepackage{amsmath}\n"), "{document}");
+        assert!(document.trim_end().ends_with("\\end{document}"), "{document}");
+        let Some(log) = compile(name, &document) else { return };
+        assert!(!log.contains("Overfull"), "{name}: an overfull box:\n{document}\n{log}");
+    }
+}
+
+#[test]
+fn the_graph_compiles_where_tikz_is_installed() {
+    let document = matcalc(&["diff", SWISH_NET, "--wrt", "W1", "--format", "tikz", "--standalone"]);
+    assert!(document.contains("\\usepackage{tikz}") && document.contains("\\begin{tikzpicture}"), "{document}");
+    let has_tikz = Command::new("kpsewhich").arg("tikz.sty").output().is_ok_and(|o| o.status.success());
+    if has_tikz {
+        compile("graph", &document);
+    }
+}
