@@ -1395,9 +1395,11 @@ impl Graph {
     }
 
     /// Rebuilds `id` bottom-up through the constructors with `replace`
-    /// applied first at every node (memoised).
+    /// applied first at every node (memoised); a node none of whose children
+    /// changed is kept as it is.
     pub fn rewrite(&mut self, id: ExprId, replace: &mut dyn FnMut(&mut Graph, ExprId) -> Option<ExprId>) -> ExprId {
         let mut memo: FastMap<ExprId, ExprId> = FastMap::default();
+        let mut children = Vec::new();
         let order = self.reachable_without_definitions(id);
         for n in order {
             if let Some(r) = replace(self, n) {
@@ -1405,6 +1407,13 @@ impl Graph {
                 continue;
             }
             let map = |x: &ExprId| *memo.get(x).unwrap_or(x);
+            // A node none of whose children changed stays as it is (it is
+            // canonical already; rebuilding it would simplify it again).
+            children.clear();
+            self.push_children(n, &mut children);
+            if children.iter().all(|x| map(x) == *x) {
+                continue;
+            }
             let rebuilt = match self.node(n).clone() {
                 Node::Add(c) => {
                     let c: Vec<ExprId> = c.iter().map(map).collect();
