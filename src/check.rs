@@ -50,7 +50,7 @@ pub enum Sampling {
 
 /// How a random point is drawn: its entries, the range of sizes of named
 /// dimensions, and whether the diagonals of square matrices may be negative.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PointKind {
     /// The entries' signs.
     pub sampling: Sampling,
@@ -59,12 +59,15 @@ pub struct PointKind {
     /// Square matrices get diagonals of random sign (still diagonally
     /// dominant, so invertible, but not positive definite).
     pub signed_diagonal: bool,
+    /// Every entry is scaled by this (1: magnitudes 0.3 to 1.2 off the
+    /// diagonal; 0.1 keeps `tanh` and `exp` of sums from saturating).
+    pub scale: f64,
 }
 
 /// A random point: dimension sizes in 2..=4, square matrices made
 /// diagonally dominant (invertible; symmetric ones positive definite).
 pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
-    random_point(graph, rng, PointKind { sampling, sizes: (2, 4), signed_diagonal: false })
+    random_point(graph, rng, PointKind { sampling, sizes: (2, 4), signed_diagonal: false, scale: 1.0 })
 }
 
 /// A random point drawn as `kind` says. Fixed dimensions keep their sizes
@@ -88,7 +91,7 @@ pub fn random_point(graph: &Graph, rng: &mut Rng, kind: PointKind) -> Env {
                     }
                 }
                 Sampling::Positive => rng.uniform(0.3, 1.2),
-            };
+            } * kind.scale;
         }
         if rows == cols && rows > 1 {
             if symmetric {
@@ -98,7 +101,7 @@ pub fn random_point(graph: &Graph, rng: &mut Rng, kind: PointKind) -> Env {
                 }
             }
             for i in 0..rows {
-                let dominant = m.data[i * cols + i].abs() + rows as f64;
+                let dominant = m.data[i * cols + i].abs() + rows as f64 * kind.scale;
                 let negative = kind.signed_diagonal && rng.next_u64().is_multiple_of(2);
                 m.data[i * cols + i] = if negative { -dominant } else { dominant };
             }

@@ -1,19 +1,20 @@
 //! `matcalc verify`: whether a claimed derivative equals matcalc's own.
 //!
 //! First symbolically: a claim that lowers to the same canonical node as
-//! matcalc's answer, or that prints exactly as it, is correct. Otherwise numerically: both are evaluated
-//! at random points (entries of both signs and positive ones, square
-//! matrices diagonally dominant with diagonals of either sign, every named
-//! size drawn anew in 2..=5 at each point) and compared entry by entry with
-//! a tolerance relative to the magnitudes involved: [`RELATIVE_TOLERANCE`]
-//! of the larger entry, plus the rounding the evaluation itself amplifies,
-//! measured by re-evaluating with every intermediate value perturbed by
-//! [`PERTURBATION`] (relative). A point counts only where the answer and
-//! the claim both evaluate finitely (a claim undefined where the function
-//! and the answer are defined is wrong; a formula that agrees only where
-//! the function is defined, as `1 ./ abs(x)` for `sum(log(x))`, is not the
-//! derivative's formula either); "correct" needs [`MIN_POINTS`] compared
-//! points, else the verdict is "could not decide".
+//! matcalc's answer, or that prints exactly as it, is correct. Otherwise
+//! numerically: both are evaluated at random points (entries of both signs
+//! and positive ones, of two scales, square matrices diagonally dominant
+//! with diagonals of either sign, every named size drawn anew in 2..=5 at
+//! each point) and compared entry by entry with a tolerance relative to the
+//! magnitudes involved: [`RELATIVE_TOLERANCE`] of the larger entry, plus
+//! the rounding the evaluation itself amplifies, measured by re-evaluating
+//! with every intermediate value perturbed by [`PERTURBATION`] (relative).
+//! A point counts only where the answer and the claim both evaluate
+//! finitely and are not both exactly 0 (a claim undefined where the
+//! function and the answer are defined is wrong; a formula that agrees only
+//! where the function is defined, as `1 ./ abs(x)` for `sum(log(x))`, is
+//! not the derivative's formula either); "correct" needs [`MIN_POINTS`]
+//! compared points, else the verdict is "could not decide".
 
 use crate::check::{bounds, random_point, PointKind, Rng, Sampling};
 use crate::error::Result;
@@ -69,6 +70,9 @@ pub struct Sampled {
     pub undefined: usize,
     /// Points skipped because rounding is amplified too much there.
     pub ill_conditioned: usize,
+    /// Points skipped because the answer and the claim are both exactly 0
+    /// there (nothing to compare).
+    pub zero: usize,
     /// The distinct sizes of the named dimensions at the compared points.
     pub sizes: Vec<Vec<usize>>,
 }
@@ -149,6 +153,9 @@ impl Verdict {
                         sampled.undefined
                     ));
                 }
+                if sampled.zero > 0 {
+                    reasons.push(format!("at {} both are exactly 0", sampled.zero));
+                }
                 if sampled.ill_conditioned > 0 {
                     reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
                 }
@@ -216,11 +223,19 @@ pub fn compare_at_random_points(
     let mut noise_rng = Rng::new(seed ^ 0x5DEE_CE66);
     let mut sampled = Sampled::default();
     while sampled.compared < TARGET_POINTS && sampled.attempts < MAX_ATTEMPTS {
-        let kind = match sampled.attempts % 4 {
-            0 | 3 => PointKind { sampling: Sampling::Mixed, sizes: SIZES, signed_diagonal: true },
-            1 => PointKind { sampling: Sampling::Mixed, sizes: SIZES, signed_diagonal: false },
-            _ => PointKind { sampling: Sampling::Positive, sizes: SIZES, signed_diagonal: false },
+        // Of every eight points: five of both signs, three positive; three
+        // with entries ten times smaller (sums inside tanh or exp saturate
+        // less); half with diagonals of either sign.
+        let (sampling, signed_diagonal, scale) = match sampled.attempts % 8 {
+            0 | 4 => (Sampling::Mixed, true, 1.0),
+            1 => (Sampling::Mixed, false, 1.0),
+            2 => (Sampling::Positive, false, 1.0),
+            3 => (Sampling::Mixed, true, 0.1),
+            5 => (Sampling::Mixed, false, 0.1),
+            6 => (Sampling::Positive, false, 0.1),
+            _ => (Sampling::Mixed, true, 1.0),
         };
+        let kind = PointKind { sampling, sizes: SIZES, signed_diagonal, scale };
         sampled.attempts += 1;
         let env = random_point(graph, &mut rng, kind);
         let defined = |id: ExprId| evaluate(graph, id, &env).ok().filter(all_finite);
@@ -255,7 +270,13 @@ pub fn compare_at_random_points(
             sampled.ill_conditioned += 1;
             continue;
         };
-        let scale = a.max_abs().max(b.max_abs()).max(f64::MIN_POSITIVE);
+        let scale = a.max_abs().max(b.max_abs());
+        if scale == 0.0 {
+            // Both exactly 0 (a factor that underflowed, `1 - tanh(100)^2`):
+            // the point cannot tell a claim from 1.01 times it.
+            sampled.zero += 1;
+            continue;
+        }
         let noise: Vec<f64> = noise_a.iter().zip(&noise_b).map(|(x, y)| x + y).collect();
         if noise.iter().any(|n| *n > ILL_CONDITIONED * scale) {
             sampled.ill_conditioned += 1;

@@ -1,7 +1,8 @@
 //! Property tests over random well-shaped expressions (every operator and
 //! function, depth 5): the text round trip, value preservation by the
 //! simplifier (against a direct evaluation of the parse tree, which no
-//! simplification touches), and derivatives against finite differences.
+//! simplification touches), derivatives against finite differences, and
+//! `verify` on matcalc's own answers and corrupted ones.
 
 #[path = "../fuzz/src/checks.rs"]
 #[allow(dead_code)]
@@ -313,6 +314,23 @@ proptest! {
     #[test]
     fn polynomial_gradients_match(seed in any::<u64>(), wrt in prop::sample::select(vec!["x", "A", "k"])) {
         check_derivative(&generate(seed, 's', true), wrt, seed)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `verify` accepts matcalc's own printed gradient or Jacobian and never
+    /// calls it correct scaled by 1.01, negated, with a term dropped or
+    /// transposed (see `checks::verify_own_answer`).
+    #[test]
+    fn verify_accepts_own_answers_and_rejects_corruptions(
+        seed in any::<u64>(),
+        kind in prop::sample::select(vec!['s', 'v']),
+        wrt in prop::sample::select(vec!["x", "y", "A", "R", "u", "k", "c"]),
+    ) {
+        let mut counts = checks::VerifyCounts::default();
+        checks::verify_own_answer(&generate(seed, kind, false), wrt, seed, &mut counts).map_err(TestCaseError::fail)?;
     }
 }
 

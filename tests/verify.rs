@@ -206,3 +206,29 @@ fn the_library_bounds_points_and_sizes_too() {
     let e = matcalc::verify::verify(&mut analysis, &d, "2 x", &Default::default()).unwrap_err();
     assert_eq!(e.kind, matcalc::ErrorKind::Limit, "{e:?}");
 }
+
+/// Found by the property test: where `tanh` of a large sum rounds to ±1,
+/// the gradient is exactly 0, and so is 1.01 times it; such points decide
+/// nothing, and points with smaller entries do.
+#[test]
+fn points_where_both_sides_underflow_to_zero_decide_nothing() {
+    let program = "B: matrix(n, n); R: matrix(m, n); u: vector(m); \
+                   arcsin(tanh(sum((softmax(R^T u)^T (R^T u)) diag(B .* B))) / 2)";
+    for seed in [15194567823503503287, 1, 2, 3] {
+        let mut analysis = matcalc::analyze(program).unwrap();
+        let d = analysis.derivative(None, "R").unwrap();
+        let scaled = analysis.graph_mut().scale(matcalc::coeff::ratio(101, 100), d.result);
+        let text = analysis.print(scaled, matcalc::Format::Text);
+        let options = matcalc::verify::Options { seed, symbolic: true };
+        let verdict = matcalc::verify::verify(&mut analysis, &d, &text, &options).unwrap();
+        assert!(matches!(verdict, matcalc::verify::Verdict::Differs { .. }), "seed {seed}: {verdict:?}");
+        let answer = analysis.print(d.result, matcalc::Format::Text);
+        let options = matcalc::verify::Options { seed, symbolic: false };
+        let verdict = matcalc::verify::verify(&mut analysis, &d, &answer, &options).unwrap();
+        assert!(verdict.correct(), "seed {seed}: {verdict:?}");
+    }
+    // Both sides exactly 0 at every point: nothing to compare, and verify says so.
+    let (code, out, _) = verify("x: vector(n); sum(relu(-x .^ 2 - 1))", "x", "0");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("could not decide") && out.contains("at 60 both are exactly 0"), "{out}");
+}
