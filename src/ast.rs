@@ -69,6 +69,47 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The node's kind, taken out of it.
+    pub fn into_kind(mut self) -> ExprKind {
+        std::mem::replace(&mut self.kind, ExprKind::Name(String::new()))
+    }
+}
+
+/// Dropping a tree frees it with an explicit stack: a flat sum of many
+/// thousands of terms is a left-deep tree as deep as it is long, which
+/// recursive dropping would overflow the stack on.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        if matches!(self.kind, ExprKind::Number(_) | ExprKind::Name(_)) {
+            return;
+        }
+        let take = |e: &mut Expr| std::mem::replace(&mut e.kind, ExprKind::Name(String::new()));
+        let mut stack = vec![take(self)];
+        while let Some(kind) = stack.pop() {
+            match kind {
+                ExprKind::Negate(mut a) | ExprKind::Transpose(mut a) | ExprKind::InverseTranspose(mut a) => {
+                    stack.push(take(&mut a));
+                }
+                ExprKind::Binary(_, mut a, mut b) => {
+                    stack.push(take(&mut a));
+                    stack.push(take(&mut b));
+                }
+                ExprKind::Power { mut base, mut exponent, .. } => {
+                    stack.push(take(&mut base));
+                    stack.push(take(&mut exponent));
+                }
+                ExprKind::Call { args, .. } => {
+                    for mut arg in args {
+                        stack.push(take(&mut arg));
+                    }
+                }
+                ExprKind::Number(_) | ExprKind::Name(_) => {}
+            }
+        }
+    }
+}
+
 /// The kinds of expression node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {

@@ -15,10 +15,48 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::Shape;
 
+/// Most work the derivative operators of one command may do together
+/// (nodes built or looked up, weighted by their number of children, plus
+/// nodes visited by dependence walks); beyond it differentiation stops with
+/// an [`ErrorKind::Limit`] error instead of running for minutes (about
+/// two seconds of work). The gradient of a 4096-layer residual network
+/// takes about 225 000.
+pub const MAX_DERIVATIVE_WORK: u64 = 5_000_000;
+
+/// The error when [`MAX_DERIVATIVE_WORK`] is spent.
+fn over_budget() -> Error {
+    Error::bare(ErrorKind::Limit, format!("the derivative needs more than {MAX_DERIVATIVE_WORK} steps of work"))
+        .with_help("nest fewer derivative operators, or differentiate smaller parts separately")
+}
+
+/// An error once the derivative work budget is spent.
+fn check_budget(graph: &Graph) -> Result<()> {
+    if graph.derivative_work() > MAX_DERIVATIVE_WORK {
+        return Err(over_budget());
+    }
+    Ok(())
+}
+
+/// Runs the derivative operator `work` with the graph marked as
+/// differentiating (so its work counts), checking the budget after it.
+fn budgeted(graph: &mut Graph, work: impl FnOnce(&mut Graph) -> Result<ExprId>) -> Result<ExprId> {
+    check_budget(graph)?;
+    graph.set_differentiating(true);
+    let result = work(graph);
+    graph.set_differentiating(false);
+    let result = result?;
+    check_budget(graph)?;
+    Ok(result)
+}
+
 /// The gradient of the scalar `root` with respect to `wrt`, with the shape
 /// of `wrt`. For a symmetric variable it is the symmetric part of the
 /// unconstrained gradient.
 pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    budgeted(graph, |graph| reverse_gradient(graph, root, wrt))
+}
+
+fn reverse_gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
     if !graph.shape(root).is_scalar() {
         return Err(Error::bare(ErrorKind::Differentiation, "the gradient needs a scalar expression"));
     }
@@ -41,6 +79,7 @@ pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId
     adjoints.insert(root, vec![Adjoint::built(one)]);
     let mut result = None;
     for node in order {
+        check_budget(graph)?;
         let Some(mut parts) = adjoints.remove(&node) else { continue };
         let dep = |x: ExprId| depends.contains_key(&x);
         // A lone part flows on unbuilt where the rule only multiplies it elementwise.
@@ -138,10 +177,13 @@ fn symmetrize_if_needed(graph: &mut Graph, wrt: SymbolId, gradient: ExprId) -> E
     graph.scale(coeff::ratio(1, 2), sum)
 }
 
-/// The nodes under `root` that depend on `target` (value: `true`).
-fn dependence(graph: &Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bool> {
+/// The nodes under `root` that depend on `target` (value: `true`); the
+/// walk counts as derivative work.
+fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bool> {
     let mut depends: FastMap<ExprId, bool> = FastMap::default();
-    for id in graph.reachable(root) {
+    let reachable = graph.reachable(root);
+    graph.charge_derivative_work(reachable.len() as u64);
+    for id in reachable {
         let d = id == target || graph.children(id).iter().any(|c| depends.contains_key(c));
         if d {
             depends.insert(id, true);
@@ -214,6 +256,7 @@ fn propagate(
                 if !dep(f) {
                     continue;
                 }
+                check_budget(g)?;
                 let mut parts: Vec<ExprId> = scalars.clone();
                 if i > 0 {
                     let left = g.mul(chain[..i].to_vec());
@@ -234,6 +277,7 @@ fn propagate(
                 if !dep(f) {
                     continue;
                 }
+                check_budget(g)?;
                 let mut parts = vec![a];
                 parts.extend(factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x));
                 let contribution = g.hadamard(parts);
@@ -421,6 +465,10 @@ pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
 /// The Jacobian of `e` (a column vector or scalar) with respect to the
 /// vector or scalar `wrt`: rows are outputs, columns inputs.
 pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    budgeted(graph, |graph| forward_jacobian(graph, e, wrt))
+}
+
+fn forward_jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let wrt_shape = graph.symbol(wrt).shape;
     if wrt_shape.cols != crate::shape::Dim::ONE {
         return Err(Error::bare(
@@ -446,8 +494,10 @@ pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
 
 /// The Hessian of the scalar `e` with respect to the vector `wrt`.
 pub fn hessian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    let g = gradient(graph, e, wrt)?;
-    jacobian(graph, g, wrt)
+    budgeted(graph, |graph| {
+        let g = gradient(graph, e, wrt)?;
+        jacobian(graph, g, wrt)
+    })
 }
 
 struct Forward {
@@ -458,15 +508,35 @@ struct Forward {
 }
 
 impl Forward {
-    fn depends(&self, graph: &Graph, id: ExprId) -> bool {
-        // Nodes created during differentiation are not in the table.
+    /// Whether `id` depends on the variable. The table holds the nodes
+    /// under the differentiated expression that do; any other node (one
+    /// that does not, or one built during differentiation) is walked once
+    /// and remembered, so repeated questions cost nothing.
+    fn depends(&mut self, graph: &mut Graph, id: ExprId) -> bool {
         if id == self.target {
             return true;
         }
         if let Some(d) = self.depends.get(&id) {
             return *d;
         }
-        graph.reachable(id).contains(&self.target)
+        let mut stack = vec![(id, false)];
+        let mut visited = 0u64;
+        while let Some((n, expanded)) = stack.pop() {
+            if n == self.target || self.depends.contains_key(&n) {
+                continue;
+            }
+            let children = graph.children(n);
+            if expanded {
+                let d = children.iter().any(|c| *c == self.target || self.depends.get(c).copied().unwrap_or(false));
+                self.depends.insert(n, d);
+                continue;
+            }
+            visited += 1;
+            stack.push((n, true));
+            stack.extend(children.into_iter().filter(|c| *c != self.target).map(|c| (c, false)));
+        }
+        graph.charge_derivative_work(visited);
+        self.depends[&id]
     }
 
     fn n(&self, graph: &Graph) -> crate::shape::Dim {
@@ -485,6 +555,7 @@ impl Forward {
         if let Some(&j) = self.memo.get(&e) {
             return Ok(j);
         }
+        check_budget(g)?;
         let shape = g.shape(e);
         let n = self.n(g);
         let result = if e == self.target {
@@ -544,6 +615,7 @@ impl Forward {
                     if !self.depends(g, *f) {
                         continue;
                     }
+                    check_budget(g)?;
                     let left = g.mul(chain[..i].to_vec());
                     let local = if i + 1 == chain.len() {
                         self.jacobian(g, *f)?
@@ -566,6 +638,7 @@ impl Forward {
                     if !self.depends(g, *f) {
                         continue;
                     }
+                    check_budget(g)?;
                     let others: Vec<ExprId> =
                         factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
                     let others = g.hadamard(others);
@@ -672,6 +745,7 @@ impl Forward {
                     if !self.depends(g, *f) {
                         continue;
                     }
+                    check_budget(g)?;
                     if g.shape(*f).is_scalar() {
                         let rest: Vec<ExprId> =
                             factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();

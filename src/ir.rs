@@ -248,6 +248,12 @@ pub struct Graph {
     /// Raised from another thread to stop the work on this graph (see
     /// [`crate::interrupt`]).
     interrupt: Option<Arc<AtomicBool>>,
+    /// How many derivative operators are running (nested ones count).
+    differentiating: u32,
+    /// Work done while differentiating since the last
+    /// [`Graph::reset_derivative_work`]: one per node built or looked up
+    /// plus one per child, and one per node a dependence walk visits.
+    derivative_work: u64,
 }
 
 /// A point in a graph's growth that [`Graph::rollback`] returns to.
@@ -444,6 +450,13 @@ impl Graph {
     /// node. Only the constructors in `simplify` call this.
     pub(crate) fn intern(&mut self, mut node: Node, shape: Shape) -> ExprId {
         self.checkpoint();
+        if self.differentiating > 0 {
+            let children = match &node {
+                Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.len() as u64,
+                _ => 1,
+            };
+            self.derivative_work += 1 + children;
+        }
         // An oversized constant is replaced by a small one (the graph is
         // marked, and the caller reports the error), so that arithmetic on
         // it stays cheap.
@@ -564,6 +577,34 @@ impl Graph {
     /// Number of distinct nodes reachable from `root` (definitions included).
     pub fn size(&self, root: ExprId) -> usize {
         self.reachable(root).len()
+    }
+
+    /// Work done by derivative operators since the last
+    /// [`Graph::reset_derivative_work`] (see [`crate::diff::MAX_DERIVATIVE_WORK`]).
+    pub fn derivative_work(&self) -> u64 {
+        self.derivative_work
+    }
+
+    /// Starts a new derivative work budget: the next command's derivative
+    /// operators, together, may do [`crate::diff::MAX_DERIVATIVE_WORK`].
+    pub fn reset_derivative_work(&mut self) {
+        self.derivative_work = 0;
+    }
+
+    /// Counts `amount` of derivative work done outside the constructors.
+    pub(crate) fn charge_derivative_work(&mut self, amount: u64) {
+        if self.differentiating > 0 {
+            self.derivative_work = self.derivative_work.saturating_add(amount);
+        }
+    }
+
+    /// Marks the start (`true`) or end (`false`) of a derivative operator.
+    pub(crate) fn set_differentiating(&mut self, starting: bool) {
+        if starting {
+            self.differentiating += 1;
+        } else {
+            self.differentiating = self.differentiating.saturating_sub(1);
+        }
     }
 
     /// `true` once a constant beyond [`MAX_CONSTANT_BITS`] was built: the

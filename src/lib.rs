@@ -47,6 +47,7 @@ pub mod diff;
 pub mod error;
 pub mod eval;
 pub mod graphviz;
+pub mod input;
 pub mod interrupt;
 pub mod ir;
 pub mod lower;
@@ -136,7 +137,7 @@ pub fn simplify(program: &str, format: Format) -> Result<String> {
 
 /// Parses, infers shapes and lowers a program.
 pub fn analyze(source: &str) -> Result<Analysis> {
-    stack::run(source.len() > stack::DEEP_SOURCE_BYTES, || analyze_here(source))
+    stack::run(stack::deep_source(source), || analyze_here(source))
 }
 
 fn analyze_here(source: &str) -> Result<Analysis> {
@@ -270,6 +271,7 @@ impl Analysis {
             let root = if self.value_symbol(of) == Some(sid) { self.graph_mut().var(sid) } else { self.value(of)? };
             let span = self.lowered.value_span;
             let graph = &mut self.lowered.graph;
+            graph.reset_derivative_work();
             let shape = graph.shape(root);
             let (kind, raw) = if shape.is_scalar() {
                 (DerivativeKind::Gradient, diff::gradient(graph, root, sid))
@@ -443,7 +445,7 @@ impl Analysis {
     /// of its parts (`t1 = h3 - y`, as large results print); they stand for
     /// their values and leave the program's names unchanged.
     pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
-        stack::run(self.deep(), || {
+        stack::run(self.deep() || stack::deep_source(claim), || {
             let (definitions, expr) = syntax::parse_claim(claim)?;
             let id = lower::lower_expr_in(&mut self.lowered, &self.program, &definitions, &expr, &self.source, claim)?;
             self.check_constants()?;

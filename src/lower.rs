@@ -294,6 +294,7 @@ pub fn lower_expr_in(
     inference.infer(expr)?;
     let mut lowering = Lowering::new(inference);
     lowering.graph = std::mem::take(&mut lowered.graph);
+    lowering.graph.reset_derivative_work();
     for (sid, symbol) in lowering.graph.symbols() {
         lowering.symbols.insert(symbol.name.clone(), sid);
     }
@@ -850,7 +851,7 @@ impl Inference {
                 self.require_square(a, s, "invert")?;
                 Ok(s)
             }
-            ExprKind::Binary(op, a, b) => self.infer_binary(*op, a, b, e.span),
+            ExprKind::Binary(..) => self.infer_chain(e),
             ExprKind::Power { base, exponent, elementwise } => {
                 if let ExprKind::Call { name, args, .. } = &base.kind {
                     if name == "norm2" && args.len() == 1 && !self.symbols.contains_key("norm2") {
@@ -964,6 +965,34 @@ impl Inference {
         }
         let sa = self.infer(a)?;
         let sb = self.infer(b)?;
+        self.infer_binary_shapes(op, (a, sa), (b, sb), span)
+    }
+
+    /// A chain of binary operators (`a + b - c`, `W1 W2 x`), parsed as a
+    /// left-deep tree, walked along its left spine without recursion: a
+    /// flat sum of thousands of terms is long, not deep.
+    fn infer_chain(&mut self, e: &Expr) -> Result<TShape> {
+        let spine = binary_spine(e);
+        let mut shape = self.infer(spine.leftmost)?;
+        for (i, &node) in spine.nodes.iter().enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { unreachable!("the spine holds binary nodes") };
+            let sb = self.infer(b)?;
+            shape = self.infer_binary_shapes(*op, (a, shape), (b, sb), node.span)?;
+            // `infer` records the shape of the chain's root itself.
+            if i > 0 {
+                self.node_shapes.insert((node.span.start, node.span.end), shape);
+            }
+        }
+        Ok(shape)
+    }
+
+    fn infer_binary_shapes(
+        &mut self,
+        op: BinaryOp,
+        (a, sa): (&Expr, TShape),
+        (b, sb): (&Expr, TShape),
+        span: Span,
+    ) -> Result<TShape> {
         let (a_scalar, b_scalar) = (self.is_scalar(sa), self.is_scalar(sb));
         match op {
             BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Hadamard | BinaryOp::ElementwiseDivide => {
@@ -1279,6 +1308,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The left spine of a chain of binary operators: the binary nodes from
+/// the root down (`nodes[0]` is the root), and the operand at the bottom.
+struct Spine<'a> {
+    nodes: Vec<&'a Expr>,
+    leftmost: &'a Expr,
+}
+
+fn binary_spine(e: &Expr) -> Spine<'_> {
+    let mut nodes = Vec::new();
+    let mut leftmost = e;
+    while let ExprKind::Binary(_, a, _) = &leftmost.kind {
+        nodes.push(leftmost);
+        leftmost = a;
+    }
+    Spine { nodes, leftmost }
+}
+
 fn is_literal_zero(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Number(c) => coeff::is_zero(c),
@@ -1309,6 +1355,12 @@ struct Lowering {
     depth: usize,
     /// A claim's own definitions, standing for their values.
     locals: HashMap<String, ExprId>,
+    /// The product of the integer matrix powers around the expression being
+    /// lowered (`(A^4)^8` lowers `A` with 32): nested powers flatten into one
+    /// product, so they are bounded together by [`MAX_MATRIX_POWER`].
+    power_multiplicity: u64,
+    /// The outermost of the nested matrix powers being lowered.
+    outermost_power: Span,
 }
 
 impl Lowering {
@@ -1322,6 +1374,8 @@ impl Lowering {
             free_names: HashMap::new(),
             depth: 0,
             locals: HashMap::new(),
+            power_multiplicity: 1,
+            outermost_power: Span::default(),
         };
         lowering.finish_dims();
         lowering
@@ -1511,7 +1565,29 @@ impl Lowering {
             ExprKind::Binary(BinaryOp::Add | BinaryOp::Subtract, ..) => self.sum_chain(e),
             ExprKind::Binary(BinaryOp::Multiply | BinaryOp::Divide, ..) => self.product_chain(e),
             ExprKind::Power { base, exponent, elementwise } => {
-                let b = self.expr(base)?;
+                let outer = self.power_multiplicity;
+                let outer_span = self.outermost_power;
+                if outer == 1 {
+                    self.outermost_power = e.span;
+                }
+                if let Some(k) = self.expanded_power(base, exponent, *elementwise) {
+                    let total = outer.saturating_mul(k.unsigned_abs().max(1));
+                    if total > MAX_MATRIX_POWER.unsigned_abs() {
+                        return Err(Error::new(
+                            ErrorKind::Limit,
+                            format!(
+                                "nested matrix powers compound to a power of {total}; matcalc expands powers up to {MAX_MATRIX_POWER} in all"
+                            ),
+                            self.outermost_power,
+                        )
+                        .with_help("name the inner power (P = A^4; P^8): a named power is not expanded again"));
+                    }
+                    self.power_multiplicity = total;
+                }
+                let b = self.expr(base);
+                self.power_multiplicity = outer;
+                self.outermost_power = outer_span;
+                let b = b?;
                 let x = self.expr(exponent)?;
                 if *elementwise || self.graph.shape(b).is_scalar() {
                     if self.graph.is_zero(b) && self.graph.as_const(x).is_some_and(num_traits::Signed::is_negative) {
@@ -1536,6 +1612,27 @@ impl Lowering {
             }
             ExprKind::Call { name, name_span, args } => self.call(name, *name_span, args, e),
         }
+    }
+
+    /// `true` if inference found `e` to be 1×1.
+    fn inferred_scalar(&mut self, e: &Expr) -> bool {
+        match self.inference.node_shapes.get(&(e.span.start, e.span.end)).copied() {
+            Some(shape) => self.inference.is_scalar(shape),
+            None => false,
+        }
+    }
+
+    /// The exponent of `base ^ exponent` if it is a matrix power that is
+    /// expanded into a product, whose size must be within its limit: an
+    /// integer exponent (within [`MAX_MATRIX_POWER`]; larger is an error of
+    /// its own) on a base that inference found not to be a scalar.
+    fn expanded_power(&mut self, base: &Expr, exponent: &Expr, elementwise: bool) -> Option<i64> {
+        if elementwise {
+            return None;
+        }
+        let k = constant_integer(exponent).filter(|k| k.abs() <= MAX_MATRIX_POWER)?;
+        let known = self.inference.node_shapes.contains_key(&(base.span.start, base.span.end));
+        (known && !self.inferred_scalar(base)).then_some(k)
     }
 
     /// The left spine of a chain of the operators `ops` (`a + b - c` is

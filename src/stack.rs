@@ -24,6 +24,37 @@ pub const DEEP_GRAPH_NODES: usize = 2_000;
 /// thread.
 pub const DEEP_SOURCE_BYTES: usize = 16 << 10;
 
+/// Postfix operators (`'`, `ᵀ`, `^`, `⁻¹`) in a source from which its
+/// analysis moves to a [`DEEP_STACK_BYTES`] thread: a run of them nests as
+/// deep as it is long.
+pub const DEEP_POSTFIX_MARKS: usize = 100;
+
+/// Bracket depth from which analysis moves to a [`DEEP_STACK_BYTES`]
+/// thread.
+pub const DEEP_BRACKETS: usize = 32;
+
+/// Whether analysing `source` may recurse deeper than a small stack allows:
+/// it is large, it has many postfix operators (a chain of hundreds of
+/// transposes or powers nests that deep), or deeply nested brackets.
+pub fn deep_source(source: &str) -> bool {
+    if source.len() > DEEP_SOURCE_BYTES {
+        return true;
+    }
+    let (mut marks, mut depth) = (0usize, 0usize);
+    for c in source.chars() {
+        match c {
+            '\'' | 'ᵀ' | '^' | '⁻' => marks += 1,
+            '(' | '{' => depth += 1,
+            ')' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if marks > DEEP_POSTFIX_MARKS || depth > DEEP_BRACKETS {
+            return true;
+        }
+    }
+    false
+}
+
 /// Runs `work` here, or, if `deep`, on a thread with a
 /// [`DEEP_STACK_BYTES`] stack (here after all if no thread can be started).
 /// A panic in `work` resumes on the calling thread.
