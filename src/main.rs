@@ -1,7 +1,7 @@
 //! The `matcalc` command line: parses arguments, calls the library,
 //! prints. No mathematics lives here.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -335,10 +335,45 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// Records a failure to write standard output (other than a closed pipe,
+/// which is quietly ignored), making the exit status 1.
+fn note_write_error(e: &std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Standard output for the piped REPL: a failed write is remembered (exit
+/// status 1), a closed pipe drops the rest of the output quietly.
+struct TrackedStdout;
+
+impl Write for TrackedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::io::stdout().write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                note_write_error(&e);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if let Err(e) = std::io::stdout().flush() {
+            note_write_error(&e);
+        }
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     // Deep expressions recurse; give the work a large stack.
     let child = std::thread::Builder::new().stack_size(256 << 20).spawn(run);
-    match child.map(|handle| handle.join()) {
+    let outcome = child.map(|handle| handle.join());
+    if let Err(e) = std::io::stdout().flush() {
+        note_write_error(&e);
+    }
+    match outcome {
         Ok(Ok(_)) if OUTPUT_FAILED.load(std::sync::atomic::Ordering::Relaxed) => {
             eprintln!("error: could not write the output (is the disk full?)");
             ExitCode::from(1)
@@ -355,7 +390,12 @@ fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // `--help` and `--version` print to standard output: a failure
+            // to write them is a failure.
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            if let Err(write_error) = printed {
+                note_write_error(&write_error);
+            }
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
@@ -509,7 +549,8 @@ fn repl() -> ExitCode {
     if std::io::stdin().is_terminal() {
         return ExitCode::from(matcalc::repl::run_terminal().clamp(0, 255) as u8);
     }
-    let ok = matcalc::repl::run_script(&mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
+    let mut input = matcalc::input::LineLimit::new(std::io::stdin().lock());
+    let ok = matcalc::repl::run_script(&mut input, &mut TrackedStdout, &mut std::io::stderr());
     if ok {
         ExitCode::SUCCESS
     } else {
@@ -517,16 +558,46 @@ fn repl() -> ExitCode {
     }
 }
 
-fn read_program(input: &Input) -> Result<String, String> {
+/// The program text, or why there is none: a command-line problem
+/// (exit status 2) or an error in the input itself (status 1).
+enum ReadFailure {
+    /// Nothing readable (no such file, a directory, a read error).
+    Unreadable(String),
+    /// The input is too large or not UTF-8: rendered against its text.
+    Program(Box<Error>, String),
+}
+
+fn read_program(input: &Input) -> Result<String, ReadFailure> {
+    let read = |reader: &mut dyn std::io::Read, what: &str| {
+        matcalc::input::read_source(reader).map_err(|e| match e {
+            matcalc::input::ReadError::Io(e) => ReadFailure::Unreadable(format!("cannot read {what}: {e}")),
+            matcalc::input::ReadError::Program { error, text } => ReadFailure::Program(error, text),
+        })
+    };
     match (&input.file, &input.program) {
-        (Some(path), _) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}")),
-        (None, Some(p)) if p == "-" => {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
-            Ok(s)
+        (Some(path), _) => {
+            let mut file =
+                std::fs::File::open(path).map_err(|e| ReadFailure::Unreadable(format!("cannot read {path}: {e}")))?;
+            read(&mut file, path)
         }
+        (None, Some(p)) if p == "-" => read(&mut std::io::stdin().lock(), "standard input"),
         (None, Some(p)) => Ok(p.clone()),
-        (None, None) => Err("no program given".to_string()),
+        (None, None) => Err(ReadFailure::Unreadable("no program given".to_string())),
+    }
+}
+
+/// The program text, or the exit status after reporting why there is none.
+fn program_text(input: &Input) -> Result<String, ExitCode> {
+    match read_program(input) {
+        Ok(source) => Ok(source),
+        Err(ReadFailure::Unreadable(message)) => {
+            eprintln!("error: {message}");
+            Err(ExitCode::from(2))
+        }
+        Err(ReadFailure::Program(error, text)) => {
+            eprint!("{}", error.render(&text));
+            Err(ExitCode::from(1))
+        }
     }
 }
 
@@ -541,12 +612,9 @@ fn analyze_noted(source: &str) -> Result<Analysis, Error> {
 }
 
 fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, Error>) -> ExitCode {
-    let source = match read_program(input) {
+    let source = match program_text(input) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let result = analyze_noted(&source).and_then(|mut analysis| f(&mut analysis));
     match result {
@@ -562,12 +630,9 @@ fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, E
 }
 
 fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -> ExitCode {
-    let source = match read_program(input) {
+    let source = match program_text(input) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let outcome = analyze_noted(&source).and_then(|mut analysis| {
         let derivative = analysis.derivative(of, wrt)?;
@@ -610,12 +675,9 @@ fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -
 }
 
 fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
-    let source = match read_program(input) {
+    let source = match program_text(input) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let prepared = analyze_noted(&source).and_then(|mut analysis| {
         let derivative = analysis.derivative(of, wrt)?;

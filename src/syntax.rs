@@ -96,17 +96,42 @@ pub fn parse_claim(source: &str) -> Result<(Vec<Statement>, Expr)> {
     Ok((statements, value))
 }
 
+/// The byte ranges of `source` outside comments (a comment runs from `#`
+/// to the end of its line), in order.
+fn code_ranges(source: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < source.len() {
+        let Some(hash) = source[start..].find('#').map(|i| start + i) else {
+            ranges.push((start, source.len()));
+            break;
+        };
+        ranges.push((start, hash));
+        start = source[hash..].find('\n').map_or(source.len(), |i| hash + i);
+    }
+    ranges
+}
+
 /// Rejects input beyond the size and nesting limits before pest sees it.
+/// Comments count toward the total size only ([`crate::input::MAX_INPUT_BYTES`]):
+/// a long URL or a rule of dashes in a comment is no name and no sign.
 fn check_limits(source: &str) -> Result<()> {
-    if source.len() > MAX_SOURCE_BYTES {
+    let max_input = crate::input::MAX_INPUT_BYTES;
+    if source.len() > max_input {
+        return Err(crate::input::too_large());
+    }
+    let ranges = code_ranges(source);
+    let code_bytes: usize = ranges.iter().map(|(a, b)| b - a).sum();
+    if code_bytes > MAX_SOURCE_BYTES {
         return Err(Error::bare(
             ErrorKind::Limit,
-            format!("the program is {} bytes; the limit is {MAX_SOURCE_BYTES}", source.len()),
+            format!("the program is {code_bytes} bytes outside comments; the limit is {MAX_SOURCE_BYTES}"),
         ));
     }
+    let code = || ranges.iter().flat_map(|&(a, b)| source[a..b].char_indices().map(move |(i, c)| (a + i, c)));
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    for (i, c) in source.char_indices() {
+    for (i, c) in code() {
         match c {
             '(' | '{' => {
                 depth += 1;
@@ -136,8 +161,21 @@ fn check_limits(source: &str) -> Result<()> {
             _ => prefix_run = 0,
         }
     }
+    for &(a, b) in &ranges {
+        check_tokens(&source[..b], a)?;
+    }
+    Ok(())
+}
+
+/// Checks the names and numbers of `source[from..]` (a stretch without
+/// comments): their lengths, and that a number is not run together with a
+/// name or another number (`0x10`, `1.2.3`, which would otherwise read as
+/// the products `0 x10` and `1.2 .3`).
+fn check_tokens(source: &str, from: usize) -> Result<()> {
+    let text = &source[from..];
     let mut name_start = None;
-    for (i, c) in source.char_indices().chain(std::iter::once((source.len(), ' '))) {
+    for (offset, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let i = from + offset;
         let is_name_char = c.is_alphanumeric() || c == '_';
         match (name_start, is_name_char) {
             (None, true) => name_start = Some(i),
@@ -157,7 +195,59 @@ fn check_limits(source: &str) -> Result<()> {
             _ => {}
         }
     }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_number =
+            bytes[i].is_ascii_digit() || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let after_name = i > 0 && (text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'));
+        if !starts_number || after_name {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        let end = number_end(bytes, i);
+        let next = text[end..].chars().next();
+        let glued = next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || (next == Some('.') && bytes.get(end + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.'));
+        if glued {
+            let token_end = text[end..]
+                .char_indices()
+                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+                .map_or(text.len(), |(k, _)| end + k);
+            let literal = &text[i..token_end];
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!("malformed number `{literal}`"),
+                Span::new(from + i, from + token_end),
+            )
+            .with_help("numbers are decimal (`16`, `0.25`, `1e-3`); write a product with a space (`2 x`)"));
+        }
+        i = end;
+    }
     Ok(())
+}
+
+/// The end of the decimal literal starting at `start`, as the grammar reads
+/// it: digits, an optional fraction, an optional exponent.
+fn number_end(bytes: &[u8], start: usize) -> usize {
+    let digits = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = digits(start);
+    if bytes.get(i) == Some(&b'.') {
+        i = digits(i + 1);
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+        let exponent_end = digits(i + 1 + sign);
+        if exponent_end > i + 1 + sign {
+            i = exponent_end;
+        }
+    }
+    i
 }
 
 /// Replaces newlines inside brackets by spaces (same byte length), so that a
@@ -305,7 +395,7 @@ fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
             let span = span_of(&op).join(operand.span);
             Ok(match op.as_rule() {
                 Rule::negate => Expr { kind: ExprKind::Negate(Box::new(operand)), span },
-                _ => Expr { kind: operand.kind, span },
+                _ => Expr { kind: operand.into_kind(), span },
             })
         })
         .map_postfix(|operand, op| {
@@ -380,7 +470,7 @@ fn primary(pair: Pair<Rule>) -> Result<Expr> {
         Rule::name => Ok(Expr { kind: ExprKind::Name(pair.as_str().to_string()), span }),
         Rule::parenthesized => {
             let inner = expr(pair.into_inner().next().expect("parenthesized has an expression"))?;
-            Ok(Expr { kind: inner.kind, span })
+            Ok(Expr { kind: inner.into_kind(), span })
         }
         Rule::call => {
             let mut inner = pair.into_inner();
