@@ -1,19 +1,18 @@
 //! Every input the fuzz targets found (`tests/fuzz_cases/`), replayed
 //! through the same checks as the targets: `pipeline/` through
-//! `checks::pipeline` (no panic, no hang: each case within a time bound),
-//! `structured/` through `checks::structured` (round trip, value, gradients).
+//! `checks::pipeline` (no panic; no hang: each case's graph and derivative
+//! work stay within counted bounds), `structured/` through
+//! `checks::structured` (round trip, value, gradients).
 
 #[path = "../fuzz/src/checks.rs"]
 #[allow(dead_code)]
 mod checks;
 
-mod common;
-
 use std::path::PathBuf;
-use std::time::Duration;
 
-/// CPU time per case, generous for a debug build; the bugs these cases found took minutes to hours.
-const TIME_BOUND: Duration = Duration::from_secs(20);
+/// Most nodes a case's graph may hold after differentiating with respect to
+/// every variable; the bugs these cases found built millions.
+const NODE_BOUND: usize = 200_000;
 
 fn cases(kind: &str) -> Vec<(PathBuf, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_cases").join(kind);
@@ -34,14 +33,29 @@ fn cases(kind: &str) -> Vec<(PathBuf, String)> {
 fn pipeline_cases_neither_panic_nor_hang() {
     for (path, source) in cases("pipeline") {
         // The fuzz target runs on the main thread (8 MiB); test threads get
-        // 2 MiB by default, so give this one the target's stack. The bound
-        // is on the worker's CPU time, which a busy machine does not stretch.
-        let name = path.display().to_string();
-        let worker = std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn(move || common::within_cpu_time(TIME_BOUND, &name, || checks::pipeline(&source)));
-        worker.expect("a thread").join().unwrap_or_else(|_| panic!("{} panicked or took too long", path.display()));
+        // 2 MiB by default, so give this one the target's stack.
+        let worker = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
+            checks::pipeline(&source);
+            work_done(&source)
+        });
+        let (nodes, work) = worker.expect("a thread").join().unwrap_or_else(|_| panic!("{} panicked", path.display()));
+        assert!(nodes <= NODE_BOUND, "{}: {nodes} nodes", path.display());
+        // Over the budget, differentiation stops within one step of it.
+        assert!(work <= 2 * matcalc::diff::MAX_DERIVATIVE_WORK, "{}: derivative work {work}", path.display());
     }
+}
+
+/// The size of `source`'s graph after differentiating it with respect to
+/// each of its variables, and the most derivative work one of them did.
+fn work_done(source: &str) -> (usize, u64) {
+    let Ok(mut analysis) = matcalc::analyze(source) else { return (0, 0) };
+    let mut work = analysis.graph().derivative_work();
+    let names: Vec<String> = analysis.graph().symbols().map(|(_, s)| s.name.clone()).collect();
+    for name in names {
+        let _ = analysis.derivative(None, &name);
+        work = work.max(analysis.graph().derivative_work());
+    }
+    (analysis.graph().len(), work)
 }
 
 #[test]

@@ -1,24 +1,17 @@
-//! Input beyond matcalc's limits is a clear error in well under a second,
-//! never a crash or a hang; input within them still works.
+//! Input beyond matcalc's limits is a clear error, never a crash or a
+//! hang; input within them still works. The work each takes is bounded by
+//! counts (nodes, printed size, derivative work); how long it takes is
+//! measured by `benches/pipeline.rs` (group `limits`).
 
 mod common;
-
-use std::time::Duration;
 
 use common::simplify_text;
 use matcalc::Format;
 
-/// Runs `f`, asserting it takes less than `limit` of CPU time (debug build).
-fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
-    common::within_cpu_time(limit, "the input", f)
-}
-
-const SECOND: Duration = Duration::from_secs(1);
-
 #[test]
 fn a_long_literal_prints_exactly() {
     let digits = "1".repeat(5000);
-    assert_eq!(quick(SECOND, || simplify_text(&digits)), digits);
+    assert_eq!(simplify_text(&digits), digits);
     let too_long = "1".repeat(10_001);
     assert!(simplify_text(&too_long).contains("a number of 10001 bytes; the limit is 10000"));
 }
@@ -31,21 +24,25 @@ fn long_names_are_an_error() {
 
 #[test]
 fn huge_powers_stay_symbolic_or_are_errors() {
-    assert_eq!(quick(SECOND, || simplify_text("x: vector(n); 2^100000000 * x")), "2^100000000 x");
-    assert_eq!(quick(SECOND, || simplify_text("x: vector(n); x .^ 1000000000")), "x .^ 1000000000");
-    assert_eq!(quick(SECOND, || simplify_text("(10^4000)^4000")), "10^16000000");
-    assert!(quick(SECOND, || simplify_text("A^1000000000")).contains("matcalc expands powers up to 16"));
-    assert!(quick(SECOND, || simplify_text("A: matrix(n, n); A^-1000000000")).contains("expands powers up to 16"));
-    assert_eq!(quick(SECOND, || simplify_text("10^10^10")), format!("1{}", "0".repeat(100)));
+    assert_eq!(simplify_text("x: vector(n); 2^100000000 * x"), "2^100000000 x");
+    assert_eq!(simplify_text("x: vector(n); x .^ 1000000000"), "x .^ 1000000000");
+    assert_eq!(simplify_text("(10^4000)^4000"), "10^16000000");
+    assert!(simplify_text("A^1000000000").contains("matcalc expands powers up to 16"));
+    assert!(simplify_text("A: matrix(n, n); A^-1000000000").contains("expands powers up to 16"));
+    assert_eq!(simplify_text("10^10^10"), format!("1{}", "0".repeat(100)));
 }
 
 #[test]
 fn products_of_huge_constants_are_an_error() {
-    let product = ["1e10000"; 8].join(" * ");
-    let rendered = quick(Duration::from_secs(10), || simplify_text(&product));
-    assert!(rendered.contains("a number with more than"), "{rendered}");
+    // Folding stops at the first product beyond the limit, however many
+    // factors follow.
+    for factors in [8, 100] {
+        let product = vec!["1e10000"; factors].join(" * ");
+        let rendered = simplify_text(&product);
+        assert!(rendered.contains("a number with more than"), "{rendered}");
+    }
     let powers = vec!["2^4000"; 100].join(" * ");
-    assert_eq!(quick(SECOND, || simplify_text(&powers)), "2^400000");
+    assert_eq!(simplify_text(&powers), "2^400000");
 }
 
 #[test]
@@ -61,8 +58,11 @@ fn derivations_too_long_to_write_out_are_an_error() {
     program.push_str("; sum(z13)");
     let mut analysis = matcalc::analyze(&program).expect("a valid program");
     let derivative = analysis.derivative(None, "x").expect("a gradient");
-    let text = quick(SECOND, || analysis.print(derivative.result, matcalc::Format::Text));
+    let text = analysis.print(derivative.result, matcalc::Format::Text);
     assert!(text.contains("t1 = "), "{text}");
+    // Shared subterms are written once: the text is small though the tree
+    // is over 2^13 operations.
+    assert!(text.len() < 20_000, "{} bytes", text.len());
     let steps = analysis.steps(None, "x", matcalc::Format::Text, 100).map_err(|e| e.render(&program));
     let rendered = steps.expect_err("too long to write out");
     assert!(rendered.contains("the derivation is too long to write out"), "{rendered}");
@@ -75,14 +75,6 @@ fn definitions_and_dimensions_are_checked() {
     assert!(simplify_text("x: vector(0); x").contains("a dimension must be positive"));
     assert!(simplify_text("x: matrix(3, -2); x").starts_with("error: syntax error"));
     assert!(simplify_text("x: vector(99999999999999999999999); x").contains("dimension too large"));
-}
-
-#[test]
-fn nested_brackets_parse_in_linear_time() {
-    let product = format!("k: scalar; {}k{}", "k (".repeat(199), ")".repeat(199));
-    assert!(!quick(SECOND, || simplify_text(&product)).starts_with("error"));
-    let unclosed = format!("{}x", "f(".repeat(199));
-    assert!(quick(SECOND, || simplify_text(&unclosed)).contains("unclosed"));
 }
 
 /// A network thousands of layers deep (each layer a named definition, so
@@ -119,16 +111,4 @@ fn deep_programs_need_no_large_stack_from_the_caller() {
     assert!(printed.iter().all(|p| !p.is_empty()));
     // The derivation writes each line out in full: too long here, an error.
     assert_eq!(steps, Err(matcalc::ErrorKind::Limit));
-}
-
-#[test]
-#[cfg(target_os = "linux")]
-fn time_bounds_measure_this_threads_cpu_time() {
-    let start = common::thread_cpu_time().expect("/proc/thread-self/stat is readable");
-    // Spin until the thread has used 50 ms of CPU time: the measure advances.
-    let mut x = 0u64;
-    while common::thread_cpu_time().unwrap() < start + Duration::from_millis(50) {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
-    }
-    assert!(common::thread_cpu_time().unwrap() >= start + Duration::from_millis(50), "{x}");
 }

@@ -68,26 +68,3 @@ pub fn json_string(s: &str) -> String {
     out.push('"');
     out
 }
-
-/// The CPU time the calling thread has used, from `/proc/thread-self/stat`
-/// (Linux), or `None` where that is unavailable. Time bounds in tests use
-/// it rather than the wall clock, which a busy machine stretches at will.
-pub fn thread_cpu_time() -> Option<std::time::Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // After `pid (command) `: the state is field 3, utime and stime are
-    // fields 14 and 15, in clock ticks of 1/100 s.
-    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(std::time::Duration::from_millis(ticks * 10))
-}
-
-/// Runs `f` and asserts that it used less than `limit` of CPU time on this
-/// thread (not wall-clock time: robust to a busy machine).
-pub fn within_cpu_time<T>(limit: std::time::Duration, what: &str, f: impl FnOnce() -> T) -> T {
-    let start = thread_cpu_time();
-    let out = f();
-    if let (Some(start), Some(end)) = (start, thread_cpu_time()) {
-        assert!(end - start < limit, "{what} took {:?} of CPU time (limit {limit:?})", end - start);
-    }
-    out
-}
