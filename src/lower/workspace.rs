@@ -283,7 +283,9 @@ impl Workspace {
     /// workspace is as it was.
     pub fn add(&mut self, statement: &Statement, text: &str, whole: bool) -> std::result::Result<Added, Failure> {
         let mark = self.mark();
-        let deep = text.len() > crate::stack::DEEP_SOURCE_BYTES;
+        // Each statement's derivative operators get a budget of their own.
+        self.lowering.graph.reset_derivative_work();
+        let deep = crate::stack::deep_source(text);
         let outcome =
             crate::stack::run(deep, || catch_unwind(AssertUnwindSafe(|| self.add_here(statement, text, whole, &mark))));
         match outcome {
