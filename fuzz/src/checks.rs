@@ -105,6 +105,11 @@ pub fn structured(case: &str) -> Result<(), String> {
         if e.kind == ErrorKind::Differentiation {
             return Ok(());
         }
+        // Beyond a limit (nested matrix powers that compound past A^16, the
+        // derivative work budget): refused, not a broken invariant.
+        if e.kind == ErrorKind::Limit {
+            return Ok(());
+        }
     }
     round_trip(case)?;
     value(case, seed)?;
