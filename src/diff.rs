@@ -9,6 +9,7 @@
 //! differences in `tests/`.
 
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
@@ -23,15 +24,30 @@ use crate::shape::Shape;
 /// takes about 225 000.
 pub const MAX_DERIVATIVE_WORK: u64 = 5_000_000;
 
-/// The error when [`MAX_DERIVATIVE_WORK`] is spent.
+/// The derivative work budget in force (see [`set_derivative_work_limit`]).
+static WORK_LIMIT: AtomicU64 = AtomicU64::new(MAX_DERIVATIVE_WORK);
+
+/// Sets the derivative work budget of every command in this process
+/// (default [`MAX_DERIVATIVE_WORK`]); a fuzzer that runs many commands per
+/// input lowers it to keep each input fast.
+pub fn set_derivative_work_limit(limit: u64) {
+    WORK_LIMIT.store(limit, Ordering::Relaxed);
+}
+
+/// The derivative work budget in force.
+pub fn derivative_work_limit() -> u64 {
+    WORK_LIMIT.load(Ordering::Relaxed)
+}
+
+/// The error when the derivative work budget is spent.
 fn over_budget() -> Error {
-    Error::bare(ErrorKind::Limit, format!("the derivative needs more than {MAX_DERIVATIVE_WORK} steps of work"))
+    Error::bare(ErrorKind::Limit, format!("the derivative needs more than {} steps of work", derivative_work_limit()))
         .with_help("nest fewer derivative operators, or differentiate smaller parts separately")
 }
 
 /// An error once the derivative work budget is spent.
 fn check_budget(graph: &Graph) -> Result<()> {
-    if graph.derivative_work() > MAX_DERIVATIVE_WORK {
+    if graph.derivative_work() > derivative_work_limit() {
         return Err(over_budget());
     }
     Ok(())

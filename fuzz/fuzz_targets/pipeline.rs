@@ -12,7 +12,14 @@ use matcalc::{DerivativeKind, Format};
 /// Random points `check` compares at: few, so that a run stays fast.
 const CHECK_POINTS: usize = 2;
 
+/// The derivative work budget here: an input runs a dozen derivatives
+/// (every variable, the steps, check and verify), each under the
+/// sanitizer, within libFuzzer's `-timeout`; the command line's budget is
+/// twenty times larger.
+const DERIVATIVE_WORK: u64 = 250_000;
+
 fuzz_target!(|data: &[u8]| {
+    matcalc::diff::set_derivative_work_limit(DERIVATIVE_WORK);
     let source = String::from_utf8_lossy(data);
     matcalc_fuzz::checks::pipeline(&source);
     check_and_verify(&source);
