@@ -973,6 +973,10 @@ impl Inference {
     /// flat sum of thousands of terms is long, not deep.
     fn infer_chain(&mut self, e: &Expr) -> Result<TShape> {
         let spine = binary_spine(e);
+        // `d/dx …`: checked before the names are inferred (and so declared).
+        if let Some(ExprKind::Binary(BinaryOp::Divide, a, b)) = spine.nodes.last().map(|n| &n.kind) {
+            self.refuse_leibniz_notation(a, b)?;
+        }
         let mut shape = self.infer(spine.leftmost)?;
         for (i, &node) in spine.nodes.iter().enumerate().rev() {
             let ExprKind::Binary(op, a, b) = &node.kind else { unreachable!("the spine holds binary nodes") };
