@@ -490,11 +490,11 @@ fn diff(
                             analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width())
                         }
                         Format::Numpy => {
-                            let prefix = match derivative.kind {
-                                DerivativeKind::Gradient => "grad",
-                                DerivativeKind::Jacobian => "jacobian",
-                            };
-                            let name = format!("{prefix}_{}", matcalc::print::numpy::python_name(wrt));
+                            let name = matcalc::print::numpy::derivative_function_name(
+                                analysis.graph(),
+                                derivative.wrt,
+                                derivative.kind == DerivativeKind::Jacobian,
+                            );
                             let code = analysis.numpy(derivative.result, &name);
                             match parts.is_empty() {
                                 true => code,

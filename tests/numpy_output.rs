@@ -194,3 +194,24 @@ fn command_line_numpy_keeps_a_variable_named_t1() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Derivatives with respect to `alpha` and `α` in one output are two
+/// functions with two names, each computing its own derivative.
+#[test]
+fn functions_for_different_variables_have_different_names() {
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["diff", "alpha, α: scalar; alpha * α^2", "--wrt", "alpha,α", "--format", "numpy"])
+        .output()
+        .unwrap();
+    let code = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        code.contains("def grad_alpha(alpha, alpha_2):") && code.contains("def grad_alpha_2(alpha, alpha_2):"),
+        "{code}"
+    );
+    let script = format!("{code}\nassert grad_alpha(3.0, 2.0) == 4.0\nassert grad_alpha_2(3.0, 2.0) == 12.0\n");
+    let run = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(run.status.success(), "{script}\n{}", String::from_utf8_lossy(&run.stderr));
+}

@@ -21,6 +21,15 @@ pub fn python_name(name: &str) -> String {
     python_names::spelling(name)
 }
 
+/// The name of the function computing a derivative with respect to `wrt`:
+/// `grad_` (or `jacobian_`) and the Python name `wrt` has inside it, so
+/// derivatives with respect to different variables never share a name
+/// (`grad_alpha` and `grad_alpha_2` for `alpha` and `α`).
+pub fn derivative_function_name(graph: &Graph, wrt: SymbolId, jacobian: bool) -> String {
+    let prefix = if jacobian { "jacobian" } else { "grad" };
+    format!("{prefix}_{}", PythonNames::for_graph(graph).symbol(wrt))
+}
+
 /// What a parameter of the generated function stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Parameter {

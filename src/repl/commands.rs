@@ -164,11 +164,11 @@ impl Session {
                 let derivative = analysis.derivative(target.of(), x.text)?;
                 Ok(Outcome::print(match format {
                     Format::Numpy => {
-                        let prefix = match derivative.kind {
-                            DerivativeKind::Gradient => "grad",
-                            DerivativeKind::Jacobian => "jacobian",
-                        };
-                        let name = format!("{prefix}_{}", crate::print::numpy::python_name(x.text));
+                        let name = crate::print::numpy::derivative_function_name(
+                            analysis.graph(),
+                            derivative.wrt,
+                            derivative.kind == DerivativeKind::Jacobian,
+                        );
                         analysis.numpy(derivative.result, &name).trim_end().to_string()
                     }
                     format => analysis.print_width(derivative.result, format, width),
