@@ -47,6 +47,7 @@ pub mod diff;
 pub mod error;
 pub mod eval;
 pub mod graphviz;
+pub mod hints;
 pub mod input;
 pub mod interrupt;
 pub mod ir;

@@ -9,6 +9,7 @@ use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Program, Statement};
 use crate::coeff;
 use crate::diff;
 use crate::error::{Error, ErrorKind, Note, Result, Span};
+use crate::hints;
 use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
 use crate::shape::{Dim, Shape};
 
@@ -876,7 +877,12 @@ impl Inference {
                         exponent.span,
                     );
                     if let ExprKind::Name(name) = &exponent.kind {
-                        err = err.with_help(format!("declare `{name}: scalar` if it is a number"));
+                        let braced = self.source[..exponent.span.start].trim_end().ends_with('{');
+                        let base_text = snippet(&self.source, base.span);
+                        let declared = |n: &str| self.symbols.get(n).is_some_and(|info| !info.inferred);
+                        let help = hints::exponent_name(&base_text, name, braced, &declared)
+                            .unwrap_or_else(|| format!("declare `{name}: scalar` if it is a number"));
+                        err = err.with_help(help);
                     }
                     return Err(err);
                 }
@@ -884,6 +890,17 @@ impl Inference {
                     return Ok(bs);
                 }
                 if constant_integer(exponent).is_none() {
+                    if matches!(&base.kind, ExprKind::Name(n) if n == "e")
+                        && self.symbols.get("e").is_none_or(|info| info.inferred)
+                    {
+                        let help = hints::euler_power(&snippet(&self.source, exponent.span));
+                        return Err(Error::new(
+                            ErrorKind::Value,
+                            "`e^x` is a power of a name `e`, not the exponential",
+                            e.span,
+                        )
+                        .with_help(help));
+                    }
                     return Err(Error::new(
                         ErrorKind::Value,
                         format!(
@@ -1099,11 +1116,18 @@ impl Inference {
         if args.len() == expected {
             return Ok(());
         }
-        Err(Error::new(
+        let err = Error::new(
             ErrorKind::Arity,
             format!("`{name}` takes {expected} argument{}, got {}", if expected == 1 { "" } else { "s" }, args.len()),
             span,
-        ))
+        );
+        if name == "norm" && args.len() == 2 {
+            let x = snippet(&self.source, args[0].span);
+            return Err(err.with_help(format!(
+                "`norm({x})` is the 2-norm; write `norm1({x})` for the 1-norm, `norm2({x})` for the squared 2-norm"
+            )));
+        }
+        Err(err)
     }
 
     fn infer_call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> Result<TShape> {
@@ -1255,7 +1279,10 @@ impl Inference {
             }
             _ => {
                 let mut err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
-                if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
+                let argument = args.first().map_or_else(String::new, |a| snippet(&self.source, a.span));
+                if let Some(help) = hints::foreign_function(name, &argument) {
+                    err = err.with_help(help);
+                } else if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
                     err = err.with_help(format!("did you mean `{close}`?"));
                 } else {
                     err = err.with_help("declare it with `name: function` for an opaque function");

@@ -505,6 +505,9 @@ fn syntax_error(error: pest::error::Error<Rule>, source: &str) -> Error {
         }
         Some(c) => (format!("unexpected character `{}`", c.escape_debug()), None),
     };
+    if let Some((start, end, message, help)) = crate::hints::foreign_operator(source, position) {
+        return Error::new(ErrorKind::Syntax, message, Span::new(start, end)).with_help(help);
+    }
     let unclosed = unclosed_bracket(source);
     let mut err = Error::new(ErrorKind::Syntax, message, span);
     if let (None, Some(open)) = (found, unclosed) {
