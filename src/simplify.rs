@@ -207,6 +207,14 @@ impl Graph {
                 kept.push(self.scale(c, base));
             }
         }
+        // Only scalars left of a broadcast sum (`zeros(n) + s + t`): their sum
+        // times ones. Decided before any regrouping or factoring, which
+        // build a sum from `kept` alone and would lose the shape.
+        if !shape.is_scalar() && !kept.is_empty() && kept.iter().all(|t| self.shape(*t).is_scalar()) {
+            let scalar = self.add(kept);
+            let ones = self.ones(shape);
+            return self.mul(vec![scalar, ones]);
+        }
         // A sum kept whole for a term that then merged away is flattened after all.
         let orphan = kept.iter().enumerate().find_map(|(i, &t)| match self.node(t) {
             Node::Add(terms)
@@ -231,11 +239,6 @@ impl Graph {
             if let Some(factored) = self.factor_common(&kept, shape) {
                 return factored;
             }
-        }
-        if !shape.is_scalar() && !kept.is_empty() && kept.iter().all(|t| self.shape(*t).is_scalar()) {
-            let scalar = self.add(kept);
-            let ones = self.ones(shape);
-            return self.mul(vec![scalar, ones]);
         }
         match kept.len() {
             0 => self.zero(shape),
@@ -1303,15 +1306,23 @@ impl Graph {
                 let inner = if self.shape(product).is_scalar() {
                     product
                 } else if matches!(self.node(product), Node::Mul(_)) {
-                    self.intern(Node::Apply(Func::Trace, product), Shape::SCALAR)
+                    self.trace_node(product)
                 } else {
                     self.trace(product)
                 };
                 scalars.push(inner);
                 self.mul(scalars)
             }
-            _ => self.intern(Node::Apply(Func::Trace, a), Shape::SCALAR),
+            _ => self.trace_node(a),
         }
+    }
+
+    /// The opaque node `tr(a)`; `a` must be square (a trace of anything
+    /// else neither reads back nor evaluates to a meaningful value).
+    fn trace_node(&mut self, a: ExprId) -> ExprId {
+        let shape = self.shape(a);
+        debug_assert!(shape.rows == shape.cols, "tr of a non-square {shape:?}");
+        self.intern(Node::Apply(Func::Trace, a), Shape::SCALAR)
     }
 
     /// Exact values of elementwise functions at exact points where they

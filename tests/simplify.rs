@@ -126,3 +126,18 @@ fn a_one_by_one_partial_product_scales_the_rest() {
     assert_eq!(simplified("x^T y z^T A"), "(x^T y) z^T A");
     assert_eq!(simplified("x^T k y z^T A x / k"), "(x^T y) (z^T A x)");
 }
+
+/// Scalars left of a broadcast sum (`zeros(n) + s + t`) stay broadcast over
+/// ones: the sum is an n-vector, so its outer product with a row is n×n and
+/// its trace an inner product (once a scalar, and `tr` of a row vector).
+#[test]
+fn scalars_left_of_a_broadcast_sum_keep_its_shape() {
+    let header = "x, y: vector(n); ";
+    let simplified = |body: &str| common::simplify_text(&format!("{header}{body}"));
+    assert_eq!(simplified("zeros(n) + x^T y + x^T x"), "(x^T y + x^T x) ones(n)");
+    assert_eq!(simplified("(zeros(n) + x^T y + x^T x) sigmoid(x)^T"), "(x^T y + x^T x) ones(n) sigmoid(x)^T");
+    let trace = simplified("tr((zeros(n) + x^T y + x^T x) sigmoid(x)^T)");
+    assert_eq!(trace, "(ones(n)^T sigmoid(x)) (x^T y + x^T x)");
+    let again = simplified(&trace);
+    assert_eq!(again, trace, "the simplified trace reads back");
+}
