@@ -54,17 +54,5 @@ pub fn skip(test: &str, why: &str) {
 }
 
 /// `s` as a JSON string literal (for the Python and node checkers).
-pub fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+#[allow(unused_imports)] // only some test binaries use it
+pub use numpy::json_string;

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 mod exec;
 
 #[allow(unused_imports)] // each test binary uses a part
-pub use exec::{case_json, evaluated_case, numpy_matches};
+pub use exec::{case_json, evaluated_case, json_string, numpy_matches};
 
 /// Whether `python3` with numpy runs here; outside CI a missing numpy skips
 /// (with a notice), under CI it fails.
