@@ -200,6 +200,41 @@ pub const FD_ROUNDING: f64 = 5e-9;
 /// Relative error below which a derivative counts as right.
 pub const TOLERANCE: f64 = 1e-6;
 
+/// `matcalc check` as a value: the derivative and its comparison with
+/// finite differences.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The symbolic derivative, as text.
+    pub derivative: String,
+    /// How it compares with finite differences.
+    pub comparison: Comparison,
+}
+
+/// Differentiates the value (or the definition `of`) of `analysis` with
+/// respect to `wrt` and compares the derivative with finite differences at
+/// `points` random points drawn from `seed`, as `matcalc check` does.
+pub fn check_derivative(
+    analysis: &mut crate::Analysis,
+    of: Option<&str>,
+    wrt: &str,
+    points: usize,
+    seed: u64,
+) -> Result<Report> {
+    let derivative = analysis.derivative(of, wrt)?;
+    bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
+    let text = analysis.print(derivative.result, crate::Format::Text);
+    let comparison = compare_with_finite_differences(
+        analysis.graph(),
+        derivative.of,
+        derivative.wrt,
+        derivative.result,
+        derivative.kind == crate::DerivativeKind::Jacobian,
+        points,
+        seed,
+    )?;
+    Ok(Report { derivative: text, comparison })
+}
+
 /// Compares the symbolic derivative `derivative` of `root` with respect to
 /// `wrt` (gradient, or Jacobian if `jacobian`) with finite differences at
 /// `points` random points.

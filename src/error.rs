@@ -121,6 +121,19 @@ impl Error {
         self
     }
 
+    /// The 1-based line and column (in characters) where the error's span
+    /// starts in `source`; `None` for an error without a position.
+    pub fn line_column(&self, source: &str) -> Option<(usize, usize)> {
+        let start = floor_char_boundary(source, self.span?.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        Some((line_of(source, start) + 1, source[line_start..start].chars().count() + 1))
+    }
+
+    /// The error's title: `syntax error`, `shape error`, `unknown name`, ...
+    pub fn title(&self) -> &'static str {
+        self.kind.title()
+    }
+
     /// Renders the error against its source: message, the source line and
     /// carets under the span, labels and help.
     pub fn render(&self, source: &str) -> String {

@@ -112,6 +112,19 @@ pub struct Derivative {
     pub result: ExprId,
 }
 
+/// A symbol's kind and shape, as `matcalc types` prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SymbolType {
+    /// The symbol's name.
+    pub name: String,
+    /// `scalar`, `vector(n)`, `matrix(m, n)`, `symmetric(n)` or `function`.
+    pub kind: String,
+    /// The symbol is a definition (`z = W x`).
+    pub definition: bool,
+    /// The kind was inferred from the symbol's use, not declared.
+    pub inferred: bool,
+}
+
 /// The derivative of `program`'s value with respect to `wrt` (a gradient
 /// or a Jacobian), printed in `format`.
 pub fn diff(program: &str, wrt: &str, format: Format) -> Result<String> {
@@ -419,8 +432,24 @@ impl Analysis {
 
     /// The inferred kind and shape of every symbol, one per line.
     pub fn types(&self) -> String {
-        let graph = self.graph();
         let mut out = String::new();
+        for symbol in self.symbol_types() {
+            let note = if symbol.definition {
+                "  (definition)"
+            } else if symbol.inferred {
+                "  (inferred)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("{}: {}{note}\n", symbol.name, symbol.kind));
+        }
+        out
+    }
+
+    /// The kind and shape of every symbol, in the order of the program.
+    pub fn symbol_types(&self) -> Vec<SymbolType> {
+        let graph = self.graph();
+        let mut out = Vec::new();
         for (sid, symbol) in graph.symbols() {
             let s = symbol.shape;
             let dim = |d| shape::dim_name(d, graph.dim_names());
@@ -431,12 +460,9 @@ impl Analysis {
                 _ if s.cols == shape::Dim::ONE => format!("vector({})", dim(s.rows)),
                 _ => format!("matrix({}, {})", dim(s.rows), dim(s.cols)),
             };
-            let note = match symbol.role {
-                Role::Definition(_) => "  (definition)",
-                _ if self.lowered.inferred.get(sid.0 as usize).copied().unwrap_or(false) => "  (inferred)",
-                _ => "",
-            };
-            out.push_str(&format!("{}: {kind}{note}\n", symbol.name));
+            let definition = matches!(symbol.role, Role::Definition(_));
+            let inferred = !definition && self.lowered.inferred.get(sid.0 as usize).copied().unwrap_or(false);
+            out.push(SymbolType { name: symbol.name.clone(), kind, definition, inferred });
         }
         out
     }

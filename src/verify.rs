@@ -170,6 +170,45 @@ impl Verdict {
     }
 }
 
+/// A verdict on a claim with its reason in words and matcalc's own answer:
+/// what `matcalc verify` prints.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, one line or more ([`Verdict::describe`]).
+    pub reason: String,
+    /// matcalc's derivative, as text.
+    pub answer: String,
+}
+
+/// Where an error of [`verify_claim`] points: its span is in the program or
+/// in the claim's text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimError {
+    /// An error in the program (or in differentiating it); spans refer to the program's source.
+    Program(crate::Error),
+    /// An error in the claim; spans refer to the claim's text.
+    Claim(crate::Error),
+}
+
+/// Decides whether `claim` is the derivative of the value (or of the
+/// definition `of`) of `analysis` with respect to `wrt`, as `matcalc
+/// verify` does, with the reason and matcalc's own answer.
+pub fn verify_claim(
+    analysis: &mut Analysis,
+    of: Option<&str>,
+    wrt: &str,
+    claim: &str,
+) -> std::result::Result<Report, ClaimError> {
+    let derivative = analysis.derivative(of, wrt).map_err(ClaimError::Program)?;
+    bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program)).map_err(ClaimError::Program)?;
+    let verdict = verify(analysis, &derivative, claim, &Options::default()).map_err(ClaimError::Claim)?;
+    let reason = verdict.describe(!analysis.graph().dim_names().is_empty()).join("\n");
+    let answer = analysis.print(derivative.result, crate::Format::Text);
+    Ok(Report { verdict, reason, answer })
+}
+
 /// Lowers `claim` into the program of `analysis` and decides whether it
 /// equals `derivative` (see the module documentation). An error is about
 /// the claim's text (an unknown name, a syntax or shape error) or a size
