@@ -19,24 +19,22 @@ use errors::to_py;
 use result::{lock, Derivatives, MatcalcResult, SharedAnalysis, Target};
 
 /// The variables of `wrt`: a name, names separated by commas, or a list of
-/// names; `true` if several were asked for.
+/// names; `true` if the answer is to be a `Derivatives` (a list, or more
+/// than one name).
 fn variables(wrt: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, bool)> {
-    let names: Vec<String> = if let Ok(s) = wrt.cast::<PyString>() {
-        let text = s.to_str()?;
-        let names: Vec<String> = text.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
-        let several = names.len() > 1;
-        return if names.is_empty() {
-            Err(PyValueError::new_err("wrt needs a variable name, or several (wrt=[\"W1\", \"b1\"])"))
-        } else {
-            Ok((names, several))
-        };
-    } else {
-        wrt.extract().map_err(|_| PyTypeError::new_err("wrt must be a variable name or a list of names"))?
+    let (names, listed): (Vec<String>, bool) = match wrt.cast::<PyString>() {
+        Ok(text) => {
+            (text.to_str()?.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect(), false)
+        }
+        Err(_) => {
+            (wrt.extract().map_err(|_| PyTypeError::new_err("wrt must be a variable name or a list of names"))?, true)
+        }
     };
     if names.is_empty() {
-        return Err(PyValueError::new_err("wrt needs at least one variable name"));
+        return Err(PyValueError::new_err("wrt needs a variable name, or several (wrt=[\"W1\", \"b1\"])"));
     }
-    Ok((names, true))
+    let several = listed || names.len() > 1;
+    Ok((names, several))
 }
 
 /// The notes on an analysed program, rendered against its source.
