@@ -271,6 +271,16 @@ impl GraphMark {
     pub fn symbols(&self) -> usize {
         self.symbols
     }
+
+    /// Whether the graph divided by zero then (see [`Graph::divides_by_zero`]).
+    pub fn divides_by_zero(&self) -> bool {
+        self.divides_by_zero
+    }
+
+    /// Whether the graph held an oversized constant then (see [`Graph::oversized_constant`]).
+    pub fn oversized_constant(&self) -> bool {
+        self.oversized_constant
+    }
 }
 
 /// Largest exact constant kept, in bits of numerator and denominator

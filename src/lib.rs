@@ -54,6 +54,7 @@ pub mod ir;
 pub mod lower;
 pub mod print;
 pub mod repl;
+pub mod rules;
 pub mod shape;
 pub mod simplify;
 pub mod stack;
@@ -76,6 +77,10 @@ pub const MAX_STEPS_NODES: usize = 20_000;
 /// together (a deep network's derivation repeats ever longer upstream
 /// gradients); beyond it the derivation is an [`ErrorKind::Limit`] error.
 pub const MAX_STEPS_WRITTEN: usize = 250_000;
+/// Largest written-out size compared when deciding whether the rules'
+/// result is shorter (larger sizes compare as equal, and the rules' result
+/// is kept).
+const MAX_COMPARED_SIZE: usize = 1_000_000;
 use lower::Lowered;
 
 /// A program parsed, shape-checked and lowered, ready to differentiate and
@@ -209,11 +214,44 @@ impl Analysis {
     /// The program's value (or definition `of`), simplified and written
     /// with the user's names.
     pub fn simplified(&mut self, of: Option<&str>) -> Result<ExprId> {
+        Ok(self.simplified_traced(of)?.0)
+    }
+
+    /// [`Analysis::simplified`], with the trace of the rules applied.
+    pub fn simplified_traced(&mut self, of: Option<&str>) -> Result<(ExprId, rules::Trace)> {
         stack::run(self.deep(), || {
             let root = self.value(of)?;
             let except = self.value_symbol(of);
-            Ok(self.lowered.graph.rename_definitions(root, except))
+            Ok(self.apply_rules(root, except))
         })
+    }
+
+    /// `root` rewritten by the standard rules and written with the user's
+    /// names (other than `except`); if the rewritten form is longer than
+    /// `root` so written, `root` stays (and the trace says so).
+    fn apply_rules(&mut self, root: ExprId, except: Option<SymbolId>) -> (ExprId, rules::Trace) {
+        let graph = &mut self.lowered.graph;
+        let mark = graph.mark();
+        let (rewritten, mut trace) = rules::apply_standard(graph, root);
+        if (graph.divides_by_zero(), graph.oversized_constant()) != (mark.divides_by_zero(), mark.oversized_constant())
+        {
+            // A rewrite revealed a zero divisor (the chain rule of
+            // `arccos(sum(softmax(x)))` divides by sqrt(1 - 1)) or grew a
+            // constant past the limit: the rewrites are forgotten and the
+            // result stays as it was.
+            graph.rollback(mark);
+            trace = rules::Trace { reverted: true, ..rules::Trace::default() };
+        }
+        let plain = graph.rename_definitions(root, except);
+        if rewritten == root || trace.reverted {
+            return (plain, trace);
+        }
+        let named = graph.rename_definitions(rewritten, except);
+        if graph.tree_size(named, MAX_COMPARED_SIZE) > graph.tree_size(plain, MAX_COMPARED_SIZE) {
+            trace.reverted = true;
+            return (plain, trace);
+        }
+        (named, trace)
     }
 
     /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
@@ -278,6 +316,11 @@ impl Analysis {
     /// The gradient (scalar value) or Jacobian (vector value) of the
     /// program's value with respect to `wrt`.
     pub fn derivative(&mut self, of: Option<&str>, wrt: &str) -> Result<Derivative> {
+        Ok(self.derivative_traced(of, wrt)?.0)
+    }
+
+    /// [`Analysis::derivative`], with the trace of the rules applied to it.
+    pub fn derivative_traced(&mut self, of: Option<&str>, wrt: &str) -> Result<(Derivative, rules::Trace)> {
         stack::run(self.deep(), || {
             let sid = self.variable(wrt)?;
             // With respect to a definition its inputs are held fixed: the
@@ -307,9 +350,31 @@ impl Analysis {
                 Some(s) => e.or_span(s),
                 None => e,
             })?;
-            let result = graph.rename_definitions(raw, None);
+            let (result, trace) = self.apply_rules(raw, None);
             self.check_constants()?;
-            Ok(Derivative { kind, of: root, wrt: sid, result })
+            Ok((Derivative { kind, of: root, wrt: sid, result }, trace))
+        })
+    }
+
+    /// The lines of `trace` in the text syntax, `rule: before => after`,
+    /// and a last line if the rewritten form was not kept or a bound
+    /// stopped the rewriting.
+    pub fn trace_lines(&mut self, trace: &rules::Trace) -> Vec<String> {
+        stack::run(self.deep(), || {
+            let graph = &mut self.lowered.graph;
+            let mut lines: Vec<String> = Vec::new();
+            for entry in &trace.entries {
+                let before = print::render(graph, entry.before, &print::text::Text, usize::MAX);
+                let after = print::render(graph, entry.after, &print::text::Text, usize::MAX);
+                lines.push(format!("{}: {before} => {after}", entry.rule));
+            }
+            if let Some(why) = trace.stopped {
+                lines.push(format!("(stopped: {why})"));
+            }
+            if trace.reverted {
+                lines.push("(not kept: the rewritten form is longer than the input)".to_string());
+            }
+            lines
         })
     }
 

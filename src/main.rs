@@ -257,6 +257,9 @@ struct Output {
     /// for the graph)
     #[arg(long)]
     standalone: bool,
+    /// Print the rules applied first, one per line (`rule: before => after`)
+    #[arg(long)]
+    trace: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -430,14 +433,18 @@ fn run() -> ExitCode {
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
         }
         Command::Simplify { input, output } => with_program(&input, |analysis| {
-            let value = analysis.simplified(output.of.as_deref())?;
-            Ok(output.document(match Format::from(output.format) {
-                Format::Numpy => analysis.numpy(value, "value"),
-                Format::Latex => analysis.latex(value, &output.latex(), None, output.width()),
-                Format::Dot => analysis.dot(output.of.as_deref(), None)?,
-                Format::Tikz => analysis.tikz(output.of.as_deref(), None, &output.latex())?,
-                format => analysis.print_width(value, format, output.width()),
-            }))
+            let (value, trace) = analysis.simplified_traced(output.of.as_deref())?;
+            let trace = if output.trace { analysis.trace_lines(&trace) } else { Vec::new() };
+            Ok(output.document(
+                trace.into_iter().map(|l| l + "\n").collect::<String>()
+                    + &match Format::from(output.format) {
+                        Format::Numpy => analysis.numpy(value, "value"),
+                        Format::Latex => analysis.latex(value, &output.latex(), None, output.width()),
+                        Format::Dot => analysis.dot(output.of.as_deref(), None)?,
+                        Format::Tikz => analysis.tikz(output.of.as_deref(), None, &output.latex())?,
+                        format => analysis.print_width(value, format, output.width()),
+                    },
+            ))
         }),
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
         Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points as usize, seed, of.as_deref()),
@@ -482,41 +489,47 @@ fn diff(
                 Format::Dot => analysis.dot(of, Some(wrt))?,
                 Format::Tikz => analysis.tikz(of, Some(wrt), &output.latex())?,
                 _ => {
-                    let derivative = analysis.derivative(of, wrt)?;
-                    match format {
-                        Format::Latex => {
-                            let lhs =
-                                if bare && !several { None } else { Some(analysis.derivative_lhs(&derivative, of)) };
-                            analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width())
-                        }
-                        Format::Numpy => {
-                            let name = matcalc::print::numpy::derivative_function_name(
-                                analysis.graph(),
-                                derivative.wrt,
-                                derivative.kind == DerivativeKind::Jacobian,
-                            );
-                            let code = analysis.numpy(derivative.result, &name);
-                            match parts.is_empty() {
-                                true => code,
-                                false => {
-                                    code.trim_start_matches("import numpy as np").trim_start_matches('\n').to_string()
+                    let (derivative, trace) = analysis.derivative_traced(of, wrt)?;
+                    let trace = if output.trace { analysis.trace_lines(&trace) } else { Vec::new() };
+                    trace.into_iter().map(|l| l + "\n").collect::<String>()
+                        + &match format {
+                            Format::Latex => {
+                                let lhs = if bare && !several {
+                                    None
+                                } else {
+                                    Some(analysis.derivative_lhs(&derivative, of))
+                                };
+                                analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width())
+                            }
+                            Format::Numpy => {
+                                let name = matcalc::print::numpy::derivative_function_name(
+                                    analysis.graph(),
+                                    derivative.wrt,
+                                    derivative.kind == DerivativeKind::Jacobian,
+                                );
+                                let code = analysis.numpy(derivative.result, &name);
+                                match parts.is_empty() {
+                                    true => code,
+                                    false => code
+                                        .trim_start_matches("import numpy as np")
+                                        .trim_start_matches('\n')
+                                        .to_string(),
+                                }
+                            }
+                            format => {
+                                let text = analysis.print_width(derivative.result, format, output.width());
+                                if several {
+                                    let value = analysis.value_name(of);
+                                    let header = match format {
+                                        Format::Unicode => format!("# ∂{value}/∂{wrt}"),
+                                        _ => format!("# d{value}/d{wrt}"),
+                                    };
+                                    format!("{header}\n{text}")
+                                } else {
+                                    text
                                 }
                             }
                         }
-                        format => {
-                            let text = analysis.print_width(derivative.result, format, output.width());
-                            if several {
-                                let value = analysis.value_name(of);
-                                let header = match format {
-                                    Format::Unicode => format!("# ∂{value}/∂{wrt}"),
-                                    _ => format!("# d{value}/d{wrt}"),
-                                };
-                                format!("{header}\n{text}")
-                            } else {
-                                text
-                            }
-                        }
-                    }
                 }
             }
         };

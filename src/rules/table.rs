@@ -1,0 +1,125 @@
+//! The rule table: every identity the driver applies beyond the
+//! constructors' canonical laws, one entry each, grouped in sets. Each rule
+//! removes a construct (a negation under a function, a function of a
+//! function, a shift), so applying them terminates.
+
+use super::{Body, Rule};
+
+/// A pattern body.
+const fn pattern(lhs: &'static str, rhs: &'static str) -> Body {
+    Body::Pattern { lhs, rhs }
+}
+
+/// Elementwise metavariable `?z` at every kind it can have.
+const ELEMENTWISE_Z: &[&str] = &["?z: scalar", "?z: vector(n)", "?z: matrix(m, n)"];
+/// Elementwise metavariable `?u` at every kind it can have.
+const ELEMENTWISE_U: &[&str] = &["?u: scalar", "?u: vector(n)", "?u: matrix(m, n)"];
+/// A vector `?x`.
+const VECTOR_X: &[&str] = &["?x: vector(n)"];
+/// A vector `?x` shifted by a scalar `?c`.
+const VECTOR_X_SCALAR_C: &[&str] = &["?x: vector(n); ?c: scalar"];
+
+/// The rules applied to every simplified value and derivative, in the
+/// order they are tried at a node.
+#[rustfmt::skip]
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "sigmoid-neg", set: "sigmoid",
+        doc: "σ(−z) = 1 − σ(z): one form for the logistic function of a negated argument",
+        body: pattern("sigmoid(-?z)", "1 - sigmoid(?z)"),
+        shapes: ELEMENTWISE_Z, guard: "",
+        examples: &[
+            "z: vector(n); sigmoid(-z) - (1 - sigmoid(z))",
+            "z: scalar; sigmoid(-2 z) + sigmoid(2 z)",
+            "Z: matrix(m, n); sigmoid(-Z) + sigmoid(Z)",
+        ],
+    },
+    Rule {
+        name: "sigmoid-exp", set: "sigmoid",
+        doc: "e^u / (1 + e^u) = σ(u)",
+        body: pattern("exp(?u) ./ (1 + exp(?u))", "sigmoid(?u)"),
+        shapes: ELEMENTWISE_U, guard: "",
+        examples: &[
+            "u: scalar; exp(u) / (1 + exp(u))",
+            "W: matrix(m, n); x: vector(n); exp(W x) ./ (1 + exp(W x))",
+        ],
+    },
+    Rule {
+        name: "sigmoid-exp-neg", set: "sigmoid",
+        doc: "1 / (1 + e^−u) = σ(u)",
+        body: pattern("1 ./ (1 + exp(-?u))", "sigmoid(?u)"),
+        shapes: ELEMENTWISE_U, guard: "",
+        examples: &[
+            "u: scalar; 1 / (1 + exp(-u))",
+            "z: vector(n); 1 ./ (1 + exp(-z))",
+        ],
+    },
+    Rule {
+        name: "log-sigmoid", set: "sigmoid",
+        doc: "log σ(z) = −softplus(−z)",
+        body: pattern("log(sigmoid(?z))", "-softplus(-?z)"),
+        shapes: ELEMENTWISE_Z, guard: "",
+        examples: &[
+            "z: vector(n); log(sigmoid(z)) + softplus(-z)",
+        ],
+    },
+    Rule {
+        name: "sum-softmax", set: "softmax",
+        doc: "the entries of softmax(x) sum to 1",
+        body: pattern("sum(softmax(?x))", "1"),
+        shapes: VECTOR_X, guard: "",
+        examples: &[
+            "x: vector(n); sum(softmax(x))",
+            "W: matrix(m, n); x: vector(n); b: vector(m); 2 sum(softmax(W x + b)) - 1",
+        ],
+    },
+    Rule {
+        name: "log-softmax", set: "softmax",
+        doc: "log softmax(x) = x − logsumexp(x)",
+        body: pattern("log(softmax(?x))", "?x - logsumexp(?x)"),
+        shapes: VECTOR_X, guard: "",
+        examples: &[
+            "x: vector(n); log(softmax(x))",
+            "x: vector(n); log(softmax(x)) - x",
+        ],
+    },
+    Rule {
+        name: "softmax-exp", set: "softmax",
+        doc: "e^x / sum(e^x) = softmax(x)",
+        body: pattern("exp(?x) / sum(exp(?x))", "softmax(?x)"),
+        shapes: VECTOR_X, guard: "",
+        examples: &[
+            "x: vector(n); exp(x) / sum(exp(x))",
+            "W: matrix(m, n); x: vector(n); exp(W x) / sum(exp(W x))",
+        ],
+    },
+    Rule {
+        name: "logsumexp-exp", set: "softmax",
+        doc: "log sum(e^x) = logsumexp(x)",
+        body: pattern("log(sum(exp(?x)))", "logsumexp(?x)"),
+        shapes: VECTOR_X, guard: "",
+        examples: &[
+            "x: vector(n); log(sum(exp(x)))",
+        ],
+    },
+    Rule {
+        name: "softmax-shift", set: "softmax",
+        doc: "softmax(x + c) = softmax(x) for a scalar c",
+        body: pattern("softmax(?x + ?c)", "softmax(?x)"),
+        shapes: VECTOR_X_SCALAR_C, guard: "?c is scalar",
+        examples: &[
+            "x: vector(n); c: scalar; softmax(x + c)",
+            "x, y: vector(n); softmax(x - y^T x)",
+        ],
+    },
+    Rule {
+        name: "logsumexp-shift", set: "softmax",
+        doc: "logsumexp(x + c) = logsumexp(x) + c for a scalar c",
+        body: pattern("logsumexp(?x + ?c)", "logsumexp(?x) + ?c"),
+        shapes: VECTOR_X_SCALAR_C, guard: "?c is scalar",
+        examples: &[
+            "x: vector(n); c: scalar; logsumexp(x + c) - c",
+            "x: vector(n); logsumexp(x - 3)",
+        ],
+    },
+];

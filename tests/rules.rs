@@ -1,0 +1,176 @@
+//! Tests generated from the rule table (`src/rules/table.rs`), one loop
+//! each, no code per rule: the table loads; each rule's examples are one
+//! reviewed snapshot (`rules__<name>.snap`: input ⇒ output and the trace),
+//! equal in value and showing the rule at work; each rule is sound at
+//! random well-shaped instances of its metavariables (both sides and the
+//! driver's result evaluated at random points); `simplify --trace` prints
+//! the rules' names.
+
+mod common;
+
+use matcalc::check::{random_env, Rng, Sampling};
+use matcalc::eval::evaluate;
+use matcalc::rules::{self, table::RULES, Body, RuleSet};
+use matcalc::{analyze, ExprId, Format, Graph};
+
+/// Random instances per declaration of a rule's metavariables.
+const INSTANCES: usize = 12;
+/// Random points per instance.
+const POINTS: u64 = 3;
+
+/// The variables random instances are built from (`m`, `n` are the
+/// dimension names the table's declarations use).
+const BASE: &str = "s, t: scalar; a, b: vector(n); A: matrix(n, n); P, Q: matrix(m, n)";
+
+#[test]
+fn the_table_loads_with_unique_names_and_documented_rules() {
+    let set = RuleSet::compile(RULES).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.rules.len(), RULES.len());
+    for (i, rule) in RULES.iter().enumerate() {
+        assert!(RULES[..i].iter().all(|r| r.name != rule.name), "two rules named {}", rule.name);
+        assert!(!rule.doc.is_empty() && !rule.doc.contains('\n'), "{}: one line of doc", rule.name);
+        assert!(!rule.examples.is_empty(), "{}: no examples", rule.name);
+    }
+}
+
+#[test]
+fn a_rule_whose_sides_differ_in_shape_is_refused() {
+    let mut wrong = RULES[0];
+    wrong.body = Body::Pattern { lhs: "sum(sigmoid(-?z))", rhs: "1 - sigmoid(?z)" };
+    wrong.shapes = &["?z: vector(n)"];
+    let err = RuleSet::compile(&[wrong]).unwrap_err();
+    assert!(err.contains("different shapes"), "{err}");
+    wrong.body = Body::Pattern { lhs: "sigmoid(-?z)", rhs: "?w" };
+    assert!(RuleSet::compile(&[wrong]).unwrap_err().contains("no declared shape"));
+}
+
+/// The largest relative difference of `a` and `b` at random points of `graph`.
+fn difference(graph: &Graph, a: ExprId, b: ExprId, seed: u64) -> f64 {
+    let mut rng = Rng::new(seed);
+    let mut worst: f64 = 0.0;
+    for _ in 0..POINTS {
+        let env = random_env(graph, &mut rng, Sampling::Mixed);
+        let x = evaluate(graph, a, &env).expect("evaluates");
+        let y = evaluate(graph, b, &env).expect("evaluates");
+        let scale = x.max_abs().max(y.max_abs()).max(1.0);
+        let diff = x.zip(&y, |p, q| p - q).expect("same shape (or broadcast)").max_abs();
+        worst = worst.max(diff / scale);
+    }
+    worst
+}
+
+#[test]
+fn every_rule_example_is_a_reviewed_snapshot() {
+    for rule in RULES {
+        let mut out = String::new();
+        let mut fired = false;
+        for (k, example) in rule.examples.iter().enumerate() {
+            let mut analysis = analyze(example).unwrap_or_else(|e| panic!("{}: {}", rule.name, e.render(example)));
+            let input = analysis.value(None).unwrap();
+            let (output, trace) = analysis.simplified_traced(None).unwrap();
+            assert!(trace.stopped.is_none(), "{}: {example}: {:?}", rule.name, trace.stopped);
+            fired |= trace.rule_names().contains(&rule.name);
+            let diff = difference(analysis.graph(), input, output, k as u64 + 1);
+            assert!(diff < 1e-9, "{}: {example} changed value by {diff}", rule.name);
+            let printed = analysis.print(output, Format::Text);
+            out.push_str(&format!("{example}\n=> {printed}\n"));
+            for line in analysis.trace_lines(&trace) {
+                out.push_str(&format!("   {line}\n"));
+            }
+            out.push('\n');
+        }
+        assert!(fired, "{}: no example applies the rule", rule.name);
+        common::snapshots(|| insta::assert_snapshot!(rule.name, out));
+    }
+}
+
+/// A random term of `shape` (`scalar`, `vector(n)`, `matrix(m, n)`) over [`BASE`].
+fn random_term(rng: &mut Rng, shape: &str, depth: usize) -> String {
+    let atoms: &[&str] = match shape {
+        "scalar" => &["s", "t", "(a^T b)", "(2 s)"],
+        "vector(n)" => &["a", "b", "(A a)", "(s a)"],
+        _ => &["P", "Q", "(P A)", "(s Q)"],
+    };
+    if depth == 0 || rng.range(0, 2) == 0 {
+        return atoms[rng.range(0, atoms.len() - 1)].to_string();
+    }
+    let x = random_term(rng, shape, depth - 1);
+    let y = random_term(rng, shape, depth - 1);
+    match rng.range(0, 5) {
+        0 => format!("({x} + {y})"),
+        1 => format!("({x} - {y})"),
+        2 => format!("({x} .* {y})"),
+        3 => format!("(-{x})"),
+        4 => format!("(3 {x})"),
+        _ => format!("tanh({x})"),
+    }
+}
+
+/// `pattern` with each `?name` replaced by its term.
+fn instantiate(pattern: &str, terms: &[(String, String)]) -> String {
+    let mut out = pattern.to_string();
+    // Longer names first, so `?x` does not replace part of `?xy`.
+    let mut sorted: Vec<&(String, String)> = terms.iter().collect();
+    sorted.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    for (name, term) in sorted {
+        out = out.replace(&format!("?{name}"), &format!("({term})"));
+    }
+    out
+}
+
+#[test]
+fn every_pattern_rule_is_sound_at_random_instances() {
+    let mut rng = Rng::new(14);
+    for rule in RULES {
+        let Body::Pattern { lhs, rhs } = rule.body else { continue };
+        let mut fired = 0;
+        for shapes in rule.shapes {
+            for _ in 0..INSTANCES {
+                // Each declaration `?v: kind` gets a random term of its kind.
+                let terms: Vec<(String, String)> = shapes
+                    .split(';')
+                    .flat_map(|decl| {
+                        let (names, kind) = decl.split_once(':').expect("a declaration");
+                        let kind = kind.trim().to_string();
+                        names.split(',').map(move |n| (n.trim().trim_start_matches('?').to_string(), kind.clone()))
+                    })
+                    .map(|(name, kind)| {
+                        let term = random_term(&mut rng, &kind, 2);
+                        (name, term)
+                    })
+                    .collect();
+                let program =
+                    format!("{BASE}\nlhs = {}\nrhs = {}\nlhs", instantiate(lhs, &terms), instantiate(rhs, &terms));
+                let mut analysis =
+                    analyze(&program).unwrap_or_else(|e| panic!("{}: {}", rule.name, e.render(&program)));
+                let graph = analysis.graph_mut();
+                let side = |g: &Graph, name: &str| g.definition_value(g.find_symbol(name).unwrap()).unwrap();
+                let (l, r) = (side(graph, "lhs"), side(graph, "rhs"));
+                let identity = difference(graph, l, r, rng.next_u64());
+                assert!(identity < 1e-7, "{}: {program}: the two sides differ by {identity}", rule.name);
+                let (rewritten, trace) = rules::apply_standard(graph, l);
+                assert!(trace.stopped.is_none(), "{}: {program}: {:?}", rule.name, trace.stopped);
+                if trace.rule_names().contains(&rule.name) {
+                    fired += 1;
+                }
+                let driven = difference(graph, l, rewritten, rng.next_u64());
+                assert!(driven < 1e-7, "{}: {program}: the rewritten form differs by {driven}", rule.name);
+            }
+        }
+        assert!(fired > 0, "{}: the rule applied at none of its random instances", rule.name);
+    }
+}
+
+#[test]
+fn simplify_trace_prints_the_rules_applied() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["simplify", "--trace", "z: vector(n); x: vector(n); sigmoid(-z) - (1 - sigmoid(z)) + log(sum(exp(x)))"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        text,
+        "sigmoid-neg: sigmoid(-z) => 1 - sigmoid(z)\nlogsumexp-exp: log(sum(exp(x))) => logsumexp(x)\nlogsumexp(x) ones(n)\n"
+    );
+}
