@@ -53,7 +53,6 @@ pub mod interrupt;
 pub mod ir;
 pub mod lower;
 pub mod print;
-pub mod repl;
 pub mod rules;
 pub mod shape;
 pub mod simplify;

@@ -3,6 +3,10 @@
 //! which a long chain of definitions makes thousands of levels deep. The
 //! library's entry points move such work to a thread with a large stack, so
 //! a caller on a small thread (2 MiB by default) never overflows.
+//!
+//! On WebAssembly there are no threads: the work runs on the caller's
+//! stack, whose size the embedding sets (the web crate links with a large
+//! one).
 
 use std::cell::Cell;
 use std::sync::{Mutex, PoisonError};
@@ -59,7 +63,7 @@ pub fn deep_source(source: &str) -> bool {
 /// [`DEEP_STACK_BYTES`] stack (here after all if no thread can be started).
 /// A panic in `work` resumes on the calling thread.
 pub fn run<R: Send>(deep: bool, work: impl FnOnce() -> R + Send) -> R {
-    if !deep || ON_DEEP_STACK.with(Cell::get) {
+    if !deep || ON_DEEP_STACK.with(Cell::get) || cfg!(target_family = "wasm") {
         return work();
     }
     let slot = Mutex::new(Some(work));

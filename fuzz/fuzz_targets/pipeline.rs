@@ -1,5 +1,5 @@
 //! Arbitrary bytes through the whole pipeline (`checks::pipeline`: parse,
-//! simplify, every derivative, every printer, steps, verify, the REPL),
+//! simplify, every derivative, every printer, steps, verify), the REPL's piped loop,
 //! then `matcalc check` and `matcalc verify` as the command line runs them:
 //! declared sizes bounded, the derivative against finite differences at a
 //! few points, and claims that are wrong (the negated answer), malformed or
@@ -25,8 +25,22 @@ fuzz_target!(|data: &[u8]| {
     matcalc::diff::set_derivative_work_limit(DERIVATIVE_WORK);
     let source = String::from_utf8_lossy(data);
     matcalc_fuzz::checks::pipeline(&source);
+    repl_script(&source);
     check_and_verify(&source);
 });
+
+/// Most input bytes replayed through the REPL (each line is a statement,
+/// so a long input costs every printer per line).
+const REPL_BYTES: usize = 4096;
+
+/// `source` piped into the REPL, line by line, as `matcalc repl < file` runs it.
+fn repl_script(source: &str) {
+    if source.len() <= REPL_BYTES {
+        let mut input = source.as_bytes();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let _ = matcalc_cli::repl::run_script(&mut input, &mut out, &mut err);
+    }
+}
 
 /// `matcalc check --points 2` and `matcalc verify` with a few claims, with
 /// respect to the first [`VARIABLES`] variables of `source`; errors are fine.

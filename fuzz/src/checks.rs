@@ -14,7 +14,7 @@ use matcalc::{analyze, Analysis, DerivativeKind, ErrorKind, Format};
 const FORMATS: [Format; 6] = [Format::Text, Format::Unicode, Format::Latex, Format::Numpy, Format::Dot, Format::Tikz];
 
 /// The `pipeline` target: any text through parse, simplify, every
-/// derivative, every printer, `steps`, the numeric check, `verify` and the REPL.
+/// derivative, every printer, `steps`, the numeric check and `verify` (the REPL is replayed by the fuzz target and `cli/tests/repl.rs`).
 /// Errors are fine (and are rendered); a panic, hang or stack overflow is
 /// the failure.
 pub fn pipeline(source: &str) {
@@ -66,11 +66,6 @@ pub fn pipeline(source: &str) {
             }
         }
         let _ = analysis.tikz(None, Some(wrt), &Default::default());
-    }
-    if source.len() <= 4096 {
-        let mut input = source.as_bytes();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let _ = matcalc::repl::run_script(&mut input, &mut out, &mut err);
     }
 }
 

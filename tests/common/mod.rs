@@ -6,10 +6,27 @@ pub mod numpy;
 
 use matcalc::{analyze, Format};
 
+/// The repository's root: the core package's directory, which the command
+/// line's tests (in `cli/tests/`, sharing these helpers) sit below.
+pub fn repo_root() -> std::path::PathBuf {
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if package.join("snapshots").is_dir() {
+        package.to_path_buf()
+    } else {
+        package.join("..")
+    }
+}
+
+/// The repository's `snapshots/` directory (the core's tests and the
+/// command line's share it).
+pub fn snapshot_dir() -> std::path::PathBuf {
+    repo_root().join("snapshots")
+}
+
 /// Runs `body` with insta writing snapshots to the top-level `snapshots/`.
 pub fn snapshots<R>(body: impl FnOnce() -> R) -> R {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_snapshot_path(snapshot_dir());
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(body)
 }

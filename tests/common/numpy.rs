@@ -27,7 +27,7 @@ pub fn numpy_available(test: &str) -> bool {
 /// or an empty list when all `cases.len()` passed.
 pub fn run_cases(cases: &[String]) -> Vec<String> {
     let input = format!("[{}]", cases.join(",\n"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/numpy_check.py");
+    let script = super::repo_root().join("tests/numpy_check.py");
     let mut child = Command::new("python3")
         .arg(script)
         .stdin(Stdio::piped())

@@ -3,6 +3,7 @@
 //! no errors and no overfull boxes (needs pdflatex: Debian's
 //! texlive-latex-base, which `.ci/run` installs).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;

@@ -2,12 +2,13 @@
 //! (snapshots), Tab completion, a session that forgives and one that stays
 //! fast (work counted, not timed). `tests/repl_binary.rs` runs the binary.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;
 
 use common::snapshots;
-use matcalc::repl::Session;
+use matcalc_cli::repl::Session;
 
 /// Feeds `lines` to a fresh session and writes what a user would see:
 /// the prompt and the line, then the results and errors.
@@ -259,9 +260,9 @@ fn load_reports_errors_in_the_file() {
 fn ctrl_c_cancels_a_partial_statement() {
     let mut session = Session::new();
     assert!(session.feed("grad(norm2(x),").incomplete);
-    assert_eq!(session.prompt(), matcalc::repl::CONTINUATION_PROMPT);
+    assert_eq!(session.prompt(), matcalc_cli::repl::CONTINUATION_PROMPT);
     session.cancel();
-    assert_eq!(session.prompt(), matcalc::repl::PROMPT);
+    assert_eq!(session.prompt(), matcalc_cli::repl::PROMPT);
     let outcome = session.feed("2 x + x");
     assert_eq!(outcome.output, vec!["3 x".to_string()]);
     assert!(session.finish().is_none());
@@ -277,7 +278,7 @@ fn tab_completes_names_builtins_and_commands() {
     assert_eq!(complete(&session, "norm"), (0, vec!["norm".to_string(), "norm1".to_string(), "norm2".to_string()]));
     assert_eq!(complete(&session, "soft"), (0, vec!["softmax".to_string(), "softplus".to_string()]));
     assert_eq!(complete(&session, ":di"), (0, vec![":diff".to_string()]));
-    assert_eq!(complete(&session, ":"), (0, matcalc::repl::COMMANDS.iter().map(|c| c.to_string()).collect()));
+    assert_eq!(complete(&session, ":"), (0, matcalc_cli::repl::COMMANDS.iter().map(|c| c.to_string()).collect()));
     assert_eq!(complete(&session, ":format un"), (8, vec!["unicode".to_string()]));
     assert_eq!(complete(&session, ":diff W weights w"), (16, vec!["weights".to_string(), "wrt".to_string()]));
     assert_eq!(complete(&session, "W weights + "), (12, vec![]));
@@ -599,4 +600,28 @@ fn settling_a_free_dimension_analyses_the_program_again() {
             .to_string()]
     );
     assert_eq!(session.feed(":diff norm2(z) wrt x").output, vec!["2 Wᵀ z".to_string()]);
+}
+
+/// Every input the pipeline fuzz target kept (`tests/fuzz_cases/pipeline/`),
+/// piped into the REPL as the target does: no panic, and every line
+/// answered with a result or an error.
+#[test]
+fn fuzz_cases_piped_into_the_repl_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz_cases/pipeline");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let bytes = std::fs::read(entry.expect("a directory entry").path()).expect("a readable case");
+        if bytes.len() > 4096 {
+            continue;
+        }
+        let source = String::from_utf8_lossy(&bytes).into_owned();
+        let replay = std::thread::Builder::new().stack_size(8 << 20).spawn(move || {
+            let mut input = source.as_bytes();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            matcalc_cli::repl::run_script(&mut input, &mut out, &mut err);
+        });
+        replay.expect("a thread starts").join().expect("the REPL does not panic");
+        replayed += 1;
+    }
+    assert!(replayed > 0, "no pipeline cases under {}", dir.display());
 }

@@ -560,10 +560,10 @@ fn write_bytes(bytes: &[u8]) -> ExitCode {
 /// otherwise.
 fn repl() -> ExitCode {
     if std::io::stdin().is_terminal() {
-        return ExitCode::from(matcalc::repl::run_terminal().clamp(0, 255) as u8);
+        return ExitCode::from(matcalc_cli::repl::run_terminal().clamp(0, 255) as u8);
     }
     let mut input = matcalc::input::LineLimit::new(std::io::stdin().lock());
-    let ok = matcalc::repl::run_script(&mut input, &mut TrackedStdout, &mut std::io::stderr());
+    let ok = matcalc_cli::repl::run_script(&mut input, &mut TrackedStdout, &mut std::io::stderr());
     if ok {
         ExitCode::SUCCESS
     } else {

@@ -3,7 +3,7 @@
 //! [`Session`] is the whole REPL without a terminal: it is fed lines and
 //! answers with an [`Outcome`] (results for standard output, notes and a
 //! rendered error for standard error). Its statements go one at a time into
-//! a [`crate::lower::Workspace`], so a line costs what it holds, not what
+//! a [`matcalc::lower::Workspace`], so a line costs what it holds, not what
 //! the session holds; names, shapes and definitions persist exactly as in a
 //! program file, and a new definition of a name replaces the old one.
 //! No mathematics lives here.
@@ -64,12 +64,12 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     /// The library format.
-    fn library(self) -> crate::Format {
+    fn library(self) -> matcalc::Format {
         match self {
-            OutputFormat::Text => crate::Format::Text,
-            OutputFormat::Unicode => crate::Format::Unicode,
-            OutputFormat::Latex => crate::Format::Latex,
-            OutputFormat::Numpy => crate::Format::Numpy,
+            OutputFormat::Text => matcalc::Format::Text,
+            OutputFormat::Unicode => matcalc::Format::Unicode,
+            OutputFormat::Latex => matcalc::Format::Latex,
+            OutputFormat::Numpy => matcalc::Format::Numpy,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! skipped with a notice without them, except under CI (`CI` set), where it
 //! fails.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};

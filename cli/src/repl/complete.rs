@@ -2,7 +2,7 @@
 //! commands, the formats after `:format`, and the keywords of commands.
 
 use super::{COMMANDS, FORMATS};
-use crate::lower::BUILTIN_FUNCTIONS;
+use matcalc::lower::BUILTIN_FUNCTIONS;
 
 /// Commands that take `EXPR wrt X`.
 const WITH_WRT: &[&str] = &[":diff", ":check", ":steps", ":latex", ":graph", ":verify"];

@@ -3,7 +3,7 @@
 //! analyse it again, points at the typed text; spans in earlier statements
 //! become notes naming those statements.
 
-use crate::error::{Error, Label, Span};
+use matcalc::error::{Error, Label, Span};
 
 /// Where the text an error's spans refer to came from.
 pub struct Origin<'a> {

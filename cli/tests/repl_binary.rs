@@ -2,6 +2,7 @@
 //! into the real binary through a pseudo-terminal (Ctrl-C, bad bytes,
 //! history).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};

@@ -14,7 +14,7 @@ pub fn run_script(input: &mut dyn BufRead, out: &mut dyn Write, err: &mut dyn Wr
     let mut number = 0usize;
     loop {
         number += 1;
-        let too_long = match read_line(input, &mut buffer, crate::syntax::MAX_SOURCE_BYTES) {
+        let too_long = match read_line(input, &mut buffer, matcalc::syntax::MAX_SOURCE_BYTES) {
             Ok(None) => break,
             Ok(Some(too_long)) => too_long,
             Err(e) => {
@@ -24,7 +24,7 @@ pub fn run_script(input: &mut dyn BufRead, out: &mut dyn Write, err: &mut dyn Wr
         };
         let outcome = if too_long {
             session.cancel();
-            let limit = crate::syntax::MAX_SOURCE_BYTES;
+            let limit = matcalc::syntax::MAX_SOURCE_BYTES;
             Outcome::fail(format!("error: input too large: line {number} is longer than {limit} bytes\n"))
         } else {
             match std::str::from_utf8(&buffer) {

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use matcalc::repl::Session;
+use matcalc_cli::repl::Session;
 
 /// The numbers of pasted definitions benchmarked.
 const SIZES: [usize; 3] = [300, 1000, 3000];

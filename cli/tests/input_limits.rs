@@ -5,6 +5,7 @@
 //! failed write. Each bound is asserted by counts (bytes read, nodes, work
 //! done), never by time.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};

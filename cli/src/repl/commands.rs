@@ -9,11 +9,11 @@ use std::sync::Arc;
 use super::errors::{render, Origin};
 use super::session::Session;
 use super::{help, Outcome, OutputFormat, COMMANDS, FORMATS};
-use crate::ast::Statement;
-use crate::error::{Error, Span};
-use crate::lower::{Failure, StatementValue, Workspace};
-use crate::print::latex::Latex;
-use crate::{Analysis, DerivativeKind, Format};
+use matcalc::ast::Statement;
+use matcalc::error::{Error, Span};
+use matcalc::lower::{Failure, StatementValue, Workspace};
+use matcalc::print::latex::Latex;
+use matcalc::{Analysis, DerivativeKind, Format};
 
 /// Part of a command line: its text and where it starts in the line.
 #[derive(Clone, Copy, Debug)]
@@ -164,7 +164,7 @@ impl Session {
                 let derivative = analysis.derivative(target.of(), x.text)?;
                 Ok(Outcome::print(match format {
                     Format::Numpy => {
-                        let name = crate::print::numpy::derivative_function_name(
+                        let name = matcalc::print::numpy::derivative_function_name(
                             analysis.graph(),
                             derivative.wrt,
                             derivative.kind == DerivativeKind::Jacobian,
@@ -185,7 +185,7 @@ impl Session {
                 check_variable(analysis, x)?;
                 let derivative = analysis.derivative(target.of(), x.text)?;
                 let text = analysis.print_width(derivative.result, Format::Unicode, width);
-                let comparison = crate::check::compare_with_finite_differences(
+                let comparison = matcalc::check::compare_with_finite_differences(
                     analysis.graph(),
                     derivative.of,
                     derivative.wrt,
@@ -312,9 +312,9 @@ impl Session {
             let checked = workspace.with_program_analysis(target.value, |analysis| {
                 check_variable(analysis, x)?;
                 let derivative = analysis.derivative(target.of(), x.text)?;
-                crate::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
-                let options = crate::verify::Options::default();
-                let verdict = crate::verify::verify(analysis, &derivative, claim.text, &options)
+                matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
+                let options = matcalc::verify::Options::default();
+                let verdict = matcalc::verify::verify(analysis, &derivative, claim.text, &options)
                     .map_err(|e| Raised::InLine(shift(e, claim.start)))?;
                 let mut output = verdict.describe(!analysis.graph().dim_names().is_empty());
                 let answer = analysis.print(derivative.result, Format::Text);
@@ -354,10 +354,10 @@ impl Session {
         expr: Piece,
         body: impl FnOnce(&mut Workspace, &Target) -> Result<Outcome, Raised>,
     ) -> Result<Outcome, Raised> {
-        let program = crate::syntax::parse_program(expr.text)?;
+        let program = matcalc::syntax::parse_program(expr.text)?;
         let [statement @ Statement::Expr(_)] = program.statements.as_slice() else {
             return Err(Raised::InLine(
-                Error::bare(crate::ErrorKind::Syntax, "a command takes one expression here")
+                Error::bare(matcalc::ErrorKind::Syntax, "a command takes one expression here")
                     .or_span(expr.span())
                     .with_help("declare and define names on their own lines first"),
             ));
@@ -431,7 +431,7 @@ fn usage(command: &str) -> Outcome {
 
 fn unknown_command(name: &str) -> Outcome {
     let mut message = format!("error: unknown command `{name}`\n");
-    if let Some(close) = COMMANDS.iter().find(|c| crate::lower::edit_distance(c, name) <= 2) {
+    if let Some(close) = COMMANDS.iter().find(|c| matcalc::lower::edit_distance(c, name) <= 2) {
         message.push_str(&format!("  = help: did you mean `{close}`?\n"));
     }
     message.push_str("  = help: `:help` lists the commands\n");

@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use super::errors::{render, Origin};
 use super::{Outcome, OutputFormat, CONTINUATION_PROMPT, DEFAULT_WIDTH, INTERRUPTED, PROMPT};
-use crate::ast::{Expr, ExprKind, Statement};
-use crate::error::{Error, ErrorKind, Span};
-use crate::lower::{Failure, StatementValue, Workspace};
-use crate::Format;
+use matcalc::ast::{Expr, ExprKind, Statement};
+use matcalc::error::{Error, ErrorKind, Span};
+use matcalc::lower::{Failure, StatementValue, Workspace};
+use matcalc::Format;
 
 /// What a kept statement is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,7 +207,7 @@ impl Session {
         self.interrupt.store(false, Ordering::Relaxed);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.run(input))) {
             Ok(outcome) => outcome,
-            Err(payload) if crate::interrupt::is_interrupt(payload.as_ref()) => {
+            Err(payload) if matcalc::interrupt::is_interrupt(payload.as_ref()) => {
                 self.refresh_names();
                 Outcome::fail(format!("error: {INTERRUPTED}\n"))
             }
@@ -235,7 +235,7 @@ impl Session {
     /// Runs the statements of `input` one at a time, as if typed on
     /// separate lines; stops at the first that fails.
     fn statements(&mut self, input: &str) -> Outcome {
-        let program = match crate::syntax::parse_program(input) {
+        let program = match matcalc::syntax::parse_program(input) {
             Ok(p) => p,
             Err(e) => return Outcome::fail(e.render(input)),
         };
@@ -416,7 +416,7 @@ impl Session {
             Ok(s) => s,
             Err(e) => return Outcome::fail(format!("error: cannot read {path}: {e}\n")),
         };
-        let program = match crate::syntax::parse_program(&source) {
+        let program = match matcalc::syntax::parse_program(&source) {
             Ok(p) => p,
             Err(e) => return Outcome::fail(format!("in {path}:\n{}", e.render(&source))),
         };
@@ -475,7 +475,7 @@ pub(super) fn render_failure(failure: &Failure, source: &str, span: Span) -> Str
 /// A file's text, refused beyond the size limit without reading it all.
 fn read_file(path: &str) -> std::io::Result<String> {
     use std::io::Read;
-    let limit = crate::syntax::MAX_SOURCE_BYTES as u64;
+    let limit = matcalc::syntax::MAX_SOURCE_BYTES as u64;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
