@@ -294,3 +294,18 @@ fn standalone_is_for_latex_and_tikz() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("\\begin{document}\n\\[\n\\frac{1}{2}"), "{}", stdout(&o));
 }
+
+/// `--trace` names each rule the rule engine applied (`src/rules/`).
+#[test]
+fn simplify_trace_prints_the_rules_applied() {
+    let output = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["simplify", "--trace", "z: vector(n); x: vector(n); sigmoid(-z) - (1 - sigmoid(z)) + log(sum(exp(x)))"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        text,
+        "sigmoid-neg: sigmoid(-z) => 1 - sigmoid(z)\nlogsumexp-exp: log(sum(exp(x))) => logsumexp(x)\nlogsumexp(x) ones(n)\n"
+    );
+}
