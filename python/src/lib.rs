@@ -181,5 +181,8 @@ fn matcalc_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reports::Check>()?;
     m.add_class::<session::Session>()?;
     errors::register(m)?;
+    // `Derivatives` is a read-only sequence of `Result`s.
+    let sequence = m.py().import("collections.abc")?.getattr("Sequence")?;
+    sequence.call_method1("register", (m.py().get_type::<Derivatives>(),))?;
     Ok(())
 }

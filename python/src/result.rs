@@ -283,7 +283,7 @@ impl MatcalcResult {
 }
 
 /// The derivatives of one program with respect to several variables.
-#[pyclass(module = "matcalc", name = "Derivatives", frozen)]
+#[pyclass(module = "matcalc", name = "Derivatives", frozen, sequence)]
 pub struct Derivatives {
     items: Vec<Py<MatcalcResult>>,
 }

@@ -1,14 +1,18 @@
 //! `matcalc.Session`: declarations and definitions kept from one call to
 //! the next, as at the REPL. Each call adds its statements to the
 //! library's incremental workspace all or nothing: a call that fails
-//! leaves the session as it was.
+//! leaves the session as it was. A statement that declares or defines a
+//! name the session has replaces the old one, as at the REPL: the
+//! statements that use the name move after the new one and the session is
+//! analysed again (the same statement again changes nothing, so a notebook
+//! cell can run twice).
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
-use matcalc::ast::{ExprKind, Statement};
-use matcalc::lower::StatementValue;
-use matcalc::lower::{Failure, Workspace};
-use matcalc::Span;
+use matcalc::ast::{Expr, ExprKind, Statement};
+use matcalc::lower::{Failure, StatementValue, Workspace};
+use matcalc::{Error, ErrorKind, Span};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -29,7 +33,13 @@ struct Added {
 /// An incremental session: declarations and definitions accumulate.
 #[pyclass(module = "matcalc", name = "Session", frozen)]
 pub struct Session {
-    workspace: Mutex<Workspace>,
+    state: Mutex<State>,
+}
+
+/// The workspace, and how many times a replacement made it anew.
+struct State {
+    workspace: Workspace,
+    generation: u64,
 }
 
 /// The statement's text span (a definition's from its name).
@@ -53,40 +63,49 @@ impl Session {
     /// Adds the statements of `source`, then runs `then` on the workspace;
     /// if either fails, the workspace returns to where it was.
     fn transact<R>(&self, source: &str, then: impl FnOnce(&mut Workspace, &Added) -> PyResult<R>) -> PyResult<R> {
-        let mut workspace = self.workspace.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let saved = workspace.texts().to_vec();
-        let rebuilds = workspace.rebuilds();
-        let mark = workspace.mark();
-        let outcome = add_all(&mut workspace, source).and_then(|added| then(&mut workspace, &added));
-        match outcome {
-            Ok(r) => {
-                workspace.commit();
-                Ok(r)
-            }
-            Err(e) => {
-                if workspace.rebuilds() == rebuilds {
-                    workspace.rollback(mark);
-                } else if let Ok((restored, _)) = Workspace::from_texts(saved, None) {
-                    *workspace = restored;
-                }
-                workspace.commit();
-                Err(e)
+        let mut state = self.lock();
+        let saved = state.workspace.texts().to_vec();
+        let before = (state.workspace.rebuilds(), state.generation);
+        let mark = state.workspace.mark();
+        let outcome = add_all(&mut state, source).and_then(|added| then(&mut state.workspace, &added));
+        if outcome.is_err() {
+            if (state.workspace.rebuilds(), state.generation) == before {
+                state.workspace.rollback(mark);
+            } else if let Ok((restored, _)) = Workspace::from_texts(saved, None) {
+                state.workspace = restored;
+                state.generation += 1;
             }
         }
+        state.workspace.commit();
+        outcome
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// Adds every statement of `source` to `workspace`.
-fn add_all(workspace: &mut Workspace, source: &str) -> PyResult<Added> {
+/// Adds every statement of `source` to the session.
+fn add_all(state: &mut State, source: &str) -> PyResult<Added> {
     let program = matcalc::syntax::parse_program(source).map_err(|e| to_py(&e, source))?;
-    workspace.set_source(source);
+    state.workspace.set_source(source);
     let mut added = Added { value: None, of: None, is_expression: false, notes: Vec::new() };
     for statement in &program.statements {
         let span = statement_span(statement);
         let text = source.get(span.start..span.end).unwrap_or_default();
-        let outcome = workspace.add(statement, text, true).map_err(|f| failure_to_py(&f, source))?;
-        added.notes.extend(outcome.notes.iter().map(|n| n.render(source).trim_end().to_string()));
-        added.value = outcome.value;
+        let replaced: Vec<String> =
+            defined_names(statement).into_iter().filter(|n| state.workspace.has_name(n)).collect();
+        if replaced.is_empty() {
+            let outcome = state.workspace.add(statement, text, true).map_err(|f| failure_to_py(&f, source))?;
+            added.notes.extend(outcome.notes.iter().map(|n| n.render(source).trim_end().to_string()));
+            added.value = outcome.value;
+        } else {
+            replace(state, statement, text, source, &replaced)?;
+            state.workspace.set_source(source);
+            // A definition's value is found by its name (`of`).
+            added.value = None;
+        }
+        let workspace = &state.workspace;
         added.is_expression = matches!(statement, Statement::Expr(_));
         added.of = match statement {
             Statement::Expr(e) => match &e.kind {
@@ -104,7 +123,7 @@ fn add_all(workspace: &mut Workspace, source: &str) -> PyResult<Added> {
 impl Session {
     #[new]
     fn new() -> Session {
-        Session { workspace: Mutex::new(Workspace::new()) }
+        Session { state: Mutex::new(State { workspace: Workspace::new(), generation: 0 }) }
     }
 
     /// Adds declarations, definitions and expressions (separated by `;` or
@@ -163,20 +182,118 @@ impl Session {
 
     /// The kind and shape of every name of the session.
     fn types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let mut workspace = self.workspace.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        workspace.with_analysis(None, |a| crate::types_of(py, a))
+        self.lock().workspace.with_analysis(None, |a| crate::types_of(py, a))
     }
 
     /// The session's declarations, definitions and the expressions that
     /// taught it a name or a shape, one statement a line.
     #[getter]
     fn program(&self) -> String {
-        let workspace = self.workspace.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        workspace.texts().join("\n")
+        self.lock().workspace.texts().join("\n")
     }
 
     fn __repr__(&self) -> String {
-        let workspace = self.workspace.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        format!("<matcalc.Session of {} statements>", workspace.texts().len())
+        format!("<matcalc.Session of {} statements>", self.lock().workspace.texts().len())
+    }
+}
+
+/// The names a statement declares or defines.
+fn defined_names(statement: &Statement) -> Vec<String> {
+    match statement {
+        Statement::Declare { names, .. } => names.iter().map(|(n, _)| n.clone()).collect(),
+        Statement::Define { name, .. } => vec![name.clone()],
+        Statement::Expr(_) => Vec::new(),
+    }
+}
+
+/// Every name a statement mentions (variables and called names).
+fn used_names(statement: &Statement) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack: Vec<&Expr> = match statement {
+        Statement::Declare { .. } => Vec::new(),
+        Statement::Define { value, .. } => vec![value],
+        Statement::Expr(e) => vec![e],
+    };
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Number(_) => {}
+            ExprKind::Name(n) => names.push(n.clone()),
+            ExprKind::Call { name, args, .. } => {
+                names.push(name.clone());
+                stack.extend(args.iter());
+            }
+            ExprKind::Negate(a) | ExprKind::Transpose(a) | ExprKind::InverseTranspose(a) => stack.push(a),
+            ExprKind::Binary(_, a, b) => stack.extend([a.as_ref(), b.as_ref()]),
+            ExprKind::Power { base, exponent, .. } => stack.extend([base.as_ref(), exponent.as_ref()]),
+        }
+    }
+    names
+}
+
+/// The declaration `text` (`a, b: vector(n)`) narrowed to `names`.
+fn declaration_of(text: &str, names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let (_, kind) = text.split_once(':')?;
+    Some(format!("{}: {}", names.join(", "), kind.trim()))
+}
+
+/// A statement (`text`) that declares or defines `replaced`, names the
+/// session has: the old statements of those names go, the statements that
+/// use them move after the new one, and the session is analysed again. The
+/// same statement as before changes nothing.
+fn replace(state: &mut State, statement: &Statement, text: &str, source: &str, replaced: &[String]) -> PyResult<()> {
+    if let Statement::Define { name, name_span, value } = statement {
+        if used_names(&Statement::Expr(value.clone())).contains(name) {
+            let e = Error::new(ErrorKind::Redefinition, format!("`{name}` is defined by itself"), *name_span)
+                .with_help(format!(
+                    "a new definition replaces the old one everywhere `{name}` is used; give this one a new name"
+                ));
+            return Err(to_py(&e, source));
+        }
+    }
+    let parsed: Vec<(String, Statement)> = state
+        .workspace
+        .texts()
+        .iter()
+        .filter_map(|t| {
+            let program = matcalc::syntax::parse_program(t).ok()?;
+            Some((t.clone(), program.statements.into_iter().next()?))
+        })
+        .collect();
+    if parsed.len() != state.workspace.texts().len() {
+        return Err(PyRuntimeError::new_err("the session's statements no longer parse"));
+    }
+    if parsed.iter().any(|(old, s)| old == text && defined_names(s).iter().any(|d| replaced.contains(d))) {
+        return Ok(());
+    }
+    let mut texts = Vec::new();
+    let mut moved = Vec::new();
+    let mut tainted: HashSet<String> = replaced.iter().cloned().collect();
+    for (old, old_statement) in &parsed {
+        let defines = defined_names(old_statement);
+        if defines.iter().any(|d| replaced.contains(d)) {
+            let others: Vec<String> = defines.into_iter().filter(|d| !replaced.contains(d)).collect();
+            texts.extend(declaration_of(old, &others));
+        } else if used_names(old_statement).iter().any(|u| tainted.contains(u)) {
+            tainted.extend(defines);
+            moved.push(old.clone());
+        } else {
+            texts.push(old.clone());
+        }
+    }
+    texts.push(text.to_string());
+    texts.extend(moved);
+    match Workspace::from_texts(texts, None) {
+        Ok((workspace, _)) => {
+            state.workspace = workspace;
+            state.generation += 1;
+            Ok(())
+        }
+        Err(failed) => {
+            let (e, program) = *failed;
+            Err(to_py(&e, &program))
+        }
     }
 }

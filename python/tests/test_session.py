@@ -69,12 +69,43 @@ def test_inference_from_use_carries_over():
     assert s.diff("u", "x").text == "A^T y"
 
 
-def test_redefinition_is_an_error():
+def test_the_same_statement_again_changes_nothing():
     s = matcalc.Session()
-    s.run("z = W x")
-    with pytest.raises(matcalc.RedefinitionError):
-        s.run("z = W y")
-    assert s.program == "z = W x"
+    for _ in range(2):  # a notebook cell run twice
+        assert s.run("W: matrix(m, n); x: vector(n); z = W x") is None
+    assert s.program == "W: matrix(m, n)\nx: vector(n)\nz = W x"
+
+
+def test_a_new_definition_replaces_the_old_one_and_its_users_follow():
+    s = matcalc.Session()
+    s.run("W: matrix(m, n); x: vector(n); y: vector(n); z = W x; L = sum(exp(z))")
+    assert s.diff("L", "x").text == "W^T exp(z)"
+    assert s.simplify("z").text == "W x"
+    s.run("z = W y")
+    assert s.program == "W: matrix(m, n)\nx: vector(n)\ny: vector(n)\nz = W y\nL = sum(exp(z))"
+    assert s.simplify("z").text == "W y"
+    assert s.diff("L", "y").text == "W^T exp(z)"
+    assert s.diff("L", "x").text == "zeros(n)"
+
+
+def test_a_declaration_replaces_the_inferred_kind():
+    s = matcalc.Session()
+    s.run("A x")
+    s.run("x: vector(k)")
+    assert s.types() == {"A": "matrix(m, k)", "x": "vector(k)"}
+
+
+def test_a_replacement_that_breaks_a_user_is_refused():
+    s = matcalc.Session()
+    s.run("W: matrix(m, n); x: vector(n); a: vector(m); z = W x; u = a^T z")
+    before = s.program
+    with pytest.raises(matcalc.ShapeError):
+        s.run("z = x")
+    assert s.program == before
+    with pytest.raises(matcalc.RedefinitionError, match="defined by itself"):
+        s.run("z = z + a")
+    assert s.program == before
+    assert s.diff("u", "x").text == "W^T a"
 
 
 def test_verify_and_check_in_a_session():
