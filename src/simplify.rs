@@ -32,8 +32,14 @@ impl Graph {
         self.constant(coeff::int(n))
     }
 
-    /// The variable node of a symbol.
+    /// The variable node of a symbol. A definition's identity is its value:
+    /// a second definition of the same value (`z = W x; u = W x`) is the
+    /// node of the first, so `z - u` is 0.
     pub fn var(&mut self, symbol: SymbolId) -> ExprId {
+        let symbol = match self.symbol(symbol).role {
+            Role::Definition(value) => self.definition_of(value).unwrap_or(symbol),
+            _ => symbol,
+        };
         let shape = self.symbol(symbol).shape;
         self.intern(Node::Var(symbol), shape)
     }
@@ -146,23 +152,30 @@ impl Graph {
         let mut groups: Vec<(Coeff, ExprId)> = Vec::new();
         let kept_whole = self.shared_sums(&terms);
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
-        while let Some(t) = stack.pop() {
-            match self.node(t).clone() {
-                Node::Add(_) if kept_whole.contains(&t) => flat.push(t),
-                Node::Add(children) => stack.extend(children.iter().rev().copied()),
-                Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => groups.push((c, b)),
-                _ if self.is_zero(t) => {}
-                _ => flat.push(t),
-            }
-        }
         // A scaled sum `c (a + b)` stays bracketed (`W^T W r - r`) unless one
         // of its terms is like a term outside it, where expanding merges them.
-        if !groups.is_empty() {
+        // Expanded terms are flattened again (a bracketed sum inside may now
+        // collide too), so expanding runs to its fixpoint: each round removes
+        // a bracket, and a bracket that collides keeps colliding, so the
+        // result does not depend on the order the terms came in.
+        loop {
+            while let Some(t) = stack.pop() {
+                match self.node(t).clone() {
+                    Node::Add(_) if kept_whole.contains(&t) => flat.push(t),
+                    Node::Add(children) => stack.extend(children.iter().rev().copied()),
+                    Node::Scale(c, b) if matches!(self.node(b), Node::Add(_)) => groups.push((c, b)),
+                    _ if self.is_zero(t) => {}
+                    _ => flat.push(t),
+                }
+            }
+            if groups.is_empty() {
+                break;
+            }
             let base_of = |g: &mut Graph, t: ExprId| g.split_coeff(t).1;
-            let mut outside: FastMap<ExprId, usize> = FastMap::default();
+            let mut outside: FastSet<ExprId> = FastSet::default();
             for &t in &flat {
                 let b = base_of(self, t);
-                *outside.entry(b).or_default() += 1;
+                outside.insert(b);
             }
             let group_bases: Vec<Vec<ExprId>> = groups
                 .iter()
@@ -171,38 +184,54 @@ impl Graph {
                     children.iter().map(|t| base_of(self, *t)).collect()
                 })
                 .collect();
-            for (i, (c, sum)) in groups.iter().enumerate() {
-                let collides = group_bases[i].iter().any(|b| outside.contains_key(b))
+            let mut bracketed = Vec::new();
+            for (i, (c, sum)) in std::mem::take(&mut groups).into_iter().enumerate() {
+                let collides = group_bases[i].iter().any(|b| outside.contains(b))
                     || group_bases
                         .iter()
                         .enumerate()
                         .any(|(j, other)| j != i && other.iter().any(|b| group_bases[i].contains(b)));
                 if collides {
-                    let Node::Add(children) = self.node(*sum).clone() else { continue };
-                    for child in children.iter() {
-                        flat.push(self.scale(c.clone(), *child));
+                    let Node::Add(children) = self.node(sum).clone() else { continue };
+                    for child in children.iter().rev() {
+                        stack.push(self.scale(c.clone(), *child));
                     }
                 } else {
-                    flat.push(self.scale(c.clone(), *sum));
+                    bracketed.push((c, sum));
                 }
             }
+            if stack.is_empty() {
+                for (c, sum) in bracketed {
+                    flat.push(self.scale(c, sum));
+                }
+                break;
+            }
+            groups = bracketed;
         }
-        // Merge like terms, keeping first-seen order for determinism.
+        // Merge like terms, keeping first-seen order for determinism. A
+        // definition is like its value (`z - W x` with `z = W x` is 0); the
+        // merged term keeps the name.
         let mut order: Vec<ExprId> = Vec::new();
-        let mut sums: FastMap<ExprId, Coeff> = FastMap::default();
+        let mut sums: FastMap<ExprId, (Coeff, ExprId)> = FastMap::default();
         for t in flat {
             let (c, base) = self.split_coeff(t);
-            match sums.get_mut(&base) {
-                Some(total) => *total += c,
+            let value = self.through_definitions(base);
+            match sums.get_mut(&value) {
+                Some((total, written)) => {
+                    *total += c;
+                    if self.names_before(base, *written) {
+                        *written = base;
+                    }
+                }
                 None => {
-                    order.push(base);
-                    sums.insert(base, c);
+                    order.push(value);
+                    sums.insert(value, (c, base));
                 }
             }
         }
         let mut kept: Vec<ExprId> = Vec::new();
-        for base in order {
-            let c = sums.remove(&base).unwrap_or_default();
+        for value in order {
+            let Some((c, base)) = sums.remove(&value) else { continue };
             if !c.is_zero() {
                 kept.push(self.scale(c, base));
             }
@@ -247,6 +276,28 @@ impl Graph {
                 kept.sort_by(|a, b| self.term_order(*a, *b));
                 self.intern(Node::Add(kept.into_boxed_slice()), shape)
             }
+        }
+    }
+
+    /// The value a definition's name stands for (through chains of
+    /// definitions); any other node itself.
+    pub fn through_definitions(&self, mut id: ExprId) -> ExprId {
+        while let Node::Var(s) = self.node(id) {
+            match self.definition_value(*s) {
+                Some(value) => id = value,
+                None => break,
+            }
+        }
+        id
+    }
+
+    /// Of two ways to write one value, whether `a` is the one to keep: a
+    /// name before its value, and the first name in alphabetical order.
+    fn names_before(&self, a: ExprId, b: ExprId) -> bool {
+        match (self.node(a), self.node(b)) {
+            (Node::Var(x), Node::Var(y)) => self.symbol(*x).name < self.symbol(*y).name,
+            (Node::Var(_), _) => true,
+            _ => false,
         }
     }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod generate;
 pub mod numpy;
 
 use matcalc::{analyze, Format};
