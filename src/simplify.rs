@@ -152,6 +152,7 @@ impl Graph {
         let mut groups: Vec<(Coeff, ExprId)> = Vec::new();
         let kept_whole = self.shared_sums(&terms);
         let mut stack: Vec<ExprId> = terms.into_iter().rev().collect();
+        let mut expanded: Vec<(Coeff, ExprId)> = Vec::new();
         // A scaled sum `c (a + b)` stays bracketed (`W^T W r - r`) unless one
         // of its terms is like a term outside it, where expanding merges them.
         // Expanded terms are flattened again (a bracketed sum inside may now
@@ -196,6 +197,7 @@ impl Graph {
                     for child in children.iter().rev() {
                         stack.push(self.scale(c.clone(), *child));
                     }
+                    expanded.push((c, sum));
                 } else {
                     bracketed.push((c, sum));
                 }
@@ -229,7 +231,7 @@ impl Graph {
                 }
             }
         }
-        let mut kept: Vec<ExprId> = Vec::new();
+        let mut kept: Vec<ExprId> = self.bracket_again(&expanded, &mut sums);
         for value in order {
             let Some((c, base)) = sums.remove(&value) else { continue };
             if !c.is_zero() {
@@ -277,6 +279,48 @@ impl Graph {
                 self.intern(Node::Add(kept.into_boxed_slice()), shape)
             }
         }
+    }
+
+    /// A bracket expanded for a like term whose terms came out of the
+    /// merge unchanged (the like term cancelled elsewhere: `(s - s) - s`
+    /// built at once) is put back (`-s`, as `0 - s` built in two steps
+    /// gives): its terms are taken out of `sums` and returned bracketed.
+    /// Brackets sharing a term are left expanded, whatever their order.
+    fn bracket_again(
+        &mut self,
+        expanded: &[(Coeff, ExprId)],
+        sums: &mut FastMap<ExprId, (Coeff, ExprId)>,
+    ) -> Vec<ExprId> {
+        let mut candidates: Vec<(Coeff, ExprId, Vec<ExprId>)> = Vec::new();
+        for (c, sum) in expanded {
+            if candidates.iter().any(|(d, s, _)| d == c && s == sum) {
+                continue;
+            }
+            let Node::Add(children) = self.node(*sum).clone() else { continue };
+            let mut values = Vec::with_capacity(children.len());
+            let unchanged = children.iter().all(|&t| {
+                let (d, base) = self.split_coeff(t);
+                let value = self.through_definitions(base);
+                values.push(value);
+                sums.get(&value).is_some_and(|(total, written)| *total == c.clone() * d && *written == base)
+            });
+            if unchanged {
+                candidates.push((c.clone(), *sum, values));
+            }
+        }
+        let mut bracketed = Vec::new();
+        for (i, (c, sum, values)) in candidates.iter().enumerate() {
+            let overlaps =
+                candidates.iter().enumerate().any(|(j, other)| j != i && other.2.iter().any(|v| values.contains(v)));
+            if overlaps {
+                continue;
+            }
+            for v in values {
+                sums.remove(v);
+            }
+            bracketed.push(self.scale(c.clone(), *sum));
+        }
+        bracketed
     }
 
     /// The value a definition's name stands for (through chains of
@@ -440,16 +484,57 @@ impl Graph {
     }
 
     /// Factors a matrix shared on the left by column-vector terms
-    /// (`A u + A v → A (u + v)`), or a row vector shared on the right
-    /// (`u x^T + v x^T → (u + v) x^T`) (rule `factor_common`).
+    /// (`A u + A v → A (u + v)`), or, in a matrix sum, a row vector shared
+    /// on the right (`u x^T + v x^T → (u + v) x^T`) or a column vector
+    /// shared on the left (`x u^T + x v^T → x (u + v)^T`), whichever
+    /// transposing the sum would pick too (rule `factor_common`).
     fn factor_common(&mut self, terms: &[ExprId], shape: Shape) -> Option<ExprId> {
-        let left = shape.cols == Dim::ONE && !shape.is_scalar();
-        let right = shape.cols != Dim::ONE && shape.rows != Dim::ONE;
-        if !left && !right {
+        let column = shape.cols == Dim::ONE && !shape.is_scalar();
+        let matrix = shape.cols != Dim::ONE && shape.rows != Dim::ONE;
+        let (left, split, shared) = if column {
+            let split = self.split_shared(terms, true, false);
+            let shared = self.pick_shared(&split)?;
+            (true, split, shared)
+        } else if matrix {
+            let left_split = self.split_shared(terms, true, true);
+            let right_split = self.split_shared(terms, false, true);
+            match (self.pick_shared(&left_split), self.pick_shared(&right_split)) {
+                (None, None) => return None,
+                (Some(l), None) => (true, left_split, l),
+                (None, Some(r)) => (false, right_split, r),
+                (Some(l), Some(r)) => {
+                    // Compared as columns, so that the transposed sum picks the same vector.
+                    let r_column = self.transpose(r);
+                    if self.key(l) <= self.key(r_column) {
+                        (true, left_split, l)
+                    } else {
+                        (false, right_split, r)
+                    }
+                }
+            }
+        } else {
             return None;
+        };
+        let mut remainders = Vec::new();
+        let mut others = Vec::new();
+        for (t, parts) in split {
+            match parts {
+                Some((s, rest)) if s == shared => remainders.push(rest),
+                _ => others.push(t),
+            }
         }
-        // (term, shared factor, remainder)
-        let mut split: Vec<(ExprId, Option<(ExprId, ExprId)>)> = Vec::new();
+        let inner = self.add(remainders);
+        let product = if left { self.mul(vec![shared, inner]) } else { self.mul(vec![inner, shared]) };
+        others.push(product);
+        Some(self.add(others))
+    }
+
+    /// Each term with its first (`left`) or last matrix-chain factor and the
+    /// rest of the term; `vector` asks for a column (left) or row (right)
+    /// vector factor.
+    #[allow(clippy::type_complexity)]
+    fn split_shared(&mut self, terms: &[ExprId], left: bool, vector: bool) -> Vec<(ExprId, Option<(ExprId, ExprId)>)> {
+        let mut split = Vec::with_capacity(terms.len());
         for &t in terms {
             let (c, base) = self.split_coeff(t);
             let parts = match self.node(base).clone() {
@@ -459,9 +544,13 @@ impl Graph {
                         Some(start) if factors.len() - start >= 2 => {
                             if left {
                                 let shared = factors[start];
-                                let mut rest: Vec<ExprId> = factors[..start].to_vec();
-                                rest.extend(factors[start + 1..].iter().copied());
-                                Some((shared, rest))
+                                if vector && self.shape(shared).cols != Dim::ONE {
+                                    None
+                                } else {
+                                    let mut rest: Vec<ExprId> = factors[..start].to_vec();
+                                    rest.extend(factors[start + 1..].iter().copied());
+                                    Some((shared, rest))
+                                }
                             } else {
                                 let shared = *factors.last().unwrap();
                                 if self.shape(shared).rows != Dim::ONE {
@@ -485,25 +574,19 @@ impl Graph {
             };
             split.push((t, parts));
         }
+        split
+    }
+
+    /// The factor shared by at least two terms of `split` (the smallest by
+    /// structural key if several are).
+    fn pick_shared(&self, split: &[(ExprId, Option<(ExprId, ExprId)>)]) -> Option<ExprId> {
         let mut counts: FastMap<ExprId, usize> = FastMap::default();
-        for (_, parts) in &split {
+        for (_, parts) in split {
             if let Some((shared, _)) = parts {
                 *counts.entry(*shared).or_default() += 1;
             }
         }
-        let (&shared, _) = counts.iter().filter(|(_, n)| **n >= 2).min_by_key(|(id, _)| self.key(**id))?;
-        let mut remainders = Vec::new();
-        let mut others = Vec::new();
-        for (t, parts) in split {
-            match parts {
-                Some((s, rest)) if s == shared => remainders.push(rest),
-                _ => others.push(t),
-            }
-        }
-        let inner = self.add(remainders);
-        let product = if left { self.mul(vec![shared, inner]) } else { self.mul(vec![inner, shared]) };
-        others.push(product);
-        Some(self.add(others))
+        counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).min_by_key(|id| self.key(*id))
     }
 
     /// Orders commutative factors: names first, then transposed names,
@@ -770,8 +853,10 @@ impl Graph {
         }
     }
 
-    /// `u^T v` written as `sum(u ⊙ v)` when the Hadamard product cancels
-    /// factors (`(y ⊘ s)^T s = sum(y)`) (rule `inner_product_as_sum`).
+    /// `u^T v` written as `sum(u ⊙ v)` when a side is a Hadamard product:
+    /// one form however the factors were split between the sides
+    /// (`(s ⊙ x)^T y = x^T (s ⊙ y)`), and cancelling factors
+    /// (`(y ⊘ s)^T s = sum(y)`) (rule `inner_product_as_sum`).
     fn inner_product_as_sum(&mut self, chain: &[ExprId]) -> Option<ExprId> {
         if chain.len() != 2 {
             return None;
@@ -792,11 +877,7 @@ impl Graph {
             return None;
         }
         let h = self.hadamard(vec![u, v]);
-        if count(self, h) < count(self, u) + count(self, v) {
-            Some(self.apply(Func::Sum, h))
-        } else {
-            None
-        }
+        Some(self.apply(Func::Sum, h))
     }
 
     /// `true` for a 1×1 product whose factors are all non-scalar (`x^T A y`),
@@ -1317,6 +1398,11 @@ impl Graph {
                 self.add(traces)
             }
             Node::Transpose(b) => self.trace(b),
+            // tr(A^-T) = tr(A^-1).
+            Node::Inverse(b) if matches!(self.node(b), Node::Transpose(_)) => {
+                let t = self.transpose(a);
+                self.trace(t)
+            }
             Node::Apply(Func::DiagMat, v) => self.apply(Func::Sum, v),
             Node::Zero(_) => self.int(0),
             Node::Mul(factors) => {

@@ -181,4 +181,3 @@ pub fn generate(seed: u64, kind: char, polynomial: bool) -> String {
     };
     format!("{HEADER}{body}")
 }
-
