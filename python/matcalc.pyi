@@ -1,7 +1,7 @@
 """matcalc: symbolic matrix calculus. Gradients, Jacobians and Hessians of
 matrix expressions, printed as a person writes them, as LaTeX and as NumPy."""
 
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Callable, Iterator, Literal, Sequence, overload
 
 __version__: str
 
@@ -110,8 +110,10 @@ class Session:
 
     def __init__(self) -> None: ...
     def run(self, statements: str) -> Result | None: ...
-    def diff(self, expression: str, wrt: str | Sequence[str]) -> Any:
-        """A Result for one variable, Derivatives for several."""
+    @overload
+    def diff(self, expression: str, wrt: str) -> Result: ...
+    @overload
+    def diff(self, expression: str, wrt: list[str] | tuple[str, ...]) -> Derivatives: ...
     def simplify(self, expression: str) -> Result: ...
     def verify(self, expression: str, wrt: str, claim: str) -> Verdict: ...
     def check(self, expression: str, wrt: str, *, points: int = 5, seed: int = 1) -> Check: ...
@@ -119,8 +121,12 @@ class Session:
     @property
     def program(self) -> str: ...
 
-def diff(program: str, wrt: str | Sequence[str], *, of: str | None = None) -> Any:
-    """A Result for one variable, Derivatives for several (a list, or names separated by commas)."""
+@overload
+def diff(program: str, wrt: str, *, of: str | None = None) -> Result:
+    """The gradient (scalar value) or Jacobian (vector value) with respect to one variable."""
+@overload
+def diff(program: str, wrt: list[str] | tuple[str, ...], *, of: str | None = None) -> Derivatives:
+    """The derivatives with respect to each variable of a list."""
 
 def simplify(program: str, *, of: str | None = None) -> Result: ...
 def types(program: str) -> dict[str, str]: ...

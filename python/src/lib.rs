@@ -18,23 +18,28 @@ mod session;
 use errors::to_py;
 use result::{lock, Derivatives, MatcalcResult, SharedAnalysis, Target};
 
-/// The variables of `wrt`: a name, names separated by commas, or a list of
-/// names; `true` if the answer is to be a `Derivatives` (a list, or more
-/// than one name).
+/// The variables of `wrt`: one name, or a list (or tuple) of names; `true`
+/// if the answer is to be a `Derivatives` (a list was given).
 fn variables(wrt: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, bool)> {
-    let (names, listed): (Vec<String>, bool) = match wrt.cast::<PyString>() {
-        Ok(text) => {
-            (text.to_str()?.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect(), false)
+    if let Ok(text) = wrt.cast::<PyString>() {
+        let name = text.to_str()?.trim();
+        if name.contains(',') {
+            return Err(PyValueError::new_err(format!(
+                "give several variables as a list: wrt={:?}",
+                name.split(',').map(str::trim).collect::<Vec<_>>()
+            )));
         }
-        Err(_) => {
-            (wrt.extract().map_err(|_| PyTypeError::new_err("wrt must be a variable name or a list of names"))?, true)
+        if name.is_empty() {
+            return Err(PyValueError::new_err("wrt needs a variable name"));
         }
-    };
-    if names.is_empty() {
-        return Err(PyValueError::new_err("wrt needs a variable name, or several (wrt=[\"W1\", \"b1\"])"));
+        return Ok((vec![name.to_string()], false));
     }
-    let several = listed || names.len() > 1;
-    Ok((names, several))
+    let names: Vec<String> =
+        wrt.extract().map_err(|_| PyTypeError::new_err("wrt must be a variable name or a list of names"))?;
+    if names.is_empty() {
+        return Err(PyValueError::new_err("wrt needs at least one variable name"));
+    }
+    Ok((names, true))
 }
 
 /// The notes on an analysed program, rendered against its source.
@@ -99,8 +104,7 @@ pub(crate) fn types_of<'py>(py: Python<'py>, analysis: &Analysis) -> PyResult<Bo
 
 /// The derivative of the program's value (or of its definition `of`) with
 /// respect to `wrt`: a gradient of a scalar, a Jacobian of a vector. With
-/// several variables (a list, or names separated by commas) the answer is
-/// a `Derivatives` of one `Result` each.
+/// a list of variables the answer is a `Derivatives` of one `Result` each.
 #[pyfunction]
 #[pyo3(signature = (program, wrt, *, of = None))]
 fn diff(py: Python<'_>, program: &str, wrt: &Bound<'_, PyAny>, of: Option<&str>) -> PyResult<Py<PyAny>> {

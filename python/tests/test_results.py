@@ -48,7 +48,7 @@ def test_a_vector_value_has_a_jacobian():
     assert j.numpy_name == "jacobian_x"
 
 
-@pytest.mark.parametrize("wrt", [["W1", "b1", "W2", "b2"], ("W1", "b1", "W2", "b2"), "W1, b1,W2,b2"])
+@pytest.mark.parametrize("wrt", [["W1", "b1", "W2", "b2"], ("W1", "b1", "W2", "b2")])
 def test_several_variables_give_derivatives_in_order(wrt):
     d = matcalc.diff(NET, wrt)
     assert isinstance(d, matcalc.Derivatives)
@@ -77,10 +77,15 @@ def test_one_variable_in_a_list_is_still_a_list():
     assert d[0].text == SEED_GRADIENT
 
 
-@pytest.mark.parametrize("wrt", ["", [], " , "])
+@pytest.mark.parametrize("wrt", ["", [], " "])
 def test_no_variable_is_a_value_error(wrt):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="wrt needs"):
         matcalc.diff(SEED, wrt)
+
+
+def test_several_variables_are_a_list_not_a_string():
+    with pytest.raises(ValueError, match=r'give several variables as a list: wrt=\["W1", "b1"\]'):
+        matcalc.diff(NET, "W1, b1")
 
 
 def test_wrt_must_be_names():
