@@ -1,0 +1,252 @@
+//! Elementwise products and powers: flattening, equal factors merged into
+//! powers, folding of constant powers, and `distribute_hadamard`.
+
+use num_traits::{One, Signed, Zero};
+
+use crate::coeff::{self, Coeff};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node};
+use crate::shape::Shape;
+
+/// Largest integer exponent folded exactly into a constant.
+const MAX_FOLDED_POWER_BITS: u64 = 4096;
+
+impl Graph {
+    /// The Hadamard product: flattened, scalars moved out as scaling,
+    /// ones dropped, equal factors merged into powers, sorted.
+    pub fn hadamard(&mut self, factors: Vec<ExprId>) -> ExprId {
+        let shape = factors.iter().map(|f| self.shape(*f)).find(|s| !s.is_scalar()).unwrap_or(Shape::SCALAR);
+        if shape.is_scalar() {
+            return self.mul(factors);
+        }
+        let mut c = Coeff::one();
+        let mut scalars = Vec::new();
+        let mut order: Vec<ExprId> = Vec::new();
+        let mut exponents: FastMap<ExprId, Option<Coeff>> = FastMap::default();
+        let mut others = Vec::new();
+        let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
+        while let Some(f) = stack.pop() {
+            match self.node(f).clone() {
+                Node::Hadamard(children) => stack.extend(children.iter().rev().copied()),
+                Node::Scale(d, b) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                    stack.push(b);
+                }
+                Node::Const(d) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                }
+                Node::Zero(_) => return self.zero(shape),
+                Node::Ones(_) => {}
+                Node::Add(_) if self.mostly_negative(f) => {
+                    c = -c;
+                    let flipped = self.neg_terms(f);
+                    stack.push(flipped);
+                }
+                _ if self.shape(f).is_scalar() => scalars.push(f),
+                Node::Pow(b, e) if self.as_const(e).is_some() => {
+                    let e = self.as_const(e).cloned();
+                    merge_exponent(&mut order, &mut exponents, b, e);
+                }
+                _ => merge_exponent(&mut order, &mut exponents, f, Some(Coeff::one())),
+            }
+        }
+        for base in order {
+            match exponents.remove(&base).flatten() {
+                Some(e) if e.is_zero() => {}
+                Some(e) => {
+                    let exponent = self.constant(e);
+                    others.push(self.pow(base, exponent));
+                }
+                None => others.push(base),
+            }
+        }
+        if let Some(distributed) = self.distribute_hadamard(&others) {
+            scalars.push(distributed);
+            let result = self.mul(scalars);
+            return self.scale(c, result);
+        }
+        let product = match others.len() {
+            0 => self.ones(shape),
+            1 => others[0],
+            _ => {
+                // A factor may have become a product again (powers of scaled terms).
+                if others.iter().any(|o| matches!(self.node(*o), Node::Scale(..) | Node::Hadamard(_))) {
+                    let again = self.hadamard(others);
+                    scalars.push(again);
+                    let result = self.mul(scalars);
+                    return self.scale(c, result);
+                }
+                others.sort_by(|a, b| self.factor_order(*a, *b));
+                self.intern(Node::Hadamard(others.into_boxed_slice()), shape)
+            }
+        };
+        scalars.push(product);
+        let result = self.mul(scalars);
+        self.scale(c, result)
+    }
+
+    /// A Hadamard factor [`Graph::distribute_hadamard`] may distribute: a
+    /// sum of at most four non-scalar terms.
+    pub(super) fn distributable(&self, f: ExprId) -> bool {
+        match self.node(f) {
+            Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
+            _ => false,
+        }
+    }
+
+    /// `a ⊙ (b + c) → a ⊙ b + a ⊙ c` when that cancels factors
+    /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
+    /// (rule `distribute_hadamard`).
+    pub(super) fn distribute_hadamard(&mut self, factors: &[ExprId]) -> Option<ExprId> {
+        if factors.len() < 2 {
+            return None;
+        }
+        // One sum at most: with two, the distributed terms would keep the
+        // other, and building such a term on its own (as parsing the printed
+        // result does) would distribute it, a different canonical form.
+        let candidates: Vec<usize> =
+            factors.iter().enumerate().filter(|(_, f)| self.distributable(**f)).map(|(i, _)| i).collect();
+        if candidates.len() != 1 {
+            return None;
+        }
+        // Never nested: repeated distribution is exponential (`z ⊙ sin(z)`
+        // chains). A product built during a distribution that could itself
+        // distribute makes that distribution give up instead, so every
+        // product in the graph has the form it has when built on its own.
+        if self.distributing {
+            self.distribution_blocked = true;
+            return None;
+        }
+        let count = |g: &Graph, x: ExprId| -> usize {
+            let base = match g.node(x) {
+                Node::Scale(_, b) => *b,
+                _ => x,
+            };
+            match g.node(base) {
+                Node::Hadamard(f) => f.len(),
+                Node::Const(_) | Node::Ones(_) => 0,
+                _ => 1,
+            }
+        };
+        for position in candidates {
+            let Node::Add(terms) = self.node(factors[position]).clone() else { continue };
+            let rest: Vec<ExprId> =
+                factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
+            let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
+            let mut distributed = Vec::with_capacity(terms.len());
+            let mut after = 0;
+            self.distributing = true;
+            self.distribution_blocked = false;
+            for t in terms.iter() {
+                let mut product = rest.clone();
+                product.push(*t);
+                let d = self.hadamard(product);
+                after += count(self, d);
+                distributed.push(d);
+            }
+            self.distributing = false;
+            if self.distribution_blocked {
+                return None;
+            }
+            if after < before {
+                return Some(self.add(distributed));
+            }
+        }
+        None
+    }
+
+    /// Elementwise power `base .^ exponent` (a scalar power for scalars).
+    pub fn pow(&mut self, base: ExprId, exponent: ExprId) -> ExprId {
+        let shape = self.shape(base);
+        if let Some(e) = self.as_const(exponent).cloned() {
+            if e.is_zero() {
+                return self.ones(shape);
+            }
+            if e.is_one() {
+                return base;
+            }
+            let integer = coeff::to_i64(&e);
+            match self.node(base).clone() {
+                Node::Const(b) => {
+                    if let Some(n) = integer {
+                        let bits = coeff::digits(&b).saturating_mul(n.unsigned_abs());
+                        if bits <= MAX_FOLDED_POWER_BITS && !(b.is_zero() && n < 0) {
+                            let magnitude = num_traits::pow(b.clone(), n.unsigned_abs() as usize);
+                            return self.constant(if n < 0 { magnitude.recip() } else { magnitude });
+                        }
+                    } else if b.is_one() {
+                        return base;
+                    }
+                }
+                Node::Ones(_) => return base,
+                Node::Zero(_) if e.is_positive() => return base,
+                Node::Pow(inner, e1) if integer.is_some() => {
+                    if let Some(e1) = self.as_const(e1).cloned() {
+                        let product = self.constant(e1 * e.clone());
+                        return self.pow(inner, product);
+                    }
+                }
+                Node::Scale(c, inner) if integer.is_some() => {
+                    let n = integer.unwrap_or(1);
+                    let bits = coeff::digits(&c).saturating_mul(n.unsigned_abs());
+                    if bits <= MAX_FOLDED_POWER_BITS {
+                        let magnitude = num_traits::pow(c.clone(), n.unsigned_abs() as usize);
+                        let factor = if n < 0 { magnitude.recip() } else { magnitude };
+                        let p = self.pow(inner, exponent);
+                        return self.scale(factor, p);
+                    }
+                }
+                Node::Hadamard(children) if integer.is_some() => {
+                    let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
+                    return self.hadamard(powered);
+                }
+                Node::Mul(children) if integer.is_some() && shape.is_scalar() && !self.is_inner_product(base) => {
+                    let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
+                    return self.mul(powered);
+                }
+                Node::Apply(Func::Sqrt, inner) if integer.is_some_and(|n| n % 2 == 0) => {
+                    let half = self.constant(e / coeff::int(2));
+                    return self.pow(inner, half);
+                }
+                // `(k - 1/2)^-1` as `-(1/2 - k)^-1`, as a product or quotient
+                // flips a mostly negative sum: one form however it was built.
+                Node::Add(_) if integer.is_some() && self.mostly_negative(base) => {
+                    let flipped = self.neg_terms(base);
+                    if !self.mostly_negative(flipped) {
+                        let p = self.pow(flipped, exponent);
+                        return if integer.is_some_and(|n| n % 2 == 0) { p } else { self.neg(p) };
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.intern(Node::Pow(base, exponent), shape)
+    }
+
+    /// `base .^ c` for a constant exponent.
+    pub fn powc(&mut self, base: ExprId, c: Coeff) -> ExprId {
+        let exponent = self.constant(c);
+        self.pow(base, exponent)
+    }
+}
+
+pub(super) fn merge_exponent(
+    order: &mut Vec<ExprId>,
+    exponents: &mut FastMap<ExprId, Option<Coeff>>,
+    base: ExprId,
+    e: Option<Coeff>,
+) {
+    match exponents.get_mut(&base) {
+        Some(Some(total)) => {
+            if let Some(e) = e {
+                *total += e;
+            }
+        }
+        Some(None) => {}
+        None => {
+            order.push(base);
+            exponents.insert(base, e);
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Products: flattening, coefficients in front, the matrix chain and its
+//! rules (`A^-1 A`, diagonals, 1×1 stretches, one orientation of an inner
+//! product), scalar powers, and the sign of a mostly negative sum factor.
+
+use num_traits::{One, Signed, Zero};
+
+use crate::coeff::Coeff;
+use crate::ir::{ExprId, FastMap, Func, Graph, Node};
+use crate::shape::{Dim, Shape};
+
+impl Graph {
+    /// The product of `factors` (scalar factors scale; the others form a
+    /// matrix chain in order). Coefficients move in front, identities
+    /// drop, `A^-1 A` cancels, equal scalar factors become powers, and a
+    /// 1×1 chain is written in its canonical orientation.
+    pub fn mul(&mut self, factors: Vec<ExprId>) -> ExprId {
+        let mut c = Coeff::one();
+        let mut scalars: Vec<ExprId> = Vec::new();
+        let mut chain: Vec<ExprId> = Vec::new();
+        let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
+        let mut zero_shape: Option<()> = None;
+        let mut identity_dim: Option<Dim> = None;
+        while let Some(f) = stack.pop() {
+            let shape = self.shape(f);
+            match self.node(f).clone() {
+                Node::Const(d) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                }
+                Node::Scale(d, b) => {
+                    c *= d;
+                    self.bound_constant(&mut c);
+                    stack.push(b);
+                }
+                Node::Mul(children) if !self.is_inner_product(f) => stack.extend(children.iter().rev().copied()),
+                Node::Zero(_) => {
+                    zero_shape = Some(());
+                    chain.push(f);
+                }
+                Node::Identity(n) => identity_dim = Some(n),
+                Node::Add(_) if self.mostly_negative(f) => {
+                    let flipped = self.flip_sign_out(f, &mut c);
+                    if shape.is_scalar() {
+                        scalars.push(flipped)
+                    } else {
+                        chain.push(flipped)
+                    }
+                }
+                _ if shape.is_scalar() => scalars.push(f),
+                _ => chain.push(f),
+            }
+        }
+        let result_shape = match (chain.first(), chain.last()) {
+            (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
+            _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
+        };
+        // Chain rules can enable each other (`diag(u) A A^-1 v`): run to a fixpoint.
+        loop {
+            let before = chain.clone();
+            cancel_inverses(self, &mut chain);
+            self.merge_diagonal_factors(&mut chain);
+            self.extract_inner_products(&mut chain, &mut scalars);
+            if chain == before {
+                break;
+            }
+        }
+        // A merge may have produced a scaled factor or a product: flatten again.
+        if chain.iter().any(|f| matches!(self.node(*f), Node::Scale(..) | Node::Mul(_) | Node::Const(_))) {
+            let mut again = scalars;
+            again.push(self.constant(c));
+            again.extend(chain);
+            return self.mul(again);
+        }
+        if chain.iter().any(|f| matches!(self.node(*f), Node::Zero(_))) {
+            zero_shape = Some(());
+        }
+        if zero_shape.is_some() || c.is_zero() {
+            return self.zero(result_shape);
+        }
+        if chain.is_empty() && !result_shape.is_scalar() {
+            chain.push(self.identity(result_shape.rows));
+        }
+        let mut scalars = self.merge_scalar_powers(scalars, &mut c);
+        if chain.len() >= 2
+            && self.shape(chain[0]).rows == Dim::ONE
+            && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+        {
+            let inner = match self.inner_product_as_sum(&chain) {
+                Some(sum) => sum,
+                None => {
+                    let oriented = self.orient_inner_product(chain);
+                    // Transposing may have produced scaled factors: hoist them.
+                    let mut bare = Vec::with_capacity(oriented.len());
+                    for f in oriented {
+                        let (d, base) = self.split_coeff(f);
+                        c *= d;
+                        bare.push(base);
+                    }
+                    self.intern(Node::Mul(bare.into_boxed_slice()), Shape::SCALAR)
+                }
+            };
+            let (d, inner) = self.split_coeff(inner);
+            c *= d;
+            if self.as_const(inner).is_none_or(|x| !x.is_one()) {
+                scalars.push(inner);
+            }
+            scalars = self.merge_scalar_powers(scalars, &mut c);
+            chain = Vec::new();
+        }
+        // Merged powers may have made a sum (`sqrt(k - 1)^2`): flip it as above.
+        for scalar in scalars.iter_mut() {
+            if self.mostly_negative(*scalar) {
+                *scalar = self.flip_sign_out(*scalar, &mut c);
+            }
+        }
+        scalars.sort_by(|a, b| self.factor_order(*a, *b));
+        let mut all = scalars;
+        all.extend(chain);
+        let product = match all.len() {
+            0 => return self.constant(c),
+            1 => all[0],
+            _ => {
+                let shape = self.product_shape(&all);
+                self.intern(Node::Mul(all.into_boxed_slice()), shape)
+            }
+        };
+        self.scale(c, product)
+    }
+
+    /// The mostly negative sum `f` as a factor: its negation, with the sign
+    /// moved into the coefficient `c`. If negating expands bracketed terms
+    /// (`-(a - b)`) and the result is mostly negative too, the sign stays
+    /// and the sum comes back expanded, so that printing and parsing back
+    /// give the same sum.
+    pub(super) fn flip_sign_out(&mut self, f: ExprId, c: &mut Coeff) -> ExprId {
+        let flipped = self.neg_terms(f);
+        if self.mostly_negative(flipped) {
+            return self.neg_terms(flipped);
+        }
+        *c = -c.clone();
+        flipped
+    }
+
+    /// `true` if a sum has more negative than positive terms (or as many,
+    /// with a negative constant): it reads better negated.
+    pub(super) fn mostly_negative(&self, id: ExprId) -> bool {
+        let Node::Add(terms) = self.node(id) else { return false };
+        let negative = |g: &Graph, t: &ExprId| match g.node(*t) {
+            Node::Scale(c, _) | Node::Const(c) => c.is_negative(),
+            _ => false,
+        };
+        let n = terms.iter().filter(|t| negative(self, t)).count();
+        let p = terms.len() - n;
+        n > p || (n == p && terms.iter().any(|t| matches!(self.node(*t), Node::Const(c) if c.is_negative())))
+    }
+
+    /// The sum `id` with every term negated (any other node negated).
+    pub(super) fn neg_terms(&mut self, id: ExprId) -> ExprId {
+        let Node::Add(terms) = self.node(id).clone() else { return self.neg(id) };
+        let negated = terms.iter().map(|t| self.neg(*t)).collect();
+        self.add(negated)
+    }
+
+    /// In a chain: `diag(u) diag(v) → diag(u ⊙ v)`, `diag(u) v → u ⊙ v`,
+    /// `v^T diag(u) → (v ⊙ u)^T` (rule `merge_diagonal_factors`).
+    pub(super) fn merge_diagonal_factors(&mut self, chain: &mut Vec<ExprId>) {
+        let mut i = 0;
+        while i + 1 < chain.len() {
+            let (a, b) = (chain[i], chain[i + 1]);
+            let merged = match (self.node(a).clone(), self.node(b).clone()) {
+                (Node::Ones(s), Node::Ones(t)) if s.cols == Dim::ONE && t.rows == Dim::ONE => {
+                    Some(self.ones(Shape::new(s.rows, t.cols)))
+                }
+                (Node::Apply(Func::DiagMat, u), Node::Apply(Func::DiagMat, v)) => {
+                    let h = self.hadamard(vec![u, v]);
+                    Some(self.apply(Func::DiagMat, h))
+                }
+                (Node::Apply(Func::DiagMat, u), _) if self.shape(b).is_column() => Some(self.hadamard(vec![u, b])),
+                (_, Node::Apply(Func::DiagMat, u)) if self.shape(a).is_row() => {
+                    let at = self.transpose(a);
+                    let h = self.hadamard(vec![at, u]);
+                    Some(self.transpose(h))
+                }
+                _ => None,
+            };
+            match merged {
+                Some(m) => {
+                    chain.splice(i..i + 2, [m]);
+                    i = i.saturating_sub(1);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// Pulls every 1×1 stretch out of a longer chain as a scalar factor:
+    /// `x y^T z → (y^T z) x` (rule `extract_inner_products`).
+    pub(super) fn extract_inner_products(&mut self, chain: &mut Vec<ExprId>, scalars: &mut Vec<ExprId>) {
+        let mut i = 0;
+        while i < chain.len() {
+            if self.shape(chain[i]).rows == Dim::ONE {
+                if let Some(j) = (i + 1..chain.len()).find(|&j| self.shape(chain[j]).cols == Dim::ONE) {
+                    if !(i == 0 && j == chain.len() - 1) {
+                        let segment: Vec<ExprId> = chain.drain(i..=j).collect();
+                        scalars.push(self.mul(segment));
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// `u^T v` written as `sum(u ⊙ v)` when a side is a Hadamard product:
+    /// one form however the factors were split between the sides
+    /// (`(s ⊙ x)^T y = x^T (s ⊙ y)`), and cancelling factors
+    /// (`(y ⊘ s)^T s = sum(y)`) (rule `inner_product_as_sum`).
+    pub(super) fn inner_product_as_sum(&mut self, chain: &[ExprId]) -> Option<ExprId> {
+        if chain.len() != 2 {
+            return None;
+        }
+        let u = self.transpose(chain[0]);
+        let v = chain[1];
+        let count = |g: &Graph, x: ExprId| -> usize {
+            let (_, base) = match g.node(x) {
+                Node::Scale(c, b) => (c.clone(), *b),
+                _ => (Coeff::one(), x),
+            };
+            match g.node(base) {
+                Node::Hadamard(f) => f.len(),
+                _ => 1,
+            }
+        };
+        if count(self, u) + count(self, v) <= 2 {
+            return None;
+        }
+        let h = self.hadamard(vec![u, v]);
+        Some(self.apply(Func::Sum, h))
+    }
+
+    /// `true` for a 1×1 product whose factors are all non-scalar (`x^T A y`),
+    /// which acts as one scalar factor inside other products.
+    pub fn is_inner_product(&self, id: ExprId) -> bool {
+        match self.node(id) {
+            Node::Mul(children) => self.shape(id).is_scalar() && children.iter().all(|c| !self.shape(*c).is_scalar()),
+            _ => false,
+        }
+    }
+
+    pub(super) fn product_shape(&self, factors: &[ExprId]) -> Shape {
+        let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !self.shape(*f).is_scalar()).collect();
+        match (chain.first(), chain.last()) {
+            (Some(first), Some(last)) if !self.is_inner_product_slice(&chain) => {
+                Shape::new(self.shape(*first).rows, self.shape(*last).cols)
+            }
+            _ => Shape::SCALAR,
+        }
+    }
+
+    pub(super) fn is_inner_product_slice(&self, chain: &[ExprId]) -> bool {
+        chain.len() >= 2 && self.shape(chain[0]).rows == Dim::ONE && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+    }
+
+    /// Combines equal scalar bases: `k k → k^2`, `k k^-1 → 1`.
+    pub(super) fn merge_scalar_powers(&mut self, scalars: Vec<ExprId>, c: &mut Coeff) -> Vec<ExprId> {
+        let mut order: Vec<ExprId> = Vec::new();
+        let mut exponents: FastMap<ExprId, Coeff> = FastMap::default();
+        let mut others = Vec::new();
+        for s in scalars {
+            let (base, e) = match self.node(s).clone() {
+                Node::Pow(b, e) => match self.node(e).clone() {
+                    Node::Const(e) => (b, e),
+                    _ => {
+                        others.push(s);
+                        continue;
+                    }
+                },
+                _ => (s, Coeff::one()),
+            };
+            match exponents.get_mut(&base) {
+                Some(total) => *total += e,
+                None => {
+                    order.push(base);
+                    exponents.insert(base, e);
+                }
+            }
+        }
+        for base in order {
+            let e = exponents.remove(&base).unwrap_or_default();
+            if e.is_zero() {
+                continue;
+            }
+            let exponent = self.constant(e);
+            let p = self.pow(base, exponent);
+            match self.node(p).clone() {
+                Node::Const(d) => *c *= d,
+                Node::Scale(d, b) => {
+                    *c *= d;
+                    others.push(b);
+                }
+                _ => others.push(p),
+            }
+        }
+        others
+    }
+
+    /// Picks between a 1×1 chain and its transpose: fewer transposes, then
+    /// the structurally smaller.
+    pub(super) fn orient_inner_product(&mut self, chain: Vec<ExprId>) -> Vec<ExprId> {
+        let reversed: Vec<ExprId> = chain.iter().rev().map(|f| self.transpose(*f)).collect();
+        let count = |g: &Graph, v: &[ExprId]| v.iter().filter(|f| g.has_transpose_mark(**f)).count();
+        let keys = |g: &Graph, v: &[ExprId]| v.iter().map(|f| g.key(*f)).collect::<Vec<_>>();
+        let a = (count(self, &chain), keys(self, &chain));
+        let b = (count(self, &reversed), keys(self, &reversed));
+        if b < a {
+            reversed
+        } else {
+            chain
+        }
+    }
+
+    /// `true` if `id` prints with a transpose mark (`A^T`, `A^-T`).
+    pub fn has_transpose_mark(&self, id: ExprId) -> bool {
+        match self.node(id) {
+            Node::Transpose(_) => true,
+            Node::Inverse(a) => matches!(self.node(*a), Node::Transpose(_)),
+            Node::Scale(_, a) => self.has_transpose_mark(*a),
+            _ => false,
+        }
+    }
+}
+
+/// Removes adjacent `A^-1 A` and `A A^-1` pairs from a chain.
+pub(super) fn cancel_inverses(graph: &Graph, chain: &mut Vec<ExprId>) {
+    let mut out: Vec<ExprId> = Vec::with_capacity(chain.len());
+    for &f in chain.iter() {
+        if let Some(&last) = out.last() {
+            let cancels = matches!(graph.node(last), Node::Inverse(x) if *x == f)
+                || matches!(graph.node(f), Node::Inverse(x) if *x == last);
+            if cancels {
+                out.pop();
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    *chain = out;
+}
