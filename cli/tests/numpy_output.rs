@@ -216,3 +216,202 @@ fn functions_for_different_variables_have_different_names() {
     let run = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
     assert!(run.status.success(), "{script}\n{}", String::from_utf8_lossy(&run.stderr));
 }
+
+/// A program whose generated NumPy takes a form chosen for speed: the
+/// derivative with respect to `wrt` (the value if `wrt` is empty), pieces
+/// its source must contain and must not, and the number of matrix products
+/// (`@`) it may compute at most.
+struct Form {
+    label: &'static str,
+    program: &'static str,
+    wrt: &'static str,
+    contains: &'static [&'static str],
+    absent: &'static [&'static str],
+    products: Option<usize>,
+}
+
+const LINEAR_NET: &str = "W1, W2, W3: matrix(n, n); x, y: vector(n); 1/2 * norm2(W3 W2 W1 x - y)";
+const GAUSSIAN_NLL: &str = "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)";
+
+const FORMS: &[Form] = &[
+    // `x^T W^T W` is `W^T (W x)`: three matrix-vector products in all.
+    Form {
+        label: "seed",
+        program: "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)",
+        wrt: "W",
+        contains: &["np.outer("],
+        absent: &["W.T @ W"],
+        products: Some(3),
+    },
+    // No Gram matrix; `W X` shared; the transposed residual is a view.
+    Form {
+        label: "seed_batched",
+        program: "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)",
+        wrt: "W",
+        contains: &["(W @ X)", ".T)", "np.linalg.multi_dot(["],
+        absent: &["W.T @ W", "X.T @ W.T"],
+        products: Some(3),
+    },
+    // An outer product is never multiplied into a matrix.
+    Form {
+        label: "linear_W1",
+        program: LINEAR_NET,
+        wrt: "W1",
+        contains: &["np.outer("],
+        absent: &["W2.T @ W3.T"],
+        products: Some(5),
+    },
+    Form {
+        label: "linear_W2",
+        program: LINEAR_NET,
+        wrt: "W2",
+        contains: &["np.outer(", "(W1 @ x)"],
+        absent: &["@ W1.T"],
+        products: Some(4),
+    },
+    Form {
+        label: "linear_W3",
+        program: LINEAR_NET,
+        wrt: "W3",
+        contains: &["np.outer("],
+        absent: &["@ W1.T", "@ W2.T"],
+        products: Some(3),
+    },
+    // Applied inverses are solves, from the left and from the right.
+    Form {
+        label: "aT_Xinv_b",
+        program: "a: vector(n); X: matrix(n, n); b: vector(n); a^T inv(X) b",
+        wrt: "X",
+        contains: &["np.linalg.solve(X.T, a)", "np.linalg.solve(X, b)"],
+        absent: &["inv("],
+        products: None,
+    },
+    Form {
+        label: "nll_mu",
+        program: GAUSSIAN_NLL,
+        wrt: "mu",
+        contains: &["np.linalg.solve("],
+        absent: &["inv("],
+        products: None,
+    },
+    // The inverse is part of the result: computed once, its transpose a view.
+    Form {
+        label: "nll_S",
+        program: GAUSSIAN_NLL,
+        wrt: "S",
+        contains: &["np.linalg.inv(S)"],
+        absent: &["inv(S.T)"],
+        products: Some(2),
+    },
+    Form {
+        label: "nll_value",
+        program: GAUSSIAN_NLL,
+        wrt: "",
+        contains: &["np.linalg.slogdet(S)", "np.linalg.solve(S, "],
+        absent: &["inv("],
+        products: None,
+    },
+    Form {
+        label: "solve_from_the_right",
+        program: "B: matrix(m, n); X: matrix(n, n); C: matrix(n, m); x: vector(n); tr(B inv(X) C) + sum(B inv(X) x)",
+        wrt: "B",
+        contains: &["np.linalg.solve("],
+        absent: &["inv("],
+        products: None,
+    },
+    Form {
+        label: "solve_matrix_from_the_left",
+        program: "A: matrix(n, n); B: matrix(n, m); tr(inv(A) B B^T)",
+        wrt: "B",
+        contains: &["np.linalg.solve("],
+        absent: &["inv("],
+        products: None,
+    },
+    // Diagonal matrices scale rows or columns.
+    Form {
+        label: "diag_rows",
+        program: "v: vector(n); M: matrix(n, m); diag(v) M",
+        wrt: "",
+        contains: &["v[:, None] * M"],
+        absent: &["np.diag"],
+        products: Some(0),
+    },
+    Form {
+        label: "diag_columns",
+        program: "v: vector(n); M: matrix(m, n); A: matrix(n, n); M diag(v) + M diag(exp(v)) A",
+        wrt: "",
+        contains: &["M * v"],
+        absent: &["np.diag"],
+        products: Some(1),
+    },
+    Form {
+        label: "diag_vector",
+        program: "v, u: vector(n); A: matrix(n, n); diag(v) u + diag(v) A u",
+        wrt: "",
+        contains: &["v * "],
+        absent: &["np.diag"],
+        products: Some(1),
+    },
+    Form {
+        label: "hessian_2layer",
+        program: "W1: matrix(m, n); W2: matrix(p, m); x: vector(n); a: vector(p); hessian(a^T tanh(W2 tanh(W1 x)), x)",
+        wrt: "",
+        contains: &["[:, None] * "],
+        absent: &["np.diag"],
+        // Three matrix-vector and three matrix-matrix products, as by hand.
+        products: Some(6),
+    },
+    // swish(z) = z sigmoid(z): each layer's sigmoid is computed once.
+    Form {
+        label: "swish_mlp",
+        program:
+            "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = swish(W1 x + b1); 1/2 * norm2(swish(W2 h1 + b2) - y)",
+        wrt: "W1",
+        contains: &["np.outer("],
+        absent: &["lambda"],
+        products: Some(3),
+    },
+];
+
+/// The forms above: each source has its pieces, at most its products, and
+/// computes the derivative (against finite differences) or value (against
+/// the evaluator) it stands for, at two points.
+#[test]
+fn evaluation_forms_are_taken_and_compute_the_right_numbers() {
+    let mut cases = Vec::new();
+    for (i, form) in FORMS.iter().enumerate() {
+        let mut analysis = analyzed(form.label, form.program);
+        let (source, name) = if form.wrt.is_empty() {
+            let value = analysis.simplified(None).unwrap();
+            (analysis.numpy_function(value, "value").source, None)
+        } else {
+            let derivative = analysis.derivative(None, form.wrt).unwrap();
+            (analysis.numpy_function(derivative.result, "d").source, Some(form.wrt))
+        };
+        for piece in form.contains {
+            assert!(source.contains(piece), "{}: no `{piece}` in\n{source}", form.label);
+        }
+        for piece in form.absent {
+            assert!(!source.contains(piece), "{}: `{piece}` in\n{source}", form.label);
+        }
+        if let Some(products) = form.products {
+            let found = source.matches(" @ ").count();
+            assert!(found <= products, "{}: {found} products, expected at most {products}:\n{source}", form.label);
+        }
+        if form.label == "swish_mlp" {
+            assert_eq!(source.matches("_sigmoid(").count(), 3, "one definition, one call per layer:\n{source}");
+        }
+        for seed in 0..2 {
+            let env = check::random_env(analysis.graph(), &mut Rng::new(500 + 2 * i as u64 + seed), Sampling::Positive);
+            cases.push(match name {
+                None => value_case(form.label, &mut analysis, &env),
+                Some(wrt) => derivative_case(form.label, &mut analysis, wrt, &env),
+            });
+        }
+    }
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

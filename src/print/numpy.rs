@@ -2,13 +2,18 @@
 //! program's free variables (vectors as 1-D arrays), the opaque functions
 //! and upstream gradients the result uses, and the dimension sizes no
 //! argument carries; it computes each named definition and each shared
-//! subterm once, and evaluates matrix chains that end in a vector right to
-//! left (`W.T @ (W @ x)`). Every Python name comes from `python_names`.
+//! subterm once, in the form `plan` chooses (cheapest product order, solves
+//! for applied inverses, broadcasting for diagonal matrices). Every Python
+//! name comes from `python_names`.
+
+mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use plan::{Plan, Split, Step};
+
 use crate::coeff::{self, Coeff};
-use crate::ir::{ExprId, FastMap, FastSet, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 use num_traits::Signed;
 
@@ -74,6 +79,7 @@ pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, doc
         function_params: BTreeSet::new(),
         dim_names: FastMap::default(),
         lines: Vec::new(),
+        plan: Plan::default(),
     };
     let shape = emitter.graph.shape(root);
     emitter.emit_body(root);
@@ -164,6 +170,8 @@ struct Emitter<'g> {
     /// The Python name of each dimension size used.
     dim_names: FastMap<Dim, String>,
     lines: Vec<String>,
+    /// The form each subterm is computed in.
+    plan: Plan,
 }
 
 impl Emitter<'_> {
@@ -212,38 +220,39 @@ impl Emitter<'_> {
                 self.dim_names.insert(d, name);
             }
         }
-        let mut roots: Vec<ExprId> = definitions.iter().filter_map(|s| self.graph.definition_value(*s)).collect();
-        roots.push(root);
-        let shared = self.shared_subterms(&roots);
-        let mut pending_defs = definitions.into_iter().peekable();
-        for id in shared {
-            // Emit the definitions whose values come before this subterm.
-            while let Some(&s) = pending_defs.peek() {
-                let value = self.graph.definition_value(s).unwrap_or(id);
-                if value > id {
-                    break;
+        let mut roots: Vec<(ExprId, Option<SymbolId>)> =
+            definitions.iter().filter_map(|s| self.graph.definition_value(*s).map(|v| (v, Some(*s)))).collect();
+        roots.push((root, None));
+        let steps = self.plan(&roots);
+        let root = self.norm(root);
+        for (i, step) in steps.iter().enumerate() {
+            match *step {
+                Step::Definition(s, value) => self.emit_definition(s, value),
+                Step::Node(id) => {
+                    let defined_next = matches!(steps.get(i + 1), Some(Step::Definition(_, v)) if *v == id);
+                    let uses = self.plan.uses.get(&id).copied().unwrap_or(0);
+                    if id == root || defined_next || uses < 2 || !self.worth_naming(id) {
+                        continue;
+                    }
+                    if self.expr_names.contains_key(&id) || self.plan.views.contains_key(&id) {
+                        continue;
+                    }
+                    let text = self.expr(id, 0);
+                    let name = self.names.temporary();
+                    self.lines.push(format!("{name} = {text}"));
+                    self.expr_names.insert(id, name);
                 }
-                self.emit_definition(s);
-                pending_defs.next();
             }
-            let text = self.expr(id, 0);
-            let name = self.names.temporary();
-            self.lines.push(format!("{name} = {text}"));
-            self.expr_names.insert(id, name);
-        }
-        for s in pending_defs {
-            self.emit_definition(s);
         }
     }
 
-    fn emit_definition(&mut self, s: SymbolId) {
-        let Some(value) = self.graph.definition_value(s) else { return };
+    fn emit_definition(&mut self, s: SymbolId, value: ExprId) {
         let name = self.names.symbol(s).to_string();
         let text = self.expr(value, 0);
         self.lines.push(format!("{name} = {text}"));
         let var = self.graph.var(s);
         self.expr_names.insert(var, name.clone());
-        self.expr_names.insert(value, name);
+        self.expr_names.entry(value).or_insert(name);
     }
 
     /// `x.shape[0]` for the first argument (a free variable, then an upstream
@@ -300,29 +309,6 @@ impl Emitter<'_> {
         notes
     }
 
-    /// Non-trivial nodes used more than once, children first.
-    fn shared_subterms(&self, roots: &[ExprId]) -> Vec<ExprId> {
-        let mut uses: FastMap<ExprId, usize> = FastMap::default();
-        let mut seen = FastSet::default();
-        let mut stack: Vec<ExprId> = roots.to_vec();
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
-            if matches!(self.graph.node(id), Node::Var(_)) {
-                continue;
-            }
-            for c in self.graph.children(id) {
-                *uses.entry(c).or_default() += 1;
-                stack.push(c);
-            }
-        }
-        let mut shared: Vec<ExprId> =
-            uses.into_iter().filter(|(id, n)| *n >= 2 && self.worth_naming(*id)).map(|(id, _)| id).collect();
-        shared.sort();
-        shared
-    }
-
     fn worth_naming(&self, id: ExprId) -> bool {
         match self.graph.node(id) {
             Node::Const(_)
@@ -361,10 +347,14 @@ impl Emitter<'_> {
     /// Python for `id`; `prec` is the binding strength the context needs
     /// (0 sum, 1 product, 2 unary, 3 power, 4 atom).
     fn expr(&mut self, id: ExprId, prec: u8) -> String {
+        let id = self.norm(id);
         if let Some(name) = self.expr_names.get(&id) {
             return name.clone();
         }
-        let (text, own) = self.expr_inner(id);
+        let (text, own) = match self.plan.views.get(&id) {
+            Some(&rep) => (format!("{}.T", self.expr(rep, 4)), 4),
+            None => self.expr_inner(id),
+        };
         if own < prec {
             format!("({text})")
         } else {
@@ -417,14 +407,17 @@ impl Emitter<'_> {
                     (text, 1)
                 }
             }
-            Node::Mul(factors) => {
-                let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
-                    factors.iter().partition(|f| self.shape(**f).is_scalar() && !self.graph.is_inner_product(id));
-                let chain = if chain.is_empty() { Vec::new() } else { chain };
+            Node::Mul(_) => {
+                let (scalars, chain) = self.chain_parts(id);
                 let mut parts: Vec<String> = scalars.iter().map(|s| self.expr(*s, 2)).collect();
-                if !chain.is_empty() {
-                    parts.push(self.chain(&chain));
+                if chain.is_empty() {
+                    return (parts.join(" * "), 1);
                 }
+                let (text, prec) = self.chain(id, &chain);
+                if parts.is_empty() {
+                    return (text, prec);
+                }
+                parts.push(if prec < 2 { format!("({text})") } else { text });
                 (parts.join(" * "), 1)
             }
             Node::Hadamard(factors) => {
@@ -460,9 +453,21 @@ impl Emitter<'_> {
                     (format!("{inner}.T"), 4)
                 }
             }
-            Node::Inverse(b) => {
-                let inner = self.expr(b, 0);
-                (format!("np.linalg.inv({inner})"), 4)
+            Node::Inverse(b) => match self.graph.node(b).clone() {
+                // `A^-T` is the transpose of `A^-1`: one inverse for both.
+                Node::Transpose(a) => {
+                    let inverse = self.graph.inverse(a);
+                    (format!("{}.T", self.expr(inverse, 4)), 4)
+                }
+                _ => {
+                    let inner = self.expr(b, 0);
+                    (format!("np.linalg.inv({inner})"), 4)
+                }
+            },
+            Node::Apply(Func::Swish, b) => {
+                // `z * sigmoid(z)`: the sigmoid is the derivative's too.
+                let sigmoid = self.graph.apply(Func::Sigmoid, b);
+                (format!("{} * {}", self.expr(b, 2), self.expr(sigmoid, 2)), 1)
             }
             Node::Apply(f, b) => {
                 let arg = self.expr(b, 0);
@@ -520,38 +525,71 @@ impl Emitter<'_> {
         name
     }
 
-    /// A matrix chain: right to left when it ends in a column vector, left
-    /// to right otherwise; `np.outer` where a column meets a row.
-    fn chain(&mut self, chain: &[ExprId]) -> String {
-        let shapes: Vec<Shape> = chain.iter().map(|f| self.shape(*f)).collect();
-        let texts: Vec<String> = chain.iter().map(|f| self.expr(*f, 4)).collect();
-        let right_to_left = shapes.last().is_some_and(|s| s.cols == Dim::ONE) && !shapes[0].is_row();
-        if right_to_left {
-            let mut acc = texts[texts.len() - 1].clone();
-            let mut acc_shape = shapes[shapes.len() - 1];
-            for i in (0..chain.len() - 1).rev() {
-                acc = product(&texts[i], shapes[i], &acc, acc_shape);
-                acc_shape = Shape::new(shapes[i].rows, acc_shape.cols);
+    /// A product chain, evaluated as planned.
+    fn chain(&mut self, id: ExprId, chain: &[ExprId]) -> (String, u8) {
+        if chain.len() == 1 {
+            return (self.expr(chain[0], 4), 4);
+        }
+        match self.split(id, chain) {
+            Split::MultiDot => {
+                let texts: Vec<String> = chain.iter().map(|f| self.expr(*f, 0)).collect();
+                (format!("np.linalg.multi_dot([{}])", texts.join(", ")), 4)
             }
-            acc
-        } else {
-            let mut acc = texts[0].clone();
-            let mut acc_shape = shapes[0];
-            for i in 1..chain.len() {
-                acc = product(&acc, acc_shape, &texts[i], shapes[i]);
-                acc_shape = Shape::new(acc_shape.rows, shapes[i].cols);
+            Split::At(k) => {
+                let (left, right) = (self.segment(&chain[..=k]), self.segment(&chain[k + 1..]));
+                if left == id || right == id {
+                    // Not a smaller product (never expected): left to right.
+                    let mut acc = self.expr(chain[0], 4);
+                    for f in &chain[1..] {
+                        let next = self.expr(*f, 4);
+                        acc = format!("({acc} @ {next})");
+                    }
+                    return (acc, 4);
+                }
+                let shapes = (self.segment_shape(&chain[..=k]), self.segment_shape(&chain[k + 1..]));
+                self.product(left, right, shapes)
             }
-            acc
         }
     }
-}
 
-fn product(a: &str, a_shape: Shape, b: &str, b_shape: Shape) -> String {
-    let _ = b_shape;
-    if a_shape.cols == Dim::ONE {
-        format!("np.outer({a}, {b})")
-    } else {
-        format!("({a} @ {b})")
+    /// `left right`, with the shapes the two have in the product (a row is
+    /// a 1-D array in NumPy): scalars scale, a diagonal matrix scales rows
+    /// or columns, an inverse is applied by a solve where the plan says so,
+    /// a column times a row is an outer product.
+    fn product(&mut self, left: ExprId, right: ExprId, (ls, rs): (Shape, Shape)) -> (String, u8) {
+        if ls.is_scalar() || rs.is_scalar() {
+            return (format!("{} * {}", self.expr(left, 2), self.expr(right, 2)), 1);
+        }
+        if let Some(v) = self.diagonal_of(left) {
+            let v = self.expr(v, 4);
+            let r = self.expr(right, 2);
+            let text = if rs.cols == Dim::ONE { format!("{v} * {r}") } else { format!("{v}[:, None] * {r}") };
+            return (text, 1);
+        }
+        if let Some(v) = self.diagonal_of(right) {
+            return (format!("{} * {}", self.expr(left, 2), self.expr(v, 2)), 1);
+        }
+        if let Some(a) = self.solved_matrix(left) {
+            return (format!("np.linalg.solve({}, {})", self.expr(a, 0), self.expr(right, 0)), 4);
+        }
+        if let Some(a) = self.solved_matrix(right) {
+            let transposed = self.flip(a, 0).unwrap_or(a);
+            let a_t = if transposed == a { format!("{}.T", self.expr(a, 4)) } else { self.expr(transposed, 0) };
+            let text = if ls.rows == Dim::ONE {
+                format!("np.linalg.solve({a_t}, {})", self.expr(left, 0))
+            } else {
+                let left_t = self.flip(left, 0).map(|t| self.expr(t, 0));
+                let left_t = left_t.unwrap_or_else(|| format!("{}.T", self.expr(left, 4)));
+                format!("np.linalg.solve({a_t}, {left_t}).T")
+            };
+            return (text, 4);
+        }
+        let (l, r) = (self.expr(left, 4), self.expr(right, 4));
+        if ls.cols == Dim::ONE && rs.rows == Dim::ONE {
+            (format!("np.outer({l}, {r})"), 4)
+        } else {
+            (format!("({l} @ {r})"), 4)
+        }
     }
 }
 
