@@ -494,6 +494,33 @@ impl Analysis {
         })
     }
 
+    /// The NumPy function returning the value (of the definition `of`, or
+    /// the program's) and its derivative with respect to each of `wrt`, in
+    /// that order, from one forward pass, after checking the arguments'
+    /// shapes; named `value_and_grad_W` (`value_and_grad_W1_grad_b1`, ...).
+    pub fn numpy_value_and_derivatives(
+        &mut self,
+        of: Option<&str>,
+        wrt: &[&str],
+    ) -> Result<print::numpy::PythonFunction> {
+        let value = self.simplified(of)?;
+        let mut results = vec![value];
+        let mut names = Vec::new();
+        for w in wrt {
+            let derivative = self.derivative(of, w)?;
+            let jacobian = derivative.kind == DerivativeKind::Jacobian;
+            names.push(print::numpy::derivative_function_name(self.graph(), derivative.wrt, jacobian));
+            results.push(derivative.result);
+        }
+        let function_name = format!("value_and_{}", names.join("_"));
+        stack::run(self.deep(), || {
+            let graph = &mut self.lowered.graph;
+            let value_text = print::bindings::render_shared(graph, value, &print::text::Text, usize::MAX);
+            let doc = format!("(value, {}) of {value_text}", names.join(", "));
+            Ok(print::numpy::render_value_and_derivatives(graph, &results, &function_name, &doc))
+        })
+    }
+
     /// The inferred kind and shape of every symbol, one per line.
     pub fn types(&self) -> String {
         let mut out = String::new();

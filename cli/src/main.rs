@@ -159,6 +159,10 @@ enum Command {
         /// LaTeX: print only the right-hand side, not the equation `\nabla_{\mathbf{W}} L = ...`
         #[arg(long)]
         bare: bool,
+        /// NumPy: one function returning (value, derivative, ...) from one forward pass, with the
+        /// arguments' shapes checked
+        #[arg(long)]
+        with_value: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -412,14 +416,20 @@ fn run() -> ExitCode {
         }
     }
     match command {
-        Command::Diff { input, wrt, steps, bare, output }
+        Command::Diff { with_value: true, output, steps, .. }
+            if steps || !matches!(output.format, FormatArg::Numpy) =>
+        {
+            eprintln!("error: --with-value makes one NumPy function: use it with --format numpy and without --steps");
+            ExitCode::from(2)
+        }
+        Command::Diff { input, wrt, steps, bare, output, .. }
             if steps && !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
         {
             let _ = (input, wrt, bare);
             eprintln!("error: --steps prints text, unicode or latex; drop --steps for the graph in dot or tikz");
             ExitCode::from(2)
         }
-        Command::Diff { input, wrt, steps, bare, output } => {
+        Command::Diff { input, wrt, steps, bare, with_value, output } => {
             let variables: Vec<String> =
                 wrt.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
             if variables.is_empty() {
@@ -429,6 +439,13 @@ fn run() -> ExitCode {
             if variables.len() > 1 && matches!(output.format, FormatArg::Dot | FormatArg::Tikz) {
                 eprintln!("error: --format dot and tikz mark one variable; give one --wrt");
                 return ExitCode::from(2);
+            }
+            if with_value {
+                let variables: Vec<&str> = variables.iter().map(String::as_str).collect();
+                let of = output.of.as_deref();
+                return with_program(&input, |analysis| {
+                    Ok(analysis.numpy_value_and_derivatives(of, &variables)?.source)
+                });
             }
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
         }

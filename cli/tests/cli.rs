@@ -309,3 +309,41 @@ fn simplify_trace_prints_the_rules_applied() {
         "sigmoid-neg: sigmoid(-z) => 1 - sigmoid(z)\nlogsumexp-exp: log(sum(exp(x))) => logsumexp(x)\nlogsumexp(x) ones(n)\n"
     );
 }
+
+/// `--with-value`: one NumPy function returning (value, gradient) that
+/// checks its arguments' shapes; executed against the same numbers written
+/// by hand; misuse is exit status 2.
+#[test]
+fn with_value_returns_value_and_gradient_and_checks_shapes() {
+    let program = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)";
+    let o = matcalc(&["diff", program, "--wrt", "W", "--format", "numpy", "--with-value"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let code = stdout(&o);
+    assert!(code.contains("def value_and_grad_W(W, x):"), "{code}");
+    let python = Command::new("python3").args(["-c", "import numpy"]).output();
+    if python.is_ok_and(|p| p.status.success()) {
+        let script = format!(
+            "{code}\n\
+             rng = np.random.default_rng(1); W = rng.standard_normal((3, 4)); x = rng.standard_normal(4)\n\
+             value, grad = value_and_grad_W(W, x)\n\
+             r = W.T @ (W @ x) - x\n\
+             assert abs(value - 0.5 * r @ r) < 1e-12, value\n\
+             assert np.allclose(grad, np.outer(W @ x, r) + np.outer(W @ r, x), rtol=1e-12)\n\
+             for bad in [(W, rng.standard_normal(3)), (W, W), (x, x), (W[0], x)]:\n\
+             \x20   try:\n\
+             \x20       value_and_grad_W(*bad)\n\
+             \x20   except AssertionError as e:\n\
+             \x20       assert 'must have shape' in str(e), e\n\
+             \x20   else:\n\
+             \x20       raise SystemExit('accepted a wrong shape')\n\
+             print('ok')\n"
+        );
+        let run = Command::new("python3").args(["-c", &script]).output().unwrap();
+        assert_eq!(stdout(&run).trim(), "ok", "{script}\n{}", stderr(&run));
+    }
+    for args in [&["--format", "latex", "--with-value"][..], &["--format", "numpy", "--with-value", "--steps"]] {
+        let o = matcalc(&[&["diff", program, "--wrt", "W"][..], args].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("--with-value"), "{}", stderr(&o));
+    }
+}

@@ -415,3 +415,66 @@ fn evaluation_forms_are_taken_and_compute_the_right_numbers() {
     let failures = run_cases(&cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Programs for `--with-value`: the value and derivatives of each, returned
+/// together by one function.
+const WITH_VALUE: &[(&str, &str, &[&str])] = &[
+    ("seed", "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)", &["W"]),
+    (
+        "mlp_tanh",
+        "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = tanh(W1 x + b1); z = W2 h1 + b2; 1/2 * norm2(z - y)",
+        &["W1", "b2"],
+    ),
+    ("gaussian_nll", GAUSSIAN_NLL, &["S", "mu"]),
+    ("logistic", "X: matrix(N, d); y: vector(N); w: vector(d); sum(softplus(X w)) - y^T X w", &["w"]),
+    ("exp_shares_the_value", "x: vector(n); k: scalar; exp(k * sum(x))", &["x", "k"]),
+    (
+        "symmetric_and_sized",
+        "S: symmetric(n); x: vector(n); c: vector(3); x^T S x + sum(ones(n)) * norm2(c)",
+        &["x", "c"],
+    ),
+];
+
+/// `numpy_value_and_derivatives`: the value (against the evaluator) and
+/// each derivative (against finite differences), each taken from the one
+/// function's tuple, at two points; the forward pass is written once.
+#[test]
+fn value_and_derivatives_come_from_one_function() {
+    let mut cases = Vec::new();
+    for (i, (label, program, wrts)) in WITH_VALUE.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        let function = analysis.numpy_value_and_derivatives(None, wrts).unwrap();
+        let name = function.source.lines().find_map(|l| l.strip_prefix("def ")).unwrap().split('(').next().unwrap();
+        let top_level = function.source.lines().filter(|l| l.starts_with("def ")).count();
+        assert_eq!(top_level, 1, "{label}: one function\n{}", function.source);
+        assert!(function.source.contains("assert np."), "{label}: arguments checked\n{}", function.source);
+        if *label == "mlp_tanh" {
+            assert_eq!(function.source.matches("np.tanh(").count(), 1, "one forward pass:\n{}", function.source);
+        }
+        let parameters: Vec<&str> = function.parameters.iter().map(|(n, _)| n.as_str()).collect();
+        let graph = analysis.graph().clone();
+        for seed in 0..2 {
+            let env = check::random_env(&graph, &mut Rng::new(700 + 2 * i as u64 + seed), Sampling::Positive);
+            let value = analysis.simplified(None).unwrap();
+            let mut expected = vec![eval::evaluate(&graph, value, &env).unwrap()];
+            for wrt in *wrts {
+                let derivative = analysis.derivative(None, wrt).unwrap();
+                let jacobian = derivative.kind == DerivativeKind::Jacobian;
+                let g = analysis.graph();
+                expected.push(check::finite_difference(g, derivative.of, derivative.wrt, &env, jacobian).unwrap());
+            }
+            for (k, expected) in expected.iter().enumerate() {
+                let pick = format!("pick_{k}");
+                let mut picked = function.clone();
+                let list = parameters.join(", ");
+                picked.source.push_str(&format!("\n\ndef {pick}({list}):\n    return {name}({list})[{k}]\n"));
+                cases.push(case_json(&format!("{label} result {k}"), analysis.graph(), &picked, &pick, &env, expected));
+            }
+        }
+    }
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -68,6 +68,29 @@ pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &
 /// order, the opaque functions the result calls, the upstream gradients
 /// (`df_dz`), then the dimension sizes no argument's shape carries.
 pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> PythonFunction {
+    render_results(graph, &[root], function_name, docstring, false)
+}
+
+/// The Python function `function_name` returning the tuple of `results`
+/// (a value and its derivatives), computing each subterm they share once,
+/// after asserting every argument's shape (sizes read from the first
+/// argument that carries them); parameters as in [`render_function`].
+pub fn render_value_and_derivatives(
+    graph: &mut Graph,
+    results: &[ExprId],
+    function_name: &str,
+    docstring: &str,
+) -> PythonFunction {
+    render_results(graph, results, function_name, docstring, true)
+}
+
+fn render_results(
+    graph: &mut Graph,
+    results: &[ExprId],
+    function_name: &str,
+    docstring: &str,
+    check_arguments: bool,
+) -> PythonFunction {
     let names = PythonNames::for_graph(graph);
     let mut emitter = Emitter {
         graph,
@@ -81,9 +104,21 @@ pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, doc
         lines: Vec::new(),
         plan: Plan::default(),
     };
-    let shape = emitter.graph.shape(root);
-    emitter.emit_body(root);
-    let result = emitter.expr(root, 0);
+    if check_arguments {
+        emitter.emit_argument_checks();
+    }
+    emitter.emit_body(results);
+    let mut returned = Vec::new();
+    for &root in results {
+        let shape = emitter.graph.shape(root);
+        let text = emitter.expr(root, 0);
+        returned.push(if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
+            // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
+            format!("np.reshape({text}, (1, -1))")
+        } else {
+            text
+        });
+    }
     let mut parameters: Vec<(String, Parameter)> = Vec::new();
     for (sid, symbol) in emitter.graph.symbols() {
         if matches!(symbol.role, Role::Input { .. }) {
@@ -127,12 +162,7 @@ pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, doc
     for line in &emitter.lines {
         out.push_str(&format!("    {line}\n"));
     }
-    if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
-        // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
-        out.push_str(&format!("    return np.reshape({result}, (1, -1))\n"));
-    } else {
-        out.push_str(&format!("    return {result}\n"));
-    }
+    out.push_str(&format!("    return {}\n", returned.join(", ")));
     PythonFunction { source: out, parameters }
 }
 
@@ -177,8 +207,13 @@ struct Emitter<'g> {
 impl Emitter<'_> {
     /// Names the upstream-gradient parameters and the dimension sizes, then
     /// emits the dimension sizes, the definitions and the shared subterms.
-    fn emit_body(&mut self, root: ExprId) {
-        let reachable = self.graph.reachable(root);
+    fn emit_body(&mut self, results: &[ExprId]) {
+        let mut reachable: Vec<ExprId> = Vec::new();
+        for &root in results {
+            reachable.extend(self.graph.reachable(root));
+        }
+        reachable.sort();
+        reachable.dedup();
         // Definitions reachable from the root, in definition order.
         let mut definitions: Vec<SymbolId> = Vec::new();
         // Dimensions used by constants.
@@ -210,6 +245,9 @@ impl Emitter<'_> {
         definitions.sort();
         definitions.dedup();
         for d in dims {
+            if self.dim_names.contains_key(&d) {
+                continue;
+            }
             if let Dim::Named(id) = d {
                 let name = self.names.fresh(&self.graph.dim_names()[id.0 as usize].clone());
                 if let Some(source) = self.dimension_source(d) {
@@ -222,16 +260,20 @@ impl Emitter<'_> {
         }
         let mut roots: Vec<(ExprId, Option<SymbolId>)> =
             definitions.iter().filter_map(|s| self.graph.definition_value(*s).map(|v| (v, Some(*s)))).collect();
-        roots.push((root, None));
+        roots.extend(results.iter().map(|r| (*r, None)));
         let steps = self.plan(&roots);
-        let root = self.norm(root);
+        // Each result is used once more, by the return.
+        for &r in results {
+            let r = self.norm(r);
+            *self.plan.uses.entry(r).or_default() += 1;
+        }
         for (i, step) in steps.iter().enumerate() {
             match *step {
                 Step::Definition(s, value) => self.emit_definition(s, value),
                 Step::Node(id) => {
                     let defined_next = matches!(steps.get(i + 1), Some(Step::Definition(_, v)) if *v == id);
                     let uses = self.plan.uses.get(&id).copied().unwrap_or(0);
-                    if id == root || defined_next || uses < 2 || !self.worth_naming(id) {
+                    if defined_next || uses < 2 || !self.worth_naming(id) {
                         continue;
                     }
                     if self.expr_names.contains_key(&id) || self.plan.views.contains_key(&id) {
@@ -242,6 +284,56 @@ impl Emitter<'_> {
                     self.lines.push(format!("{name} = {text}"));
                     self.expr_names.insert(id, name);
                 }
+            }
+        }
+    }
+
+    /// Asserts each free variable's shape (a vector is 1-D, a scalar 0-D),
+    /// reading each size from the first argument that carries it.
+    fn emit_argument_checks(&mut self) {
+        let inputs: Vec<(String, Shape)> = self
+            .graph
+            .symbols()
+            .filter(|(_, symbol)| matches!(symbol.role, Role::Input { .. }))
+            .map(|(sid, symbol)| (self.names.symbol(sid).to_string(), symbol.shape))
+            .collect();
+        for (name, shape) in inputs {
+            let axes: Vec<Dim> = match (shape.rows == Dim::ONE, shape.cols == Dim::ONE) {
+                (true, true) => Vec::new(),
+                (false, true) => vec![shape.rows],
+                (true, false) => vec![shape.cols],
+                (false, false) => vec![shape.rows, shape.cols],
+            };
+            let declared: Vec<String> =
+                axes.iter().map(|d| crate::shape::dim_name(*d, self.graph.dim_names())).collect();
+            let declared = match declared.len() {
+                0 => "be a scalar".to_string(),
+                1 => format!("have shape ({},)", declared[0]),
+                _ => format!("have shape ({})", declared.join(", ")),
+            };
+            // Sizes seen first here are read (after checking the number of
+            // axes); any other (a fixed size, one read before, or the second
+            // axis of an n×n matrix) is checked.
+            let read = axes.iter().any(|d| matches!(d, Dim::Named(_)) && !self.dim_names.contains_key(d));
+            if read || axes.is_empty() {
+                self.lines.push(format!("assert np.ndim({name}) == {}, \"{name} must {declared}\"", axes.len()));
+            }
+            let mut check = false;
+            for (axis, d) in axes.iter().enumerate() {
+                match d {
+                    Dim::Named(id) if !self.dim_names.contains_key(d) => {
+                        let size = self.names.fresh(&self.graph.dim_names()[id.0 as usize].clone());
+                        self.lines.push(format!("{size} = np.shape({name})[{axis}]"));
+                        self.dim_names.insert(*d, size);
+                    }
+                    _ => check = true,
+                }
+            }
+            if check {
+                let sizes: Vec<String> = axes.iter().map(|d| self.dim(*d)).collect();
+                let tuple =
+                    if sizes.len() == 1 { format!("({},)", sizes[0]) } else { format!("({})", sizes.join(", ")) };
+                self.lines.push(format!("assert np.shape({name}) == {tuple}, \"{name} must {declared}\""));
             }
         }
     }
