@@ -8,7 +8,9 @@ optional rounding floor below which differences are noise), executes
 the code with numpy, checks the parameter names and compares. Prints one
 line per case and 'N passed, M failed'. With --stream (the fuzz target's
 mode): prints 'ready', then reads one case per line and answers each with
-one line.
+one line. With --jax (the code is matcalc's JAX output): runs each
+function compiled by jax.jit (sizes and opaque functions static), in
+float64.
 """
 import inspect
 import json
@@ -16,12 +18,21 @@ import sys
 
 import numpy as np
 
+JAX = "--jax" in sys.argv[1:]
+if JAX:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
 
 def linear_function(gradients):
     """The opaque function t -> <g, t>, with one g per argument shape."""
     by_shape = {np.shape(g): g for g in gradients}
 
     def apply(t):
+        if JAX:
+            return jnp.sum(by_shape[jnp.shape(t)] * t)
         t = np.asarray(t, dtype=float)
         return float(np.sum(by_shape[t.shape] * t))
 
@@ -53,6 +64,9 @@ def check(case):
         if signature != names:
             raise TypeError(f"parameters {signature}, expected {names}")
         args = [argument(spec) for _, spec in case["args"]]
+        if JAX:
+            static = [n for n, spec in case["args"] if spec["kind"] in ("int", "function")]
+            function = jax.jit(function, static_argnames=static)
         with np.errstate(all="ignore"):
             got = np.asarray(function(*args), dtype=float)
     except Exception as error:  # report, do not stop
@@ -79,7 +93,7 @@ def stream():
 
 
 def main():
-    if sys.argv[1:] == ["--stream"]:
+    if "--stream" in sys.argv[1:]:
         return stream()
     cases = json.load(sys.stdin)
     passed = failed = 0

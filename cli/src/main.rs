@@ -288,8 +288,12 @@ impl Output {
         })
     }
 
-    /// `text` as a complete pdflatex document when `--standalone` is given.
+    /// `text` as a complete pdflatex document when `--standalone` is given;
+    /// generated NumPy as JAX for `--format jax`.
     fn document(&self, text: String) -> String {
+        if matches!(self.format, FormatArg::Jax) {
+            return matcalc::print::numpy::jax_source(&text);
+        }
         if !self.standalone {
             return text;
         }
@@ -321,6 +325,8 @@ enum FormatArg {
     Unicode,
     /// A Python function using NumPy
     Numpy,
+    /// The NumPy function in jax.numpy (jit-compatible)
+    Jax,
     /// LaTeX (bold vectors and matrices, \top, \odot, \frac); diff prints the equation \nabla_{W} L = ...
     Latex,
     /// The computational graph of the value, for Graphviz
@@ -334,7 +340,7 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Text => Format::Text,
             FormatArg::Unicode => Format::Unicode,
-            FormatArg::Numpy => Format::Numpy,
+            FormatArg::Numpy | FormatArg::Jax => Format::Numpy,
             FormatArg::Latex => Format::Latex,
             FormatArg::Dot => Format::Dot,
             FormatArg::Tikz => Format::Tikz,
@@ -417,9 +423,9 @@ fn run() -> ExitCode {
     }
     match command {
         Command::Diff { with_value: true, output, steps, .. }
-            if steps || !matches!(output.format, FormatArg::Numpy) =>
+            if steps || !matches!(output.format, FormatArg::Numpy | FormatArg::Jax) =>
         {
-            eprintln!("error: --with-value makes one NumPy function: use it with --format numpy and without --steps");
+            eprintln!("error: --with-value makes one function: use it with --format numpy or jax, without --steps");
             ExitCode::from(2)
         }
         Command::Diff { input, wrt, steps, bare, output, .. }
@@ -444,7 +450,7 @@ fn run() -> ExitCode {
                 let variables: Vec<&str> = variables.iter().map(String::as_str).collect();
                 let of = output.of.as_deref();
                 return with_program(&input, |analysis| {
-                    Ok(analysis.numpy_value_and_derivatives(of, &variables)?.source)
+                    Ok(output.document(analysis.numpy_value_and_derivatives(of, &variables)?.source))
                 });
             }
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))

@@ -361,6 +361,24 @@ const FORMS: &[Form] = &[
         // Three matrix-vector and three matrix-matrix products, as by hand.
         products: Some(6),
     },
+    // A bias broadcasts; a product with ones is a sum.
+    Form {
+        label: "bias",
+        program: "W: matrix(m, n); X: matrix(n, B); b: vector(m); Y: matrix(m, B); \
+                  1/2 * norm2(tanh(W X + b ones(B)^T) - Y) + ones(m)^T tanh(W X) ones(B)",
+        wrt: "b",
+        contains: &["b[:, None]", "axis=1)"],
+        absent: &["np.outer(", "np.ones("],
+        products: Some(2),
+    },
+    Form {
+        label: "column_sums",
+        program: "M: matrix(m, n); v: vector(n); ones(m)^T M + v^T",
+        wrt: "",
+        contains: &["np.sum(M.T, axis=1)"],
+        absent: &["np.ones("],
+        products: Some(0),
+    },
     // swish(z) = z sigmoid(z): each layer's sigmoid is computed once.
     Form {
         label: "swish_mlp",

@@ -166,6 +166,30 @@ fn render_results(
     PythonFunction { source: out, parameters }
 }
 
+/// The same functions for JAX: `jax.numpy` as `jnp` for NumPy (every
+/// NumPy call the generator writes has a `jax.numpy` namesake with the same
+/// meaning, and the functions branch on shapes alone, never on values, so
+/// `jax.jit` compiles them; sizes and opaque functions are static arguments).
+pub fn jax_source(numpy: &str) -> String {
+    let body = numpy.replace("import numpy as np\n", "import jax.numpy as jnp\n");
+    let mut out = String::with_capacity(body.len() + body.len() / 16);
+    let mut previous: Option<char> = None;
+    let mut rest = body.as_str();
+    while let Some(c) = rest.chars().next() {
+        let starts_call = rest.starts_with("np.") && !previous.is_some_and(|p| p.is_ascii_alphanumeric() || p == '_');
+        if starts_call {
+            out.push_str("jnp.");
+            rest = &rest[3..];
+            previous = Some('.');
+            continue;
+        }
+        out.push(c);
+        previous = Some(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// Text safe inside a `"""` docstring: backslashes and quotes escaped.
 fn python_docstring(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
@@ -472,6 +496,8 @@ impl Emitter<'_> {
             Node::Ones(s) => (format!("np.ones({})", self.shape_args(s)), 4),
             Node::Zero(s) => (format!("np.zeros({})", self.shape_args(s)), 4),
             Node::Add(terms) => {
+                // Beside a full matrix term, `b ones(k)^T` is NumPy's broadcast `b[:, None]`.
+                let full = terms.iter().any(|t| !self.shape(*t).is_scalar() && self.broadcast(*t).is_none());
                 let mut out = String::new();
                 for (i, t) in terms.iter().enumerate() {
                     let (negative, positive) = match self.graph.node(*t).clone() {
@@ -479,7 +505,17 @@ impl Emitter<'_> {
                         Node::Const(c) if c.is_negative() => (true, self.graph.constant(-c)),
                         _ => (false, *t),
                     };
-                    let text = self.expr(positive, if negative { 1 } else { 0 });
+                    let text = match self.broadcast(positive) {
+                        Some((v, along_rows)) if full && !self.expr_names.contains_key(&positive) => {
+                            let v = self.expr(v, 4);
+                            if along_rows {
+                                format!("{v}[None, :]")
+                            } else {
+                                format!("{v}[:, None]")
+                            }
+                        }
+                        _ => self.expr(positive, if negative { 1 } else { 0 }),
+                    };
                     if i == 0 {
                         out = if negative { format!("-{text}") } else { text };
                     } else {
@@ -617,6 +653,18 @@ impl Emitter<'_> {
         name
     }
 
+    /// `v` for a product `v ones(k)^T` (`false`: `v` repeated in columns) or
+    /// `ones(k) v^T` (`true`: repeated in rows).
+    fn broadcast(&self, id: ExprId) -> Option<(ExprId, bool)> {
+        let Node::Mul(factors) = self.graph.node(id) else { return None };
+        let ones = |f: ExprId| matches!(self.graph.node(f), Node::Ones(_));
+        match factors[..] {
+            [v, o] if ones(o) && self.shape(o).is_row() && self.shape(v).is_column() && !ones(v) => Some((v, false)),
+            [o, v] if ones(o) && self.shape(o).is_column() && self.shape(v).is_row() && !ones(v) => Some((v, true)),
+            _ => None,
+        }
+    }
+
     /// A product chain, evaluated as planned.
     fn chain(&mut self, id: ExprId, chain: &[ExprId]) -> (String, u8) {
         if chain.len() == 1 {
@@ -675,6 +723,15 @@ impl Emitter<'_> {
                 format!("np.linalg.solve({a_t}, {left_t}).T")
             };
             return (text, 4);
+        }
+        // A product with ones is a sum: `M ones(k)` over each row, `ones(k)^T M` over each column.
+        if matches!(self.graph.node(right), Node::Ones(_)) && rs.cols == Dim::ONE {
+            let l = self.expr(left, 0);
+            return (if ls.rows == Dim::ONE { format!("np.sum({l})") } else { format!("np.sum({l}, axis=1)") }, 4);
+        }
+        if matches!(self.graph.node(left), Node::Ones(_)) && ls.rows == Dim::ONE {
+            let r = self.expr(right, 0);
+            return (if rs.cols == Dim::ONE { format!("np.sum({r})") } else { format!("np.sum({r}, axis=0)") }, 4);
         }
         let (l, r) = (self.expr(left, 4), self.expr(right, 4));
         if ls.cols == Dim::ONE && rs.rows == Dim::ONE {

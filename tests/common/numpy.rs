@@ -26,10 +26,31 @@ pub fn numpy_available(test: &str) -> bool {
 /// The checker's report on `cases` (one Python process): the failing lines,
 /// or an empty list when all `cases.len()` passed.
 pub fn run_cases(cases: &[String]) -> Vec<String> {
+    run_cases_with("python3", &[], cases)
+}
+
+/// The Python with jax (`MATCALC_JAX_PYTHON`, else the virtual environment
+/// `target/jax-venv` that CI makes); outside CI a missing one skips (with a
+/// notice), under CI it fails.
+#[allow(dead_code)] // each test binary uses a part
+pub fn jax_python(test: &str) -> Option<String> {
+    let python = std::env::var("MATCALC_JAX_PYTHON").unwrap_or_else(|_| {
+        super::repo_root().join("target/jax-venv/bin/python").to_string_lossy().into_owned()
+    });
+    if Command::new(&python).args(["-c", "import jax"]).output().is_ok_and(|o| o.status.success()) {
+        return Some(python);
+    }
+    super::skip(test, "no Python with jax (python3 -m venv target/jax-venv; pip install jax==0.10.2 jaxlib==0.10.2)");
+    None
+}
+
+/// [`run_cases`] with another Python and checker options (`--jax`).
+pub fn run_cases_with(python: &str, options: &[&str], cases: &[String]) -> Vec<String> {
     let input = format!("[{}]", cases.join(",\n"));
     let script = super::repo_root().join("tests/numpy_check.py");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(python)
         .arg(script)
+        .args(options)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
