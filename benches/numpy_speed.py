@@ -18,12 +18,17 @@ first; a sample is the mean over enough calls to last --min-time seconds,
 and the table gives the medians of the N samples. Before timing, both
 functions' results are compared (relative error at most 1e-6 of the
 result's largest entry): a case whose two results differ is reported and
-not timed. This is a benchmark, never a test: the numbers of the generated
-code are checked against finite differences in tests/numpy_output.rs.
+not timed. With --jax (run it with a Python that has jax, e.g.
+target/jax-venv/bin/python, see tests/jax_output.rs) the table also times
+`jax.jit(jax.grad(loss))` (`jax.hessian` for the Hessian) of the same loss
+written in jax.numpy, in float64, XLA on one thread. This is a benchmark,
+never a test: the numbers of the generated code are checked against finite
+differences in tests/numpy_output.rs.
 """
 
 import os
 
+os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
              "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -143,6 +148,75 @@ def hand_hessian_2layer(W1, W2, x, a):
     B = W2 @ (s1[:, None] * W1)
     inner = -2.0 * t1 * s1 * (W2.T @ (a * s2))
     return B.T @ ((-2.0 * a * t2 * s2)[:, None] * B) + W1.T @ (inner[:, None] * W1)
+
+
+# ---------------------------------------------------------------- JAX
+
+def jax_losses():
+    """Each case's loss in jax.numpy and what to differentiate: the name of
+    the variable (a gradient), or ('hessian', name)."""
+    import jax.numpy as jnp
+
+    def sig(t):
+        return 0.5 * (1.0 + jnp.tanh(0.5 * t))
+
+    def mlp(f):
+        def loss(W1, W2, W3, x, y, b1, b2, b3):
+            h1 = f(W1 @ x + b1)
+            h2 = f(W2 @ h1 + b2)
+            r = W3 @ h2 + b3 - y
+            return 0.5 * r @ r
+        return loss
+
+    def linear(W1, W2, W3, x, y):
+        r = W3 @ (W2 @ (W1 @ x)) - y
+        return 0.5 * r @ r
+
+    def nll(S, x, mu):
+        d = x - mu
+        return 0.5 * jnp.linalg.slogdet(S)[1] + 0.5 * d @ jnp.linalg.solve(S, d)
+
+    def resnet(x, y, *W):
+        h = x
+        for Wi in W:
+            h = h + jnp.tanh(Wi @ h)
+        r = h - y
+        return 0.5 * r @ r
+
+    return {
+        "seed": (lambda W, x: 0.5 * jnp.sum((W.T @ (W @ x) - x) ** 2), "W"),
+        "seed_batched": (lambda W, X: 0.5 * jnp.sum((W.T @ (W @ X) - X) ** 2), "W"),
+        "logistic": (lambda X, y, w: jnp.sum(jnp.logaddexp(0.0, X @ w)) - y @ (X @ w), "w"),
+        "ridge": (lambda X, y, w, lam: jnp.sum((X @ w - y) ** 2) + lam * w @ w, "w"),
+        "mlp_tanh": (mlp(jnp.tanh), "W1"),
+        "mlp_swish": (mlp(lambda t: t * sig(t)), "W1"),
+        "linear_W1": (linear, "W1"),
+        "linear_W2": (linear, "W2"),
+        "linear_W3": (linear, "W3"),
+        "aT_Xinv_b": (lambda a, X, b: a @ jnp.linalg.solve(X, b), "X"),
+        "nll_S": (nll, "S"),
+        "nll_mu": (nll, "mu"),
+        "resnet_64": (resnet, "W1"),
+        "hessian_2layer": (lambda W1, W2, x, a: a @ jnp.tanh(W2 @ jnp.tanh(W1 @ x)), ("hessian", "x")),
+    }
+
+
+def jax_call(name, args):
+    """`jax.jit` of the case's gradient (or Hessian), bound to `args`."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    loss, wrt = jax_losses()[name]
+    if name == "resnet_64":
+        k = len(args) - 2
+        order = ["x", "y"] + [f"W{i}" for i in range(1, k + 1)]
+    else:
+        order = list(inspect.signature(loss).parameters)
+    hessian = isinstance(wrt, tuple)
+    index = order.index(wrt[1] if hessian else wrt)
+    compiled = jax.jit((jax.hessian if hessian else jax.grad)(loss, argnums=index))
+    values = [jax.device_put(args[n]) for n in order]
+    return lambda: compiled(*values).block_until_ready()
 
 
 # ---------------------------------------------------------------- cases
@@ -275,6 +349,7 @@ def main():
     parser.add_argument("--matcalc", default=os.path.join(ROOT, "target", "release", "matcalc"))
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--show", action="store_true", help="print each generated function")
+    parser.add_argument("--jax", action="store_true", help="also time jax.jit(jax.grad(loss))")
     options = parser.parse_args()
     if not os.path.exists(options.matcalc):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -294,30 +369,49 @@ def main():
         if not error <= 1e-6:
             print(f"{name}: generated and hand-written differ (relative error {error:.2e}); not timed")
             continue
-        prepared.append((name, gen_call, calibrate(gen_call, options.min_time), hand_call,
-                         calibrate(hand_call, options.min_time)))
+        calls = [gen_call, hand_call]
+        if options.jax:
+            jax_grad = jax_call(name, args)
+            jax_result = np.asarray(jax_grad())
+            jax_error = np.max(np.abs(jax_result.reshape(want.shape) - want)) / max(np.max(np.abs(want)), 1e-300)
+            if not jax_error <= 1e-6:
+                print(f"{name}: JAX and hand-written differ (relative error {jax_error:.2e}); not timed")
+                continue
+            calls.append(jax_grad)
+        prepared.append((name, [(call, calibrate(call, options.min_time)) for call in calls]))
     load_before = os.getloadavg()
-    times = {name: ([], []) for name, *_ in prepared}
+    times = {name: [[] for _ in contenders] for name, contenders in prepared}
     for r in range(options.runs):
-        for name, gen_call, gen_calls, hand_call, hand_calls in prepared:
-            gen_times, hand_times = times[name]
-            if r % 2 == 0:
-                gen_times.append(sample(gen_call, gen_calls))
-                hand_times.append(sample(hand_call, hand_calls))
-            else:
-                hand_times.append(sample(hand_call, hand_calls))
-                gen_times.append(sample(gen_call, gen_calls))
+        for name, contenders in prepared:
+            order = list(range(len(contenders)))
+            if r % 2 == 1:
+                order.reverse()
+            for i in order:
+                call, calls = contenders[i]
+                times[name][i].append(sample(call, calls))
     load_after = os.getloadavg()
-    rows = ["| case | generated | hand-written | generated / hand-written |", "|---|---|---|---|"]
-    ratios = []
-    for name, *_ in prepared:
-        gen_times, hand_times = times[name]
-        g, h = statistics.median(gen_times), statistics.median(hand_times)
+    header = "| case | generated | hand-written | generated / hand-written |"
+    rule = "|---|---|---|---|"
+    if options.jax:
+        header += " JAX jit(grad) | generated / JAX |"
+        rule += "---|---|"
+    rows = [header, rule]
+    ratios, jax_ratios = [], []
+    for name, _ in prepared:
+        medians = [statistics.median(t) for t in times[name]]
+        g, h = medians[0], medians[1]
         ratios.append(g / h)
-        rows.append(f"| {name} | {fmt(g)} | {fmt(h)} | {g / h:.2f}× |")
+        row = f"| {name} | {fmt(g)} | {fmt(h)} | {g / h:.2f}× |"
+        if options.jax:
+            jax_ratios.append(g / medians[2])
+            row += f" {fmt(medians[2])} | {g / medians[2]:.2f}× |"
+        rows.append(row)
     summary = (f"median ratio {statistics.median(ratios):.2f}×, worst {max(ratios):.2f}× "
                f"({options.runs} interleaved runs, numpy {np.__version__}, single-threaded BLAS, "
                f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)") if ratios else "no cases"
+    if jax_ratios:
+        summary += (f"; against JAX: median {statistics.median(jax_ratios):.2f}×, "
+                    f"worst {max(jax_ratios):.2f}× (jax {__import__('jax').__version__})")
     table = "\n".join(rows) + "\n\n" + summary + "\n"
     print(table)
     if options.markdown:

@@ -102,6 +102,7 @@ fn render_results(
         function_params: BTreeSet::new(),
         dim_names: FastMap::default(),
         lines: Vec::new(),
+        pending_dims: FastMap::default(),
         plan: Plan::default(),
     };
     if check_arguments {
@@ -224,6 +225,8 @@ struct Emitter<'g> {
     /// The Python name of each dimension size used.
     dim_names: FastMap<Dim, String>,
     lines: Vec<String>,
+    /// Sizes read from an argument (`n = x.shape[0]`), written at first use.
+    pending_dims: FastMap<Dim, String>,
     /// The form each subterm is computed in.
     plan: Plan,
 }
@@ -275,7 +278,8 @@ impl Emitter<'_> {
             if let Dim::Named(id) = d {
                 let name = self.names.fresh(&self.graph.dim_names()[id.0 as usize].clone());
                 if let Some(source) = self.dimension_source(d) {
-                    self.lines.push(format!("{name} = {source}"));
+                    // Read where first used (a broadcast or a sum may need none).
+                    self.pending_dims.insert(d, format!("{name} = {source}"));
                 } else {
                     self.dimension_params.push((d, name.clone()));
                 }
@@ -443,14 +447,17 @@ impl Emitter<'_> {
         self.graph.shape(id)
     }
 
-    fn dim(&self, d: Dim) -> String {
+    fn dim(&mut self, d: Dim) -> String {
+        if let Some(line) = self.pending_dims.remove(&d) {
+            self.lines.push(line);
+        }
         match d {
             Dim::Fixed(n) => n.to_string(),
             Dim::Named(_) => self.dim_names.get(&d).cloned().unwrap_or_else(|| "1".to_string()),
         }
     }
 
-    fn shape_args(&self, s: Shape) -> String {
+    fn shape_args(&mut self, s: Shape) -> String {
         if s.cols == Dim::ONE {
             self.dim(s.rows)
         } else if s.rows == Dim::ONE {

@@ -34,9 +34,8 @@ pub fn run_cases(cases: &[String]) -> Vec<String> {
 /// notice), under CI it fails.
 #[allow(dead_code)] // each test binary uses a part
 pub fn jax_python(test: &str) -> Option<String> {
-    let python = std::env::var("MATCALC_JAX_PYTHON").unwrap_or_else(|_| {
-        super::repo_root().join("target/jax-venv/bin/python").to_string_lossy().into_owned()
-    });
+    let python = std::env::var("MATCALC_JAX_PYTHON")
+        .unwrap_or_else(|_| super::repo_root().join("target/jax-venv/bin/python").to_string_lossy().into_owned());
     if Command::new(&python).args(["-c", "import jax"]).output().is_ok_and(|o| o.status.success()) {
         return Some(python);
     }
