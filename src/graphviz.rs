@@ -1,5 +1,6 @@
-//! Drawings of the computational graph of a value: Graphviz `dot` and a
-//! TikZ picture for LaTeX documents.
+//! Drawings of the computational graph of a value: Graphviz `dot`, a
+//! TikZ picture for LaTeX documents and an SVG picture for web pages
+//! (`graphviz/svg.rs`).
 //!
 //! Both draw the step graph of `steps` (a named definition is one node, a
 //! product `A B C` is `A (B C)`), so the nodes carry the same names as the
@@ -20,6 +21,9 @@ use crate::print::text::Unicode;
 use crate::steps::{body, representative, step_graph, StepGraph};
 
 mod layout;
+mod svg;
+
+pub use svg::svg;
 
 /// What a node of the drawing is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

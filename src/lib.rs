@@ -452,6 +452,16 @@ impl Analysis {
         })
     }
 
+    /// The computational graph of the value as an SVG picture (the TikZ
+    /// drawing's layout, Unicode labels), with the variable `wrt` marked.
+    pub fn svg(&mut self, of: Option<&str>, wrt: Option<&str>) -> Result<String> {
+        stack::run(self.deep(), || {
+            let root = self.value(of)?;
+            let wrt = wrt.map(|w| self.variable(w)).transpose()?;
+            Ok(graphviz::svg(&mut self.lowered.graph, root, wrt))
+        })
+    }
+
     /// The derivation of the gradient of the value (or definition `of`) with
     /// respect to `wrt`, one line per node of the graph, in `format`.
     pub fn steps(&mut self, of: Option<&str>, wrt: &str, format: Format, width: usize) -> Result<String> {
