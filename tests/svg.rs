@@ -24,10 +24,7 @@ fn elements(svg: &str) -> Vec<String> {
         let text = &rest[..start];
         for (i, _) in text.match_indices('&') {
             let entity = &text[i..];
-            assert!(
-                ["&amp;", "&lt;", "&gt;", "&quot;"].iter().any(|e| entity.starts_with(e)),
-                "raw & in text: {text}"
-            );
+            assert!(["&amp;", "&lt;", "&gt;", "&quot;"].iter().any(|e| entity.starts_with(e)), "raw & in text: {text}");
         }
         let end = rest[start..].find('>').expect("an unclosed tag") + start;
         let tag = &rest[start + 1..end];

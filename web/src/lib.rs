@@ -76,9 +76,11 @@ fn derivative_json(analysis: &mut Analysis, wrt: &str) -> Json {
     let numpy = analysis.numpy(derivative.result, &numpy_name);
     let mut steps = Vec::new();
     let mut steps_error = Json::Null;
-    for (name, format, width) in
-        [("text", Format::Text, TEXT_WIDTH), ("unicode", Format::Unicode, TEXT_WIDTH), ("latex", Format::Latex, LATEX_WIDTH)]
-    {
+    for (name, format, width) in [
+        ("text", Format::Text, TEXT_WIDTH),
+        ("unicode", Format::Unicode, TEXT_WIDTH),
+        ("latex", Format::Latex, LATEX_WIDTH),
+    ] {
         match analysis.steps(None, wrt, format, width) {
             Ok(s) => steps.push((name.to_string(), Json::from(s))),
             Err(e) => {
