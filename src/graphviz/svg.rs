@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{drawing, expression_width, kind, layout, operation, operator_width, Kind, MAX_LABEL_NODES};
+use super::{drawing, kind, layout, operation, Kind, MAX_LABEL_NODES};
 use crate::ir::{ExprId, FastMap, Graph, SymbolId};
 use crate::print::text::Unicode;
 
@@ -17,6 +17,23 @@ const ROW_HEIGHT: f64 = 1.6 * SCALE;
 const BOX_HEIGHT: f64 = 22.0;
 /// Space around the drawing.
 const MARGIN: f64 = 12.0;
+
+/// The width in pixels of `text` in a sans-serif font of `size` pixels,
+/// estimated per character (a little generous, so labels stay inside
+/// their boxes), plus `padding`.
+fn text_width(text: &str, size: f64, padding: f64) -> f64 {
+    let ems: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' | '(' | ')' | '[' | ']' | '|' | '‖' | '.' | ',' | '·' | '\'' => 0.36,
+            'ᵀ' | '⁻' | '¹' | '²' | '₁' | 'i' | 'j' | 'l' | 't' | 'f' | 'r' => 0.4,
+            '+' | '−' | '-' | '=' | '×' | '⊙' | '*' | '/' | '√' | '∂' => 0.72,
+            'm' | 'w' | 'M' | 'W' => 0.9,
+            _ => 0.64,
+        })
+        .sum();
+    ems * size + padding
+}
 
 /// Escapes text for SVG (XML) content and attribute values.
 fn xml_escape(text: &str) -> String {
@@ -97,11 +114,12 @@ pub fn svg(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
         let long = graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES;
         let text = if long { "…".to_string() } else { crate::print::render(graph, n, &Unicode, usize::MAX) };
         let op = operation(graph, n).map(|(text, _)| text);
-        let width = expression_width(&text);
-        let op_width = op.as_ref().map_or(0.0, |text| operator_width(text));
+        let width = text_width(&text, 14.0, 12.0);
+        let op_width = op.as_ref().map_or(0.0, |text| text_width(text, 11.0, 6.0));
         let children = d.steps.children.get(&n).into_iter().flatten().filter_map(|c| index.get(c).copied()).collect();
-        nodes.push(layout::Node { children, left: width / 2.0 + op_width, right: width / 2.0 });
-        labels.push((text, op, width * SCALE));
+        // The layout works in cm.
+        nodes.push(layout::Node { children, left: (width / 2.0 + op_width) / SCALE, right: width / 2.0 / SCALE });
+        labels.push((text, op, width));
         kinds.push(kind(graph, n, d.root, wrt));
     }
     let at = layout::layout(&nodes);

@@ -258,7 +258,7 @@ def test_every_example_from_the_menu_renders(page):
     for i, title in enumerate(titles):
         before = page.locator("body").get_attribute("data-computed")
         menu.select_option(str(i))
-        page.wait_for_function(f"document.body.dataset.computed !== '{before}'", timeout=15_000)
+        expect(page.locator("body")).not_to_have_attribute("data-computed", before, timeout=15_000)
         expect(page.locator("#error")).to_be_hidden()
         assert page.locator("#result-math .katex").count() == 1, title
         assert page.locator("#graph svg g.node.parameter").count() >= 1, title
