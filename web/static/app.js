@@ -69,6 +69,8 @@ function showError(error) {
     return;
   }
   $('error-text').textContent = error.rendered;
+  state.errorSpan = Number.isInteger(error.start) ? [error.start, Math.max(error.end, error.start + 1)] : null;
+  $('show-error').hidden = !state.errorSpan;
   box.hidden = false;
   $('program').setAttribute('aria-invalid', 'true');
 }
@@ -293,6 +295,12 @@ async function main() {
     copy(location.href, 'the link');
   });
   $('verify-form').addEventListener('submit', runVerify);
+  $('show-error').addEventListener('click', () => {
+    if (!state.errorSpan) return;
+    const editor = $('program');
+    editor.focus();
+    editor.setSelectionRange(...state.errorSpan);
+  });
   window.addEventListener('hashchange', () => {
     const shared = readFragment();
     if (!shared || (shared.program === $('program').value && shared.wrt === state.wrt)) return;

@@ -73,6 +73,7 @@ def browser_context(tmp_path_factory):
             args=ARGS,
             viewport={"width": 1400, "height": 1000},
             accept_downloads=True,
+            permissions=["clipboard-read", "clipboard-write"],
         )
         yield context
         context.close()
@@ -150,6 +151,9 @@ def test_typing_the_seed_renders_its_gradient_steps_and_graph(page):
     assert page.locator("#result-source").text_content() == tex
     page.get_by_label("text", exact=True).check()
     wait_for_result(page, SEED_GRADIENT)
+    page.get_by_role("button", name="Copy", exact=True).first.click()
+    expect(page.locator("#status")).to_have_text("Copied the result.")
+    assert page.evaluate("navigator.clipboard.readText()") == SEED_GRADIENT
     # The fragment holds the state.
     params = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).fragment)
     assert params["program"] == [SEED] and params["wrt"] == ["W"]
@@ -187,9 +191,14 @@ def test_an_error_is_shown_inline_with_a_caret_and_the_last_result_stays(page):
     assert "5 | L +* x\n  |    ^" in text, text
     expect(editor).to_have_attribute("aria-invalid", "true")
     expect(page.locator("section.output")).to_have_class("output stale")
+    # The button selects the offending text in the editor.
+    page.get_by_role("button", name="Show in the editor").click()
+    selected = page.evaluate("(() => { const e = document.activeElement; return [e.id, e.value.slice(e.selectionStart, e.selectionEnd)]; })()")
+    assert selected == ["program", "*"], selected
     assert page.locator("#result-source").text_content() == SEED_GRADIENT
     page.screenshot(path=str(SHOTS / "error.png"), full_page=True)
     # Fixing it clears the error.
+    page.keyboard.press("Control+End")
     for _ in range(6):
         page.keyboard.press("Backspace")
     expect(page.locator("#error")).to_be_hidden(timeout=15_000)
