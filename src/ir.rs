@@ -229,7 +229,6 @@ pub enum Node {
 pub struct Graph {
     nodes: Vec<Node>,
     shapes: Vec<Shape>,
-    keys: Vec<u64>,
     memo: HashMap<Node, ExprId, BuildHasherDefault<FxHasher>>,
     symbols: Vec<Symbol>,
     /// The first symbol of each name (an index beside `symbols`).
@@ -304,12 +303,6 @@ impl Graph {
         self.shapes[id.0 as usize]
     }
 
-    /// A structural hash of `id`, independent of construction order; used
-    /// to sort commutative children deterministically.
-    pub fn key(&self, id: ExprId) -> u64 {
-        self.keys[id.0 as usize]
-    }
-
     /// Number of nodes in the arena.
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -355,7 +348,6 @@ impl Graph {
         }
         self.nodes.truncate(mark.nodes);
         self.shapes.truncate(mark.nodes);
-        self.keys.truncate(mark.nodes);
         for i in mark.symbols..self.symbols.len() {
             if let Role::Definition(value) = self.symbols[i].role {
                 if self.definition_of.get(&value) == Some(&SymbolId(i as u32)) {
@@ -486,11 +478,9 @@ impl Graph {
             return id;
         }
         let id = ExprId(self.nodes.len() as u32);
-        let key = self.structural_key(&node);
         debug_assert!(self.children_of_node(&node).iter().all(|c| *c < id), "children precede parents");
         self.nodes.push(node.clone());
         self.shapes.push(shape);
-        self.keys.push(key);
         self.memo.insert(node, id);
         id
     }
@@ -506,81 +496,6 @@ impl Graph {
             | Node::Upstream { arg: a, .. } => vec![*a],
             Node::Pow(a, b) => vec![*a, *b],
             _ => Vec::new(),
-        }
-    }
-
-    fn structural_key(&self, node: &Node) -> u64 {
-        let mut h = Fnv::new();
-        match node {
-            Node::Const(c) => {
-                h.write(1);
-                hash_coeff(&mut h, c);
-            }
-            Node::Var(s) => {
-                h.write(2);
-                h.write_str(&self.symbol(*s).name);
-            }
-            Node::Identity(d) => {
-                h.write(3);
-                self.hash_dim(&mut h, *d);
-            }
-            Node::Ones(s) | Node::Zero(s) => {
-                h.write(if matches!(node, Node::Ones(_)) { 4 } else { 5 });
-                self.hash_dim(&mut h, s.rows);
-                self.hash_dim(&mut h, s.cols);
-            }
-            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => {
-                h.write(match node {
-                    Node::Add(_) => 6,
-                    Node::Mul(_) => 7,
-                    _ => 8,
-                });
-                for x in c.iter() {
-                    h.write(self.key(*x));
-                }
-            }
-            Node::Scale(c, a) => {
-                h.write(9);
-                hash_coeff(&mut h, c);
-                h.write(self.key(*a));
-            }
-            Node::Pow(a, b) => {
-                h.write(10);
-                h.write(self.key(*a));
-                h.write(self.key(*b));
-            }
-            Node::Transpose(a) => {
-                h.write(11);
-                h.write(self.key(*a));
-            }
-            Node::Inverse(a) => {
-                h.write(12);
-                h.write(self.key(*a));
-            }
-            Node::Apply(f, a) => {
-                h.write(13);
-                h.write(*f as u64);
-                h.write(self.key(*a));
-            }
-            Node::Opaque(s, a) => {
-                h.write(14);
-                h.write_str(&self.symbol(*s).name);
-                h.write(self.key(*a));
-            }
-            Node::Upstream { loss, function, arg } => {
-                h.write(15);
-                h.write_str(&self.symbol(*loss).name);
-                h.write_str(&self.symbol(*function).name);
-                h.write(self.key(*arg));
-            }
-        }
-        h.finish()
-    }
-
-    fn hash_dim(&self, h: &mut Fnv, d: Dim) {
-        match d {
-            Dim::Fixed(n) => h.write(n),
-            Dim::Named(id) => h.write_str(&self.dim_names[id.0 as usize]),
         }
     }
 
@@ -723,13 +638,6 @@ impl Graph {
     }
 }
 
-fn hash_coeff(h: &mut Fnv, c: &Coeff) {
-    match crate::coeff::to_i64(c) {
-        Some(n) => h.write(n as u64),
-        None => h.write_str(&c.to_string()),
-    }
-}
-
 /// A hash map with [`FxHasher`], for tables keyed by ids inside one run.
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -760,31 +668,6 @@ impl Hasher for FxHasher {
     }
     fn write_usize(&mut self, x: usize) {
         self.write_u64(x as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A tiny deterministic FNV-1a hasher, so keys do not depend on the run.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn write(&mut self, x: u64) {
-        for b in x.to_le_bytes() {
-            self.0 ^= b as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_str(&mut self, s: &str) {
-        for b in s.bytes() {
-            self.0 ^= b as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.write(0xff);
     }
     fn finish(&self) -> u64 {
         self.0

@@ -241,7 +241,7 @@ impl Graph {
                         return self.mul(scalars);
                     }
                 }
-                let mut best: Option<(usize, Vec<u64>, Vec<ExprId>)> = None;
+                let mut best: Option<(usize, Vec<ExprId>)> = None;
                 let transposed: Vec<ExprId> = chain.iter().rev().map(|f| self.transpose(*f)).collect();
                 for candidate in [&chain, &transposed] {
                     for i in 0..n {
@@ -251,13 +251,15 @@ impl Graph {
                             continue;
                         }
                         let marks = rotated.iter().filter(|f| self.has_transpose_mark(**f)).count();
-                        let keys: Vec<u64> = rotated.iter().map(|f| self.key(*f)).collect();
-                        if best.as_ref().is_none_or(|(m, k, _)| (marks, &keys) < (*m, k)) {
-                            best = Some((marks, keys, rotated));
+                        let better = best.as_ref().is_none_or(|(m, b)| {
+                            marks.cmp(m).then_with(|| self.chain_cmp(&rotated, b)) == std::cmp::Ordering::Less
+                        });
+                        if better {
+                            best = Some((marks, rotated));
                         }
                     }
                 }
-                let rotated = best.map(|b| b.2).unwrap_or(chain);
+                let rotated = best.map(|b| b.1).unwrap_or(chain);
                 let product = self.mul(rotated);
                 let inner = if self.shape(product).is_scalar() {
                     product

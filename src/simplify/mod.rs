@@ -9,7 +9,12 @@
 //!
 //! - **Flattening and order** (`sum`, `product`, `hadamard`, `order`): `Add`
 //!   and `Hadamard` are n-ary, flattened and sorted; `Mul` is flattened with
-//!   its scalar factors first (sorted) and the matrix chain in order.
+//!   its scalar factors first (sorted) and the matrix chain in order. The
+//!   sort is a reading rank (constants first, negative terms last, names
+//!   before compound factors, by leading name), then
+//!   [`Graph::structural_cmp`], a total order on structure alone that never
+//!   looks at ids or hashes; the same order picks the orientation of a 1×1
+//!   chain, the rotation of a trace and a shared factor.
 //! - **Coefficients** (this module): `Scale(c, e)` with c ∉ {0, 1} and `e`
 //!   neither a constant nor a `Scale`; nested scalings multiply; a mostly
 //!   negative bracketed sum carries the sign outside.
@@ -54,8 +59,8 @@
 //! partly named. The readability rules do not all have this property yet:
 //! a diagonal merges into its neighbour only when the vector is one factor,
 //! distributing a Hadamard product depends on which factors meet first,
-//! and the order of commutative children still falls back to a structural
-//! hash; the known cases are listed in that test.
+//! and a name inside a product hides a like term from its value; the
+//! known cases are listed in that test.
 
 use num_traits::{One, Zero};
 

@@ -1,10 +1,15 @@
-//! The order of commutative children: sum terms and commutative factors.
+//! The order of commutative children: sum terms and commutative factors
+//! by a reading rank, then by a total structural order ([`Graph::structural_cmp`])
+//! that never looks at ids or hashes, so it does not depend on the order
+//! nodes were built in.
 
 use std::cmp::Ordering;
 
-use num_traits::Signed;
+use num_traits::{One, Signed};
 
+use crate::coeff::Coeff;
 use crate::ir::{ExprId, Graph, Node};
+use crate::shape::Dim;
 
 impl Graph {
     /// Orders commutative factors: names first, then transposed names,
@@ -22,8 +27,7 @@ impl Graph {
         rank(self, a)
             .cmp(&rank(self, b))
             .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
-            .then(self.key(a).cmp(&self.key(b)))
-            .then(a.cmp(&b))
+            .then_with(|| self.structural_cmp(a, b))
     }
 
     /// The name a term starts with when printed (`A1` for `A1 x`), so
@@ -45,7 +49,8 @@ impl Graph {
     }
 
     /// Orders sum terms: positive constants, then positive terms, then
-    /// negative ones, then negative constants; within each, by structural key.
+    /// negative ones, then negative constants; within each, by leading name and
+    /// then structurally.
     pub(super) fn term_order(&self, a: ExprId, b: ExprId) -> Ordering {
         let rank = |g: &Graph, x: ExprId| -> (u8, u8) {
             let (sign, base) = match g.node(x) {
@@ -65,7 +70,133 @@ impl Graph {
         rank(self, a)
             .cmp(&rank(self, b))
             .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
-            .then(self.key(a).cmp(&self.key(b)))
-            .then(a.cmp(&b))
+            .then_with(|| self.structural_cmp(a, b))
+    }
+
+    /// A total order on canonical nodes by their structure alone: a scaled
+    /// node by what it scales, then by its coefficient; otherwise the kind
+    /// of node, then its data (constants by value, names and dimensions by
+    /// their spelling), then its children from the first. Two nodes compare
+    /// equal only if they are the same node. It walks down one path (the
+    /// first pair of differing children), so it costs the depth of the
+    /// terms at most and needs no recursion.
+    pub fn structural_cmp(&self, a: ExprId, b: ExprId) -> Ordering {
+        let (mut a, mut b) = (a, b);
+        loop {
+            if a == b {
+                return Ordering::Equal;
+            }
+            // A scaled term sorts by what it scales, then by coefficient.
+            let (ca, sa) = self.unscaled(a);
+            let (cb, sb) = self.unscaled(b);
+            if sa == sb {
+                return ca.cmp(&cb);
+            }
+            (a, b) = (sa, sb);
+            let (x, y) = (self.node(a), self.node(b));
+            let by_kind = kind_rank(x).cmp(&kind_rank(y));
+            if by_kind != Ordering::Equal {
+                return by_kind;
+            }
+            let name = |s: crate::ir::SymbolId| self.symbol(s).name.as_str();
+            // Names first, then the declaration order of equal names.
+            let symbols = |s: crate::ir::SymbolId, t: crate::ir::SymbolId| name(s).cmp(name(t)).then(s.cmp(&t));
+            let next = match (x, y) {
+                (Node::Const(c), Node::Const(d)) => return c.cmp(d),
+                (Node::Var(s), Node::Var(t)) => return symbols(*s, *t),
+                (Node::Identity(m), Node::Identity(n)) => return self.dim_cmp(*m, *n),
+                (Node::Ones(s), Node::Ones(t)) | (Node::Zero(s), Node::Zero(t)) => {
+                    return self.dim_cmp(s.rows, t.rows).then_with(|| self.dim_cmp(s.cols, t.cols))
+                }
+                (Node::Add(p), Node::Add(q))
+                | (Node::Mul(p), Node::Mul(q))
+                | (Node::Hadamard(p), Node::Hadamard(q)) => match p.iter().zip(q.iter()).find(|(u, v)| u != v) {
+                    Some((u, v)) => (*u, *v),
+                    None => return p.len().cmp(&q.len()),
+                },
+                (Node::Pow(u, e), Node::Pow(v, f)) => {
+                    if u == v {
+                        (*e, *f)
+                    } else {
+                        (*u, *v)
+                    }
+                }
+                (Node::Transpose(u), Node::Transpose(v)) | (Node::Inverse(u), Node::Inverse(v)) => (*u, *v),
+                (Node::Apply(f, u), Node::Apply(g, v)) => {
+                    if f != g {
+                        return f.cmp(g);
+                    }
+                    (*u, *v)
+                }
+                (Node::Opaque(s, u), Node::Opaque(t, v)) => {
+                    if s != t {
+                        return symbols(*s, *t);
+                    }
+                    (*u, *v)
+                }
+                (Node::Upstream { loss: l, function: f, arg: u }, Node::Upstream { loss: m, function: g, arg: v }) => {
+                    if l != m {
+                        return symbols(*l, *m);
+                    }
+                    if f != g {
+                        return symbols(*f, *g);
+                    }
+                    (*u, *v)
+                }
+                _ => unreachable!("nodes of one kind"),
+            };
+            a = next.0;
+            b = next.1;
+        }
+    }
+
+    /// The coefficient and base of a scaled node (1 and the node otherwise).
+    fn unscaled(&self, id: ExprId) -> (Coeff, ExprId) {
+        match self.node(id) {
+            Node::Scale(c, b) => (c.clone(), *b),
+            _ => (Coeff::one(), id),
+        }
+    }
+
+    /// Dimensions by size, named ones after fixed ones and by name.
+    fn dim_cmp(&self, m: Dim, n: Dim) -> Ordering {
+        match (m, n) {
+            (Dim::Fixed(a), Dim::Fixed(b)) => a.cmp(&b),
+            (Dim::Fixed(_), Dim::Named(_)) => Ordering::Less,
+            (Dim::Named(_), Dim::Fixed(_)) => Ordering::Greater,
+            (Dim::Named(a), Dim::Named(b)) => self.dim_names()[a.0 as usize].cmp(&self.dim_names()[b.0 as usize]),
+        }
+    }
+
+    /// Compares two chains factor by factor, structurally.
+    pub(super) fn chain_cmp(&self, a: &[ExprId], b: &[ExprId]) -> Ordering {
+        for (x, y) in a.iter().zip(b) {
+            let o = self.structural_cmp(*x, *y);
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+/// The rank of a node's kind in [`Graph::structural_cmp`].
+fn kind_rank(node: &Node) -> u8 {
+    match node {
+        Node::Const(_) => 0,
+        Node::Var(_) => 1,
+        Node::Identity(_) => 2,
+        Node::Ones(_) => 3,
+        Node::Zero(_) => 4,
+        Node::Add(_) => 5,
+        Node::Mul(_) => 6,
+        Node::Hadamard(_) => 7,
+        Node::Scale(..) => unreachable!("compared by what it scales"),
+        Node::Pow(..) => 9,
+        Node::Transpose(_) => 10,
+        Node::Inverse(_) => 11,
+        Node::Apply(..) => 12,
+        Node::Opaque(..) => 13,
+        Node::Upstream { .. } => 14,
     }
 }

@@ -309,10 +309,8 @@ impl Graph {
     pub(super) fn orient_inner_product(&mut self, chain: Vec<ExprId>) -> Vec<ExprId> {
         let reversed: Vec<ExprId> = chain.iter().rev().map(|f| self.transpose(*f)).collect();
         let count = |g: &Graph, v: &[ExprId]| v.iter().filter(|f| g.has_transpose_mark(**f)).count();
-        let keys = |g: &Graph, v: &[ExprId]| v.iter().map(|f| g.key(*f)).collect::<Vec<_>>();
-        let a = (count(self, &chain), keys(self, &chain));
-        let b = (count(self, &reversed), keys(self, &reversed));
-        if b < a {
+        let by_marks = count(self, &reversed).cmp(&count(self, &chain));
+        if by_marks.then_with(|| self.chain_cmp(&reversed, &chain)) == std::cmp::Ordering::Less {
             reversed
         } else {
             chain

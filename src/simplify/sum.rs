@@ -363,7 +363,7 @@ impl Graph {
                 (Some(l), Some(r)) => {
                     // Compared as columns, so that the transposed sum picks the same vector.
                     let r_column = self.transpose(r);
-                    if self.key(l) <= self.key(r_column) {
+                    if self.structural_cmp(l, r_column) != std::cmp::Ordering::Greater {
                         (true, left_split, l)
                     } else {
                         (false, right_split, r)
@@ -440,8 +440,8 @@ impl Graph {
         split
     }
 
-    /// The factor shared by at least two terms of `split` (the smallest by
-    /// structural key if several are).
+    /// The factor shared by at least two terms of `split` (the structurally
+    /// smallest if several are).
     pub(super) fn pick_shared(&self, split: &[(ExprId, Option<(ExprId, ExprId)>)]) -> Option<ExprId> {
         let mut counts: FastMap<ExprId, usize> = FastMap::default();
         for (_, parts) in split {
@@ -449,6 +449,6 @@ impl Graph {
                 *counts.entry(*shared).or_default() += 1;
             }
         }
-        counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).min_by_key(|id| self.key(*id))
+        counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).min_by(|a, b| self.structural_cmp(*a, *b))
     }
 }
