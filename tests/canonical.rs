@@ -362,3 +362,13 @@ fn survey() {
     }
     eprintln!("{failures} failures of {} ({in_fragment} in the kernel fragment)", n * 3);
 }
+
+/// Terms that tie on their reading rank and leading name are ordered by
+/// structure, not by the order they were built in or a hash.
+#[test]
+fn ties_are_ordered_by_structure() {
+    let header = "k: scalar; x, y: vector(n); ";
+    for body in ["k x + k y", "k y + k x"] {
+        assert_eq!(common::simplify_text(&format!("{header}{body}")), "k x + k y");
+    }
+}

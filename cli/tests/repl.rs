@@ -436,7 +436,7 @@ fn a_replaced_definition_is_saved_in_order() {
     // The new r uses q, defined after the old r: it comes after q, and L after it.
     assert_eq!(session.program(), "# matcalc session\nx: vector(n)\nq = sum(x)\nr = 3 q x\nL = norm2(r)\n");
     assert_eq!(session.feed("L").output, vec!["‖r‖²".to_string()]);
-    assert_eq!(session.feed(":diff L wrt q").output, vec!["6 xᵀ r".to_string()]);
+    assert_eq!(session.feed(":diff L wrt q").output, vec!["6 rᵀ x".to_string()]);
 }
 
 #[test]
