@@ -21,7 +21,8 @@ result's largest entry): a case whose two results differ is reported and
 not timed. With --jax (run it with a Python that has jax, e.g.
 target/jax-venv/bin/python, see tests/jax_output.rs) the table also times
 `jax.jit(jax.grad(loss))` (`jax.hessian` for the Hessian) of the same loss
-written in jax.numpy, in float64, XLA on one thread. This is a benchmark,
+written in jax.numpy, and matcalc's `--format jax` function under `jax.jit`,
+in float64, XLA on one thread. This is a benchmark,
 never a test: the numbers of the generated code are checked against finite
 differences in tests/numpy_output.rs.
 """
@@ -201,6 +202,17 @@ def jax_losses():
     }
 
 
+def generated_jax_call(matcalc, program, wrt, args):
+    """matcalc's `--format jax` function compiled by `jax.jit`, bound to `args`."""
+    import jax
+
+    _, function = generated(matcalc, program, wrt, "jax")
+    compiled = jax.jit(function)
+    names = list(inspect.signature(function).parameters)
+    values = [jax.device_put(args[n]) for n in names]
+    return lambda: compiled(*values).block_until_ready()
+
+
 def jax_call(name, args):
     """`jax.jit` of the case's gradient (or Hessian), bound to `args`."""
     import jax
@@ -299,10 +311,10 @@ def arguments(name, program, sizes, rng):
     return args
 
 
-def generated(matcalc, program, wrt):
-    """The generated function (source and callable)."""
+def generated(matcalc, program, wrt, form="numpy"):
+    """The generated function (source and callable) in `form` (numpy or jax)."""
     command = [matcalc, "diff", program, "--wrt", wrt] if wrt else [matcalc, "simplify", program]
-    source = subprocess.run(command + ["--format", "numpy"], check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(command + ["--format", form], check=True, capture_output=True, text=True).stdout
     namespace = {}
     exec(compile(source, "<generated>", "exec"), namespace)
     functions = [v for k, v in namespace.items() if inspect.isfunction(v)]
@@ -378,6 +390,7 @@ def main():
                 print(f"{name}: JAX and hand-written differ (relative error {jax_error:.2e}); not timed")
                 continue
             calls.append(jax_grad)
+            calls.append(generated_jax_call(options.matcalc, program, wrt, args))
         prepared.append((name, [(call, calibrate(call, options.min_time)) for call in calls]))
     load_before = os.getloadavg()
     times = {name: [[] for _ in contenders] for name, contenders in prepared}
@@ -393,10 +406,10 @@ def main():
     header = "| case | generated | hand-written | generated / hand-written |"
     rule = "|---|---|---|---|"
     if options.jax:
-        header += " JAX jit(grad) | generated / JAX |"
-        rule += "---|---|"
+        header += " JAX jit(grad) | generated / JAX | generated JAX, jit | generated JAX / JAX |"
+        rule += "---|---|---|---|"
     rows = [header, rule]
-    ratios, jax_ratios = [], []
+    ratios, jax_ratios, generated_jax_ratios = [], [], []
     for name, _ in prepared:
         medians = [statistics.median(t) for t in times[name]]
         g, h = medians[0], medians[1]
@@ -404,14 +417,16 @@ def main():
         row = f"| {name} | {fmt(g)} | {fmt(h)} | {g / h:.2f}× |"
         if options.jax:
             jax_ratios.append(g / medians[2])
-            row += f" {fmt(medians[2])} | {g / medians[2]:.2f}× |"
+            row += f" {fmt(medians[2])} | {g / medians[2]:.2f}× | {fmt(medians[3])} | {medians[3] / medians[2]:.2f}× |"
+            generated_jax_ratios.append(medians[3] / medians[2])
         rows.append(row)
     summary = (f"median ratio {statistics.median(ratios):.2f}×, worst {max(ratios):.2f}× "
                f"({options.runs} interleaved runs, numpy {np.__version__}, single-threaded BLAS, "
                f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)") if ratios else "no cases"
     if jax_ratios:
         summary += (f"; against JAX: median {statistics.median(jax_ratios):.2f}×, "
-                    f"worst {max(jax_ratios):.2f}× (jax {__import__('jax').__version__})")
+                    f"worst {max(jax_ratios):.2f}× (jax {__import__('jax').__version__}); generated JAX against "
+                    f"JAX: median {statistics.median(generated_jax_ratios):.2f}×, worst {max(generated_jax_ratios):.2f}×")
     table = "\n".join(rows) + "\n\n" + summary + "\n"
     print(table)
     if options.markdown:

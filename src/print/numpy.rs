@@ -740,6 +740,13 @@ impl Emitter<'_> {
             let r = self.expr(right, 0);
             return (if rs.cols == Dim::ONE { format!("np.sum({r})") } else { format!("np.sum({r}, axis=0)") }, 4);
         }
+        // `W^T v` as `v @ W`: the same product for NumPy, and XLA (JAX) would
+        // copy `W.T` first.
+        if let Node::Transpose(w) = self.graph.node(left).clone() {
+            if rs.is_column() && !self.shape(w).is_row() && !self.shape(w).is_column() {
+                return (format!("({} @ {})", self.expr(right, 4), self.expr(w, 4)), 4);
+            }
+        }
         let (l, r) = (self.expr(left, 4), self.expr(right, 4));
         if ls.cols == Dim::ONE && rs.rows == Dim::ONE {
             (format!("np.outer({l}, {r})"), 4)
