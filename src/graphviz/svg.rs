@@ -182,10 +182,12 @@ pub fn svg(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
         let _ = write!(out, "<g class=\"node {class}\"><title>{}</title>", xml_escape(&title));
         node(&mut out, kinds[i], px(x), py(row), *text_width, text, false);
         if let Some(op) = op {
+            // Clear of the box (and of the loss's outer frame).
+            let gap = if kinds[i] == Kind::Loss { 7.0 } else { 4.0 };
             let _ = write!(
                 out,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">{}</text>",
-                px(x) - text_width / 2.0 - 4.0,
+                px(x) - text_width / 2.0 - gap,
                 py(row) + 4.0,
                 xml_escape(op)
             );
