@@ -159,7 +159,7 @@ pub fn analyze(source: &str) -> Result<Analysis> {
 }
 
 fn analyze_here(source: &str) -> Result<Analysis> {
-    let program = syntax::parse_program(source)?;
+    let program = syntax::parse_whole_program(source)?;
     let lowered = lower::lower_program(&program, source)?;
     let analysis = Analysis { source: source.to_string(), program, lowered };
     analysis.check_constants()?;
@@ -574,7 +574,13 @@ impl Analysis {
     /// their values and leave the program's names unchanged.
     pub fn lower_claim(&mut self, claim: &str) -> Result<ExprId> {
         stack::run(self.deep() || stack::deep_source(claim), || {
-            let (definitions, expr) = syntax::parse_claim(claim)?;
+            let (mut definitions, expr) = syntax::parse_claim(claim)?;
+            // Greek letters read as the program's spelled-out names (`α` is `alpha`).
+            definitions.push(ast::Statement::Expr(expr));
+            let graph = self.graph();
+            let known = |name: &str| graph.find_symbol(name).is_some() || graph.dim_names().iter().any(|d| d == name);
+            syntax::respell_greek(&mut definitions, &known);
+            let Some(ast::Statement::Expr(expr)) = definitions.pop() else { unreachable!("pushed above") };
             let id = lower::lower_expr_in(&mut self.lowered, &self.program, &definitions, &expr, &self.source, claim)?;
             self.check_constants()?;
             Ok(id)

@@ -24,6 +24,9 @@ mod generated {
 
 use generated::{MatcalcParser, Rule};
 
+mod unicode;
+pub use unicode::{respell_greek, spelled_out, GREEK_LETTERS};
+
 /// Deepest bracket or operator nesting accepted; deeper input is an error,
 /// never a stack overflow.
 pub const MAX_NESTING: usize = 200;
@@ -38,7 +41,7 @@ pub const MAX_NUMBER_BYTES: usize = 10_000;
 /// Parses a whole program.
 pub fn parse_program(source: &str) -> Result<Program> {
     check_limits(source)?;
-    let prepared = join_bracketed_lines(source);
+    let prepared = unicode::mark_norm_bars(&join_bracketed_lines(source))?;
     let mut pairs = MatcalcParser::parse(Rule::program, &prepared).map_err(|e| syntax_error(e, source))?;
     let program = pairs.next().expect("the program rule always yields one pair");
     let mut statements = Vec::new();
@@ -61,6 +64,14 @@ pub fn parse_program(source: &str) -> Result<Program> {
         }
     }
     Ok(Program { statements })
+}
+
+/// Parses a whole program (not a piece read in the context of another) and
+/// reads its Greek letters as the names they spell ([`respell_greek`]).
+pub fn parse_whole_program(source: &str) -> Result<Program> {
+    let mut program = parse_program(source)?;
+    respell_greek(&mut program.statements, &|_| false);
+    Ok(program)
 }
 
 /// Parses a single expression (no declarations or definitions).
@@ -377,6 +388,7 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(Op::prefix(Rule::negate) | Op::prefix(Rule::plus_sign))
             .op(Op::postfix(Rule::transpose)
                 | Op::postfix(Rule::inverse_mark)
+                | Op::postfix(Rule::inverse_transpose_mark)
                 | Op::postfix(Rule::power)
                 | Op::postfix(Rule::elementwise_power))
     })
@@ -404,6 +416,7 @@ fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
             let boxed = Box::new(operand);
             let kind = match op.as_rule() {
                 Rule::transpose => ExprKind::Transpose(boxed),
+                Rule::inverse_transpose_mark => ExprKind::InverseTranspose(boxed),
                 Rule::inverse_mark => ExprKind::Power {
                     base: boxed,
                     exponent: Box::new(Expr { kind: ExprKind::Number(coeff::int(-1)), span: span_of(&op) }),
@@ -424,7 +437,13 @@ fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
                             .with_help("write A^T for the transpose"))
                         }
                         _ => {
-                            ExprKind::Power { base: boxed, exponent: Box::new(exponent_value(exponent)?), elementwise }
+                            let exponent = exponent_value(exponent)?;
+                            match squared_bars(*boxed, &exponent, elementwise) {
+                                Ok(norm2) => norm2,
+                                Err(base) => {
+                                    ExprKind::Power { base: Box::new(base), exponent: Box::new(exponent), elementwise }
+                                }
+                            }
                         }
                     }
                 }
@@ -481,8 +500,69 @@ fn primary(pair: Pair<Rule>) -> Result<Expr> {
                 span,
             })
         }
+        Rule::norm => {
+            let mut inner = pair.into_inner();
+            let arg = expr(inner.next().expect("a norm has an argument"))?;
+            let name = match inner.next().map(|suffix| suffix.as_str()) {
+                Some("²") => "norm2",
+                Some(_) => "norm1",
+                None => "norm",
+            };
+            let bar = Span::new(span.start, arg.span.start);
+            Ok(Expr { kind: ExprKind::Call { name: name.to_string(), name_span: bar, args: vec![arg] }, span })
+        }
+        Rule::upstream => {
+            let mut inner = pair.into_inner();
+            let loss = inner.next().expect("an upstream gradient names its loss");
+            let at = primary(inner.next().expect("an upstream gradient has a variable"))?;
+            let loss = Expr { kind: ExprKind::Name(loss.as_str().to_string()), span: span_of(&loss) };
+            let name_span = Span::new(span.start, loss.span.start);
+            Ok(Expr { kind: ExprKind::Call { name: "grad".to_string(), name_span, args: vec![loss, at] }, span })
+        }
+        Rule::ones_symbol | Rule::zeros_symbol => {
+            let name = if pair.as_rule() == Rule::ones_symbol { "ones" } else { "zeros" };
+            let symbol = Span::new(span.start, span.start + "𝟙".len());
+            let dims: Vec<Expr> = match pair.into_inner().next() {
+                Some(dims) => dims.into_inner().map(dimension_argument).collect(),
+                None => return Ok(Expr { kind: ExprKind::Name(name.to_string()), span }),
+            };
+            Ok(Expr { kind: ExprKind::Call { name: name.to_string(), name_span: symbol, args: dims }, span })
+        }
         rule => unreachable!("unexpected primary {rule:?}"),
     }
+}
+
+/// `||r||^2` and `‖r‖^2` (bars, then `^2`) are `norm2(r)`, as `‖r‖²` is;
+/// any other base comes back unchanged.
+fn squared_bars(base: Expr, exponent: &Expr, elementwise: bool) -> std::result::Result<ExprKind, Expr> {
+    let bars = match &base.kind {
+        ExprKind::Call { name, name_span, args } => {
+            name == "norm" && args.len() == 1 && name_span.end == args[0].span.start
+        }
+        _ => false,
+    };
+    let two = matches!(&exponent.kind, ExprKind::Number(c) if *c == coeff::int(2));
+    if !(bars && two && !elementwise) {
+        return Err(base);
+    }
+    match base.into_kind() {
+        ExprKind::Call { name_span, args, .. } => Ok(ExprKind::Call { name: "norm2".to_string(), name_span, args }),
+        _ => unreachable!("checked to be a norm above"),
+    }
+}
+
+/// A dimension of `𝟙(m×n)` as the argument of a call `ones(m, n)`.
+fn dimension_argument(pair: Pair<Rule>) -> Expr {
+    let d = pair.into_inner().next().expect("dimension has content");
+    let span = span_of(&d);
+    let kind = match d.as_rule() {
+        Rule::integer => match coeff::parse_decimal(d.as_str()) {
+            Some(n) => ExprKind::Number(n),
+            None => ExprKind::Name(d.as_str().to_string()),
+        },
+        _ => ExprKind::Name(d.as_str().to_string()),
+    };
+    Expr { kind, span }
 }
 
 /// Converts a pest error into a matcalc error with a friendly expectation.

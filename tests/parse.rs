@@ -93,3 +93,56 @@ fn numbers_stay_exact() {
     let Statement::Expr(e) = &program.statements[0] else { panic!() };
     assert!(tree(e).contains(&digits));
 }
+
+/// Input as people type it and as `--format unicode` prints it: each
+/// Unicode spelling is the same value as its ASCII one.
+#[test]
+fn unicode_spellings_mean_their_ascii_forms() {
+    const DECLARATIONS: &str = "W: matrix(m, n); A: matrix(n, n); x, y: vector(n); alpha, sigma2: scalar; \
+                                f, phi: function;";
+    const PAIRS: &[(&str, &str)] = &[
+        ("‖x‖²", "norm2(x)"),
+        ("||x||^2", "norm2(x)"),
+        ("‖x‖^2", "norm2(x)"),
+        ("‖x‖", "norm(x)"),
+        ("||x||", "norm(x)"),
+        ("‖x‖₁", "norm1(x)"),
+        ("1/2 * ‖Wᵀ W x − x‖²", "1/2 * norm2(W^T W x - x)"),
+        ("2 ‖x‖ ‖y‖", "2 * norm(x) * norm(y)"),
+        ("‖x + ‖y‖ x‖", "norm(x + norm(y) * x)"),
+        ("‖‖x‖ y‖", "norm(norm(x) * y)"),
+        ("−x · 3", "-x * 3"),
+        ("x − A⋅x", "x - A * x"),
+        ("A⁻ᵀ x + A⁻¹ x", "A^-T x + A^-1 x"),
+        ("x ⊘ y ⊙ x", "x ./ y .* x"),
+        ("𝟙ᵀ x + sum(𝟙(n) ⊙ x)", "ones(n)^T x + sum(ones(n) .* x)"),
+        ("sum(𝟙(m×n) ⊙ W) + sum(𝟎(n×m) W)", "sum(ones(m, n) .* W) + sum(zeros(n, m) W)"),
+        ("α ‖x‖ + σ2", "alpha * norm(x) + sigma2"),
+        ("σ(x) + φ(x)", "sigmoid(x) + phi(x)"),
+        ("Wᵀ ∂f/∂(W x) + ∂f/∂x", "W^T grad(f, W x) + grad(f, x)"),
+    ];
+    for (unicode, ascii) in PAIRS {
+        let value = |expression: &str| {
+            let program = format!("{DECLARATIONS} {expression}");
+            let mut analysis = matcalc::analyze(&program).unwrap_or_else(|e| panic!("{}", e.render(&program)));
+            let value = analysis.simplified(None).expect("simplifies");
+            analysis.print(value, matcalc::Format::Text)
+        };
+        assert_eq!(value(unicode), value(ascii), "{unicode} should mean {ascii}");
+    }
+}
+
+/// A Greek letter is its spelled-out name unless the program declares the
+/// letter itself; an unclosed norm bar is an error at the bar.
+#[test]
+fn greek_letters_and_unclosed_bars() {
+    let types = matcalc::analyze("alpha: scalar; x: vector(n); α x").expect("analyses").types();
+    assert_eq!(types, "alpha: scalar\nx: vector(n)\n");
+    let both = matcalc::analyze("alpha, α: scalar; x: vector(n); α x + alpha x").expect("analyses").types();
+    assert_eq!(both, "alpha: scalar\nα: scalar\nx: vector(n)\n");
+    for (source, bar) in [("x: vector(n); ‖x", 14), ("x: vector(n); x‖ + 1", 15), ("x: vector(n); ||x", 14)] {
+        let error = matcalc::analyze(source).expect_err(source);
+        assert!(error.message.contains("never closed"), "{source}: {}", error.message);
+        assert_eq!(error.span.map(|s| s.start), Some(bar), "{source}");
+    }
+}

@@ -1,7 +1,7 @@
-//! Every printed result reads back: the text of a derivative or a simplified
-//! value, parsed after the program's declarations, is the same value
-//! (the same node, or equal at random points where the printed form is a
-//! different but equal expression).
+//! Every printed result reads back: the text (and the Unicode) of a
+//! derivative or a simplified value, parsed after the program's
+//! declarations, is the same value (the same node, or equal at random
+//! points where the printed form is a different but equal expression).
 
 mod common;
 
@@ -31,6 +31,13 @@ const READ_BACK: &[&str] = &[
     "ell: function; W: matrix(n, n); x: vector(n); L = ell(tanh(W x) + W x)",
     "ell: function; W: matrix(n, n); x: vector(n); z = tanh(W x) + W x; L = ell(z) + sum(z)",
     "x: vector(n); y: vector(n); z = x .* y; sum(exp(z)) + sum(z .^ 2)",
+    // What the Unicode printer writes: Greek names, norms, ⊘, ⁻ᵀ, 𝟙, 𝟎, ∂L/∂z.
+    "alpha: scalar; sigma2: scalar; x: vector(n); alpha * norm2(x) + sigma2 * norm(x) + norm1(x)",
+    "sigma: function; phi: function; x: vector(n); sigma(x) + phi(2 x) + sigmoid(x)",
+    "lambda: scalar; x: vector(n); y: vector(n); lambda * sum(x ./ y) + norm(x) * norm(y) + norm(x + norm(y) * x)",
+    "A: matrix(n, n); x: vector(n); x^T inv(A)^T x + x^T A^-T A^-1 x",
+    "X: matrix(m, n); sum(ones(m, n) .* X) + tr(zeros(n, m) X)",
+    "x: vector(n); y: vector(n); 1/2 * norm2(x - y) - x^T y / norm(x)",
 ];
 
 /// Numeric agreement of `a` and `b` at a few random points (relative).
@@ -56,9 +63,12 @@ fn numerically_equal(analysis: &Analysis, a: ExprId, b: ExprId) -> Result<(), St
     Ok(())
 }
 
-/// Prints `id` in text at `width` and reads it back into the program.
-fn read_back(analysis: &mut Analysis, id: ExprId, width: usize, what: &str) -> Result<(), String> {
-    let text = analysis.print_width(id, Format::Text, width);
+/// The formats that parse back.
+const FORMATS: [Format; 2] = [Format::Text, Format::Unicode];
+
+/// Prints `id` in `format` at `width` and reads it back into the program.
+fn read_back(analysis: &mut Analysis, id: ExprId, format: Format, width: usize, what: &str) -> Result<(), String> {
+    let text = analysis.print_width(id, format, width);
     let back =
         analysis.lower_claim(&text).map_err(|e| format!("{what}: printed\n{text}\ndoes not parse back:\n{e}"))?;
     if back != id {
@@ -75,17 +85,18 @@ fn check_program(program: &str) -> Vec<String> {
     let variables: Vec<String> =
         analysis.graph().symbols().filter(|(_, s)| s.role != Role::Function).map(|(_, s)| s.name.clone()).collect();
     if let Ok(value) = analysis.simplified(None) {
-        for width in [100, 20] {
-            if let Err(e) = read_back(&mut analysis, value, width, &format!("{program} (simplify, width {width})")) {
+        for (format, width) in FORMATS.into_iter().flat_map(|f| [(f, 100), (f, 20)]) {
+            let what = format!("{program} (simplify, {format:?}, width {width})");
+            if let Err(e) = read_back(&mut analysis, value, format, width, &what) {
                 failures.push(e);
             }
         }
     }
     for wrt in variables {
         let Ok(derivative) = analysis.derivative(None, &wrt) else { continue };
-        for width in [100, 20] {
-            let what = format!("{program} (diff --wrt {wrt}, width {width})");
-            if let Err(e) = read_back(&mut analysis, derivative.result, width, &what) {
+        for (format, width) in FORMATS.into_iter().flat_map(|f| [(f, 100), (f, 20)]) {
+            let what = format!("{program} (diff --wrt {wrt}, {format:?}, width {width})");
+            if let Err(e) = read_back(&mut analysis, derivative.result, format, width, &what) {
                 failures.push(e);
             }
         }

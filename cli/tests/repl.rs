@@ -625,3 +625,27 @@ fn fuzz_cases_piped_into_the_repl_never_panic() {
     }
     assert!(replayed > 0, "no pipeline cases under {}", dir.display());
 }
+
+/// The REPL prints Unicode by default; what it prints can be pasted back
+/// in (Greek names, norms, `−`, `ᵀ`) and means the same.
+#[test]
+fn unicode_results_paste_back_in() {
+    let mut session = Session::new();
+    let declared = session.feed("W: matrix(m, n); x: vector(n); alpha: scalar");
+    assert!(declared.error.is_none(), "{:?}", declared.error);
+    for input in ["alpha/2 * norm2(W^T W x - x) + norm(x)", ":diff alpha/2 * norm2(W^T W x - x) wrt W"] {
+        let shown = session.feed(input).output.join("\n");
+        assert!(shown.contains('‖') || shown.contains('ᵀ'), "{input}: {shown}");
+        let expression = shown.trim_start_matches(":diff ");
+        let again = session.feed(expression);
+        assert!(again.error.is_none(), "{expression}: {:?}", again.error);
+        if !input.starts_with(":diff") {
+            let difference = session.feed(&format!("({expression}) - ({input})"));
+            assert_eq!(difference.output.join(""), "0", "{expression}");
+        }
+        assert_eq!(again.output.join("\n"), shown, "{expression}");
+    }
+    assert!(session.feed("α x").error.is_none());
+    let types = session.feed(":types").output.join("\n");
+    assert_eq!(types.lines().count(), 3, "α is alpha, not a new name: {types}");
+}

@@ -282,6 +282,12 @@ impl Workspace {
     /// not added ([`Failure::NeedsWholeProgram`]). On error or interrupt the
     /// workspace is as it was.
     pub fn add(&mut self, statement: &Statement, text: &str, whole: bool) -> std::result::Result<Added, Failure> {
+        // Greek letters read as the session's spelled-out names (`α` is `alpha`).
+        let mut respelled = [statement.clone()];
+        let dims = self.lowering.graph.dim_names();
+        let known = |name: &str| self.has_name(name) || dims.iter().any(|d| d == name);
+        crate::syntax::respell_greek(&mut respelled, &known);
+        let statement = &respelled[0];
         let mark = self.mark();
         // Each statement's derivative operators get a budget of their own.
         self.lowering.graph.reset_derivative_work();
@@ -504,7 +510,7 @@ impl Workspace {
         f: impl FnOnce(&mut Analysis) -> R,
     ) -> Result<R> {
         let source = self.texts.join("\n");
-        let program = crate::syntax::parse_program(&source)?;
+        let program = crate::syntax::parse_whole_program(&source)?;
         Ok(self.lend(value, Some((source, program)), f))
     }
 
@@ -544,7 +550,7 @@ impl WorkspaceMark {
 /// The lowering state of a whole program.
 fn whole_program(source: &str, interrupt: Option<Arc<AtomicBool>>) -> Result<(Lowering, Option<StatementValue>)> {
     crate::stack::run(source.len() > crate::stack::DEEP_SOURCE_BYTES, || {
-        let parsed = crate::syntax::parse_program(source)?;
+        let parsed = crate::syntax::parse_whole_program(source)?;
         let (inference, _) = infer_program(&parsed, source)?;
         let mut lowering = Lowering::new(inference);
         lowering.graph.set_interrupt(interrupt);

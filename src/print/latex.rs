@@ -210,43 +210,6 @@ fn bracket(a: &str) -> String {
     }
 }
 
-const GREEK: &[(&str, char)] = &[
-    ("alpha", 'α'),
-    ("beta", 'β'),
-    ("gamma", 'γ'),
-    ("delta", 'δ'),
-    ("epsilon", 'ε'),
-    ("zeta", 'ζ'),
-    ("eta", 'η'),
-    ("theta", 'θ'),
-    ("iota", 'ι'),
-    ("kappa", 'κ'),
-    ("lambda", 'λ'),
-    ("mu", 'μ'),
-    ("nu", 'ν'),
-    ("xi", 'ξ'),
-    ("pi", 'π'),
-    ("rho", 'ρ'),
-    ("sigma", 'σ'),
-    ("tau", 'τ'),
-    ("upsilon", 'υ'),
-    ("phi", 'φ'),
-    ("chi", 'χ'),
-    ("psi", 'ψ'),
-    ("omega", 'ω'),
-    ("Gamma", 'Γ'),
-    ("Delta", 'Δ'),
-    ("Theta", 'Θ'),
-    ("Lambda", 'Λ'),
-    ("Xi", 'Ξ'),
-    ("Pi", 'Π'),
-    ("Sigma", 'Σ'),
-    ("Upsilon", 'Υ'),
-    ("Phi", 'Φ'),
-    ("Psi", 'Ψ'),
-    ("Omega", 'Ω'),
-];
-
 /// `lambda` → `\lambda`, `ell` → `\ell`, `λ` → `\lambda`.
 fn greek_command(word: &str) -> Option<String> {
     if word == "ell" {
@@ -257,7 +220,10 @@ fn greek_command(word: &str) -> Option<String> {
         (Some(c), None) => Some(c),
         _ => None,
     };
-    GREEK.iter().find(|(name, letter)| *name == word || Some(*letter) == single).map(|(name, _)| format!("\\{name}"))
+    crate::syntax::GREEK_LETTERS
+        .iter()
+        .find(|(name, letter)| *name == word || Some(*letter) == single)
+        .map(|(name, _)| format!("\\{name}"))
 }
 
 /// Characters of a name made safe for math mode.
@@ -502,7 +468,7 @@ impl Notation for Latex {
             None => tex("\\mathbf{I}"),
         }
     }
-    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
+    fn ones(&self, rows: String, cols: Option<String>, _fixed: bool) -> Doc {
         match cols {
             Some(c) if rows == "1" => tex(format!("\\mathbf{{1}}_{{{}}}^{}", dim(&c), self.top())),
             Some(c) => tex(format!("\\mathbf{{1}}_{{{} \\times {}}}", dim(&rows), dim(&c))),

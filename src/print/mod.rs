@@ -66,8 +66,8 @@ pub trait Notation {
     fn opaque(&self, name: &str, arg: Doc) -> Doc;
     /// The identity matrix (`dim` given where the context does not fix it).
     fn identity(&self, dim: Option<String>) -> Doc;
-    /// A vector or matrix of ones.
-    fn ones(&self, rows: String, cols: Option<String>) -> Doc;
+    /// A vector or matrix of ones (`fixed` if the context fixes its size).
+    fn ones(&self, rows: String, cols: Option<String>, fixed: bool) -> Doc;
     /// A zero vector or matrix.
     fn zero(&self, rows: String, cols: Option<String>) -> Doc;
     /// The upstream gradient ∂loss/∂arg.
@@ -157,13 +157,13 @@ impl Printer<'_, '_> {
                 (n.identity(dim), Prec::Atom)
             }
             Node::Ones(s) if s.rows == crate::shape::Dim::ONE => {
-                let column = n.ones(dim_name(s.cols, self.graph.dim_names()), None);
+                let column = n.ones(dim_name(s.cols, self.graph.dim_names()), None, dims_fixed);
                 (n.transpose(column), Prec::Power)
             }
             Node::Ones(s) => {
                 let names = self.graph.dim_names();
                 let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
-                (n.ones(dim_name(s.rows, names), cols), Prec::Atom)
+                (n.ones(dim_name(s.rows, names), cols, dims_fixed), Prec::Atom)
             }
             Node::Zero(s) => {
                 let names = self.graph.dim_names();

@@ -69,7 +69,7 @@ impl Notation for Text {
             None => Doc::text("I"),
         }
     }
-    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
+    fn ones(&self, rows: String, cols: Option<String>, _fixed: bool) -> Doc {
         match cols {
             Some(c) => Doc::text(format!("ones({rows}, {c})")),
             None => Doc::text(format!("ones({rows})")),
@@ -127,19 +127,28 @@ impl Notation for Unicode {
         }
     }
     fn opaque(&self, name: &str, arg: Doc) -> Doc {
-        Doc::text(format!("{}(", greek(name))).append(arg).append(Doc::text(")"))
+        // `σ(z)` reads back as the sigmoid, so a function `sigma` keeps its name.
+        let shown = if name == "sigma" { name.to_string() } else { greek(name) };
+        Doc::text(format!("{shown}(")).append(arg).append(Doc::text(")"))
     }
-    fn identity(&self, _dim: Option<String>) -> Doc {
-        Doc::text("I")
-    }
-    fn ones(&self, rows: String, cols: Option<String>) -> Doc {
-        match cols {
-            Some(c) => Doc::text(format!("𝟙({rows}×{c})")),
-            None => Doc::text("𝟙"),
+    fn identity(&self, dim: Option<String>) -> Doc {
+        match dim {
+            Some(d) => Doc::text(format!("I({d})")),
+            None => Doc::text("I"),
         }
     }
-    fn zero(&self, _rows: String, _cols: Option<String>) -> Doc {
-        Doc::text("0")
+    fn ones(&self, rows: String, cols: Option<String>, fixed: bool) -> Doc {
+        match cols {
+            Some(c) => Doc::text(format!("𝟙({rows}×{c})")),
+            None if fixed => Doc::text("𝟙"),
+            None => Doc::text(format!("𝟙({rows})")),
+        }
+    }
+    fn zero(&self, rows: String, cols: Option<String>) -> Doc {
+        match cols {
+            Some(c) => Doc::text(format!("𝟎({rows}×{c})")),
+            None => Doc::text(format!("𝟎({rows})")),
+        }
     }
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
         Doc::text(format!("∂{}/∂", greek(loss))).append(arg)
@@ -155,34 +164,10 @@ impl Notation for Unicode {
     }
 }
 
-/// `alpha` → `α`, `sigma2` → `σ2`; other names unchanged.
+/// `alpha` → `α`, `sigma2` → `σ2`; other names unchanged (the inverse of
+/// [`crate::syntax::spelled_out`]).
 pub fn greek(name: &str) -> String {
-    const TABLE: &[(&str, &str)] = &[
-        ("alpha", "α"),
-        ("beta", "β"),
-        ("gamma", "γ"),
-        ("delta", "δ"),
-        ("epsilon", "ε"),
-        ("zeta", "ζ"),
-        ("eta", "η"),
-        ("theta", "θ"),
-        ("iota", "ι"),
-        ("kappa", "κ"),
-        ("lambda", "λ"),
-        ("mu", "μ"),
-        ("nu", "ν"),
-        ("xi", "ξ"),
-        ("pi", "π"),
-        ("rho", "ρ"),
-        ("sigma", "σ"),
-        ("tau", "τ"),
-        ("upsilon", "υ"),
-        ("phi", "φ"),
-        ("chi", "χ"),
-        ("psi", "ψ"),
-        ("omega", "ω"),
-    ];
-    for (word, letter) in TABLE {
+    for (word, letter) in crate::syntax::GREEK_LETTERS {
         if let Some(rest) = name.strip_prefix(word) {
             if rest.is_empty() || rest.chars().all(|c| c.is_ascii_digit() || c == '_') {
                 return format!("{letter}{rest}");
