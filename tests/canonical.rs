@@ -10,7 +10,9 @@
 //! Hadamard products, quotients and diagonals, where only the canonical
 //! laws act. Beyond it, readability rules in the constructors (listed at
 //! [`KNOWN_FAILURES`]) still give forms that depend on the grouping; the
-//! ignored `survey` counts them.
+//! ignored `survey` counts them. With `PROPTEST_CASES=10000` the first
+//! property passes; the named one still finds a name inside a product
+//! (listed there too).
 
 mod common;
 
@@ -323,6 +325,7 @@ const KNOWN_FAILURES: &[(u64, char, bool, bool, &str)] = &[
     (661, 'v', false, false, "Hadamard distribution"),
     (3_901_703_645_293_835_484, 's', false, false, "Hadamard distribution"),
     (9_840_552_964_944_145_961, 'm', true, true, "a name inside a product hides a like term"),
+    (3_651_655_042_177_219_162, 's', true, true, "a name inside a transposed product keeps its chain apart"),
 ];
 
 #[test]
