@@ -54,6 +54,7 @@ pub mod ir;
 pub mod lower;
 pub mod print;
 pub mod rules;
+pub mod session;
 pub mod shape;
 pub mod simplify;
 pub mod stack;
@@ -64,6 +65,7 @@ pub mod verify;
 pub use error::{Error, ErrorKind, Result, Span};
 pub use ir::{ExprId, Graph, SymbolId};
 pub use print::Format;
+pub use session::{Session, SessionError};
 
 use ir::Role;
 

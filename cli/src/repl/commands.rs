@@ -3,15 +3,11 @@
 //! take `wrt X`, and `:graph` takes `> FILE`. A command's expression is
 //! analysed in the session but leaves nothing behind.
 
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::Arc;
-
 use super::errors::{render, Origin};
 use super::session::Session;
 use super::{help, Outcome, OutputFormat, COMMANDS, FORMATS};
-use matcalc::ast::Statement;
 use matcalc::error::{Error, Span};
-use matcalc::lower::{Failure, StatementValue, Workspace};
+use matcalc::session::{ErrorText, SessionError, Value};
 use matcalc::print::latex::Latex;
 use matcalc::{Analysis, DerivativeKind, Format};
 
@@ -63,25 +59,19 @@ enum Raised {
     InLine(Error),
     /// Already rendered.
     Rendered(String),
+    /// Raised by the session on the command's expression.
+    Session(SessionError),
+}
+
+impl From<SessionError> for Raised {
+    fn from(e: SessionError) -> Raised {
+        Raised::Session(e)
+    }
 }
 
 impl From<Error> for Raised {
     fn from(e: Error) -> Raised {
         Raised::InExpr(e)
-    }
-}
-
-/// What a command's `EXPR` stands for.
-struct Target {
-    /// Its value, when it is an expression.
-    value: Option<StatementValue>,
-    /// The definition it names.
-    of: Option<String>,
-}
-
-impl Target {
-    fn of(&self) -> Option<&str> {
-        self.of.as_deref()
     }
 }
 
@@ -127,10 +117,10 @@ impl Session {
     }
 
     fn types(&mut self) -> Outcome {
-        if self.workspace.texts().is_empty() {
+        if self.core.texts().is_empty() {
             return Outcome::print("no names yet");
         }
-        let text = self.workspace.with_analysis(None, |analysis| analysis.types());
+        let text = self.core.program_value().analysis(|analysis| analysis.types());
         Outcome::print(text.trim_end())
     }
 
@@ -158,10 +148,11 @@ impl Session {
     fn diff(&mut self, line: &str, args: Piece) -> Outcome {
         let Some((expr, x)) = with_wrt(args) else { return usage(":diff") };
         let (format, width) = (self.format.library(), self.width);
-        self.on_target(line, expr, |workspace, target| {
-            workspace.with_analysis(target.value, |analysis| {
+        self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            value.analysis(|analysis| {
                 check_variable(analysis, x)?;
-                let derivative = analysis.derivative(target.of(), x.text)?;
+                let derivative = analysis.derivative(of.as_deref(), x.text)?;
                 Ok(Outcome::print(match format {
                     Format::Numpy => {
                         let name = matcalc::print::numpy::derivative_function_name(
@@ -180,10 +171,11 @@ impl Session {
     fn check(&mut self, line: &str, args: Piece) -> Outcome {
         let Some((expr, x)) = with_wrt(args) else { return usage(":check") };
         let width = self.width;
-        self.on_target(line, expr, |workspace, target| {
-            workspace.with_analysis(target.value, |analysis| {
+        self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            value.analysis(|analysis| {
                 check_variable(analysis, x)?;
-                let derivative = analysis.derivative(target.of(), x.text)?;
+                let derivative = analysis.derivative(of.as_deref(), x.text)?;
                 let text = analysis.print_width(derivative.result, Format::Unicode, width);
                 let comparison = matcalc::check::compare_with_finite_differences(
                     analysis.graph(),
@@ -216,10 +208,11 @@ impl Session {
             _ => Format::Unicode,
         };
         let width = self.width;
-        self.on_target(line, expr, |workspace, target| {
-            workspace.with_analysis(target.value, |analysis| {
+        self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            value.analysis(|analysis| {
                 check_variable(analysis, x)?;
-                Ok(Outcome::print(analysis.steps(target.of(), x.text, format, width)?))
+                Ok(Outcome::print(analysis.steps(of.as_deref(), x.text, format, width)?))
             })
         })
     }
@@ -235,16 +228,17 @@ impl Session {
         };
         let width = self.width;
         let notation = Latex::default();
-        self.on_target(line, expr, |workspace, target| {
-            workspace.with_analysis(target.value, |analysis| {
+        self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            value.analysis(|analysis| {
                 if let Some(x) = x {
                     check_variable(analysis, x)?;
-                    let derivative = analysis.derivative(target.of(), x.text)?;
-                    let lhs = analysis.derivative_lhs(&derivative, target.of());
+                    let derivative = analysis.derivative(of.as_deref(), x.text)?;
+                    let lhs = analysis.derivative_lhs(&derivative, of.as_deref());
                     return Ok(Outcome::print(analysis.latex(derivative.result, &notation, Some(&lhs), width)));
                 }
-                let value = analysis.simplified(target.of())?;
-                let lhs = match target.of().and_then(|name| analysis.graph().find_symbol(name)) {
+                let value = analysis.simplified(of.as_deref())?;
+                let lhs = match of.as_deref().and_then(|name| analysis.graph().find_symbol(name)) {
                     Some(sid) => {
                         let var = analysis.graph_mut().var(sid);
                         Some(analysis.latex(var, &notation, None, usize::MAX))
@@ -276,16 +270,17 @@ impl Session {
             None => (args, None),
         };
         let tikz = file.is_some_and(|f| f.ends_with(".tex") || f.ends_with(".tikz"));
-        let outcome = self.on_target(line, expr, |workspace, target| {
-            workspace.with_analysis(target.value, |analysis| {
+        let outcome = self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            value.analysis(|analysis| {
                 if let Some(x) = x {
                     check_variable(analysis, x)?;
                 }
                 let wrt = x.map(|x| x.text);
                 let text = if tikz {
-                    analysis.tikz(target.of(), wrt, &Latex::default())?
+                    analysis.tikz(of.as_deref(), wrt, &Latex::default())?
                 } else {
-                    analysis.dot(target.of(), wrt)?
+                    analysis.dot(of.as_deref(), wrt)?
                 };
                 Ok(Outcome::print(text))
             })
@@ -308,10 +303,11 @@ impl Session {
         if claim.text.is_empty() {
             return usage(":verify");
         }
-        self.on_target(line, expr, |workspace, target| {
-            let checked = workspace.with_program_analysis(target.value, |analysis| {
+        self.on_target(line, expr, |mut value| {
+            let of = value.of().map(str::to_string);
+            let checked = value.program_analysis(|analysis| {
                 check_variable(analysis, x)?;
-                let derivative = analysis.derivative(target.of(), x.text)?;
+                let derivative = analysis.derivative(of.as_deref(), x.text)?;
                 matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
                 let options = matcalc::verify::Options::default();
                 let verdict = matcalc::verify::verify(analysis, &derivative, claim.text, &options)
@@ -328,70 +324,20 @@ impl Session {
 
     /// Runs `body` on what `expr` stands for: a definition it names, or
     /// its value analysed in the session (and forgotten afterwards).
-    fn on_target(
-        &mut self,
-        line: &str,
-        expr: Piece,
-        body: impl FnOnce(&mut Workspace, &Target) -> Result<Outcome, Raised>,
-    ) -> Outcome {
-        let result = if is_name(expr.text) && self.workspace.definition(expr.text).is_some() {
-            let target = Target { value: None, of: Some(expr.text.to_string()) };
-            body(&mut self.workspace, &target)
-        } else {
-            self.on_expression(line, expr, body)
-        };
-        match result {
+    fn on_target(&mut self, line: &str, expr: Piece, body: impl FnOnce(Value<'_>) -> Result<Outcome, Raised>) -> Outcome {
+        match self.core.on_expression(expr.text, body) {
             Ok(outcome) => outcome,
             Err(Raised::InExpr(e)) => Outcome::fail(render(&e, &Origin::piece(line, expr.text, expr.start), None)),
             Err(Raised::InLine(e)) => Outcome::fail(e.render(line)),
             Err(Raised::Rendered(text)) => Outcome::fail(text),
-        }
-    }
-
-    fn on_expression(
-        &mut self,
-        line: &str,
-        expr: Piece,
-        body: impl FnOnce(&mut Workspace, &Target) -> Result<Outcome, Raised>,
-    ) -> Result<Outcome, Raised> {
-        let program = matcalc::syntax::parse_program(expr.text)?;
-        let [statement @ Statement::Expr(_)] = program.statements.as_slice() else {
-            return Err(Raised::InLine(
-                Error::bare(matcalc::ErrorKind::Syntax, "a command takes one expression here")
-                    .or_span(expr.span())
-                    .with_help("declare and define names on their own lines first"),
-            ));
-        };
-        let mark = self.workspace.mark();
-        let interrupt = Arc::clone(&self.interrupt);
-        self.workspace.set_source(expr.text);
-        let workspace = &mut self.workspace;
-        let result = catch_unwind(AssertUnwindSafe(|| match workspace.add(statement, expr.text, false) {
-            Ok(added) => body(workspace, &Target { value: added.value, of: None }),
-            Err(Failure::NeedsWholeProgram) => {
-                // The expression settles a dimension the session left free:
-                // analyse the session with it as one program, aside.
-                let mut texts = workspace.texts().to_vec();
-                let start: usize = texts.iter().map(|t| t.len() + 1).sum();
-                texts.push(expr.text.to_string());
-                match Workspace::from_texts(texts, Some(interrupt)) {
-                    Ok((mut aside, value)) => body(&mut aside, &Target { value, of: None }),
-                    Err(failed) => {
-                        let (e, program) = *failed;
-                        let origin =
-                            Origin { program: &program, start, end: program.len(), line, line_start: expr.start };
-                        Err(Raised::Rendered(render(&e, &origin, None)))
-                    }
+            Err(Raised::Session(e)) => Outcome::fail(match &e.text {
+                ErrorText::Source => render(&e.error, &Origin::piece(line, expr.text, expr.start), None),
+                ErrorText::Program { program, start, end, source_start, .. } => {
+                    let origin = Origin { program, start: *start, end: *end, line, line_start: expr.start + source_start };
+                    render(&e.error, &origin, None)
                 }
-            }
-            Err(Failure::Statement(e)) => Err(Raised::InExpr(e)),
-            Err(Failure::Program { error, program, start }) => {
-                let origin = Origin { program: &program, start, end: program.len(), line, line_start: expr.start };
-                Err(Raised::Rendered(render(&error, &origin, None)))
-            }
-        }));
-        self.workspace.rollback(mark);
-        result.unwrap_or_else(|payload| resume_unwind(payload))
+            }),
+        }
     }
 }
 
@@ -415,13 +361,6 @@ fn check_variable(analysis: &Analysis, x: Piece) -> Result<(), Raised> {
 fn with_wrt(args: Piece) -> Option<(Piece, Piece)> {
     let (expr, x) = args.split_at_keyword("wrt", true)?;
     (!expr.text.is_empty() && !x.text.is_empty()).then_some((expr, x))
-}
-
-/// `true` if `text` is one identifier.
-fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && !text.starts_with(|c: char| c.is_ascii_digit())
-        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn usage(command: &str) -> Outcome {

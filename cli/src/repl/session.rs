@@ -1,53 +1,26 @@
-//! The session state (the workspace of accepted statements, the partly
-//! typed statement, the output format and width) and how typed statements
-//! run, including a new definition of a name, which replaces the old one:
-//! the statements that use the name move after the new definition and are
-//! analysed again with it, so every result and `:save` agree with it.
+//! The session state (the library's incremental [`matcalc::Session`] of
+//! accepted statements, the partly typed statement, the output format and
+//! width) and how typed lines run: statements one at a time, `:load` all
+//! or nothing, a replaced definition reported as a note.
 
-use std::collections::HashSet;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::errors::{render, Origin};
 use super::{Outcome, OutputFormat, CONTINUATION_PROMPT, DEFAULT_WIDTH, INTERRUPTED, PROMPT};
-use matcalc::ast::{Expr, ExprKind, Statement};
-use matcalc::error::{Error, ErrorKind, Span};
-use matcalc::lower::{Failure, StatementValue, Workspace};
-use matcalc::Format;
-
-/// What a kept statement is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum EntryKind {
-    Declaration,
-    Definition,
-    Expression,
-}
-
-/// What the session knows of a kept statement (its text is the workspace's).
-#[derive(Clone, Debug)]
-pub(super) struct Entry {
-    kind: EntryKind,
-    /// The names it declares or defines.
-    defines: Vec<String>,
-    /// The names it uses.
-    uses: Vec<String>,
-}
+use matcalc::ast::Statement;
+use matcalc::session::{ErrorText, SessionError};
 
 /// The state of one REPL session, with no terminal I/O.
 pub struct Session {
-    pub(super) workspace: Workspace,
-    /// One per text of the workspace.
-    entries: Vec<Entry>,
+    pub(super) core: matcalc::Session,
     pending: String,
     pub(super) format: OutputFormat,
     pub(super) width: usize,
     names: Vec<String>,
-    pub(super) interrupt: Arc<AtomicBool>,
-    /// Statements analysed by workspaces that were replaced.
-    analysed_before: u64,
-    /// Bumped whenever the workspace is replaced by a new one.
-    generation: u64,
+    /// The core's generation the names were read at.
+    names_read_at: u64,
     /// Bumped whenever names are dropped from `names`.
     names_generation: u64,
 }
@@ -61,19 +34,13 @@ impl Default for Session {
 impl Session {
     /// An empty session printing Unicode.
     pub fn new() -> Session {
-        let interrupt = Arc::new(AtomicBool::new(false));
-        let mut workspace = Workspace::new();
-        workspace.set_interrupt(Some(Arc::clone(&interrupt)));
         Session {
-            workspace,
-            entries: Vec::new(),
+            core: matcalc::Session::new(),
             pending: String::new(),
             format: OutputFormat::Unicode,
             width: DEFAULT_WIDTH,
             names: Vec::new(),
-            interrupt,
-            analysed_before: 0,
-            generation: 0,
+            names_read_at: 0,
             names_generation: 0,
         }
     }
@@ -101,13 +68,13 @@ impl Session {
     /// raised (from a Ctrl-C handler): the line fails with an
     /// "interrupted" error and the session is as it was before it.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.interrupt)
+        self.core.interrupt_flag()
     }
 
     /// How many statements the session has inferred and lowered in all
     /// (a statement analysed again after a replaced definition counts again).
     pub fn statements_analysed(&self) -> u64 {
-        self.analysed_before + self.workspace.statements_analysed()
+        self.core.statements_analysed()
     }
 
     /// Drops a partly typed statement (Ctrl-C).
@@ -159,40 +126,29 @@ impl Session {
     /// The accepted declarations and definitions as a program.
     pub fn program(&self) -> String {
         let mut out = String::from("# matcalc session\n");
-        for (text, entry) in self.workspace.texts().iter().zip(&self.entries) {
-            if entry.kind != EntryKind::Expression {
-                out.push_str(text);
-                out.push('\n');
-            }
+        for text in self.core.declarations() {
+            out.push_str(text);
+            out.push('\n');
         }
         out
     }
 
     /// Forgets every name.
     pub(super) fn reset(&mut self) {
-        self.replace_workspace(Workspace::new(), Vec::new());
-    }
-
-    fn replace_workspace(&mut self, mut workspace: Workspace, entries: Vec<Entry>) {
-        self.analysed_before += self.workspace.statements_analysed();
-        workspace.set_interrupt(Some(Arc::clone(&self.interrupt)));
-        self.workspace = workspace;
-        self.entries = entries;
-        self.generation += 1;
-        self.names.clear();
-        self.names_generation += 1;
+        self.core.reset();
         self.refresh_names();
     }
 
     /// Brings the names up to date: appends the new ones (a line costs
-    /// what it adds), or starts over if the workspace lost some.
+    /// what it adds), or starts over if the session was analysed anew.
     fn refresh_names(&mut self) {
-        let count = self.workspace.symbol_count();
-        if count < self.names.len() {
+        let generation = self.core.generation();
+        if generation != self.names_read_at || self.core.name_count() < self.names.len() {
+            self.names_read_at = generation;
             self.names.clear();
             self.names_generation += 1;
         }
-        let new = self.workspace.names_from(self.names.len());
+        let new = self.core.names_from(self.names.len());
         self.names.extend(new);
     }
 
@@ -204,7 +160,8 @@ impl Session {
 
     /// Runs a complete input; an interrupt becomes an error.
     fn run_guarded(&mut self, input: &str) -> Outcome {
-        self.interrupt.store(false, Ordering::Relaxed);
+        let interrupt = self.core.interrupt_flag();
+        interrupt.store(false, Ordering::Relaxed);
         let outcome = match catch_unwind(AssertUnwindSafe(|| self.run(input))) {
             Ok(outcome) => outcome,
             Err(payload) if matcalc::interrupt::is_interrupt(payload.as_ref()) => {
@@ -213,8 +170,8 @@ impl Session {
             }
             Err(payload) => resume_unwind(payload),
         };
-        self.interrupt.store(false, Ordering::Relaxed);
-        self.workspace.commit();
+        interrupt.store(false, Ordering::Relaxed);
+        self.core.commit();
         outcome
     }
 
@@ -225,7 +182,7 @@ impl Session {
             let start = input.len() - input.trim_start().len();
             return self.command(input, start);
         }
-        if matches!(trimmed, "quit" | "exit" | "help") && !self.workspace.has_name(trimmed) {
+        if matches!(trimmed, "quit" | "exit" | "help") && !self.core.has_name(trimmed) {
             let command = if trimmed == "help" { ":help" } else { ":quit" };
             return self.command(command, 0);
         }
@@ -235,12 +192,11 @@ impl Session {
     /// Runs the statements of `input` one at a time, as if typed on
     /// separate lines; stops at the first that fails.
     fn statements(&mut self, input: &str) -> Outcome {
-        let program = match matcalc::syntax::parse_program(input) {
+        let program = match self.core.parse(input) {
             Ok(p) => p,
-            Err(e) => return Outcome::fail(e.render(input)),
+            Err(e) => return Outcome::fail(render_error(&e, input)),
         };
         let mut outcome = Outcome::default();
-        self.workspace.set_source(input);
         for statement in &program.statements {
             if !self.add_statement(statement, input, true, &mut outcome) {
                 break;
@@ -250,161 +206,33 @@ impl Session {
         outcome
     }
 
-    /// Adds one statement of `source` (the text last given to the
-    /// workspace), printing an expression's value if `print`; on failure
-    /// sets the outcome's error and returns `false`.
-    pub(super) fn add_statement(
-        &mut self,
-        statement: &Statement,
-        source: &str,
-        print: bool,
-        outcome: &mut Outcome,
-    ) -> bool {
-        let (span, kind) = statement_span(statement);
-        let Some(text) = source.get(span.start..span.end) else { return true };
-        let replaced: Vec<String> =
-            defined_names(statement).into_iter().filter(|n| self.workspace.has_name(n)).collect();
-        if !replaced.is_empty() {
-            let ok = self.replace(statement, text, span, source, &replaced, outcome);
-            self.workspace.set_source(source);
-            return ok;
-        }
-        let mark = self.workspace.mark();
-        let before = (self.generation, self.workspace.rebuilds());
-        let added = match self.workspace.add(statement, text, true) {
+    /// Adds one statement of `source` (the text last parsed), printing an
+    /// expression's value if `print`; on failure sets the outcome's error
+    /// and returns `false`.
+    fn add_statement(&mut self, statement: &Statement, source: &str, print: bool, outcome: &mut Outcome) -> bool {
+        let mark = self.core.mark();
+        let added = match self.core.add_statement(statement, source) {
             Ok(added) => added,
-            Err(failure) => {
-                outcome.error = Some(render_failure(&failure, source, span));
+            Err(e) => {
+                outcome.error = Some(render_error(&e, source));
                 return false;
             }
         };
         // The outcome's notes carry no `note: ` of their own (the printer adds it).
         let rendered = added.notes.iter().map(|note| note.render(source));
         outcome.notes.extend(rendered.map(|n| n.trim_start_matches("note: ").trim_end().to_string()));
-        if kind == EntryKind::Expression && print {
-            match self.value_text(added.value, bare_name(statement)) {
+        outcome.notes.extend(added.replacements.iter().map(|r| r.message()));
+        if added.is_expression() && print {
+            match self.core.value(&added).text(self.format.library(), self.width) {
                 Ok(text) => outcome.output.push(text),
                 Err(e) => {
                     outcome.error = Some(render(&e, &Origin::line(source), None));
-                    if before == (self.generation, self.workspace.rebuilds()) {
-                        self.workspace.rollback(mark);
-                        return false;
-                    }
+                    self.core.rollback(mark);
+                    return false;
                 }
             }
         }
-        if added.kept {
-            self.entries.push(entry_of(statement, kind));
-        }
-        outcome.error.is_none()
-    }
-
-    /// The simplified value of an expression in the session format; a bare
-    /// definition name shows the definition's value.
-    fn value_text(&mut self, value: Option<StatementValue>, bare_name: Option<String>) -> Result<String, Error> {
-        let format = self.format.library();
-        let width = self.width;
-        self.workspace.with_analysis(value, |analysis| {
-            let of = bare_name.filter(|n| {
-                analysis.graph().find_symbol(n).is_some_and(|s| analysis.graph().definition_value(s).is_some())
-            });
-            let value = analysis.simplified(of.as_deref())?;
-            Ok(match format {
-                Format::Numpy => analysis.numpy(value, "value").trim_end().to_string(),
-                format => analysis.print_width(value, format, width),
-            })
-        })
-    }
-
-    /// A statement that declares or defines `replaced`, names the session
-    /// has: the old statements of those names go, the statements that use
-    /// them move after the new one, and the program is analysed again.
-    fn replace(
-        &mut self,
-        statement: &Statement,
-        text: &str,
-        span: Span,
-        source: &str,
-        replaced: &[String],
-        outcome: &mut Outcome,
-    ) -> bool {
-        if let Statement::Define { name, name_span, value } = statement {
-            if names_in(value).contains(name) {
-                let e = Error::new(ErrorKind::Redefinition, format!("`{name}` is defined by itself"), *name_span)
-                    .with_help(format!(
-                        "a new definition replaces the old one everywhere `{name}` is used; give this one a new name"
-                    ));
-                outcome.error = Some(e.render(source));
-                return false;
-            }
-        }
-        let (_, kind) = statement_span(statement);
-        let same = self
-            .workspace
-            .texts()
-            .iter()
-            .zip(&self.entries)
-            .any(|(old, entry)| old == text && entry.defines.iter().any(|d| replaced.contains(d)));
-        if same && matches!(statement, Statement::Define { .. } | Statement::Declare { .. }) {
-            // The statement as it stands: nothing changes.
-            return true;
-        }
-        let mut texts = Vec::new();
-        let mut entries = Vec::new();
-        let mut moved = Vec::new();
-        let mut old = Vec::new();
-        let mut tainted: HashSet<&str> = replaced.iter().map(String::as_str).collect();
-        for (old_text, entry) in self.workspace.texts().iter().zip(&self.entries) {
-            if entry.defines.iter().any(|d| replaced.contains(d)) {
-                old.push(old_text.clone());
-                let others: Vec<String> = entry.defines.iter().filter(|d| !replaced.contains(d)).cloned().collect();
-                if let Some(rest) = declaration_of(old_text, &others) {
-                    texts.push(rest);
-                    entries.push(Entry { kind: EntryKind::Declaration, defines: others, uses: Vec::new() });
-                }
-                continue;
-            }
-            if entry.uses.iter().any(|u| tainted.contains(u.as_str())) {
-                tainted.extend(entry.defines.iter().map(String::as_str));
-                moved.push((old_text.clone(), entry.clone()));
-            } else {
-                texts.push(old_text.clone());
-                entries.push(entry.clone());
-            }
-        }
-        let start: usize = texts.iter().map(|t| t.len() + 1).sum();
-        texts.push(text.to_string());
-        entries.push(entry_of(statement, kind));
-        let dependents: Vec<String> = moved.iter().flat_map(|(_, e)| e.defines.clone()).collect();
-        for (t, e) in moved {
-            texts.push(t);
-            entries.push(e);
-        }
-        match Workspace::from_texts(texts, Some(Arc::clone(&self.interrupt))) {
-            Ok((workspace, _)) => {
-                self.replace_workspace(workspace, entries);
-                let mut note = match old.as_slice() {
-                    [] => format!("`{}` was inferred from its use; now it is declared", replaced.join("`, `")),
-                    old => format!("this replaces `{}`", old.join("`, `")),
-                };
-                if !dependents.is_empty() {
-                    note.push_str(&format!("; {} now use{} the new one", dependents.join(", "), plural_s(&dependents)));
-                }
-                outcome.notes.push(note);
-                true
-            }
-            Err(failed) => {
-                let (e, program) = *failed;
-                let origin =
-                    Origin { program: &program, start, end: start + text.len(), line: source, line_start: span.start };
-                outcome.error = Some(render(
-                    &e,
-                    &origin,
-                    Some("a new definition replaces the old one in every statement that uses it"),
-                ));
-                false
-            }
-        }
+        true
     }
 
     /// Reads a program file into the session, all or nothing.
@@ -416,22 +244,15 @@ impl Session {
             Ok(s) => s,
             Err(e) => return Outcome::fail(format!("error: cannot read {path}: {e}\n")),
         };
-        let program = match matcalc::syntax::parse_program(&source) {
+        let program = match self.core.parse(&source) {
             Ok(p) => p,
-            Err(e) => return Outcome::fail(format!("in {path}:\n{}", e.render(&source))),
+            Err(e) => return Outcome::fail(format!("in {path}:\n{}", render_error(&e, &source))),
         };
-        let saved = (self.workspace.texts().to_vec(), self.entries.clone());
-        let before = (self.generation, self.workspace.rebuilds());
-        let mark = self.workspace.mark();
+        let mark = self.core.checkpoint();
         let mut outcome = Outcome::default();
-        self.workspace.set_source(&source);
         for statement in &program.statements {
             if !self.add_statement(statement, &source, false, &mut outcome) {
-                if before == (self.generation, self.workspace.rebuilds()) {
-                    self.workspace.rollback(mark);
-                } else if let Ok((workspace, _)) = Workspace::from_texts(saved.0, Some(Arc::clone(&self.interrupt))) {
-                    self.replace_workspace(workspace, saved.1);
-                }
+                self.core.rollback(mark);
                 self.refresh_names();
                 let error = outcome.error.unwrap_or_default();
                 return Outcome::fail(format!("in {path}:\n{error}"));
@@ -460,15 +281,15 @@ impl Session {
     }
 }
 
-/// Renders why a statement of `source` at `span` was not added.
-pub(super) fn render_failure(failure: &Failure, source: &str, span: Span) -> String {
-    match failure {
-        Failure::Statement(e) => render(e, &Origin::line(source), None),
-        Failure::Program { error, program, start } => {
-            let origin = Origin { program, start: *start, end: program.len(), line: source, line_start: span.start };
-            render(error, &origin, None)
+/// Renders why a statement of `source` was not added.
+fn render_error(e: &SessionError, source: &str) -> String {
+    match &e.text {
+        ErrorText::Source => render(&e.error, &Origin::line(source), None),
+        ErrorText::Program { program, start, end, source_start, replacing } => {
+            let origin = Origin { program, start: *start, end: *end, line: source, line_start: *source_start };
+            let help = replacing.then_some("a new definition replaces the old one in every statement that uses it");
+            render(&e.error, &origin, help)
         }
-        Failure::NeedsWholeProgram => "error: the statement needs the whole session analysed again\n".to_string(),
     }
 }
 
@@ -483,80 +304,6 @@ fn read_file(path: &str) -> std::io::Result<String> {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
     String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
-}
-
-fn plural_s(names: &[String]) -> &'static str {
-    if names.len() == 1 {
-        "s"
-    } else {
-        ""
-    }
-}
-
-/// The statement's span (for a definition, from its name) and kind.
-fn statement_span(statement: &Statement) -> (Span, EntryKind) {
-    match statement {
-        Statement::Declare { span, .. } => (*span, EntryKind::Declaration),
-        Statement::Define { name_span, value, .. } => (name_span.join(value.span), EntryKind::Definition),
-        Statement::Expr(e) => (e.span, EntryKind::Expression),
-    }
-}
-
-/// The names a statement declares or defines.
-fn defined_names(statement: &Statement) -> Vec<String> {
-    match statement {
-        Statement::Declare { names, .. } => names.iter().map(|(n, _)| n.clone()).collect(),
-        Statement::Define { name, .. } => vec![name.clone()],
-        Statement::Expr(_) => Vec::new(),
-    }
-}
-
-fn entry_of(statement: &Statement, kind: EntryKind) -> Entry {
-    let uses = match statement {
-        Statement::Declare { .. } => Vec::new(),
-        Statement::Define { value, .. } => names_in(value),
-        Statement::Expr(e) => names_in(e),
-    };
-    Entry { kind, defines: defined_names(statement), uses }
-}
-
-/// The name of a statement that is a bare name.
-fn bare_name(statement: &Statement) -> Option<String> {
-    match statement {
-        Statement::Expr(Expr { kind: ExprKind::Name(n), .. }) => Some(n.clone()),
-        _ => None,
-    }
-}
-
-/// Every name an expression mentions (variables and called names).
-fn names_in(expr: &Expr) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut stack = vec![expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Number(_) => {}
-            ExprKind::Name(n) => names.push(n.clone()),
-            ExprKind::Call { name, args, .. } => {
-                names.push(name.clone());
-                stack.extend(args.iter());
-            }
-            ExprKind::Negate(a) | ExprKind::Transpose(a) | ExprKind::InverseTranspose(a) => stack.push(a),
-            ExprKind::Binary(_, a, b) => stack.extend([a.as_ref(), b.as_ref()]),
-            ExprKind::Power { base, exponent, .. } => stack.extend([base.as_ref(), exponent.as_ref()]),
-        }
-    }
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// The declaration `text` (`a, b: vector(n)`) narrowed to `names`.
-fn declaration_of(text: &str, names: &[String]) -> Option<String> {
-    if names.is_empty() {
-        return None;
-    }
-    let (_, kind) = text.split_once(':')?;
-    Some(format!("{}: {}", names.join(", "), kind.trim()))
 }
 
 /// How many brackets are open at the end of `text` (comments skipped).
