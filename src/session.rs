@@ -105,14 +105,14 @@ pub enum ErrorText {
 #[derive(Clone, Debug)]
 pub struct SessionError {
     /// The error.
-    pub error: Error,
+    pub error: Box<Error>,
     /// The text its spans point into.
     pub text: ErrorText,
 }
 
 impl From<Error> for SessionError {
     fn from(error: Error) -> SessionError {
-        SessionError { error, text: ErrorText::Source }
+        SessionError { error: Box::new(error), text: ErrorText::Source }
     }
 }
 
@@ -376,7 +376,7 @@ impl Session {
                         let (error, program) = *failed;
                         let end = program.len();
                         let text = ErrorText::Program { program, start, end, source_start: 0, replacing: false };
-                        Err(SessionError { error, text }.into())
+                        Err(SessionError { error: Box::new(error), text }.into())
                     }
                 }
             }
@@ -446,7 +446,7 @@ impl Session {
                 let (error, program) = *failed;
                 let end = start + text.len();
                 let text = ErrorText::Program { program, start, end, source_start: span.start, replacing: true };
-                Err(SessionError { error, text })
+                Err(SessionError { error: Box::new(error), text })
             }
         }
     }
@@ -534,7 +534,7 @@ fn failure_error(failure: Failure, span: Span) -> SessionError {
         Failure::Program { error, program, start } => {
             let end = program.len();
             SessionError {
-                error: *error,
+                error,
                 text: ErrorText::Program { program, start, end, source_start: span.start, replacing: false },
             }
         }
