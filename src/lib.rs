@@ -28,6 +28,17 @@
 //! assert!(steps.ends_with("∂f/∂W = ∂f/∂(W x) xᵀ + (∂f/∂(Wᵀ))ᵀ = W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ"));
 //! ```
 //!
+//! A program grown statement by statement (the REPL's, a notebook's) is a
+//! [`Session`]; a new definition of a name replaces the old one:
+//!
+//! ```
+//! let mut session = matcalc::Session::new();
+//! session.add("W: matrix(m, n); x: vector(n); z = W x; L = sum(z)").unwrap();
+//! session.add("z = 2 W x").unwrap();
+//! let added = session.add("L").unwrap();
+//! assert_eq!(session.value(&added).derivative_text("x", matcalc::Format::Text, 100).unwrap(), "2 W^T ones(m)");
+//! ```
+//!
 //! The printers ([`Format`]): `Text` (the input language; it parses back),
 //! `Unicode` (`Wᵀ`, `⊙`, `‖r‖²`, `σ`), `Latex` (bold vectors and matrices,
 //! `\top`, `\odot`, `\frac`; [`Analysis::latex`] writes the equation

@@ -499,7 +499,8 @@ impl Value<'_> {
             Ok(match format {
                 Format::Numpy => {
                     let jacobian = derivative.kind == DerivativeKind::Jacobian;
-                    let name = crate::print::numpy::derivative_function_name(analysis.graph(), derivative.wrt, jacobian);
+                    let name =
+                        crate::print::numpy::derivative_function_name(analysis.graph(), derivative.wrt, jacobian);
                     analysis.numpy(derivative.result, &name).trim_end().to_string()
                 }
                 format => analysis.print_width(derivative.result, format, width),

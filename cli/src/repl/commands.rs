@@ -7,8 +7,8 @@ use super::errors::{render, Origin};
 use super::session::Session;
 use super::{help, Outcome, OutputFormat, COMMANDS, FORMATS};
 use matcalc::error::{Error, Span};
-use matcalc::session::{ErrorText, SessionError, Value};
 use matcalc::print::latex::Latex;
+use matcalc::session::{ErrorText, SessionError, Value};
 use matcalc::{Analysis, DerivativeKind, Format};
 
 /// Part of a command line: its text and where it starts in the line.
@@ -324,7 +324,12 @@ impl Session {
 
     /// Runs `body` on what `expr` stands for: a definition it names, or
     /// its value analysed in the session (and forgotten afterwards).
-    fn on_target(&mut self, line: &str, expr: Piece, body: impl FnOnce(Value<'_>) -> Result<Outcome, Raised>) -> Outcome {
+    fn on_target(
+        &mut self,
+        line: &str,
+        expr: Piece,
+        body: impl FnOnce(Value<'_>) -> Result<Outcome, Raised>,
+    ) -> Outcome {
         match self.core.on_expression(expr.text, body) {
             Ok(outcome) => outcome,
             Err(Raised::InExpr(e)) => Outcome::fail(render(&e, &Origin::piece(line, expr.text, expr.start), None)),
@@ -333,7 +338,8 @@ impl Session {
             Err(Raised::Session(e)) => Outcome::fail(match &e.text {
                 ErrorText::Source => render(&e.error, &Origin::piece(line, expr.text, expr.start), None),
                 ErrorText::Program { program, start, end, source_start, .. } => {
-                    let origin = Origin { program, start: *start, end: *end, line, line_start: expr.start + source_start };
+                    let origin =
+                        Origin { program, start: *start, end: *end, line, line_start: expr.start + source_start };
                     render(&e.error, &origin, None)
                 }
             }),
