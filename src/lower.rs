@@ -133,6 +133,7 @@ fn scalars_where_only_scalars_fit(
         decided.extend(wanted);
     }
     spelling_notes(&mut inference, &flipped, attempt);
+    run_together_notes(&mut inference);
     for wish in decided {
         let note = wish.note(&inference.source);
         inference.notes.push(note);
@@ -153,6 +154,25 @@ impl ScalarUse {
             format!("declare `{}: vector(n)` (or a matrix) to broadcast the scalar over it", self.name),
         )
     }
+}
+
+/// Notes for undeclared names that are other names run together: in
+/// `x'Ax` with `A` and `x` declared, `Ax` is one new name, not `A x`.
+fn run_together_notes(inference: &mut Inference) {
+    let known = |name: &str| inference.symbols.get(name).is_some_and(|info| !info.inferred);
+    let mut notes = Vec::new();
+    // Short names only: splitting tries every prefix of what is left.
+    let candidates = inference.order.iter().filter(|n| inference.symbols[*n].inferred && n.len() <= 32);
+    for name in candidates.take(64) {
+        let Some(parts) = hints::split_into_names(name, &known) else { continue };
+        let spaced = parts.join(" ");
+        notes.push(Note::new(
+            format!("`{name}` is read as one new name, not the product `{spaced}`"),
+            inference.symbols[name].span,
+            format!("write `{spaced}` with a space for the product (or declare `{name}` to keep this name)"),
+        ));
+    }
+    inference.notes.extend(notes);
 }
 
 /// Most statements for which the other reading of every undeclared name is

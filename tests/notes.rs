@@ -15,6 +15,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("greek_offset", "norm2(x - mu)", "x"),
     ("norm2_squared", "norm2(e)^2", "e"),
     ("seed_undeclared", "1/2 * norm2(W^T W x - x)", "W"),
+    ("run_together_names", "w: vector(n); x: vector(n); b: scalar; w^T x + bx", "w"),
     ("labels_stay_vectors", "-y^T log(sigmoid(X w)) - (1 - y)^T log(1 - sigmoid(X w))", "w"),
 ];
 
