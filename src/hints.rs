@@ -2,16 +2,42 @@
 //! `W.T`, `x**2`) and misreadings (`W^TWx`), each pointing at matcalc's own.
 
 /// The help for a call of a function matcalc does not know, when the name is
-/// another tool's spelling of a matcalc function; `argument` is the source
-/// text of the first argument.
-pub fn foreign_function(name: &str, argument: &str) -> Option<String> {
-    let arg = if argument.is_empty() { "x" } else { argument };
-    let simple = !arg.contains(|c: char| c.is_whitespace() || "+-*/".contains(c));
-    let operand = if simple { arg.to_string() } else { format!("({arg})") };
+/// another tool's spelling of a matcalc function (or a kind written as a
+/// call, `vector(1)`); `arguments` are the source texts of the arguments.
+pub fn foreign_function(name: &str, arguments: &[String]) -> Option<String> {
+    let arg = arguments.first().map_or("x", |a| if a.is_empty() { "x" } else { a.as_str() });
+    let operand = bracketed(arg);
     Some(match name {
+        "vector" if arguments.len() == 1 && arg == "1" => {
+            "`vector(1)` is a kind, not a value: declare a number as `k: scalar`, \
+             a vector as `x: vector(n)` (a colon, not `=`)"
+                .to_string()
+        }
+        "scalar" | "vector" | "matrix" | "symmetric" => format!(
+            "`{name}` is a kind, not a function: declare a name with it, `x: {name}({})` (a colon, not `=`)",
+            arguments.join(", ")
+        ),
         "trace" | "Tr" | "Trace" => format!("matcalc writes the trace `tr({arg})`"),
-        "transpose" => format!("matcalc writes the transpose `{operand}^T` (or `{operand}'`)"),
+        "transpose" | "Transpose" | "t" => format!("matcalc writes the transpose `{operand}^T` (or `{operand}'`)"),
         "ReLU" | "Relu" | "RELU" => format!("matcalc writes `relu({arg})`"),
+        "max" | "maximum" | "fmax" if arguments.len() == 2 && arguments.iter().any(|a| a == "0") => {
+            let other = arguments.iter().find(|a| *a != "0").map_or("x", String::as_str);
+            format!("matcalc writes `max(0, {other})` as `relu({other})`")
+        }
+        "ln" => format!("matcalc writes the natural logarithm `log({arg})`"),
+        "heaviside" | "Heaviside" => format!("matcalc writes the Heaviside step `step({arg})`"),
+        "square" => format!("matcalc writes the elementwise square `{operand} .^ 2`"),
+        "pow" | "power" if arguments.len() == 2 => {
+            format!(
+                "matcalc writes `{operand} .^ {}` elementwise, or `{operand}^{}` for a scalar or a matrix power",
+                bracketed(&arguments[1]),
+                bracketed(&arguments[1])
+            )
+        }
+        "outer" if arguments.len() == 2 => {
+            format!("matcalc writes the outer product `{operand} {}^T`", bracketed(&arguments[1]))
+        }
+        "diagonal" | "diagm" | "Diagonal" => format!("matcalc writes `diag({arg})`"),
         "sigma" | "Sigmoid" | "logistic" | "expit" => format!("matcalc writes `sigmoid({arg})` or `σ({arg})`"),
         "log_softmax" | "logsoftmax" => format!("matcalc writes `log(softmax({arg}))`"),
         "identity" | "Identity" | "Eye" => format!("matcalc writes the identity `I({arg})`"),
@@ -24,6 +50,15 @@ pub fn foreign_function(name: &str, argument: &str) -> Option<String> {
         "inverse" => format!("matcalc writes `inv({arg})` or `{operand}^-1`"),
         _ => return None,
     })
+}
+
+/// `a`, bracketed unless it is one operand.
+fn bracketed(a: &str) -> String {
+    if a.contains(|c: char| c.is_whitespace() || "+-*/".contains(c)) {
+        format!("({a})")
+    } else {
+        a.to_string()
+    }
 }
 
 /// A syntax error's message and help when the text at `position` is another

@@ -1299,8 +1299,8 @@ impl Inference {
             }
             _ => {
                 let mut err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
-                let argument = args.first().map_or_else(String::new, |a| snippet(&self.source, a.span));
-                if let Some(help) = hints::foreign_function(name, &argument) {
+                let arguments: Vec<String> = args.iter().take(4).map(|a| snippet(&self.source, a.span)).collect();
+                if let Some(help) = hints::foreign_function(name, &arguments) {
                     err = err.with_help(help);
                 } else if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
                     err = err.with_help(format!("did you mean `{close}`?"));

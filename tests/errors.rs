@@ -64,6 +64,16 @@ const CASES: &[(&str, &str)] = &[
     ("sigma_spelt_out", "x: vector(n); sigma(x)"),
     ("log_softmax_call", "x: vector(n); log_softmax(x)"),
     ("mean_call", "x: vector(n); mean(x)"),
+    ("vector_one_as_value", "k = vector(1); A: matrix(n, n); k A"),
+    ("matrix_kind_as_call", "x: vector(n); W = matrix(m, n); W x"),
+    ("transpose_r_spelling", "A: matrix(m, n); t(A)"),
+    ("max_zero_call", "x: vector(n); sum(max(0, x))"),
+    ("ln_call", "x: vector(n); sum(ln(x))"),
+    ("heaviside_call", "x: vector(n); heaviside(x)"),
+    ("square_call", "x: vector(n); sum(square(W x))"),
+    ("pow_call", "x: vector(n); sum(pow(x, 3))"),
+    ("outer_call", "x: vector(m); y: vector(n); outer(x, y)"),
+    ("diagonal_call", "x: vector(n); diagonal(x)"),
     ("multiline_error", "W: matrix(m, n)\nx: vector(p)\n1/2 * norm2(W x)"),
 ];
 
