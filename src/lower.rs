@@ -60,17 +60,17 @@ fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<Stri
         }
         (inference, outcome)
     };
-    let (inference, outcome) = attempt(&[]);
+    let (first, outcome) = attempt(&[]);
     let error = match outcome {
-        Ok(()) => return Ok(scalars_where_only_scalars_fit(inference, Vec::new(), &attempt)),
+        Ok(()) => return Ok(scalars_where_only_scalars_fit(first, Vec::new(), &attempt)),
         Err(e) if e.kind == ErrorKind::Shape => e,
         Err(e) => return Err(e),
     };
-    let candidates: Vec<String> = inference
+    let candidates: Vec<String> = first
         .order
         .iter()
         .filter(|name| {
-            let info = &inference.symbols[*name];
+            let info = &first.symbols[*name];
             info.inferred && !name.chars().next().is_some_and(char::is_uppercase)
         })
         .cloned()
@@ -94,7 +94,7 @@ fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<Stri
     }
     match best {
         Some((_, _, inference, flipped)) => Ok(scalars_where_only_scalars_fit(inference, flipped, &attempt)),
-        None => Err(error),
+        None => Err(with_run_together_help(error, &first)),
     }
 }
 
@@ -133,7 +133,7 @@ fn scalars_where_only_scalars_fit(
         decided.extend(wanted);
     }
     spelling_notes(&mut inference, &flipped, attempt);
-    run_together_notes(&mut inference);
+    run_together_notes(&mut inference, 0);
     for wish in decided {
         let note = wish.note(&inference.source);
         inference.notes.push(note);
@@ -156,23 +156,66 @@ impl ScalarUse {
     }
 }
 
-/// Notes for undeclared names that are other names run together: in
-/// `x'Ax` with `A` and `x` declared, `Ax` is one new name, not `A x`.
-fn run_together_notes(inference: &mut Inference) {
+/// Undeclared names from `inference.order[from..]` that are other names
+/// run together: in `x'Ax` with `A` and `x` declared, `Ax` is one new name,
+/// not `A x`. Each with its span and the product it was likely meant as.
+fn run_together(inference: &Inference, from: usize) -> Vec<(String, Span, String)> {
     let known = |name: &str| inference.symbols.get(name).is_some_and(|info| !info.inferred);
-    let mut notes = Vec::new();
     // Short names only: splitting tries every prefix of what is left.
-    let candidates = inference.order.iter().filter(|n| inference.symbols[*n].inferred && n.len() <= 32);
-    for name in candidates.take(64) {
-        let Some(parts) = hints::split_into_names(name, &known) else { continue };
-        let spaced = parts.join(" ");
-        notes.push(Note::new(
+    let candidates = inference.order[from.min(inference.order.len())..]
+        .iter()
+        .filter(|n| inference.symbols[*n].inferred && n.len() <= 32);
+    candidates
+        .take(64)
+        .filter_map(|name| {
+            let parts = hints::split_into_names(name, &known)?;
+            Some((name.clone(), inference.symbols[name].span, parts.join(" ")))
+        })
+        .collect()
+}
+
+/// Notes for the undeclared names of `inference.order[from..]` that are
+/// other names run together (see [`run_together`]).
+fn run_together_notes(inference: &mut Inference, from: usize) {
+    for (name, span, spaced) in run_together(inference, from) {
+        inference.notes.push(Note::new(
             format!("`{name}` is read as one new name, not the product `{spaced}`"),
-            inference.symbols[name].span,
+            span,
             format!("write `{spaced}` with a space for the product (or declare `{name}` to keep this name)"),
         ));
     }
-    inference.notes.extend(notes);
+}
+
+/// `error` with a help line and a label for the first undeclared name that
+/// is other names run together and is written inside the error's span: a
+/// shape error in `Ax + x` comes from reading `Ax` as one name.
+fn with_run_together_help(error: Error, inference: &Inference) -> Error {
+    let Some(within) = error.span else { return error };
+    let source = inference.source.as_str();
+    let found = run_together(inference, 0).into_iter().find_map(|(name, _, spaced)| {
+        let text = source.get(within.start..within.end)?;
+        let at = word_occurrence(text, &name)?;
+        let end = within.start + at + name.len();
+        Some((name, Span::new(within.start + at, end), spaced))
+    });
+    let Some((name, span, spaced)) = found else { return error };
+    let help = format!("`{name}` is read as one new name, not the product `{spaced}`: write `{spaced}` with a space");
+    let help = match &error.help {
+        Some(old) => format!("{help}; {old}"),
+        None => help,
+    };
+    let labelled = error.labels.iter().any(|l| l.span == span);
+    let error = if labelled { error } else { error.with_label(span, "one name") };
+    error.with_help(help)
+}
+
+/// Where `name` occurs in `text` as a whole name (not inside a longer one).
+fn word_occurrence(text: &str, name: &str) -> Option<usize> {
+    let continues = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).map(|(i, _)| i).find(|&i| {
+        !text[..i].chars().next_back().is_some_and(continues)
+            && !text[i + name.len()..].chars().next().is_some_and(continues)
+    })
 }
 
 /// Most statements for which the other reading of every undeclared name is

@@ -74,6 +74,8 @@ const CASES: &[(&str, &str)] = &[
     ("pow_call", "x: vector(n); sum(pow(x, 3))"),
     ("outer_call", "x: vector(m); y: vector(n); outer(x, y)"),
     ("diagonal_call", "x: vector(n); diagonal(x)"),
+    ("run_together_shape_error", "W: matrix(m, n); x: vector(n); b: vector(m); sigmoid(Wx + b)"),
+    ("run_together_in_a_sum", "A: matrix(n, n); x: vector(n); k: scalar; x'Ax + k x"),
     ("multiline_error", "W: matrix(m, n)\nx: vector(p)\n1/2 * norm2(W x)"),
 ];
 

@@ -649,3 +649,10 @@ fn unicode_results_paste_back_in() {
     let types = session.feed(":types").output.join("\n");
     assert_eq!(types.lines().count(), 3, "α is alpha, not a new name: {types}");
 }
+
+#[test]
+fn names_run_together_get_a_note_or_a_help_line() {
+    // `Ax` is one new name: a note where the session accepts it, the help
+    // line of the shape error where it does not.
+    check("run_together_names", &["A: matrix(n, n); x: vector(n); b: vector(n)", "tr(Ax)", "Ax + b", "A x + b"]);
+}

@@ -18,7 +18,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::{
-    infer_program, is_greek_name, DimValue, DimVar, Inference, Lowered, Lowering, ScalarUse, StatementValue, Undo,
+    infer_program, is_greek_name, run_together_notes, with_run_together_help, DimValue, DimVar, Inference, Lowered,
+    Lowering, ScalarUse, StatementValue, Undo,
 };
 use crate::ast::{Program, Statement};
 use crate::error::{Error, ErrorKind, Note, Result};
@@ -342,6 +343,13 @@ impl Workspace {
     /// (as for a whole program, but only among the statement's new names:
     /// earlier statements keep the reading they were accepted with).
     fn infer(&mut self, statement: &Statement, mark: &WorkspaceMark) -> Result<()> {
+        self.infer_kinds(statement, mark)?;
+        run_together_notes(&mut self.lowering.inference, mark.order);
+        Ok(())
+    }
+
+    /// [`Workspace::infer`] without the notes on names run together.
+    fn infer_kinds(&mut self, statement: &Statement, mark: &WorkspaceMark) -> Result<()> {
         self.lowering.inference.scalar_wanted.clear();
         self.lowering.inference.notes.clear();
         self.infer_reading(statement, mark)?;
@@ -387,6 +395,7 @@ impl Workspace {
             Err(e) => return Err(e),
         };
         let inference = &self.lowering.inference;
+        let error = with_run_together_help(error, inference);
         let candidates: Vec<String> = inference.order[mark.order..]
             .iter()
             .filter(|name| inference.symbols[*name].inferred && !name.chars().next().is_some_and(char::is_uppercase))
