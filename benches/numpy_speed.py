@@ -4,7 +4,7 @@
 Usage (from anywhere; the repository is this file's parent's parent):
 
     python3 benches/numpy_speed.py [--runs N] [--min-time S] [--cases a,b]
-                                   [--matcalc PATH] [--markdown FILE]
+                                   [--matcalc PATH] [--markdown FILE] [--jax] [--torch]
 
 For each case it asks the release binary (target/release/matcalc, built
 with `cargo build --release` if it is missing) for the NumPy function of a
@@ -22,7 +22,10 @@ not timed. With --jax (run it with a Python that has jax, e.g.
 target/jax-venv/bin/python, see tests/jax_output.rs) the table also times
 `jax.jit(jax.grad(loss))` (`jax.hessian` for the Hessian) of the same loss
 written in jax.numpy, and matcalc's `--format jax` function under `jax.jit`,
-in float64, XLA on one thread. This is a benchmark,
+in float64, XLA on one thread. With --torch (a Python with torch, e.g. the
+one MATCALC_TORCH_PYTHON names, see tests/torch_output.rs) it also times
+matcalc's `--format torch` function on float64 CPU tensors, torch on one
+thread (torch.set_num_threads(1)). This is a benchmark,
 never a test: the numbers of the generated code are checked against finite
 differences in tests/numpy_output.rs.
 """
@@ -202,6 +205,17 @@ def jax_losses():
     }
 
 
+def generated_torch_call(matcalc, program, wrt, args):
+    """matcalc's `--format torch` function on float64 tensors, bound to `args`."""
+    import torch
+
+    torch.set_num_threads(1)
+    _, function = generated(matcalc, program, wrt, "torch")
+    names = list(inspect.signature(function).parameters)
+    values = [torch.tensor(args[n], dtype=torch.float64) for n in names]
+    return lambda: function(*values)
+
+
 def generated_jax_call(matcalc, program, wrt, args):
     """matcalc's `--format jax` function compiled by `jax.jit`, bound to `args`."""
     import jax
@@ -362,6 +376,7 @@ def main():
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--show", action="store_true", help="print each generated function")
     parser.add_argument("--jax", action="store_true", help="also time jax.jit(jax.grad(loss))")
+    parser.add_argument("--torch", action="store_true", help="also time the generated PyTorch function")
     options = parser.parse_args()
     if not os.path.exists(options.matcalc):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -391,6 +406,14 @@ def main():
                 continue
             calls.append(jax_grad)
             calls.append(generated_jax_call(options.matcalc, program, wrt, args))
+        if options.torch:
+            torch_call = generated_torch_call(options.matcalc, program, wrt, args)
+            torch_result = torch_call().numpy()
+            torch_error = np.max(np.abs(torch_result.reshape(want.shape) - want)) / max(np.max(np.abs(want)), 1e-300)
+            if not torch_error <= 1e-6:
+                print(f"{name}: generated PyTorch and hand-written differ (relative error {torch_error:.2e}); not timed")
+                continue
+            calls.append(torch_call)
         prepared.append((name, [(call, calibrate(call, options.min_time)) for call in calls]))
     load_before = os.getloadavg()
     times = {name: [[] for _ in contenders] for name, contenders in prepared}
@@ -408,8 +431,11 @@ def main():
     if options.jax:
         header += " JAX jit(grad) | generated / JAX | generated JAX, jit | generated JAX / JAX |"
         rule += "---|---|---|---|"
+    if options.torch:
+        header += " generated torch | generated torch / hand-written |"
+        rule += "---|---|"
     rows = [header, rule]
-    ratios, jax_ratios, generated_jax_ratios = [], [], []
+    ratios, jax_ratios, generated_jax_ratios, torch_ratios = [], [], [], []
     for name, _ in prepared:
         medians = [statistics.median(t) for t in times[name]]
         g, h = medians[0], medians[1]
@@ -419,6 +445,10 @@ def main():
             jax_ratios.append(g / medians[2])
             row += f" {fmt(medians[2])} | {g / medians[2]:.2f}× | {fmt(medians[3])} | {medians[3] / medians[2]:.2f}× |"
             generated_jax_ratios.append(medians[3] / medians[2])
+        if options.torch:
+            t = medians[-1]
+            torch_ratios.append(t / h)
+            row += f" {fmt(t)} | {t / h:.2f}× |"
         rows.append(row)
     summary = (f"median ratio {statistics.median(ratios):.2f}×, worst {max(ratios):.2f}× "
                f"({options.runs} interleaved runs, numpy {np.__version__}, single-threaded BLAS, "
@@ -427,6 +457,9 @@ def main():
         summary += (f"; against JAX: median {statistics.median(jax_ratios):.2f}×, "
                     f"worst {max(jax_ratios):.2f}× (jax {__import__('jax').__version__}); generated JAX against "
                     f"JAX: median {statistics.median(generated_jax_ratios):.2f}×, worst {max(generated_jax_ratios):.2f}×")
+    if torch_ratios:
+        summary += (f"; generated PyTorch against hand-written NumPy: median {statistics.median(torch_ratios):.2f}×, "
+                    f"worst {max(torch_ratios):.2f}× (torch {__import__('torch').__version__})")
     table = "\n".join(rows) + "\n\n" + summary + "\n"
     print(table)
     if options.markdown:

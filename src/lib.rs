@@ -402,9 +402,10 @@ impl Analysis {
             match format {
                 Format::Text => print::bindings::render_shared(graph, id, &print::text::Text, width),
                 Format::Unicode => print::bindings::render_shared(graph, id, &print::text::Unicode, width),
-                Format::Numpy => {
+                Format::Numpy | Format::Jax | Format::Torch => {
                     let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
-                    print::numpy::render(graph, id, "value", &doc)
+                    let library = format.python_library().unwrap_or_default();
+                    print::numpy::render(graph, id, "value", &doc, library)
                 }
                 Format::Latex => print::latex::render(graph, id, &print::latex::Latex::default(), None, width),
                 Format::Dot => graphviz::dot(graph, id, None),
@@ -510,10 +511,20 @@ impl Analysis {
     /// The NumPy function named `name` returning `id`, with what each of its
     /// parameters stands for.
     pub fn numpy_function(&mut self, id: ExprId, name: &str) -> print::numpy::PythonFunction {
+        self.python_function(id, name, print::numpy::Library::Numpy)
+    }
+
+    /// [`Analysis::numpy_function`] for `library` (NumPy, JAX or PyTorch).
+    pub fn python_function(
+        &mut self,
+        id: ExprId,
+        name: &str,
+        library: print::numpy::Library,
+    ) -> print::numpy::PythonFunction {
         stack::run(self.deep(), || {
             let graph = &mut self.lowered.graph;
             let doc = print::bindings::render_shared(graph, id, &print::text::Text, usize::MAX);
-            print::numpy::render_function(graph, id, name, &doc)
+            print::numpy::render_function(graph, id, name, &doc, library)
         })
     }
 
@@ -525,6 +536,16 @@ impl Analysis {
         &mut self,
         of: Option<&str>,
         wrt: &[&str],
+    ) -> Result<print::numpy::PythonFunction> {
+        self.python_value_and_derivatives(of, wrt, print::numpy::Library::Numpy)
+    }
+
+    /// [`Analysis::numpy_value_and_derivatives`] for `library`.
+    pub fn python_value_and_derivatives(
+        &mut self,
+        of: Option<&str>,
+        wrt: &[&str],
+        library: print::numpy::Library,
     ) -> Result<print::numpy::PythonFunction> {
         let value = self.simplified(of)?;
         let mut results = vec![value];
@@ -540,7 +561,7 @@ impl Analysis {
             let graph = &mut self.lowered.graph;
             let value_text = print::bindings::render_shared(graph, value, &print::text::Text, usize::MAX);
             let doc = format!("(value, {}) of {value_text}", names.join(", "));
-            Ok(print::numpy::render_value_and_derivatives(graph, &results, &function_name, &doc))
+            Ok(print::numpy::render_value_and_derivatives(graph, &results, &function_name, &doc, library))
         })
     }
 

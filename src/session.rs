@@ -477,33 +477,33 @@ impl Value<'_> {
         self.workspace.with_program_analysis(self.value, f)
     }
 
-    /// The value simplified, in `format` at `width` columns (NumPy: a
-    /// function named `value`).
+    /// The value simplified, in `format` at `width` columns (NumPy, JAX and
+    /// PyTorch: a function named `value`).
     pub fn text(&mut self, format: Format, width: usize) -> Result<String, Error> {
         let of = self.of.clone();
         self.analysis(|analysis| {
             let value = analysis.simplified(of.as_deref())?;
-            Ok(match format {
-                Format::Numpy => analysis.numpy(value, "value").trim_end().to_string(),
-                format => analysis.print_width(value, format, width),
+            Ok(match format.python_library() {
+                Some(library) => analysis.python_function(value, "value", library).source.trim_end().to_string(),
+                None => analysis.print_width(value, format, width),
             })
         })
     }
 
     /// The derivative with respect to `wrt`, in `format` at `width` columns
-    /// (NumPy: a function named `grad_W` or `jacobian_x`).
+    /// (NumPy, JAX and PyTorch: a function named `grad_W` or `jacobian_x`).
     pub fn derivative_text(&mut self, wrt: &str, format: Format, width: usize) -> Result<String, Error> {
         let of = self.of.clone();
         self.analysis(|analysis| {
             let derivative = analysis.derivative(of.as_deref(), wrt)?;
-            Ok(match format {
-                Format::Numpy => {
+            Ok(match format.python_library() {
+                Some(library) => {
                     let jacobian = derivative.kind == DerivativeKind::Jacobian;
                     let name =
                         crate::print::numpy::derivative_function_name(analysis.graph(), derivative.wrt, jacobian);
-                    analysis.numpy(derivative.result, &name).trim_end().to_string()
+                    analysis.python_function(derivative.result, &name, library).source.trim_end().to_string()
                 }
-                format => analysis.print_width(derivative.result, format, width),
+                None => analysis.print_width(derivative.result, format, width),
             })
         })
     }

@@ -10,7 +10,9 @@ line per case and 'N passed, M failed'. With --stream (the fuzz target's
 mode): prints 'ready', then reads one case per line and answers each with
 one line. With --jax (the code is matcalc's JAX output): runs each
 function compiled by jax.jit (sizes and opaque functions static), in
-float64.
+float64. With --torch (matcalc's PyTorch output): passes every array and
+scalar as a float64 tensor (a scalar 0-d), requires a tensor back, and turns
+warnings (a deprecated `.T` of a vector) into failures.
 """
 import inspect
 import json
@@ -24,6 +26,13 @@ if JAX:
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
+TORCH = "--torch" in sys.argv[1:]
+if TORCH:
+    import warnings
+
+    import torch
+
+    warnings.simplefilter("error")
 
 
 def linear_function(gradients):
@@ -33,6 +42,8 @@ def linear_function(gradients):
     def apply(t):
         if JAX:
             return jnp.sum(by_shape[jnp.shape(t)] * t)
+        if TORCH:
+            return torch.sum(torch.as_tensor(by_shape[tuple(t.shape)]) * t)
         t = np.asarray(t, dtype=float)
         return float(np.sum(by_shape[t.shape] * t))
 
@@ -52,6 +63,13 @@ def argument(spec):
     return data
 
 
+def as_tensor(value, spec):
+    """An array or scalar argument as a float64 tensor; sizes and functions as they are."""
+    if spec["kind"] in ("int", "function"):
+        return value
+    return torch.tensor(value, dtype=torch.float64)
+
+
 def check(case):
     """'pass NAME ERROR' or 'FAIL NAME: why' for one case."""
     name = case["name"]
@@ -64,11 +82,18 @@ def check(case):
         if signature != names:
             raise TypeError(f"parameters {signature}, expected {names}")
         args = [argument(spec) for _, spec in case["args"]]
+        if TORCH:
+            args = [as_tensor(a, spec) for a, (_, spec) in zip(args, case["args"])]
         if JAX:
             static = [n for n, spec in case["args"] if spec["kind"] in ("int", "function")]
             function = jax.jit(function, static_argnames=static)
         with np.errstate(all="ignore"):
-            got = np.asarray(function(*args), dtype=float)
+            got = function(*args)
+            if TORCH:
+                if not isinstance(got, torch.Tensor) or got.dtype != torch.float64:
+                    raise TypeError(f"returned {type(got).__name__} {getattr(got, 'dtype', '')}, not a float64 tensor")
+                got = got.numpy()
+            got = np.asarray(got, dtype=float)
     except Exception as error:  # report, do not stop
         return f"FAIL {name}: {type(error).__name__}: {error}"
     expected = np.asarray(argument(case["expected"]), dtype=float)

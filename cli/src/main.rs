@@ -288,12 +288,8 @@ impl Output {
         })
     }
 
-    /// `text` as a complete pdflatex document when `--standalone` is given;
-    /// generated NumPy as JAX for `--format jax`.
+    /// `text` as a complete pdflatex document when `--standalone` is given.
     fn document(&self, text: String) -> String {
-        if matches!(self.format, FormatArg::Jax) {
-            return matcalc::print::numpy::jax_source(&text);
-        }
         if !self.standalone {
             return text;
         }
@@ -327,6 +323,8 @@ enum FormatArg {
     Numpy,
     /// The NumPy function in jax.numpy (jit-compatible)
     Jax,
+    /// The NumPy function in PyTorch (tensors in, tensor out)
+    Torch,
     /// LaTeX (bold vectors and matrices, \top, \odot, \frac); diff prints the equation \nabla_{W} L = ...
     Latex,
     /// The computational graph of the value, for Graphviz
@@ -340,7 +338,9 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Text => Format::Text,
             FormatArg::Unicode => Format::Unicode,
-            FormatArg::Numpy | FormatArg::Jax => Format::Numpy,
+            FormatArg::Numpy => Format::Numpy,
+            FormatArg::Jax => Format::Jax,
+            FormatArg::Torch => Format::Torch,
             FormatArg::Latex => Format::Latex,
             FormatArg::Dot => Format::Dot,
             FormatArg::Tikz => Format::Tikz,
@@ -423,9 +423,11 @@ fn run() -> ExitCode {
     }
     match command {
         Command::Diff { with_value: true, output, steps, .. }
-            if steps || !matches!(output.format, FormatArg::Numpy | FormatArg::Jax) =>
+            if steps || !matches!(output.format, FormatArg::Numpy | FormatArg::Jax | FormatArg::Torch) =>
         {
-            eprintln!("error: --with-value makes one function: use it with --format numpy or jax, without --steps");
+            eprintln!(
+                "error: --with-value makes one function: use it with --format numpy, jax or torch, without --steps"
+            );
             ExitCode::from(2)
         }
         Command::Diff { input, wrt, steps, bare, output, .. }
@@ -449,8 +451,9 @@ fn run() -> ExitCode {
             if with_value {
                 let variables: Vec<&str> = variables.iter().map(String::as_str).collect();
                 let of = output.of.as_deref();
+                let library = Format::from(output.format).python_library().unwrap_or_default();
                 return with_program(&input, |analysis| {
-                    Ok(output.document(analysis.numpy_value_and_derivatives(of, &variables)?.source))
+                    Ok(analysis.python_value_and_derivatives(of, &variables, library)?.source)
                 });
             }
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
@@ -461,7 +464,10 @@ fn run() -> ExitCode {
             Ok(output.document(
                 trace.into_iter().map(|l| l + "\n").collect::<String>()
                     + &match Format::from(output.format) {
-                        Format::Numpy => analysis.numpy(value, "value"),
+                        format @ (Format::Numpy | Format::Jax | Format::Torch) => {
+                            let library = format.python_library().unwrap_or_default();
+                            analysis.python_function(value, "value", library).source
+                        }
                         Format::Latex => analysis.latex(value, &output.latex(), None, output.width()),
                         Format::Dot => analysis.dot(output.of.as_deref(), None)?,
                         Format::Tikz => analysis.tikz(output.of.as_deref(), None, &output.latex())?,
@@ -524,19 +530,19 @@ fn diff(
                                 };
                                 analysis.latex(derivative.result, &output.latex(), lhs.as_deref(), output.width())
                             }
-                            Format::Numpy => {
+                            Format::Numpy | Format::Jax | Format::Torch => {
+                                let library = format.python_library().unwrap_or_default();
                                 let name = matcalc::print::numpy::derivative_function_name(
                                     analysis.graph(),
                                     derivative.wrt,
                                     derivative.kind == DerivativeKind::Jacobian,
                                 );
-                                let code = analysis.numpy(derivative.result, &name);
+                                let code = analysis.python_function(derivative.result, &name, library).source;
                                 match parts.is_empty() {
                                     true => code,
-                                    false => code
-                                        .trim_start_matches("import numpy as np")
-                                        .trim_start_matches('\n')
-                                        .to_string(),
+                                    false => {
+                                        code.trim_start_matches(library.import()).trim_start_matches('\n').to_string()
+                                    }
                                 }
                             }
                             format => {
@@ -560,7 +566,6 @@ fn diff(
     }
     Ok(match (format, steps) {
         (Format::Latex, false) if several => matcalc::print::latex::system(&parts),
-        (Format::Numpy, false) => parts.join("\n\n"),
         _ => parts.join("\n\n"),
     })
 }

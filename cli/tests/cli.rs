@@ -85,7 +85,7 @@ fn misuse_exits_two() {
 
 #[test]
 fn every_format_prints() {
-    for format in ["text", "unicode", "latex", "numpy", "dot", "tikz"] {
+    for format in ["text", "unicode", "latex", "numpy", "jax", "torch", "dot", "tikz"] {
         let o = matcalc(&["diff", SEED, "--wrt", "W", "--format", format]);
         assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
         assert!(!stdout(&o).trim().is_empty(), "{format}");
@@ -345,5 +345,36 @@ fn with_value_returns_value_and_gradient_and_checks_shapes() {
         let o = matcalc(&[&["diff", program, "--wrt", "W"][..], args].concat());
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains("--with-value"), "{}", stderr(&o));
+    }
+}
+
+/// `--format jax` and `--format torch`: one import for several `--wrt`, one
+/// function each, no NumPy call left, valid Python (compiled, not run: the
+/// functions run in tests/jax_output.rs and tests/torch_output.rs); and
+/// `--with-value` in each.
+#[test]
+fn jax_and_torch_print_one_import_and_a_function_per_variable() {
+    let program = "W1, W2: matrix(n, n); x, y, b1: vector(n); 1/2 * norm2(W2 tanh(W1 x + b1) - y)";
+    for (format, import) in [("jax", "import jax.numpy as jnp"), ("torch", "import torch")] {
+        let o = matcalc(&["diff", program, "--wrt", "W1,b1", "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let code = stdout(&o);
+        assert!(code.starts_with(&format!("{import}\n")), "{code}");
+        assert_eq!(code.matches("import").count(), 1, "{code}");
+        assert!(code.contains("def grad_W1(") && code.contains("def grad_b1("), "{code}");
+        let numpy = |code: &str| code.contains(" np.") || code.contains("(np.");
+        assert!(!numpy(&code), "{code}");
+        let o = matcalc(&["diff", program, "--wrt", "W1", "--format", format, "--with-value"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let with_value = stdout(&o);
+        assert!(with_value.contains("def value_and_grad_W1(") && !numpy(&with_value), "{with_value}");
+        for code in [code, with_value] {
+            let mut compile = Command::new("python3");
+            compile.args(["-c", "import sys; compile(sys.stdin.read(), 'out', 'exec')"]);
+            let Ok(mut child) = compile.stdin(Stdio::piped()).stderr(Stdio::piped()).spawn() else { continue };
+            child.stdin.take().unwrap().write_all(code.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{code}\n{}", stderr(&out));
+        }
     }
 }

@@ -122,6 +122,8 @@ pub fn parse_format(format: &str, allowed: &[Format]) -> PyResult<Format> {
         "unicode" => Format::Unicode,
         "latex" => Format::Latex,
         "numpy" => Format::Numpy,
+        "jax" => Format::Jax,
+        "torch" => Format::Torch,
         "dot" => Format::Dot,
         "tikz" => Format::Tikz,
         other => return Err(PyValueError::new_err(format!("unknown format {other:?}"))),
@@ -139,6 +141,8 @@ fn format_name(format: Format) -> &'static str {
         Format::Unicode => "unicode",
         Format::Latex => "latex",
         Format::Numpy => "numpy",
+        Format::Jax => "jax",
+        Format::Torch => "torch",
         Format::Dot => "dot",
         Format::Tikz => "tikz",
     }

@@ -460,12 +460,28 @@ pub enum Format {
     Unicode,
     /// NumPy source.
     Numpy,
+    /// The NumPy function in `jax.numpy` (jit-compatible).
+    Jax,
+    /// The NumPy function in PyTorch (tensors in, tensor out).
+    Torch,
     /// LaTeX for documents (`\mathbf{W}^\top`, `\odot`, `\frac{1}{2}`).
     Latex,
     /// The computational graph of the value, for Graphviz.
     Dot,
     /// The computational graph of the value, as a TikZ picture.
     Tikz,
+}
+
+impl Format {
+    /// The library a Python format's source calls; `None` for the others.
+    pub fn python_library(self) -> Option<numpy::Library> {
+        match self {
+            Format::Numpy => Some(numpy::Library::Numpy),
+            Format::Jax => Some(numpy::Library::Jax),
+            Format::Torch => Some(numpy::Library::Torch),
+            _ => None,
+        }
+    }
 }
 
 /// The result shape's description, e.g. `m×n`.

@@ -3,10 +3,14 @@
 //! and upstream gradients the result uses, and the dimension sizes no
 //! argument carries; it computes each named definition and each shared
 //! subterm once, in the form `plan` chooses (cheapest product order, solves
-//! for applied inverses, broadcasting for diagonal matrices). Every Python
-//! name comes from `python_names`.
+//! for applied inverses, broadcasting for diagonal matrices), in NumPy, JAX
+//! or PyTorch (`library`). Every Python name comes from `python_names`.
 
+mod library;
 mod plan;
+
+use library::helper_source;
+pub use library::Library;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,15 +55,15 @@ pub enum Parameter {
 /// A generated Python function: its source and its parameters in order.
 #[derive(Clone, Debug)]
 pub struct PythonFunction {
-    /// The Python source (`import numpy as np` and one `def`).
+    /// The Python source (the library's import and one `def`).
     pub source: String,
     /// Each parameter's Python name and what it stands for, in order.
     pub parameters: Vec<(String, Parameter)>,
 }
 
 /// The Python source of a function `function_name` returning `root`.
-pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> String {
-    render_function(graph, root, function_name, docstring).source
+pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str, library: Library) -> String {
+    render_function(graph, root, function_name, docstring, library).source
 }
 
 /// The Python function `function_name` returning `root`, with `docstring`
@@ -67,8 +71,14 @@ pub fn render(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &
 /// is not the program's own. Parameters: the free variables in declaration
 /// order, the opaque functions the result calls, the upstream gradients
 /// (`df_dz`), then the dimension sizes no argument's shape carries.
-pub fn render_function(graph: &mut Graph, root: ExprId, function_name: &str, docstring: &str) -> PythonFunction {
-    render_results(graph, &[root], function_name, docstring, false)
+pub fn render_function(
+    graph: &mut Graph,
+    root: ExprId,
+    function_name: &str,
+    docstring: &str,
+    library: Library,
+) -> PythonFunction {
+    render_results(graph, &[root], function_name, docstring, false, library)
 }
 
 /// The Python function `function_name` returning the tuple of `results`
@@ -80,8 +90,9 @@ pub fn render_value_and_derivatives(
     results: &[ExprId],
     function_name: &str,
     docstring: &str,
+    library: Library,
 ) -> PythonFunction {
-    render_results(graph, results, function_name, docstring, true)
+    render_results(graph, results, function_name, docstring, true, library)
 }
 
 fn render_results(
@@ -90,10 +101,12 @@ fn render_results(
     function_name: &str,
     docstring: &str,
     check_arguments: bool,
+    library: Library,
 ) -> PythonFunction {
     let names = PythonNames::for_graph(graph);
     let mut emitter = Emitter {
         graph,
+        library,
         names,
         expr_names: FastMap::default(),
         helpers: BTreeMap::new(),
@@ -112,10 +125,14 @@ fn render_results(
     let mut returned = Vec::new();
     for &root in results {
         let shape = emitter.graph.shape(root);
+        let constant = matches!(emitter.graph.node(root), Node::Const(_));
         let text = emitter.expr(root, 0);
         returned.push(if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
             // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
             format!("np.reshape({text}, (1, -1))")
+        } else if constant && library == Library::Torch {
+            // Tensors out: a number returned is a tensor.
+            format!("torch.as_tensor({text}{})", emitter.like())
         } else {
             text
         });
@@ -136,7 +153,7 @@ fn render_results(
         parameters.push((name.clone(), Parameter::Dimension(*d)));
     }
     let notes = emitter.parameter_notes(&parameters);
-    let mut out = String::from("import numpy as np\n\n\n");
+    let mut out = format!("{}\n\n\n", Library::Numpy.import());
     let list: Vec<&str> = parameters.iter().map(|(n, _)| n.as_str()).collect();
     out.push_str(&format!("def {function_name}({}):\n", list.join(", ")));
     let docstring: String = if docstring.chars().count() > 240 || docstring.contains('\n') {
@@ -164,31 +181,12 @@ fn render_results(
         out.push_str(&format!("    {line}\n"));
     }
     out.push_str(&format!("    return {}\n", returned.join(", ")));
-    PythonFunction { source: out, parameters }
+    PythonFunction { source: library.finish(&out), parameters }
 }
 
-/// The same functions for JAX: `jax.numpy` as `jnp` for NumPy (every
-/// NumPy call the generator writes has a `jax.numpy` namesake with the same
-/// meaning, and the functions branch on shapes alone, never on values, so
-/// `jax.jit` compiles them; sizes and opaque functions are static arguments).
+/// The NumPy source `numpy` for JAX: `jax.numpy` as `jnp` for NumPy.
 pub fn jax_source(numpy: &str) -> String {
-    let body = numpy.replace("import numpy as np\n", "import jax.numpy as jnp\n");
-    let mut out = String::with_capacity(body.len() + body.len() / 16);
-    let mut previous: Option<char> = None;
-    let mut rest = body.as_str();
-    while let Some(c) = rest.chars().next() {
-        let starts_call = rest.starts_with("np.") && !previous.is_some_and(|p| p.is_ascii_alphanumeric() || p == '_');
-        if starts_call {
-            out.push_str("jnp.");
-            rest = &rest[3..];
-            previous = Some('.');
-            continue;
-        }
-        out.push(c);
-        previous = Some(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    out
+    library::renamed(numpy, "jnp")
 }
 
 /// Text safe inside a `"""` docstring: backslashes and quotes escaped.
@@ -196,20 +194,10 @@ fn python_docstring(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// The helper functions' sources, with their Python names.
-fn helper_source(helper: &str, name: &str) -> String {
-    match helper {
-        "sigmoid" => format!("    def {name}(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n"),
-        "softmax" => format!("    def {name}(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n"),
-        "logsumexp" => format!(
-            "    def {name}(t):\n        top = np.max(t)\n        return top + np.log(np.sum(np.exp(t - top)))\n\n"
-        ),
-        _ => String::new(),
-    }
-}
-
 struct Emitter<'g> {
     graph: &'g mut Graph,
+    /// The library the source is for.
+    library: Library,
     /// Every Python name of the function.
     names: PythonNames,
     /// Subterms computed into a local (definitions and temporaries).
@@ -343,15 +331,18 @@ impl Emitter<'_> {
             // axes); any other (a fixed size, one read before, or the second
             // axis of an n×n matrix) is checked.
             let read = axes.iter().any(|d| matches!(d, Dim::Named(_)) && !self.dim_names.contains_key(d));
+            let torch = self.library == Library::Torch;
             if read || axes.is_empty() {
-                self.lines.push(format!("assert np.ndim({name}) == {}, \"{name} must {declared}\"", axes.len()));
+                let ndim = if torch { format!("{name}.ndim") } else { format!("np.ndim({name})") };
+                self.lines.push(format!("assert {ndim} == {}, \"{name} must {declared}\"", axes.len()));
             }
+            let shape = if torch { format!("{name}.shape") } else { format!("np.shape({name})") };
             let mut check = false;
             for (axis, d) in axes.iter().enumerate() {
                 match d {
                     Dim::Named(id) if !self.dim_names.contains_key(d) => {
                         let size = self.names.fresh(&self.graph.dim_names()[id.0 as usize].clone());
-                        self.lines.push(format!("{size} = np.shape({name})[{axis}]"));
+                        self.lines.push(format!("{size} = {shape}[{axis}]"));
                         self.dim_names.insert(*d, size);
                     }
                     _ => check = true,
@@ -361,7 +352,7 @@ impl Emitter<'_> {
                 let sizes: Vec<String> = axes.iter().map(|d| self.dim(*d)).collect();
                 let tuple =
                     if sizes.len() == 1 { format!("({},)", sizes[0]) } else { format!("({})", sizes.join(", ")) };
-                self.lines.push(format!("assert np.shape({name}) == {tuple}, \"{name} must {declared}\""));
+                self.lines.push(format!("assert {shape} == {tuple}, \"{name} must {declared}\""));
             }
         }
     }
@@ -375,16 +366,22 @@ impl Emitter<'_> {
         self.expr_names.entry(value).or_insert(name);
     }
 
-    /// `x.shape[0]` for the first argument (a free variable, then an upstream
-    /// gradient) whose shape carries `d`.
-    fn dimension_source(&self, d: Dim) -> Option<String> {
+    /// The array arguments' names and shapes: the free variables, then the
+    /// upstream gradients.
+    fn array_arguments(&self) -> Vec<(String, Shape)> {
         let inputs = self
             .graph
             .symbols()
             .filter(|(_, symbol)| matches!(symbol.role, Role::Input { .. }))
             .map(|(sid, symbol)| (self.names.symbol(sid).to_string(), symbol.shape));
         let upstream = self.upstream.iter().map(|(id, name)| (name.clone(), self.graph.shape(*id)));
-        for (name, shape) in inputs.chain(upstream) {
+        inputs.chain(upstream).collect()
+    }
+
+    /// `x.shape[0]` for the first argument (a free variable, then an upstream
+    /// gradient) whose shape carries `d`.
+    fn dimension_source(&self, d: Dim) -> Option<String> {
+        for (name, shape) in self.array_arguments() {
             if shape.rows == d {
                 return Some(format!("{name}.shape[0]"));
             }
@@ -499,9 +496,9 @@ impl Emitter<'_> {
         match self.graph.node(id).clone() {
             Node::Const(c) => Self::constant(&c),
             Node::Var(s) => (self.names.symbol(s).to_string(), 4),
-            Node::Identity(d) => (format!("np.eye({})", self.dim(d)), 4),
-            Node::Ones(s) => (format!("np.ones({})", self.shape_args(s)), 4),
-            Node::Zero(s) => (format!("np.zeros({})", self.shape_args(s)), 4),
+            Node::Identity(d) => (format!("np.eye({}{})", self.dim(d), self.like()), 4),
+            Node::Ones(s) => (format!("np.ones({}{})", self.shape_args(s), self.like()), 4),
+            Node::Zero(s) => (format!("np.zeros({}{})", self.shape_args(s), self.like()), 4),
             Node::Add(terms) => {
                 // Beside a full matrix term, `b ones(k)^T` is NumPy's broadcast `b[:, None]`.
                 let full = terms.iter().any(|t| !self.shape(*t).is_scalar() && self.broadcast(*t).is_none());
@@ -574,7 +571,10 @@ impl Emitter<'_> {
                     _ => self.expr(e, 4),
                 };
                 let base = if self.graph.shape(b).is_scalar() && !matches!(self.graph.node(b), Node::Var(_)) {
-                    format!("np.float64({base})")
+                    match self.library {
+                        Library::Torch => format!("torch.as_tensor({base}{})", self.like()),
+                        _ => format!("np.float64({base})"),
+                    }
                 } else {
                     base
                 };
@@ -602,10 +602,10 @@ impl Emitter<'_> {
             Node::Apply(Func::Swish, b) => {
                 // `z * sigmoid(z)`: the sigmoid is the derivative's too.
                 let sigmoid = self.graph.apply(Func::Sigmoid, b);
-                (format!("{} * {}", self.expr(b, 2), self.expr(sigmoid, 2)), 1)
+                (format!("{} * {}", self.argument(b, 2), self.expr(sigmoid, 2)), 1)
             }
             Node::Apply(f, b) => {
-                let arg = self.expr(b, 0);
+                let arg = self.argument(b, 0);
                 (self.function(f, arg, shape), 4)
             }
             Node::Opaque(f, b) => {
@@ -616,48 +616,6 @@ impl Emitter<'_> {
             // Every upstream gradient is a parameter, named in `emit_body`.
             Node::Upstream { .. } => (self.expr_names.get(&id).cloned().unwrap_or_default(), 4),
         }
-    }
-
-    fn function(&mut self, f: Func, arg: String, _shape: Shape) -> String {
-        match f {
-            Func::Exp => format!("np.exp({arg})"),
-            Func::Log => format!("np.log({arg})"),
-            Func::Sin => format!("np.sin({arg})"),
-            Func::Cos => format!("np.cos({arg})"),
-            Func::Tan => format!("np.tan({arg})"),
-            Func::Tanh => format!("np.tanh({arg})"),
-            Func::Arcsin => format!("np.arcsin({arg})"),
-            Func::Arccos => format!("np.arccos({arg})"),
-            Func::Arctan => format!("np.arctan({arg})"),
-            Func::Sqrt => format!("np.sqrt({arg})"),
-            Func::Abs => format!("np.abs({arg})"),
-            Func::Sign => format!("np.sign({arg})"),
-            Func::Sigmoid => format!("{}({arg})", self.helper("sigmoid")),
-            Func::Swish => format!("(lambda t: t * {}(t))({arg})", self.helper("sigmoid")),
-            Func::Relu => format!("np.maximum({arg}, 0.0)"),
-            Func::Step => format!("np.heaviside({arg}, 0.0)"),
-            Func::Softplus => format!("np.logaddexp(0.0, {arg})"),
-            Func::Trace => format!("np.trace({arg})"),
-            Func::Det => format!("np.linalg.det({arg})"),
-            Func::LogDet => format!("np.linalg.slogdet({arg})[1]"),
-            Func::Sum => format!("np.sum({arg})"),
-            Func::Norm2 => format!("np.sum(np.square({arg}))"),
-            Func::Norm => format!("np.linalg.norm({arg})"),
-            Func::Norm1 => format!("np.sum(np.abs({arg}))"),
-            Func::DiagMat | Func::DiagVec => format!("np.diag({arg})"),
-            Func::Softmax => format!("{}({arg})", self.helper("softmax")),
-            Func::LogSumExp => format!("{}({arg})", self.helper("logsumexp")),
-        }
-    }
-
-    /// The Python name of the helper function `helper`, defined once.
-    fn helper(&mut self, helper: &'static str) -> String {
-        if let Some(name) = self.helpers.get(helper) {
-            return name.clone();
-        }
-        let name = self.names.fresh(&format!("_{helper}"));
-        self.helpers.insert(helper, name.clone());
-        name
     }
 
     /// `v` for a product `v ones(k)^T` (`false`: `v` repeated in columns) or
@@ -734,11 +692,13 @@ impl Emitter<'_> {
         // A product with ones is a sum: `M ones(k)` over each row, `ones(k)^T M` over each column.
         if matches!(self.graph.node(right), Node::Ones(_)) && rs.cols == Dim::ONE {
             let l = self.expr(left, 0);
-            return (if ls.rows == Dim::ONE { format!("np.sum({l})") } else { format!("np.sum({l}, axis=1)") }, 4);
+            let axis = self.axis_keyword();
+            return (if ls.rows == Dim::ONE { format!("np.sum({l})") } else { format!("np.sum({l}, {axis}=1)") }, 4);
         }
         if matches!(self.graph.node(left), Node::Ones(_)) && ls.rows == Dim::ONE {
             let r = self.expr(right, 0);
-            return (if rs.cols == Dim::ONE { format!("np.sum({r})") } else { format!("np.sum({r}, axis=0)") }, 4);
+            let axis = self.axis_keyword();
+            return (if rs.cols == Dim::ONE { format!("np.sum({r})") } else { format!("np.sum({r}, {axis}=0)") }, 4);
         }
         // `W^T v` as `v @ W`: the same product for NumPy, and XLA (JAX) would
         // copy `W.T` first.

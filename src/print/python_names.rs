@@ -8,11 +8,11 @@
 use crate::ir::{FastMap, FastSet, Graph, SymbolId};
 
 /// Words a Python function cannot use as a local name: the keywords, and
-/// `np` and `jnp`, the modules the generated code calls.
+/// `np`, `jnp` and `torch`, the modules the generated code calls.
 const RESERVED: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
     "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "jnp",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "jnp", "torch",
 ];
 
 /// Greek letters and their ASCII names, as matcalc spells them in text.
@@ -158,6 +158,7 @@ mod tests {
         assert_eq!(spelling("Σ2"), "Sigma2");
         assert_eq!(spelling("lambda"), "lambda_");
         assert_eq!(spelling("np"), "np_");
+        assert_eq!(spelling("torch"), "torch_");
         assert_eq!(spelling("x_1"), "x_1");
         assert_eq!(spelling("ŷ"), "u0177");
     }

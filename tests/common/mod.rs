@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod generate;
+pub mod libraries;
 pub mod numpy;
 
 use matcalc::{analyze, Format};
@@ -67,6 +68,12 @@ pub fn diff_text(program: &str, wrt: &str) -> String {
 /// `cargo test` output says what did not run.
 pub fn skip(test: &str, why: &str) {
     assert!(std::env::var_os("CI").is_none(), "{test} cannot run under CI: {why} (see .ci/run)");
+    notice_skipped(test, why);
+}
+
+/// Says on the terminal that `test` did not run, and why (for a tool CI
+/// does not install either, so never a failure).
+pub fn notice_skipped(test: &str, why: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }

@@ -34,16 +34,41 @@ pub fn run_cases(cases: &[String]) -> Vec<String> {
 /// notice), under CI it fails.
 #[allow(dead_code)] // each test binary uses a part
 pub fn jax_python(test: &str) -> Option<String> {
-    let python = std::env::var("MATCALC_JAX_PYTHON")
-        .unwrap_or_else(|_| super::repo_root().join("target/jax-venv/bin/python").to_string_lossy().into_owned());
-    if Command::new(&python).args(["-c", "import jax"]).output().is_ok_and(|o| o.status.success()) {
-        return Some(python);
+    let found = python_with("jax", "MATCALC_JAX_PYTHON", "target/jax-venv");
+    if found.is_none() {
+        super::skip(
+            test,
+            "no Python with jax (python3 -m venv target/jax-venv; pip install jax==0.10.2 jaxlib==0.10.2)",
+        );
     }
-    super::skip(test, "no Python with jax (python3 -m venv target/jax-venv; pip install jax==0.10.2 jaxlib==0.10.2)");
-    None
+    found
 }
 
-/// [`run_cases`] with another Python and checker options (`--jax`).
+/// The Python with torch (`MATCALC_TORCH_PYTHON`, else the virtual
+/// environment `target/torch-venv`). Torch is kept out of CI (it pulls
+/// several GB), so a missing one skips with a notice, under CI too.
+#[allow(dead_code)] // each test binary uses a part
+pub fn torch_python(test: &str) -> Option<String> {
+    let found = python_with("torch", "MATCALC_TORCH_PYTHON", "target/torch-venv");
+    if found.is_none() {
+        super::notice_skipped(
+            test,
+            "no Python with torch (set MATCALC_TORCH_PYTHON, or python3 -m venv target/torch-venv; pip install torch)",
+        );
+    }
+    found
+}
+
+/// The Python that `variable` names, else the virtual environment `venv`
+/// below the repository, if it imports `module`.
+fn python_with(module: &str, variable: &str, venv: &str) -> Option<String> {
+    let python = std::env::var(variable)
+        .unwrap_or_else(|_| super::repo_root().join(venv).join("bin/python").to_string_lossy().into_owned());
+    let imports = Command::new(&python).args(["-c", &format!("import {module}")]).output();
+    imports.is_ok_and(|o| o.status.success()).then_some(python)
+}
+
+/// [`run_cases`] with another Python and checker options (`--jax`, `--torch`).
 pub fn run_cases_with(python: &str, options: &[&str], cases: &[String]) -> Vec<String> {
     let input = format!("[{}]", cases.join(",\n"));
     let script = super::repo_root().join("tests/numpy_check.py");

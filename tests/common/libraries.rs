@@ -1,0 +1,135 @@
+//! The cases the JAX and PyTorch printers are executed on: every derivative
+//! case of the NumPy tests, programs whose NumPy takes each evaluation form
+//! (solves, broadcast diagonals, `multi_dot`, views, constants), kinks at
+//! points of both signs, and
+//! `--with-value` functions' values and derivatives, each against finite
+//! differences or the evaluator.
+
+use super::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
+use super::numpy::case_json;
+use matcalc::check::{self, Rng, Sampling};
+use matcalc::eval;
+use matcalc::print::numpy::{Library, PythonFunction};
+use matcalc::{analyze, Analysis, DerivativeKind};
+
+/// Programs whose generated code takes the forms chosen for speed, and
+/// derivatives that are constants (a number, `I`, `ones`).
+pub const FORMS: &[(&str, &str, &str)] = &[
+    ("seed_batched", "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)", "W"),
+    ("linear_W2", "W1, W2, W3: matrix(n, n); x, y: vector(n); 1/2 * norm2(W3 W2 W1 x - y)", "W2"),
+    ("aT_Xinv_b", "a: vector(n); X: matrix(n, n); b: vector(n); a^T inv(X) b", "X"),
+    ("nll_mu", "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)", "mu"),
+    ("nll_S", "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)", "S"),
+    ("diag", "v: vector(n); M: matrix(m, n); A: matrix(n, n); sum(M diag(v) + M diag(exp(v)) A)", "v"),
+    (
+        "swish",
+        "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = swish(W1 x + b1); 1/2 * norm2(swish(W2 h1 + b2) - y)",
+        "W1",
+    ),
+    (
+        "bias",
+        "W: matrix(m, n); X: matrix(n, B); b: vector(m); Y: matrix(m, B); 1/2 * norm2(tanh(W X + b ones(B)^T) - Y)",
+        "b",
+    ),
+    ("constant", "k: scalar; 3 * k", "k"),
+    ("identity", "x: vector(n); x", "x"),
+    ("ones", "X: matrix(m, n); sum(X)", "X"),
+    ("module_names", "torch, np, jnp: vector(n); sum(exp(torch) .* np) + jnp^T torch", "torch"),
+];
+
+/// Programs with kinks, at points with entries of both signs.
+const MIXED: &[(&str, &str, &str)] = &[
+    ("relu_step", "x: vector(n); sum(softplus(x) + relu(x) .* x + step(x) .* x .^ 2)", "x"),
+    (
+        "relu_net",
+        "W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); x: vector(n); y: vector(q); 1/2 * norm2(W2 relu(W1 x + b1) - y)",
+        "W1",
+    ),
+];
+
+/// Programs for `--with-value`: the value and derivatives of each, returned
+/// together by one function (a scalar argument, a fixed size, two variables).
+const WITH_VALUE: &[(&str, &str, &[&str])] = &[
+    ("nll", "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)", &["mu", "S"]),
+    (
+        "mlp_tanh",
+        "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = tanh(W1 x + b1); z = W2 h1 + b2; 1/2 * norm2(z - y)",
+        &["W1", "b2"],
+    ),
+    ("exp_shares_the_value", "x: vector(n); k: scalar; exp(k * sum(x))", &["x", "k"]),
+    ("sized", "S: symmetric(n); x: vector(n); c: vector(3); x^T S x + sum(ones(n)) * norm2(c)", &["x", "c"]),
+];
+
+fn analyzed(label: &str, program: &str) -> Analysis {
+    analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)))
+}
+
+/// `function` checked to be written for `library` alone.
+fn written_for(library: Library, function: PythonFunction) -> PythonFunction {
+    let source = &function.source;
+    assert!(source.starts_with(&format!("{}\n", library.import())), "{source}");
+    assert!(!source.contains(" np.") && !source.contains("(np."), "{source}");
+    function
+}
+
+/// The derivative of `analysis` with respect to `wrt` at `env`, for
+/// `library`, against finite differences.
+fn derivative_case(library: Library, label: &str, analysis: &mut Analysis, wrt: &str, env: &eval::Env) -> String {
+    let derivative = analysis.derivative(None, wrt).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let function = written_for(library, analysis.python_function(derivative.result, "d", library));
+    let graph = analysis.graph();
+    let jacobian = derivative.kind == DerivativeKind::Jacobian;
+    let mut expected = check::finite_difference(graph, derivative.of, derivative.wrt, env, jacobian).unwrap();
+    if jacobian && expected.cols == 1 && graph.shape(derivative.of).is_scalar() {
+        expected = expected.transpose();
+    }
+    case_json(&format!("{label} d/d{wrt}"), graph, &function, "d", env, &expected)
+}
+
+/// Every case, printed for `library` (NumPy's own tests run the derivative
+/// cases; here each is in another library's source).
+pub fn cases(library: Library) -> Vec<String> {
+    let mut cases = Vec::new();
+    let all = COOKBOOK.iter().chain(ML).chain(JACOBIANS_AND_HESSIANS).chain(EXTRA).copied();
+    let forms = FORMS.iter().map(|(l, p, w)| (*l, *p, *w));
+    for (i, (label, program, wrt)) in all.chain(forms).enumerate() {
+        let mut analysis = analyzed(label, program);
+        let env = check::random_env(analysis.graph(), &mut Rng::new(i as u64 + 1), Sampling::Positive);
+        cases.push(derivative_case(library, label, &mut analysis, wrt, &env));
+    }
+    for (i, (label, program, wrt)) in MIXED.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        let env = check::random_env(analysis.graph(), &mut Rng::new(500 + i as u64), Sampling::Mixed);
+        cases.push(derivative_case(library, label, &mut analysis, wrt, &env));
+    }
+    for (i, (label, program, wrts)) in WITH_VALUE.iter().enumerate() {
+        cases.extend(with_value_cases(library, label, program, wrts, 900 + i as u64));
+    }
+    cases
+}
+
+/// One case per part of the value-and-derivatives function's tuple: the
+/// value against the evaluator, each derivative against finite differences.
+fn with_value_cases(library: Library, label: &str, program: &str, wrts: &[&str], seed: u64) -> Vec<String> {
+    let mut analysis = analyzed(label, program);
+    let function = written_for(library, analysis.python_value_and_derivatives(None, wrts, library).unwrap());
+    let name = function.source.lines().find_map(|l| l.strip_prefix("def ")).unwrap().split('(').next().unwrap();
+    let env = check::random_env(analysis.graph(), &mut Rng::new(seed), Sampling::Positive);
+    let value = analysis.simplified(None).unwrap();
+    let mut expected = vec![eval::evaluate(analysis.graph(), value, &env).unwrap()];
+    for wrt in wrts {
+        let derivative = analysis.derivative(None, wrt).unwrap();
+        let jacobian = derivative.kind == DerivativeKind::Jacobian;
+        let graph = analysis.graph();
+        expected.push(check::finite_difference(graph, derivative.of, derivative.wrt, &env, jacobian).unwrap());
+    }
+    let list: Vec<&str> = function.parameters.iter().map(|(n, _)| n.as_str()).collect();
+    let list = list.join(", ");
+    let mut cases = Vec::new();
+    for (k, expected) in expected.iter().enumerate() {
+        let mut picked = function.clone();
+        picked.source.push_str(&format!("\n\ndef pick({list}):\n    return {name}({list})[{k}]\n"));
+        cases.push(case_json(&format!("{label} with value {k}"), analysis.graph(), &picked, "pick", &env, expected));
+    }
+    cases
+}
