@@ -1,0 +1,352 @@
+//! The shape rules of the binary operators (sums, products, quotients,
+//! elementwise operations, with scalar broadcasting) and of the built-in
+//! calls (`tr`, `inv`, `diag`, `I(n)`, `grad`, ...), and the errors that
+//! say why a shape does not fit.
+
+use super::{binary_spine, is_literal_zero, is_structural, snippet, DimValue, DimVar, Inference, SymRole, TShape};
+use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind};
+use crate::coeff;
+use crate::error::{Error, ErrorKind, Result, Span};
+use crate::hints;
+use crate::ir::Func;
+use crate::lower::names::{closest, elementwise, reduction, BUILTIN_FUNCTIONS};
+use crate::lower::readings::ScalarUse;
+
+impl Inference {
+    pub(super) fn infer_binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TShape> {
+        if op == BinaryOp::Divide {
+            self.refuse_leibniz_notation(a, b)?;
+        }
+        let sa = self.infer(a)?;
+        let sb = self.infer(b)?;
+        self.infer_binary_shapes(op, (a, sa), (b, sb), span)
+    }
+
+    /// A chain of binary operators (`a + b - c`, `W1 W2 x`), parsed as a
+    /// left-deep tree, walked along its left spine without recursion: a
+    /// flat sum of thousands of terms is long, not deep.
+    pub(super) fn infer_chain(&mut self, e: &Expr) -> Result<TShape> {
+        let spine = binary_spine(e);
+        // `d/dx …`: checked before the names are inferred (and so declared).
+        if let Some(ExprKind::Binary(BinaryOp::Divide, a, b)) = spine.nodes.last().map(|n| &n.kind) {
+            self.refuse_leibniz_notation(a, b)?;
+        }
+        let mut shape = self.infer(spine.leftmost)?;
+        for (i, &node) in spine.nodes.iter().enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { unreachable!("the spine holds binary nodes") };
+            let sb = self.infer(b)?;
+            shape = self.infer_binary_shapes(*op, (a, shape), (b, sb), node.span)?;
+            // `infer` records the shape of the chain's root itself.
+            if i > 0 {
+                self.node_shapes.insert((node.span.start, node.span.end), shape);
+            }
+        }
+        Ok(shape)
+    }
+
+    fn infer_binary_shapes(
+        &mut self,
+        op: BinaryOp,
+        (a, sa): (&Expr, TShape),
+        (b, sb): (&Expr, TShape),
+        span: Span,
+    ) -> Result<TShape> {
+        let (a_scalar, b_scalar) = (self.is_scalar(sa), self.is_scalar(sb));
+        match op {
+            BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Hadamard | BinaryOp::ElementwiseDivide => {
+                if a_scalar != b_scalar {
+                    let (scalar_side, other) = if a_scalar { (a, b) } else { (b, a) };
+                    if let ExprKind::Name(name) = &scalar_side.kind {
+                        self.broadcasts += 1;
+                        if self.flipped.iter().any(|f| f == name) {
+                            self.flipped_broadcast = true;
+                        }
+                    }
+                    if let Some((name, span)) = self.default_vector_leaf(other) {
+                        if is_structural(scalar_side) {
+                            let verb = if matches!(op, BinaryOp::Add | BinaryOp::Subtract) {
+                                "added to"
+                            } else {
+                                "combined elementwise with"
+                            };
+                            self.scalar_wanted.push(ScalarUse {
+                                name,
+                                span,
+                                use_span: other.span,
+                                scalar_span: scalar_side.span,
+                                verb,
+                            });
+                        }
+                    }
+                }
+                if b_scalar {
+                    return Ok(sa);
+                }
+                if a_scalar {
+                    return Ok(sb);
+                }
+                if self.unify(sa.rows, sb.rows) && self.unify(sa.cols, sb.cols) {
+                    return Ok(sa);
+                }
+                let verb = match op {
+                    BinaryOp::Add => "add",
+                    BinaryOp::Subtract => "subtract",
+                    _ => "combine elementwise",
+                };
+                let (ta, tb) = (self.shape_text(sa), self.shape_text(sb));
+                let (na, nb) = (snippet(&self.source, a.span), snippet(&self.source, b.span));
+                let (first, second) = if op == BinaryOp::Subtract { (&nb, &na) } else { (&na, &nb) };
+                let (tf, ts) = if op == BinaryOp::Subtract { (&tb, &ta) } else { (&ta, &tb) };
+                let joiner = match op {
+                    BinaryOp::Add => "to",
+                    BinaryOp::Subtract => "from",
+                    _ => "with",
+                };
+                Err(self.shape_error(
+                    format!("cannot {verb} {first} ({tf}) {joiner} {second} ({ts}): shapes differ"),
+                    (a, sa),
+                    (b, sb),
+                    span,
+                ))
+            }
+            BinaryOp::Multiply => {
+                if a_scalar {
+                    return Ok(sb);
+                }
+                if b_scalar {
+                    return Ok(sa);
+                }
+                if self.unify(sa.cols, sb.rows) {
+                    return Ok(TShape { rows: sa.rows, cols: sb.cols });
+                }
+                let (ta, tb) = (self.shape_text(sa), self.shape_text(sb));
+                let (ia, ib) = (self.dim_text(sa.cols), self.dim_text(sb.rows));
+                let (na, nb) = (snippet(&self.source, a.span), snippet(&self.source, b.span));
+                Err(self
+                    .shape_error(
+                        format!("cannot multiply {na} ({ta}) by {nb} ({tb}): inner dimensions {ia} and {ib} differ"),
+                        (a, sa),
+                        (b, sb),
+                        span,
+                    )
+                    .with_help("use `.*` for an elementwise product, or transpose one operand"))
+            }
+            BinaryOp::Divide => {
+                if !b_scalar {
+                    let tb = self.shape_text(sb);
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("cannot divide by {} ({tb}): `/` divides by a scalar", snippet(&self.source, b.span)),
+                        b.span,
+                    )
+                    .with_help("use `./` for elementwise division, or inv(B) for the inverse"));
+                }
+                if is_literal_zero(b) {
+                    return Err(Error::new(ErrorKind::Value, "division by zero", b.span));
+                }
+                Ok(sa)
+            }
+        }
+    }
+
+    fn arity(&self, name: &str, args: &[Expr], expected: usize, span: Span) -> Result<()> {
+        if args.len() == expected {
+            return Ok(());
+        }
+        let err = Error::new(
+            ErrorKind::Arity,
+            format!("`{name}` takes {expected} argument{}, got {}", if expected == 1 { "" } else { "s" }, args.len()),
+            span,
+        );
+        if name == "norm" && args.len() == 2 {
+            let x = snippet(&self.source, args[0].span);
+            return Err(err.with_help(format!(
+                "`norm({x})` is the 2-norm; write `norm1({x})` for the 1-norm, `norm2({x})` for the squared 2-norm"
+            )));
+        }
+        Err(err)
+    }
+
+    pub(super) fn infer_call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> Result<TShape> {
+        if let Some(info) = self.symbols.get(name).cloned() {
+            if info.role == SymRole::Function {
+                self.arity(name, args, 1, span)?;
+                self.infer(&args[0])?;
+                return Ok(self.scalar());
+            }
+            // `W(x)` with a variable W: a product.
+            self.arity(name, args, 1, span)?;
+            let fake = Expr { kind: ExprKind::Name(name.to_string()), span: name_span };
+            return self.infer_binary(BinaryOp::Multiply, &fake, &args[0], span);
+        }
+        if let Some(_f) = elementwise(name) {
+            self.arity(name, args, 1, span)?;
+            return self.infer(&args[0]);
+        }
+        if let Some(f) = reduction(name) {
+            self.arity(name, args, 1, span)?;
+            let s = self.infer(&args[0])?;
+            if self.is_scalar(s) {
+                self.scalar_oddity = true;
+            }
+            return match f {
+                Func::Trace => {
+                    self.require_square(&args[0], s, "take the trace of")?;
+                    Ok(self.scalar())
+                }
+                Func::Det | Func::LogDet => {
+                    let what = if f == Func::Det { "take the determinant of" } else { "take the log-determinant of" };
+                    self.require_square(&args[0], s, what)?;
+                    Ok(self.scalar())
+                }
+                Func::Softmax => {
+                    self.require_column(&args[0], s, "softmax")?;
+                    Ok(s)
+                }
+                Func::LogSumExp => {
+                    self.require_column(&args[0], s, "logsumexp")?;
+                    Ok(self.scalar())
+                }
+                _ => Ok(self.scalar()),
+            };
+        }
+        match name {
+            "inv" => {
+                self.arity(name, args, 1, span)?;
+                let s = self.infer(&args[0])?;
+                self.require_square(&args[0], s, "invert")?;
+                Ok(s)
+            }
+            "diag" => {
+                self.arity(name, args, 1, span)?;
+                let s = self.infer(&args[0])?;
+                if self.is_scalar(s) {
+                    return Ok(s);
+                }
+                if self.is_one(s.cols) {
+                    return Ok(TShape { rows: s.rows, cols: s.rows });
+                }
+                self.require_square(&args[0], s, "take the diagonal of")?;
+                Ok(TShape { rows: s.rows, cols: self.one() })
+            }
+            "I" | "eye" | "ones" | "zeros" => {
+                let vectorlike = matches!(name, "ones" | "zeros");
+                if args.is_empty() || args.len() > 2 || (args.len() == 2 && !vectorlike) {
+                    let usage = if vectorlike { format!("{name}(n) or {name}(m, n)") } else { "I(n)".to_string() };
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!("`{name}` takes a dimension: write {usage}"),
+                        span,
+                    ));
+                }
+                let mut dims = Vec::new();
+                for arg in args {
+                    dims.push(self.dimension_argument(arg)?);
+                }
+                Ok(match (vectorlike, dims.as_slice()) {
+                    (true, [n]) => TShape { rows: *n, cols: self.one() },
+                    (true, [m, n]) => TShape { rows: *m, cols: *n },
+                    (_, [n]) => TShape { rows: *n, cols: *n },
+                    _ => unreachable!("arity checked above"),
+                })
+            }
+            "grad" | "jacobian" | "hessian" => {
+                self.arity(name, args, 2, span)?;
+                // `grad(f, W h + h)`: the gradient of the opaque function `f`
+                // at an argument, as matcalc prints an upstream gradient.
+                let of_function = name == "grad"
+                    && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Function));
+                let se = if of_function { self.scalar() } else { self.infer(&args[0])? };
+                let sx = self.infer(&args[1])?;
+                // `grad(L, W h + h)`: the upstream gradient through an opaque
+                // function applied to an unnamed argument (as matcalc prints it).
+                let upstream_form = of_function
+                    || name == "grad"
+                        && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
+                if !matches!(args[1].kind, ExprKind::Name(_)) && !upstream_form {
+                    return Err(Error::new(
+                        ErrorKind::Differentiation,
+                        format!(
+                            "`{name}` differentiates with respect to a variable name, not `{}`",
+                            snippet(&self.source, args[1].span)
+                        ),
+                        args[1].span,
+                    ));
+                }
+                let e_text = snippet(&self.source, args[0].span);
+                match name {
+                    "grad" => {
+                        if !self.is_scalar(se) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("grad needs a scalar expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            )
+                            .with_help("use jacobian(e, x) for a vector expression"));
+                        }
+                        Ok(sx)
+                    }
+                    "jacobian" => {
+                        let one = self.one();
+                        if !self.is_scalar(se) && !self.unify(se.cols, one) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("jacobian needs a vector expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            ));
+                        }
+                        self.require_column(&args[1], sx, "jacobian")?;
+                        Ok(TShape { rows: se.rows, cols: sx.rows })
+                    }
+                    _ => {
+                        if !self.is_scalar(se) {
+                            let t = self.shape_text(se);
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                format!("hessian needs a scalar expression, but `{e_text}` is {t}"),
+                                args[0].span,
+                            ));
+                        }
+                        self.require_column(&args[1], sx, "hessian")?;
+                        Ok(TShape { rows: sx.rows, cols: sx.rows })
+                    }
+                }
+            }
+            _ => {
+                let mut err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
+                let arguments: Vec<String> = args.iter().take(4).map(|a| snippet(&self.source, a.span)).collect();
+                if let Some(help) = hints::foreign_function(name, &arguments) {
+                    err = err.with_help(help);
+                } else if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
+                    err = err.with_help(format!("did you mean `{close}`?"));
+                } else {
+                    err = err.with_help("declare it with `name: function` for an opaque function");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn dimension_argument(&mut self, arg: &Expr) -> Result<DimVar> {
+        match &arg.kind {
+            ExprKind::Number(c) => match coeff::to_i64(c) {
+                Some(n) if n > 0 => Ok(self.fresh(DimValue::Fixed(n as u64))),
+                _ => Err(Error::new(ErrorKind::Value, "a dimension must be a positive integer", arg.span)),
+            },
+            ExprKind::Name(name) => {
+                if self.closed && !self.named_dims.contains_key(name) && !self.known_dims.contains(name) {
+                    return Err(Error::new(
+                        ErrorKind::UnknownName,
+                        format!("`{name}` is not a size of the program"),
+                        arg.span,
+                    ));
+                }
+                let spec = Some(DimSpec::Named(name.clone(), arg.span));
+                Ok(self.dim_of_spec(&spec))
+            }
+            _ => Err(Error::new(ErrorKind::Value, "a dimension must be a name or a positive integer", arg.span)),
+        }
+    }
+}
