@@ -63,6 +63,7 @@ pub mod input;
 pub mod interrupt;
 pub mod ir;
 pub mod lower;
+pub mod ops;
 pub mod print;
 pub mod rules;
 pub mod session;

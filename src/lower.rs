@@ -8,7 +8,7 @@
 //! union-find over dimensions and the shape of each expression, with
 //! `infer/operators.rs` the shape rules of the operators and built-in calls),
 //! `readings` (which kind each undeclared name takes, and the notes on it),
-//! `names` (built-in and Greek names, "did you mean"), `lowering` (the
+//! `names` (Greek names, "did you mean"), `lowering` (the
 //! inferred program built into the graph) and `workspace` (a program grown
 //! one statement at a time).
 
@@ -24,7 +24,7 @@ mod workspace;
 
 use infer::{DimValue, DimVar, Inference, Undo};
 use lowering::Lowering;
-pub use names::{edit_distance, is_greek_name, BUILTIN_FUNCTIONS};
+pub use names::{edit_distance, is_greek_name};
 use readings::{infer_program, run_together_notes, with_run_together_help, ScalarUse};
 pub use workspace::{Added, Failure, ProgramError, Workspace, WorkspaceMark};
 

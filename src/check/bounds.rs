@@ -7,6 +7,7 @@ use crate::ast::{DimSpec, Expr, ExprKind, Kind, Program, Statement};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::eval::Env;
 use crate::ir::{ExprId, Func, Graph, Node};
+use crate::ops::{self, Meaning};
 use crate::shape::Dim;
 
 /// Largest fixed dimension (`vector(256)`, `I(256)`) evaluated numerically.
@@ -84,7 +85,7 @@ fn span_of_large_dimension(program: &Program, limit: u64) -> Option<Span> {
         match &e.kind {
             ExprKind::Number(_) | ExprKind::Name(_) => {}
             ExprKind::Call { name, args, .. } => {
-                if matches!(name.as_str(), "I" | "eye" | "ones") {
+                if matches!(ops::lookup(name).map(|b| b.meaning), Some(Meaning::Identity | Meaning::Ones)) {
                     for arg in args {
                         if let ExprKind::Number(c) = &arg.kind {
                             if crate::coeff::to_f64(c) > limit as f64 {

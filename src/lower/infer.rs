@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 
-use super::names::{elementwise, is_greek_name, BUILTIN_FUNCTIONS};
+use super::names::is_greek_name;
 use super::readings::ScalarUse;
 use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind, Kind, Statement};
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Note, Result, Span};
 use crate::hints;
+use crate::ops::{self, Builtin, Func, Meaning};
 
 mod operators;
 
@@ -283,16 +284,10 @@ impl Inference {
     }
 
     pub(super) fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
-        if BUILTIN_FUNCTIONS.contains(&name) {
+        if let Some(builtin) = ops::lookup(name) {
             // One name, one meaning: `I: matrix(n, n)` would make `I + I` of
             // a result ambiguous.
-            let what = match name {
-                "I" | "eye" => "the identity matrix, I(n)",
-                "ones" => "the all-ones vector or matrix, ones(n)",
-                "zeros" => "the zero vector or matrix, zeros(n)",
-                _ => "a built-in function",
-            };
-            return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is {what}"), span)
+            return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is {}", builtin.summary), span)
                 .with_help("choose another name"));
         }
         if let Some(previous) = self.symbols.get(name) {
@@ -342,7 +337,9 @@ impl Inference {
         match &e.kind {
             ExprKind::Name(name) => self.vector_by_default(name).then(|| (name.clone(), e.span)),
             ExprKind::Negate(a) => self.default_vector_leaf(a),
-            ExprKind::Call { name, args, .. } if args.len() == 1 && elementwise(name).is_some() => {
+            ExprKind::Call { name, args, .. }
+                if args.len() == 1 && ops::lookup(name).and_then(Builtin::func).is_some_and(Func::is_elementwise) =>
+            {
                 self.default_vector_leaf(&args[0])
             }
             ExprKind::Binary(BinaryOp::Multiply | BinaryOp::Divide, a, b) if matches!(b.kind, ExprKind::Number(_)) => {
@@ -538,25 +535,25 @@ impl Inference {
             }
             return Ok(info.shape);
         }
-        match name {
-            "I" | "eye" => {
+        match ops::lookup(name).map(|builtin| builtin.meaning) {
+            Some(Meaning::Identity) => {
                 let n = self.fresh(DimValue::Free);
                 Ok(TShape { rows: n, cols: n })
             }
-            "ones" => {
+            Some(Meaning::Ones) => {
                 let n = self.fresh(DimValue::Free);
                 Ok(TShape { rows: n, cols: self.one() })
             }
-            _ if BUILTIN_FUNCTIONS.contains(&name) => Err(Error::new(
+            Some(_) => Err(Error::new(
                 ErrorKind::Arity,
                 format!("`{name}` is a function; call it with arguments, as in `{name}(x)`"),
                 span,
             )),
-            _ if self.closed => {
+            None if self.closed => {
                 Err(Error::new(ErrorKind::UnknownName, format!("`{name}` is not a name of the program"), span)
                     .with_help("a claim uses the program's names, and names it defines itself (`t1 = …; …`)"))
             }
-            _ => Ok(self.auto_symbol(name, span)),
+            None => Ok(self.auto_symbol(name, span)),
         }
     }
 

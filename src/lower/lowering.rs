@@ -7,13 +7,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::infer::{constant_integer, DimValue, DimVar, Inference, SymRole, TShape};
-use super::names::{elementwise, reduction};
 use super::{StatementValue, MAX_MATRIX_POWER};
 use crate::ast::{BinaryOp, Expr, ExprKind, Kind, Statement};
 use crate::coeff;
 use crate::diff;
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::ir::{ExprId, Func, Graph, Node, Role, Symbol, SymbolId};
+use crate::ops::{self, Meaning};
 use crate::shape::{Dim, Shape};
 
 pub(super) struct Lowering {
@@ -205,20 +205,23 @@ impl Lowering {
         match &e.kind {
             ExprKind::Number(c) => Ok(self.graph.constant(c.clone())),
             ExprKind::Name(name) if self.locals.contains_key(name) => Ok(self.locals[name]),
-            ExprKind::Name(name) => match name.as_str() {
-                "I" | "eye" if !self.symbols.contains_key(name) => {
-                    let s = self.node_shape(e)?;
-                    Ok(self.graph.identity(s.rows))
+            ExprKind::Name(name) => {
+                if !self.symbols.contains_key(name) {
+                    match ops::lookup(name).map(|builtin| builtin.meaning) {
+                        Some(Meaning::Identity) => {
+                            let s = self.node_shape(e)?;
+                            return Ok(self.graph.identity(s.rows));
+                        }
+                        Some(Meaning::Ones) => {
+                            let s = self.node_shape(e)?;
+                            return Ok(self.graph.ones(s));
+                        }
+                        _ => {}
+                    }
                 }
-                "ones" if !self.symbols.contains_key(name) => {
-                    let s = self.node_shape(e)?;
-                    Ok(self.graph.ones(s))
-                }
-                _ => {
-                    let sid = self.symbol(name, e.span)?;
-                    Ok(self.graph.var(sid))
-                }
-            },
+                let sid = self.symbol(name, e.span)?;
+                Ok(self.graph.var(sid))
+            }
             ExprKind::Negate(a) => {
                 let a = self.expr(a)?;
                 Ok(self.graph.neg(a))
@@ -452,16 +455,19 @@ impl Lowering {
             let v = self.graph.var(sid);
             return Ok(self.graph.mul(vec![v, arg]));
         }
-        if let Some(f) = elementwise(name).or_else(|| reduction(name)) {
-            let a = self.expr(&args[0])?;
-            return Ok(self.graph.apply(f, a));
-        }
-        match name {
-            "inv" => {
+        let Some(builtin) = ops::lookup(name) else {
+            return Err(Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span));
+        };
+        match builtin.meaning {
+            Meaning::Apply(f) => {
+                let a = self.expr(&args[0])?;
+                Ok(self.graph.apply(f, a))
+            }
+            Meaning::Inverse => {
                 let a = self.expr(&args[0])?;
                 Ok(self.graph.inverse(a))
             }
-            "diag" => {
+            Meaning::Diag => {
                 let a = self.expr(&args[0])?;
                 let s = self.graph.shape(a);
                 Ok(if s.is_scalar() {
@@ -472,20 +478,20 @@ impl Lowering {
                     self.graph.apply(Func::DiagVec, a)
                 })
             }
-            "I" | "eye" => {
+            Meaning::Identity => {
                 let s = self.node_shape(e)?;
                 Ok(self.graph.identity(s.rows))
             }
-            "ones" => {
+            Meaning::Ones => {
                 let s = self.node_shape(e)?;
                 Ok(self.graph.ones(s))
             }
-            "zeros" => {
+            Meaning::Zeros => {
                 let s = self.node_shape(e)?;
                 Ok(self.graph.zero(s))
             }
-            "grad" | "jacobian" | "hessian" => {
-                if name == "grad" {
+            Meaning::Gradient | Meaning::Jacobian | Meaning::Hessian => {
+                if builtin.meaning == Meaning::Gradient {
                     if let Some(upstream) = self.upstream_form(&args[0], &args[1])? {
                         return Ok(upstream);
                     }
@@ -495,14 +501,13 @@ impl Lowering {
                 };
                 let body = self.expr(&args[0])?;
                 let wrt = self.symbol(var_name, args[1].span)?;
-                let result = match name {
-                    "grad" => diff::gradient(&mut self.graph, body, wrt),
-                    "jacobian" => diff::jacobian(&mut self.graph, body, wrt),
+                let result = match builtin.meaning {
+                    Meaning::Gradient => diff::gradient(&mut self.graph, body, wrt),
+                    Meaning::Jacobian => diff::jacobian(&mut self.graph, body, wrt),
                     _ => diff::hessian(&mut self.graph, body, wrt),
                 };
                 result.map_err(|err| err.or_span(e.span))
             }
-            _ => Err(Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span)),
         }
     }
 }

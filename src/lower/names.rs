@@ -1,8 +1,6 @@
-//! Names with a meaning of their own: the built-in functions, the Greek
-//! names the naming convention makes scalars, and the nearest name for a
-//! "did you mean" suggestion.
-
-use crate::ir::Func;
+//! Names with a meaning of their own: the Greek names the naming
+//! convention makes scalars, and the nearest name for a "did you mean"
+//! suggestion. (Built-in names are the operator table's, [`crate::ops`].)
 
 const GREEK: &[&str] = &[
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
@@ -17,89 +15,11 @@ pub fn is_greek_name(name: &str) -> bool {
     GREEK.contains(&stem) || stem.chars().next().is_some_and(|c| ('α'..='ω').contains(&c) && c != 'σ')
 }
 
-/// Names with a built-in meaning.
-pub const BUILTIN_FUNCTIONS: &[&str] = &[
-    "exp",
-    "log",
-    "sin",
-    "cos",
-    "tan",
-    "tanh",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sqrt",
-    "abs",
-    "sign",
-    "sigmoid",
-    "σ",
-    "swish",
-    "relu",
-    "step",
-    "softplus",
-    "norm2",
-    "norm",
-    "norm1",
-    "sum",
-    "tr",
-    "det",
-    "logdet",
-    "diag",
-    "softmax",
-    "logsumexp",
-    "inv",
-    "I",
-    "eye",
-    "ones",
-    "zeros",
-    "grad",
-    "jacobian",
-    "hessian",
-];
-
-pub(super) fn elementwise(name: &str) -> Option<Func> {
-    Some(match name {
-        "exp" => Func::Exp,
-        "log" => Func::Log,
-        "sin" => Func::Sin,
-        "cos" => Func::Cos,
-        "tan" => Func::Tan,
-        "tanh" => Func::Tanh,
-        "arcsin" => Func::Arcsin,
-        "arccos" => Func::Arccos,
-        "arctan" => Func::Arctan,
-        "sqrt" => Func::Sqrt,
-        "abs" => Func::Abs,
-        "sign" => Func::Sign,
-        "sigmoid" | "σ" => Func::Sigmoid,
-        "swish" => Func::Swish,
-        "relu" => Func::Relu,
-        "step" => Func::Step,
-        "softplus" => Func::Softplus,
-        _ => return None,
-    })
-}
-
-pub(super) fn reduction(name: &str) -> Option<Func> {
-    Some(match name {
-        "norm2" => Func::Norm2,
-        "norm" => Func::Norm,
-        "norm1" => Func::Norm1,
-        "sum" => Func::Sum,
-        "tr" => Func::Trace,
-        "det" => Func::Det,
-        "logdet" => Func::LogDet,
-        "softmax" => Func::Softmax,
-        "logsumexp" => Func::LogSumExp,
-        _ => return None,
-    })
-}
-
 /// The candidate nearest to `name`, if it is near enough to be a likely slip.
-pub(super) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(super) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
-        .iter()
-        .map(|c| (edit_distance(name, c), *c))
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d <= if c.len() <= 4 || name.len() <= 4 { 1 } else { 2 } && *d < c.len())
         .min()
         .map(|(_, c)| c)

@@ -2,7 +2,6 @@
 //! commands, the formats after `:format`, and the keywords of commands.
 
 use super::{COMMANDS, FORMATS};
-use matcalc::lower::BUILTIN_FUNCTIONS;
 
 /// Commands that take `EXPR wrt X`.
 const WITH_WRT: &[&str] = &[":diff", ":check", ":steps", ":latex", ":graph", ":verify"];
@@ -49,7 +48,7 @@ pub fn complete(line: &str, pos: usize, names: &[String]) -> (usize, Vec<String>
     let mut found: Vec<String> = names
         .iter()
         .map(String::as_str)
-        .chain(BUILTIN_FUNCTIONS.iter().copied())
+        .chain(matcalc::ops::names().map(|name| -> &str { name }))
         .chain(with_wrt.then_some("wrt"))
         .chain(with_claim.then_some("claim"))
         .filter(|n| n.starts_with(word))

@@ -8,9 +8,9 @@ use crate::ast::{BinaryOp, DimSpec, Expr, ExprKind};
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::hints;
-use crate::ir::Func;
-use crate::lower::names::{closest, elementwise, reduction, BUILTIN_FUNCTIONS};
+use crate::lower::names::closest;
 use crate::lower::readings::ScalarUse;
+use crate::ops::{self, Arity, Meaning, ShapeRule};
 
 impl Inference {
     pub(super) fn infer_binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span) -> Result<TShape> {
@@ -179,46 +179,29 @@ impl Inference {
             let fake = Expr { kind: ExprKind::Name(name.to_string()), span: name_span };
             return self.infer_binary(BinaryOp::Multiply, &fake, &args[0], span);
         }
-        if let Some(_f) = elementwise(name) {
-            self.arity(name, args, 1, span)?;
-            return self.infer(&args[0]);
-        }
-        if let Some(f) = reduction(name) {
-            self.arity(name, args, 1, span)?;
-            let s = self.infer(&args[0])?;
-            if self.is_scalar(s) {
-                self.scalar_oddity = true;
+        let Some(builtin) = ops::lookup(name) else {
+            return Err(self.unknown_function(name, name_span, args));
+        };
+        match builtin.arity {
+            Arity::Exactly(count) => self.arity(name, args, count, span)?,
+            Arity::Dimensions { two, usage } => {
+                if args.is_empty() || args.len() > 1 + usize::from(two) {
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!("`{name}` takes a dimension: write {usage}"),
+                        span,
+                    ));
+                }
             }
-            return match f {
-                Func::Trace => {
-                    self.require_square(&args[0], s, "take the trace of")?;
-                    Ok(self.scalar())
-                }
-                Func::Det | Func::LogDet => {
-                    let what = if f == Func::Det { "take the determinant of" } else { "take the log-determinant of" };
-                    self.require_square(&args[0], s, what)?;
-                    Ok(self.scalar())
-                }
-                Func::Softmax => {
-                    self.require_column(&args[0], s, "softmax")?;
-                    Ok(s)
-                }
-                Func::LogSumExp => {
-                    self.require_column(&args[0], s, "logsumexp")?;
-                    Ok(self.scalar())
-                }
-                _ => Ok(self.scalar()),
-            };
         }
-        match name {
-            "inv" => {
-                self.arity(name, args, 1, span)?;
+        match builtin.shape {
+            ShapeRule::Same => self.infer(&args[0]),
+            ShapeRule::SameOfSquare { verb } => {
                 let s = self.infer(&args[0])?;
-                self.require_square(&args[0], s, "invert")?;
+                self.require_square(&args[0], s, verb)?;
                 Ok(s)
             }
-            "diag" => {
-                self.arity(name, args, 1, span)?;
+            ShapeRule::Diag => {
                 let s = self.infer(&args[0])?;
                 if self.is_scalar(s) {
                     return Ok(s);
@@ -229,103 +212,123 @@ impl Inference {
                 self.require_square(&args[0], s, "take the diagonal of")?;
                 Ok(TShape { rows: s.rows, cols: self.one() })
             }
-            "I" | "eye" | "ones" | "zeros" => {
-                let vectorlike = matches!(name, "ones" | "zeros");
-                if args.is_empty() || args.len() > 2 || (args.len() == 2 && !vectorlike) {
-                    let usage = if vectorlike { format!("{name}(n) or {name}(m, n)") } else { "I(n)".to_string() };
-                    return Err(Error::new(
-                        ErrorKind::Arity,
-                        format!("`{name}` takes a dimension: write {usage}"),
-                        span,
-                    ));
-                }
+            ShapeRule::Dimensions => {
                 let mut dims = Vec::new();
                 for arg in args {
                     dims.push(self.dimension_argument(arg)?);
                 }
-                Ok(match (vectorlike, dims.as_slice()) {
-                    (true, [n]) => TShape { rows: *n, cols: self.one() },
-                    (true, [m, n]) => TShape { rows: *m, cols: *n },
+                let square = builtin.meaning == Meaning::Identity;
+                Ok(match (square, dims.as_slice()) {
+                    (false, [n]) => TShape { rows: *n, cols: self.one() },
+                    (false, [m, n]) => TShape { rows: *m, cols: *n },
                     (_, [n]) => TShape { rows: *n, cols: *n },
                     _ => unreachable!("arity checked above"),
                 })
             }
-            "grad" | "jacobian" | "hessian" => {
-                self.arity(name, args, 2, span)?;
-                // `grad(f, W h + h)`: the gradient of the opaque function `f`
-                // at an argument, as matcalc prints an upstream gradient.
-                let of_function = name == "grad"
-                    && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Function));
-                let se = if of_function { self.scalar() } else { self.infer(&args[0])? };
-                let sx = self.infer(&args[1])?;
-                // `grad(L, W h + h)`: the upstream gradient through an opaque
-                // function applied to an unnamed argument (as matcalc prints it).
-                let upstream_form = of_function
-                    || name == "grad"
-                        && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
-                if !matches!(args[1].kind, ExprKind::Name(_)) && !upstream_form {
+            ShapeRule::Derivative => self.infer_derivative(builtin.meaning, name, args),
+            ShapeRule::Scalar
+            | ShapeRule::ScalarOfSquare { .. }
+            | ShapeRule::SameOfColumn
+            | ShapeRule::ScalarOfColumn => {
+                let s = self.infer(&args[0])?;
+                if self.is_scalar(s) {
+                    self.scalar_oddity = true;
+                }
+                match builtin.shape {
+                    ShapeRule::ScalarOfSquare { verb } => {
+                        self.require_square(&args[0], s, verb)?;
+                        Ok(self.scalar())
+                    }
+                    ShapeRule::SameOfColumn => {
+                        self.require_column(&args[0], s, builtin.name)?;
+                        Ok(s)
+                    }
+                    ShapeRule::ScalarOfColumn => {
+                        self.require_column(&args[0], s, builtin.name)?;
+                        Ok(self.scalar())
+                    }
+                    _ => Ok(self.scalar()),
+                }
+            }
+        }
+    }
+
+    /// The shape of `grad(e, x)`, `jacobian(e, x)` or `hessian(e, x)`.
+    fn infer_derivative(&mut self, meaning: Meaning, name: &str, args: &[Expr]) -> Result<TShape> {
+        // `grad(f, W h + h)`: the gradient of the opaque function `f`
+        // at an argument, as matcalc prints an upstream gradient.
+        let gradient = meaning == Meaning::Gradient;
+        let of_function = gradient
+            && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Function));
+        let se = if of_function { self.scalar() } else { self.infer(&args[0])? };
+        let sx = self.infer(&args[1])?;
+        // `grad(L, W h + h)`: the upstream gradient through an opaque
+        // function applied to an unnamed argument (as matcalc prints it).
+        let upstream_form = of_function
+            || gradient
+                && matches!(&args[0].kind, ExprKind::Name(l) if self.symbols.get(l).is_some_and(|s| s.role == SymRole::Definition));
+        if !matches!(args[1].kind, ExprKind::Name(_)) && !upstream_form {
+            return Err(Error::new(
+                ErrorKind::Differentiation,
+                format!(
+                    "`{name}` differentiates with respect to a variable name, not `{}`",
+                    snippet(&self.source, args[1].span)
+                ),
+                args[1].span,
+            ));
+        }
+        let e_text = snippet(&self.source, args[0].span);
+        match meaning {
+            Meaning::Gradient => {
+                if !self.is_scalar(se) {
+                    let t = self.shape_text(se);
                     return Err(Error::new(
-                        ErrorKind::Differentiation,
-                        format!(
-                            "`{name}` differentiates with respect to a variable name, not `{}`",
-                            snippet(&self.source, args[1].span)
-                        ),
-                        args[1].span,
+                        ErrorKind::Shape,
+                        format!("grad needs a scalar expression, but `{e_text}` is {t}"),
+                        args[0].span,
+                    )
+                    .with_help("use jacobian(e, x) for a vector expression"));
+                }
+                Ok(sx)
+            }
+            Meaning::Jacobian => {
+                let one = self.one();
+                if !self.is_scalar(se) && !self.unify(se.cols, one) {
+                    let t = self.shape_text(se);
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("jacobian needs a vector expression, but `{e_text}` is {t}"),
+                        args[0].span,
                     ));
                 }
-                let e_text = snippet(&self.source, args[0].span);
-                match name {
-                    "grad" => {
-                        if !self.is_scalar(se) {
-                            let t = self.shape_text(se);
-                            return Err(Error::new(
-                                ErrorKind::Shape,
-                                format!("grad needs a scalar expression, but `{e_text}` is {t}"),
-                                args[0].span,
-                            )
-                            .with_help("use jacobian(e, x) for a vector expression"));
-                        }
-                        Ok(sx)
-                    }
-                    "jacobian" => {
-                        let one = self.one();
-                        if !self.is_scalar(se) && !self.unify(se.cols, one) {
-                            let t = self.shape_text(se);
-                            return Err(Error::new(
-                                ErrorKind::Shape,
-                                format!("jacobian needs a vector expression, but `{e_text}` is {t}"),
-                                args[0].span,
-                            ));
-                        }
-                        self.require_column(&args[1], sx, "jacobian")?;
-                        Ok(TShape { rows: se.rows, cols: sx.rows })
-                    }
-                    _ => {
-                        if !self.is_scalar(se) {
-                            let t = self.shape_text(se);
-                            return Err(Error::new(
-                                ErrorKind::Shape,
-                                format!("hessian needs a scalar expression, but `{e_text}` is {t}"),
-                                args[0].span,
-                            ));
-                        }
-                        self.require_column(&args[1], sx, "hessian")?;
-                        Ok(TShape { rows: sx.rows, cols: sx.rows })
-                    }
-                }
+                self.require_column(&args[1], sx, "jacobian")?;
+                Ok(TShape { rows: se.rows, cols: sx.rows })
             }
             _ => {
-                let mut err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
-                let arguments: Vec<String> = args.iter().take(4).map(|a| snippet(&self.source, a.span)).collect();
-                if let Some(help) = hints::foreign_function(name, &arguments) {
-                    err = err.with_help(help);
-                } else if let Some(close) = closest(name, BUILTIN_FUNCTIONS) {
-                    err = err.with_help(format!("did you mean `{close}`?"));
-                } else {
-                    err = err.with_help("declare it with `name: function` for an opaque function");
+                if !self.is_scalar(se) {
+                    let t = self.shape_text(se);
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("hessian needs a scalar expression, but `{e_text}` is {t}"),
+                        args[0].span,
+                    ));
                 }
-                Err(err)
+                self.require_column(&args[1], sx, "hessian")?;
+                Ok(TShape { rows: sx.rows, cols: sx.rows })
             }
+        }
+    }
+
+    /// The error for a call of a name that is neither the program's nor built in.
+    fn unknown_function(&self, name: &str, name_span: Span, args: &[Expr]) -> Error {
+        let err = Error::new(ErrorKind::UnknownName, format!("unknown function `{name}`"), name_span);
+        let arguments: Vec<String> = args.iter().take(4).map(|a| snippet(&self.source, a.span)).collect();
+        if let Some(help) = hints::foreign_function(name, &arguments) {
+            err.with_help(help)
+        } else if let Some(close) = closest(name, ops::names()) {
+            err.with_help(format!("did you mean `{close}`?"))
+        } else {
+            err.with_help("declare it with `name: function` for an opaque function")
         }
     }
 

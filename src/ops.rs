@@ -1,0 +1,382 @@
+//! The operator table: one entry per built-in name of the language (`exp`,
+//! `tr`, `inv`, `I`, `grad`, ...) owning its spelling and aliases, what a
+//! call means, how many arguments it takes, the shape rule of its value and
+//! a phrase saying what it is. Name resolution and shape inference
+//! (`lower`), "did you mean" suggestions, REPL completion and the
+//! printers' names of functions ([`Func::name`]) read this table; nothing
+//! else lists built-in names.
+//!
+//! [`Func`] is the payload of a function node in the graph; every `Func` has
+//! exactly one entry (both `diag` nodes share the `diag` entry), found in
+//! constant time by [`of`].
+
+/// Built-in functions as graph nodes: elementwise ones and reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    /// e^x
+    Exp,
+    /// natural log
+    Log,
+    /// sine
+    Sin,
+    /// cosine
+    Cos,
+    /// tangent
+    Tan,
+    /// hyperbolic tangent
+    Tanh,
+    /// inverse sine
+    Arcsin,
+    /// inverse cosine
+    Arccos,
+    /// inverse tangent
+    Arctan,
+    /// square root
+    Sqrt,
+    /// absolute value
+    Abs,
+    /// sign (-1, 0, 1)
+    Sign,
+    /// logistic σ
+    Sigmoid,
+    /// x σ(x)
+    Swish,
+    /// max(0, x)
+    Relu,
+    /// Heaviside step (1 where x > 0)
+    Step,
+    /// log(1 + e^x)
+    Softplus,
+    /// trace
+    Trace,
+    /// determinant
+    Det,
+    /// log-determinant
+    LogDet,
+    /// sum of all entries
+    Sum,
+    /// squared Frobenius norm
+    Norm2,
+    /// Frobenius norm
+    Norm,
+    /// sum of absolute values
+    Norm1,
+    /// vector → diagonal matrix
+    DiagMat,
+    /// square matrix → its diagonal
+    DiagVec,
+    /// softmax of a vector
+    Softmax,
+    /// log Σ e^x of a vector
+    LogSumExp,
+}
+
+impl Func {
+    /// Every function, for tables and tests.
+    pub const ALL: [Func; 28] = [
+        Func::Exp,
+        Func::Log,
+        Func::Sin,
+        Func::Cos,
+        Func::Tan,
+        Func::Tanh,
+        Func::Arcsin,
+        Func::Arccos,
+        Func::Arctan,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Sign,
+        Func::Sigmoid,
+        Func::Swish,
+        Func::Relu,
+        Func::Step,
+        Func::Softplus,
+        Func::Trace,
+        Func::Det,
+        Func::LogDet,
+        Func::Sum,
+        Func::Norm2,
+        Func::Norm,
+        Func::Norm1,
+        Func::DiagMat,
+        Func::DiagVec,
+        Func::Softmax,
+        Func::LogSumExp,
+    ];
+
+    /// Applies entry by entry.
+    pub fn is_elementwise(self) -> bool {
+        matches!(of(self).shape, ShapeRule::Same)
+    }
+
+    /// The name in the text syntax.
+    pub fn name(self) -> &'static str {
+        of(self).name
+    }
+}
+
+/// One built-in name of the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    /// The name, as printers write it.
+    pub name: &'static str,
+    /// Other spellings with the same meaning (`σ` for `sigmoid`).
+    pub aliases: &'static [&'static str],
+    /// What a call means.
+    pub meaning: Meaning,
+    /// The arguments a call takes.
+    pub arity: Arity,
+    /// The shape of a call's value, from its argument's.
+    pub shape: ShapeRule,
+    /// What the name is, as an error that refuses to redefine it says.
+    pub summary: &'static str,
+}
+
+/// What a call of a built-in means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meaning {
+    /// A function node of the graph.
+    Apply(Func),
+    /// The matrix inverse.
+    Inverse,
+    /// The diagonal matrix of a vector, or the diagonal of a square matrix.
+    Diag,
+    /// The identity matrix (also as a bare name, sized by its context).
+    Identity,
+    /// A vector or matrix of ones (also as a bare name, a vector).
+    Ones,
+    /// A zero vector or matrix.
+    Zeros,
+    /// The gradient of a scalar expression.
+    Gradient,
+    /// The Jacobian of a vector expression.
+    Jacobian,
+    /// The Hessian of a scalar expression.
+    Hessian,
+}
+
+/// The arguments a call of a built-in takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arity {
+    /// Exactly this many expressions.
+    Exactly(usize),
+    /// One dimension (a size name or a positive integer), or two when
+    /// `two` is set; `usage` says how to write it.
+    Dimensions {
+        /// Whether a second dimension (`ones(m, n)`) is allowed.
+        two: bool,
+        /// The call as the error for a wrong count shows it.
+        usage: &'static str,
+    },
+}
+
+/// The shape of a call's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapeRule {
+    /// Entry by entry: the argument's shape.
+    Same,
+    /// A scalar, of an argument of any shape.
+    Scalar,
+    /// A scalar, of a square matrix (`verb` says what cannot be done).
+    ScalarOfSquare {
+        /// The refusal's verb (`take the trace of`).
+        verb: &'static str,
+    },
+    /// A square matrix's own shape.
+    SameOfSquare {
+        /// The refusal's verb (`invert`).
+        verb: &'static str,
+    },
+    /// A column vector's own shape.
+    SameOfColumn,
+    /// A scalar, of a column vector.
+    ScalarOfColumn,
+    /// A vector's diagonal matrix, or a square matrix's diagonal.
+    Diag,
+    /// Given by the dimension arguments (a vector of one, a matrix of two;
+    /// the identity is square).
+    Dimensions,
+    /// A derivative's shape (a gradient the variable's, a Jacobian outputs
+    /// by inputs, a Hessian inputs by inputs).
+    Derivative,
+}
+
+/// The phrase for every built-in function.
+const FUNCTION: &str = "a built-in function";
+
+/// An elementwise function of one argument.
+const fn elementwise(name: &'static str, aliases: &'static [&'static str], func: Func) -> Builtin {
+    Builtin {
+        name,
+        aliases,
+        meaning: Meaning::Apply(func),
+        arity: Arity::Exactly(1),
+        shape: ShapeRule::Same,
+        summary: FUNCTION,
+    }
+}
+
+/// A function of one argument with the given shape rule.
+const fn unary(name: &'static str, meaning: Meaning, shape: ShapeRule) -> Builtin {
+    Builtin { name, aliases: &[], meaning, arity: Arity::Exactly(1), shape, summary: FUNCTION }
+}
+
+/// A derivative of its first argument with respect to its second.
+const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
+    Builtin { name, aliases: &[], meaning, arity: Arity::Exactly(2), shape: ShapeRule::Derivative, summary: FUNCTION }
+}
+
+/// Every built-in name.
+#[rustfmt::skip]
+pub const BUILTINS: &[Builtin] = &[
+    elementwise("exp", &[], Func::Exp),
+    elementwise("log", &[], Func::Log),
+    elementwise("sin", &[], Func::Sin),
+    elementwise("cos", &[], Func::Cos),
+    elementwise("tan", &[], Func::Tan),
+    elementwise("tanh", &[], Func::Tanh),
+    elementwise("arcsin", &[], Func::Arcsin),
+    elementwise("arccos", &[], Func::Arccos),
+    elementwise("arctan", &[], Func::Arctan),
+    elementwise("sqrt", &[], Func::Sqrt),
+    elementwise("abs", &[], Func::Abs),
+    elementwise("sign", &[], Func::Sign),
+    elementwise("sigmoid", &["σ"], Func::Sigmoid),
+    elementwise("swish", &[], Func::Swish),
+    elementwise("relu", &[], Func::Relu),
+    elementwise("step", &[], Func::Step),
+    elementwise("softplus", &[], Func::Softplus),
+    unary("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar),
+    unary("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar),
+    unary("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar),
+    unary("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar),
+    unary("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }),
+    unary("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }),
+    unary("logdet", Meaning::Apply(Func::LogDet), ShapeRule::ScalarOfSquare { verb: "take the log-determinant of" }),
+    unary("diag", Meaning::Diag, ShapeRule::Diag),
+    unary("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn),
+    unary("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn),
+    unary("inv", Meaning::Inverse, ShapeRule::SameOfSquare { verb: "invert" }),
+    Builtin {
+        name: "I", aliases: &["eye"], meaning: Meaning::Identity,
+        arity: Arity::Dimensions { two: false, usage: "I(n)" },
+        shape: ShapeRule::Dimensions, summary: "the identity matrix, I(n)",
+    },
+    Builtin {
+        name: "ones", aliases: &[], meaning: Meaning::Ones,
+        arity: Arity::Dimensions { two: true, usage: "ones(n) or ones(m, n)" },
+        shape: ShapeRule::Dimensions, summary: "the all-ones vector or matrix, ones(n)",
+    },
+    Builtin {
+        name: "zeros", aliases: &[], meaning: Meaning::Zeros,
+        arity: Arity::Dimensions { two: true, usage: "zeros(n) or zeros(m, n)" },
+        shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
+    },
+    derivative("grad", Meaning::Gradient),
+    derivative("jacobian", Meaning::Jacobian),
+    derivative("hessian", Meaning::Hessian),
+];
+
+impl Builtin {
+    /// Whether `name` is this built-in's name or one of its aliases.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
+
+    /// The function node a call builds, when it builds one of its own.
+    pub fn func(&self) -> Option<Func> {
+        match self.meaning {
+            Meaning::Apply(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// The built-in that `name` (a name or an alias) stands for.
+pub fn lookup(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.is_named(name))
+}
+
+/// Whether `name` has a built-in meaning.
+pub fn is_builtin(name: &str) -> bool {
+    lookup(name).is_some()
+}
+
+/// Every built-in name and alias, in table order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().flat_map(|b| std::iter::once(b.name).chain(b.aliases.iter().copied()))
+}
+
+/// The entry of `func`.
+pub fn of(func: Func) -> &'static Builtin {
+    &BUILTINS[ENTRY_OF_FUNC[func as usize] as usize]
+}
+
+/// For each `Func` (by discriminant), the index of its entry in [`BUILTINS`].
+const ENTRY_OF_FUNC: [u8; Func::ALL.len()] = entries_of_funcs();
+
+/// Builds [`ENTRY_OF_FUNC`]; fails to compile if a `Func` has no entry or
+/// two, or if [`Func::ALL`] is not in the order of the discriminants.
+const fn entries_of_funcs() -> [u8; Func::ALL.len()] {
+    const NONE: u8 = u8::MAX;
+    let mut entries = [NONE; Func::ALL.len()];
+    let mut i = 0;
+    while i < BUILTINS.len() {
+        match BUILTINS[i].meaning {
+            Meaning::Apply(f) => {
+                assert!(entries[f as usize] == NONE, "a function with two entries");
+                entries[f as usize] = i as u8;
+            }
+            Meaning::Diag => {
+                entries[Func::DiagMat as usize] = i as u8;
+                entries[Func::DiagVec as usize] = i as u8;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut f = 0;
+    while f < Func::ALL.len() {
+        assert!(entries[f] != NONE, "a function without an entry");
+        assert!(Func::ALL[f] as usize == f, "Func::ALL out of order");
+        f += 1;
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_one_entry() {
+        let all: Vec<&str> = names().collect();
+        for name in &all {
+            assert_eq!(all.iter().filter(|n| *n == name).count(), 1, "`{name}` is listed twice");
+            assert!(lookup(name).is_some_and(|b| b.is_named(name)));
+        }
+    }
+
+    #[test]
+    fn every_function_reads_back_by_its_name() {
+        for f in Func::ALL {
+            let entry = lookup(f.name()).expect("a function's name is a built-in");
+            assert_eq!(entry, of(f));
+            match entry.meaning {
+                Meaning::Apply(g) => assert_eq!(g, f),
+                Meaning::Diag => assert!(matches!(f, Func::DiagMat | Func::DiagVec)),
+                other => panic!("{f:?} has the entry of {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn elementwise_functions_take_one_argument_of_any_shape() {
+        let elementwise: Vec<&str> = Func::ALL.iter().filter(|f| f.is_elementwise()).map(|f| f.name()).collect();
+        assert_eq!(elementwise.len(), 17);
+        assert!(elementwise.contains(&"sigmoid") && !elementwise.contains(&"sum"));
+        for f in Func::ALL.iter().filter(|f| f.is_elementwise()) {
+            assert_eq!(of(*f).arity, Arity::Exactly(1));
+        }
+    }
+}
