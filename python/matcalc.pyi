@@ -6,6 +6,7 @@ from typing import Any, Callable, Iterator, Literal, Sequence, overload
 __version__: str
 
 StepsFormat = Literal["text", "unicode", "latex"]
+Library = Literal["numpy", "jax", "torch"]
 
 class Result:
     """A derivative (gradient or Jacobian) or a simplified value."""
@@ -32,6 +33,14 @@ class Result:
     def numpy_source(self) -> str:
         """The source of a Python function computing the result with NumPy."""
     @property
+    def jax_source(self) -> str:
+        """The same function in jax.numpy (jit-compatible)."""
+    @property
+    def torch_source(self) -> str:
+        """The same function in PyTorch (tensors in, tensor out)."""
+    def source(self, library: Library = "numpy", *, with_value: bool = False) -> str:
+        """The function for numpy, jax or torch; with_value: value_and_grad_W, returning (value, derivative)."""
+    @property
     def numpy_name(self) -> str: ...
     @property
     def numpy_parameters(self) -> list[str]:
@@ -39,8 +48,8 @@ class Result:
     @property
     def notes(self) -> list[str]:
         """Assumptions matcalc made about the program, and likely slips."""
-    def to_numpy(self) -> Callable[..., Any]:
-        """The generated NumPy function, ready to call with arrays."""
+    def to_numpy(self, *, with_value: bool = False) -> Callable[..., Any]:
+        """The generated NumPy function, ready to call with arrays (with_value: returning (value, derivative))."""
     def steps(self, format: StepsFormat = "text", width: int | None = None) -> str:
         """The derivation, one line per node of the computational graph."""
     def dot(self) -> str:
@@ -62,6 +71,12 @@ class Derivatives(Sequence[Result]):
         """The equations as one aligned block."""
     @property
     def numpy_source(self) -> str: ...
+    @property
+    def jax_source(self) -> str: ...
+    @property
+    def torch_source(self) -> str: ...
+    def source(self, library: Library = "numpy", *, with_value: bool = False) -> str:
+        """One function per derivative; with_value: one function returning the value and every derivative."""
     def to_numpy(self) -> list[Callable[..., Any]]: ...
     def steps(self, format: StepsFormat = "text", width: int | None = None) -> str: ...
     def __len__(self) -> int: ...

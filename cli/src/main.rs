@@ -537,13 +537,7 @@ fn diff(
                                     derivative.wrt,
                                     derivative.kind == DerivativeKind::Jacobian,
                                 );
-                                let code = analysis.python_function(derivative.result, &name, library).source;
-                                match parts.is_empty() {
-                                    true => code,
-                                    false => {
-                                        code.trim_start_matches(library.import()).trim_start_matches('\n').to_string()
-                                    }
-                                }
+                                analysis.python_function(derivative.result, &name, library).source
                             }
                             format => {
                                 let text = analysis.print_width(derivative.result, format, output.width());
@@ -566,6 +560,7 @@ fn diff(
     }
     Ok(match (format, steps) {
         (Format::Latex, false) if several => matcalc::print::latex::system(&parts),
+        (format, false) if format.python_library().is_some() => matcalc::print::numpy::join_sources(&parts),
         _ => parts.join("\n\n"),
     })
 }

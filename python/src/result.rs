@@ -6,6 +6,7 @@ use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use matcalc::print::latex::Latex;
+use matcalc::print::numpy::Library;
 use matcalc::{Analysis, Derivative, DerivativeKind, ExprId, Format};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -92,6 +93,21 @@ impl MatcalcResult {
         lock(&self.analysis).numpy(self.id(), &name)
     }
 
+    /// The function in `library`; with `with_value`, the function returning
+    /// (value, derivative) from one forward pass, named `value_and_grad_W`.
+    fn source_in(&self, library: Library, with_value: bool) -> PyResult<(String, String)> {
+        let name = self.function_name();
+        if !with_value {
+            return Ok((lock(&self.analysis).python_function(self.id(), &name, library).source, name));
+        }
+        let Some(wrt) = &self.wrt else {
+            return Err(PyValueError::new_err("with_value returns a value and its derivative; this result is a value"));
+        };
+        let mut analysis = lock(&self.analysis);
+        let function = analysis.python_value_and_derivatives(self.of.as_deref(), &[wrt.as_str()], library);
+        Ok((function.map_err(|e| to_py(&e, &self.source))?.source, format!("value_and_{name}")))
+    }
+
     /// The LaTeX equation `\nabla_{\mathbf{W}} f = …` (or the value alone).
     fn latex_equation(&self) -> String {
         let mut analysis = lock(&self.analysis);
@@ -145,6 +161,16 @@ fn format_name(format: Format) -> &'static str {
         Format::Torch => "torch",
         Format::Dot => "dot",
         Format::Tikz => "tikz",
+    }
+}
+
+/// The library named as Python passes it.
+fn parse_library(library: &str) -> PyResult<Library> {
+    match library {
+        "numpy" => Ok(Library::Numpy),
+        "jax" => Ok(Library::Jax),
+        "torch" => Ok(Library::Torch),
+        other => Err(PyValueError::new_err(format!("library must be one of numpy, jax, torch, not {other:?}"))),
     }
 }
 
@@ -214,6 +240,27 @@ impl MatcalcResult {
         self.source_code()
     }
 
+    /// The same function in `jax.numpy` (jit-compatible).
+    #[getter]
+    fn jax_source(&self) -> PyResult<String> {
+        Ok(self.source_in(Library::Jax, false)?.0)
+    }
+
+    /// The same function in PyTorch (tensors in, tensor out).
+    #[getter]
+    fn torch_source(&self) -> PyResult<String> {
+        Ok(self.source_in(Library::Torch, false)?.0)
+    }
+
+    /// The function's source for `library` (`"numpy"`, `"jax"` or
+    /// `"torch"`); with `with_value`, the function `value_and_grad_W`
+    /// returning (value, derivative) from one forward pass, its arguments'
+    /// shapes checked.
+    #[pyo3(signature = (library = "numpy", *, with_value = false))]
+    fn source(&self, library: &str, with_value: bool) -> PyResult<String> {
+        Ok(self.source_in(parse_library(library)?, with_value)?.0)
+    }
+
     /// The name of the function in `numpy_source`.
     #[getter]
     fn numpy_name(&self) -> String {
@@ -234,9 +281,12 @@ impl MatcalcResult {
         self.notes.clone()
     }
 
-    /// The generated NumPy function, ready to call with arrays.
-    fn to_numpy(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        exec_function(py, &self.source_code(), &self.function_name())
+    /// The generated NumPy function, ready to call with arrays; with
+    /// `with_value`, the one returning (value, derivative).
+    #[pyo3(signature = (*, with_value = false))]
+    fn to_numpy(&self, py: Python<'_>, with_value: bool) -> PyResult<Py<PyAny>> {
+        let (source, name) = self.source_in(Library::Numpy, with_value)?;
+        exec_function(py, &source, &name)
     }
 
     /// The derivation of a derivative, one line per node of the computational
@@ -338,26 +388,43 @@ impl Derivatives {
 
     /// One NumPy function per derivative, after one `import numpy as np`.
     #[getter]
-    fn numpy_source(&self, py: Python<'_>) -> String {
-        let parts: Vec<String> = self
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let code = item.bind(py).get().source_code();
-                if i == 0 {
-                    code
-                } else {
-                    code.trim_start_matches("import numpy as np").trim_start_matches('\n').to_string()
-                }
-            })
-            .collect();
-        parts.join("\n\n")
+    fn numpy_source(&self, py: Python<'_>) -> PyResult<String> {
+        self.source(py, "numpy", false)
+    }
+
+    /// One `jax.numpy` function per derivative.
+    #[getter]
+    fn jax_source(&self, py: Python<'_>) -> PyResult<String> {
+        self.source(py, "jax", false)
+    }
+
+    /// One PyTorch function per derivative.
+    #[getter]
+    fn torch_source(&self, py: Python<'_>) -> PyResult<String> {
+        self.source(py, "torch", false)
+    }
+
+    /// One function per derivative for `library` (`"numpy"`, `"jax"` or
+    /// `"torch"`), after one import; with `with_value`, one function
+    /// `value_and_grad_W1_grad_b1` returning the value and every derivative.
+    #[pyo3(signature = (library = "numpy", *, with_value = false))]
+    fn source(&self, py: Python<'_>, library: &str, with_value: bool) -> PyResult<String> {
+        let library = parse_library(library)?;
+        let items: Vec<&MatcalcResult> = self.items.iter().map(|item| item.bind(py).get()).collect();
+        if with_value && !items.is_empty() {
+            let wrts: Vec<&str> = items.iter().filter_map(|item| item.wrt.as_deref()).collect();
+            let first = items[0];
+            let mut analysis = lock(&first.analysis);
+            let function = analysis.python_value_and_derivatives(first.of.as_deref(), &wrts, library);
+            return Ok(function.map_err(|e| to_py(&e, &first.source))?.source);
+        }
+        let parts: PyResult<Vec<String>> = items.iter().map(|item| Ok(item.source_in(library, false)?.0)).collect();
+        Ok(matcalc::print::numpy::join_sources(&parts?))
     }
 
     /// The generated NumPy functions, one per derivative, in order.
     fn to_numpy(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
-        self.items.iter().map(|item| item.bind(py).get().to_numpy(py)).collect()
+        self.items.iter().map(|item| item.bind(py).get().to_numpy(py, false)).collect()
     }
 
     /// The derivations one after another (see `Result.steps`).

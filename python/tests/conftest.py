@@ -31,3 +31,12 @@ def central_difference(f, args, name, step=1e-6):
 def call(function, parameters, arrays):
     """Calls a generated function with the arrays its parameters name."""
     return function(**{p: arrays[p] for p in parameters})
+
+
+def arrays_for(sizes, rng):
+    """Random arrays of the given shapes; square ones made well conditioned."""
+    arrays = {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in sizes.items()}
+    for name, shape in sizes.items():
+        if len(shape) == 2 and shape[0] == shape[1]:
+            arrays[name] = arrays[name] + shape[0] * np.eye(shape[0])
+    return arrays

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import matcalc
-from conftest import call, central_difference
+from conftest import arrays_for, call, central_difference
 
 # (program, variable, sizes of the arrays by name)
 CASES = [
@@ -19,14 +19,6 @@ CASES = [
     ("x: vector(n); softmax(x)", "x", {"x": (4,)}),
     ("W: matrix(m, n); x: vector(n); sigmoid(W x)", "x", {"W": (3, 2), "x": (2,)}),
 ]
-
-
-def arrays_for(sizes, rng):
-    arrays = {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in sizes.items()}
-    for name, shape in sizes.items():
-        if len(shape) == 2 and shape[0] == shape[1]:
-            arrays[name] = arrays[name] + shape[0] * np.eye(shape[0])
-    return arrays
 
 
 @pytest.mark.parametrize("program, wrt, sizes", CASES)

@@ -30,7 +30,7 @@ def test_every_public_name_has_a_stub_and_every_stub_a_name():
         if not name.startswith("_") and not isinstance(getattr(matcalc, name), types.ModuleType)
     } | {"__version__"}
     assert stubbed == public
-    assert aliases == {"StepsFormat"}
+    assert aliases == {"StepsFormat", "Library"}
 
 
 def test_every_stubbed_member_exists():

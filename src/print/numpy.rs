@@ -184,6 +184,24 @@ fn render_results(
     PythonFunction { source: library.finish(&out), parameters }
 }
 
+/// Generated functions' sources as one: their import lines once, at the
+/// top, then each function.
+pub fn join_sources(sources: &[String]) -> String {
+    let mut imports: Vec<&str> = Vec::new();
+    let mut bodies: Vec<&str> = Vec::new();
+    for source in sources {
+        let mut body = source.as_str();
+        while let Some(line) = body.lines().next().filter(|l| l.starts_with("import ")) {
+            if !imports.contains(&line) {
+                imports.push(line);
+            }
+            body = body[line.len()..].trim_start_matches('\n');
+        }
+        bodies.push(body.trim_end());
+    }
+    format!("{}\n\n\n{}\n", imports.join("\n"), bodies.join("\n\n\n"))
+}
+
 /// The NumPy source `numpy` for JAX: `jax.numpy` as `jnp` for NumPy.
 pub fn jax_source(numpy: &str) -> String {
     library::renamed(numpy, "jnp")

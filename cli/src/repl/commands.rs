@@ -130,6 +130,8 @@ impl Session {
             "unicode" => OutputFormat::Unicode,
             "latex" => OutputFormat::Latex,
             "numpy" => OutputFormat::Numpy,
+            "jax" => OutputFormat::Jax,
+            "torch" => OutputFormat::Torch,
             "" => {
                 let current = FORMATS[self.format as usize];
                 return Outcome::print(format!("format: {current} (one of {})", FORMATS.join(", ")));
@@ -153,16 +155,16 @@ impl Session {
             value.analysis(|analysis| {
                 check_variable(analysis, x)?;
                 let derivative = analysis.derivative(of.as_deref(), x.text)?;
-                Ok(Outcome::print(match format {
-                    Format::Numpy => {
+                Ok(Outcome::print(match format.python_library() {
+                    Some(library) => {
                         let name = matcalc::print::numpy::derivative_function_name(
                             analysis.graph(),
                             derivative.wrt,
                             derivative.kind == DerivativeKind::Jacobian,
                         );
-                        analysis.numpy(derivative.result, &name).trim_end().to_string()
+                        analysis.python_function(derivative.result, &name, library).source.trim_end().to_string()
                     }
-                    format => analysis.print_width(derivative.result, format, width),
+                    None => analysis.print_width(derivative.result, format, width),
                 }))
             })
         })

@@ -71,9 +71,9 @@ pub const COMMAND_HELP: &[CommandHelp] = &[
     CommandHelp {
         name: ":format",
         usage: ":format [F]",
-        summary: "print results as text, unicode (the default), latex or numpy",
+        summary: "print results as text, unicode (the default), latex, numpy, jax or torch",
         details: "Without F, says the current format. text parses back as input; numpy prints a Python\n\
-                  function.",
+                  function, jax the same in jax.numpy, torch in PyTorch.",
     },
     CommandHelp {
         name: ":load",

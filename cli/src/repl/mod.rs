@@ -41,7 +41,7 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 /// The output formats `:format` accepts.
-pub const FORMATS: &[&str] = &["text", "unicode", "latex", "numpy"];
+pub const FORMATS: &[&str] = &["text", "unicode", "latex", "numpy", "jax", "torch"];
 
 /// Width of text, Unicode and LaTeX results when the terminal's is unknown.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -60,6 +60,10 @@ pub enum OutputFormat {
     Latex,
     /// NumPy source.
     Numpy,
+    /// The NumPy function in jax.numpy.
+    Jax,
+    /// The NumPy function in PyTorch.
+    Torch,
 }
 
 impl OutputFormat {
@@ -70,6 +74,8 @@ impl OutputFormat {
             OutputFormat::Unicode => matcalc::Format::Unicode,
             OutputFormat::Latex => matcalc::Format::Latex,
             OutputFormat::Numpy => matcalc::Format::Numpy,
+            OutputFormat::Jax => matcalc::Format::Jax,
+            OutputFormat::Torch => matcalc::Format::Torch,
         }
     }
 }
