@@ -1,6 +1,6 @@
 //! The REPL through the binary: piped standard input, and sessions typed
-//! into the real binary through a pseudo-terminal (Ctrl-C, bad bytes,
-//! history).
+//! into the real binary through a pseudo-terminal (Ctrl-C, bad bytes, a
+//! long paste, history).
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -324,7 +324,7 @@ fn ctrl_c_interrupts_a_computation_and_the_session_goes_on() {
 }
 
 #[test]
-fn a_terminal_session_survives_bad_bytes_and_saves_history_on_ctrl_c() {
+fn a_terminal_session_survives_bad_bytes_and_long_pastes_and_saves_history_on_ctrl_c() {
     let data = std::env::temp_dir().join(format!("matcalc-repl-pty-bytes-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal(&data) else {
@@ -345,6 +345,17 @@ fn a_terminal_session_survives_bad_bytes_and_saves_history_on_ctrl_c() {
     send(b"2 x + x\r");
     terminal.expect("3 x");
     terminal.expect("matcalc> ");
+    // A 200 KB line pasted (as a bracketed paste, which is how terminals send
+    // a paste) is inserted at once: the line editor draws it once, so what
+    // the REPL writes back grows linearly with the line (typed one character
+    // at a time, the editor redraws the whole line at every row it fills).
+    let before = terminal.output.lock().unwrap().len();
+    let line = format!("x{}", " + x".repeat(49_999));
+    send(format!("\x1b[200~{line}\x1b[201~\r").as_bytes());
+    terminal.expect("50000 x");
+    terminal.expect("matcalc> ");
+    let written = terminal.output.lock().unwrap().len() - before;
+    assert!(written <= 2 * line.len(), "{written} bytes written back for a pasted line of {} bytes", line.len());
     // Ctrl-C twice at an empty prompt leaves, saving the history.
     send(b"\x03");
     terminal.expect("press Ctrl-C again");
