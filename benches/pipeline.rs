@@ -176,9 +176,10 @@ fn bench_depths(c: &mut Criterion, name: &str, net: fn(usize) -> cases::Case) {
 
 /// Long inputs whose cost must stay linear: a flat sum of quadratic forms
 /// (700 terms in one chain, 2,000 bracketed in groups of 400), a product of
-/// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`: the
-/// whole pipeline (analyse, differentiate, print); and the TikZ drawing of a
-/// 1000-layer net's gradient graph.
+/// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`, the
+/// gradient of a 4096-layer residual net:
+/// the whole pipeline (analyse, differentiate, print); and the TikZ drawing
+/// of a 1000-layer net's gradient graph.
 fn bench_long_inputs(c: &mut Criterion) {
     let mut group = c.benchmark_group("long");
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(200));
@@ -189,6 +190,7 @@ fn bench_long_inputs(c: &mut Criterion) {
         ("product_700", cases::product_chain(700)),
         ("sin_chain_1000", cases::sin_chain(1000)),
         ("sin_chain_10000", cases::sin_chain(10_000)),
+        ("resnet_4096", cases::resnet(4096)),
     ];
     for (id, case) in cases {
         group.bench_function(BenchmarkId::new("end_to_end", id), |b| b.iter(|| case.run()));

@@ -652,7 +652,13 @@ fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, E
         Ok(s) => s,
         Err(code) => return code,
     };
-    let result = analyze_noted(&source).and_then(|mut analysis| f(&mut analysis));
+    let result = analyze_noted(&source).and_then(|mut analysis| {
+        let text = f(&mut analysis);
+        // The process ends next and returns the memory at once: freeing a deep
+        // program's graph node by node took 3 % of the whole run.
+        std::mem::forget(analysis);
+        text
+    });
     match result {
         Ok(text) => {
             println!("{text}");

@@ -156,9 +156,10 @@ pub fn system(equations: &[String]) -> String {
 /// `lhs` is given; a result too long for one line becomes an `aligned`
 /// block broken at the top-level `+` and `-`.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>, width: usize) -> String {
-    if let Some(mut shared) = super::bindings::share(graph, id) {
+    let shared = super::bindings::with_shared(graph, id, |graph, shared| {
         // A large result: the expression, then its shared subterms, one per line.
-        let mut printer = Printer { graph: &mut shared.graph, notation, group_transposes: false };
+        let shared = shared?;
+        let mut printer = Printer { graph, notation, group_transposes: false };
         let main = flat(printer.doc(shared.root, Prec::Sum));
         let mut lines = vec![match lhs {
             Some(l) => format!("{l} &= {main}"),
@@ -170,7 +171,10 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
             let label = if i == 0 { "\\text{where } " } else { "" };
             lines.push(format!("{label}{} &= {body}", super::latex::name(name, shape)));
         }
-        return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n"));
+        Some(format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n")))
+    });
+    if let Some(text) = shared {
+        return text;
     }
     let mut printer = Printer { graph, notation, group_transposes: false };
     let body = printer.doc(id, Prec::Sum);
