@@ -177,7 +177,7 @@ fn bench_depths(c: &mut Criterion, name: &str, net: fn(usize) -> cases::Case) {
 /// Long inputs whose cost must stay linear: a flat sum of quadratic forms
 /// (700 terms in one chain, 2,000 bracketed in groups of 400), a product of
 /// 700 matrices, chains of 1,000 and 10,000 definitions `z2 = sin(z1)`, the
-/// gradient of a 4096-layer residual net:
+/// gradient of a 4096-layer residual net and the Hessian of a 64-layer net:
 /// the whole pipeline (analyse, differentiate, print); and the TikZ drawing
 /// of a 1000-layer net's gradient graph.
 fn bench_long_inputs(c: &mut Criterion) {
@@ -191,6 +191,7 @@ fn bench_long_inputs(c: &mut Criterion) {
         ("sin_chain_1000", cases::sin_chain(1000)),
         ("sin_chain_10000", cases::sin_chain(10_000)),
         ("resnet_4096", cases::resnet(4096)),
+        ("hessian_net_64", cases::hessian_net(64)),
     ];
     for (id, case) in cases {
         group.bench_function(BenchmarkId::new("end_to_end", id), |b| b.iter(|| case.run()));

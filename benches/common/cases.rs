@@ -214,6 +214,28 @@ pub fn hessians() -> Vec<Case> {
     ]
 }
 
+/// The program of the Hessian of a `k`-layer tanh net read out by `a`:
+/// `h0 = x; h1 = tanh(W1 h0); ...; hessian(a^T hk, x)`.
+pub fn hessian_net_program(k: usize) -> String {
+    assert!(k >= 1);
+    let mut s = String::with_capacity(48 * k);
+    s.push_str("x: vector(n); a: vector(n)\n");
+    for i in 1..=k {
+        s.push_str(&format!("W{i}: matrix(n, n)\n"));
+    }
+    s.push_str("h0 = x\n");
+    for i in 1..=k {
+        s.push_str(&format!("h{i} = tanh(W{i} h{})\n", i - 1));
+    }
+    s.push_str(&format!("hessian(a^T h{k}, x)\n"));
+    s
+}
+
+/// The Hessian of the `k`-layer net, through `simplified(None)`.
+pub fn hessian_net(k: usize) -> Case {
+    Case::simplify(&format!("hessian_net_{k}"), &hessian_net_program(k))
+}
+
 /// Every fixed-size case: seed, swish (and its linear read-out variant),
 /// cookbook, Hessians, and the MLP for the given depths.
 pub fn all(depths: &[usize]) -> Vec<Case> {

@@ -5,6 +5,7 @@
 
 use super::{render, Notation};
 use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, Symbol};
+use crate::shape::Shape;
 
 /// Results whose expanded tree has at most this many nodes print inline,
 /// unless it repeats itself (see [`REPETITIVE_TREE_SIZE`]).
@@ -65,7 +66,8 @@ pub struct Shared {
 /// Names the shared subterms of `id` when its tree is large (see
 /// [`render_shared`]); `None` when it prints fine inline. The definitions
 /// are added to `graph` (callers forget them with [`Graph::rollback`], as
-/// [`with_shared`] does).
+/// [`with_shared`] does). Products that end in the same factors are first
+/// written over one product of those factors (see [`share_chain_ends`]).
 pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
     let order = graph.reachable_without_definitions(id);
     let (tree_size, uses) = sizes_and_uses(graph, &order);
@@ -80,11 +82,25 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
     if !repetitive && (tree <= INLINE_TREE_SIZE || tree <= 2 * order.len()) {
         return None;
     }
-    let shared: FastSet<ExprId> = order
+    let (id, chain_ends) = share_chain_ends(graph, id, &order);
+    let (order, (tree_size, uses)) = if chain_ends.is_empty() {
+        (order, (tree_size, uses))
+    } else {
+        let order = graph.reachable_without_definitions(id);
+        let counts = sizes_and_uses(graph, &order);
+        (order, counts)
+    };
+    let mut shared: FastSet<ExprId> = order
         .iter()
         .copied()
-        .filter(|n| *n != id && uses[n.0 as usize] >= 2 && tree_size[n.0 as usize] >= 4 && worth_naming(graph, *n))
+        .filter(|n| {
+            *n != id
+                && uses[n.0 as usize] >= 2
+                && (tree_size[n.0 as usize] >= 4 || chain_ends.contains(n))
+                && worth_naming(graph, *n)
+        })
         .collect();
+    name_deep_sums(graph, id, &order, &mut shared);
     // One pass in id order (children first): each node written with the
     // names of the shared nodes under it, each shared node then named.
     let mut written: FastMap<ExprId, ExprId> = FastMap::default();
@@ -115,6 +131,32 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
     Some(Shared { bindings, root })
 }
 
+/// Sums printed more than this many inside one another are named.
+pub const MAX_SUM_NESTING: usize = 3;
+
+/// Adds to `shared` the sums that would print nested more than
+/// [`MAX_SUM_NESTING`] deep inside other sums (a named node prints as its
+/// name): each level of a sum indents its continuation lines by two more
+/// columns, so k nested sums (the backward recursion of a deep net's
+/// Hessian) written out took k² columns of indentation.
+fn name_deep_sums(graph: &Graph, id: ExprId, order: &[ExprId], shared: &mut FastSet<ExprId>) {
+    // How deep the sums of each node's printed form nest, named children counting none.
+    let mut nesting: FastMap<ExprId, usize> = FastMap::default();
+    for &n in order {
+        let below = if matches!(graph.node(n), Node::Var(_)) {
+            0
+        } else {
+            graph.children(n).iter().map(|c| if shared.contains(c) { 0 } else { nesting[c] }).max().unwrap_or(0)
+        };
+        let mut depth = below + usize::from(matches!(graph.node(n), Node::Add(_)));
+        if depth > MAX_SUM_NESTING && n != id && matches!(graph.node(n), Node::Add(_)) {
+            shared.insert(n);
+            depth = 0;
+        }
+        nesting.insert(n, depth);
+    }
+}
+
 /// The expanded tree size of every node of `order` (children first) and
 /// how many parents in `order` use it, indexed by node.
 fn sizes_and_uses(graph: &Graph, order: &[ExprId]) -> (Vec<usize>, Vec<u32>) {
@@ -141,6 +183,132 @@ fn rewritten(graph: &mut Graph, n: ExprId, written: &FastMap<ExprId, ExprId>) ->
     } else {
         n
     }
+}
+
+/// Products whose factors end alike, such as the layer Jacobians
+/// `W3 D2 W2 D1 W1` and `W2 D1 W1` of a deep net's Hessian, are written over
+/// one product of their common last factors (`W3 D2 (W2 D1 W1)`), so that
+/// each such product is printed once however many products end with it:
+/// written out in full, k nested Jacobians take k²/2 factors. Returns the
+/// rewritten `id` and the products of common ends built; nothing changes
+/// (and the set is empty) when no two products of three or more factors end
+/// in the same two or more factors.
+///
+/// The products' factor lists, read from the end, form a trie; a trie node
+/// that two or more products reach and where they part (or one ends) is a
+/// common end. Each product is rebuilt as its own factors followed by its
+/// longest proper common end, and each common end likewise over the next
+/// shorter one. Factors that are scalars stop the trie (they commute, and
+/// the end of a product must have the shape of its first and last factors).
+/// Work and the nodes built are linear in the products' factors.
+pub fn share_chain_ends(graph: &mut Graph, id: ExprId, order: &[ExprId]) -> (ExprId, FastSet<ExprId>) {
+    struct TrieNode {
+        factor: ExprId,
+        parent: usize,
+        depth: usize,
+        reached: usize,
+        children: usize,
+        full_child: bool,
+    }
+    let mut trie = vec![TrieNode { factor: id, parent: 0, depth: 0, reached: 0, children: 0, full_child: false }];
+    let mut edges: FastMap<(usize, ExprId), usize> = FastMap::default();
+    // The trie node where each product's factor list ends.
+    let mut ends: Vec<(ExprId, usize)> = Vec::new();
+    for &n in order {
+        let Node::Mul(factors) = graph.node(n) else { continue };
+        if factors.len() < 3 {
+            continue;
+        }
+        let mut at = 0;
+        for &f in factors.iter().rev() {
+            if graph.shape(f).is_scalar() {
+                break;
+            }
+            at = match edges.get(&(at, f)) {
+                Some(&next) => next,
+                None => {
+                    let next = trie.len();
+                    trie.push(TrieNode {
+                        factor: f,
+                        parent: at,
+                        depth: trie[at].depth + 1,
+                        reached: 0,
+                        children: 0,
+                        full_child: false,
+                    });
+                    trie[at].children += 1;
+                    edges.insert((at, f), next);
+                    next
+                }
+            };
+            trie[at].reached += 1;
+        }
+        ends.push((n, at));
+    }
+    for t in 1..trie.len() {
+        let parent = trie[t].parent;
+        if trie[t].reached == trie[parent].reached {
+            trie[parent].full_child = true;
+        }
+    }
+    // A common end: two or more factors, reached by two or more products,
+    // which part there or of which one ends there.
+    let is_end = |t: &TrieNode| t.depth >= 2 && t.reached >= 2 && !(t.children == 1 && t.full_child);
+    if !trie.iter().any(is_end) {
+        return (id, FastSet::default());
+    }
+    // The nearest common end at or above trie node `t` that is shorter than
+    // `len` factors, and the factors (first to last) passed on the way.
+    let nearest_end = |trie: &[TrieNode], mut t: usize, len: usize| {
+        let mut passed = Vec::new();
+        while t != 0 && (trie[t].depth >= len || !is_end(&trie[t])) {
+            passed.push(trie[t].factor);
+            t = trie[t].parent;
+        }
+        (if t == 0 { None } else { Some(t) }, passed)
+    };
+    // The product of each common end, built from the shortest (trie nodes
+    // are numbered parents first): its own factors over the next shorter end.
+    let mut built: FastMap<usize, ExprId> = FastMap::default();
+    let mut chain_ends = FastSet::default();
+    for t in 1..trie.len() {
+        if !is_end(&trie[t]) {
+            continue;
+        }
+        let (below, mut factors) = nearest_end(&trie, t, trie[t].depth);
+        let last = below.map_or(factors[factors.len() - 1], |b| built[&b]);
+        if let Some(b) = below {
+            factors.push(built[&b]);
+        }
+        let shape = Shape { rows: graph.shape(factors[0]).rows, cols: graph.shape(last).cols };
+        let product = graph.intern(Node::Mul(factors.into()), shape);
+        built.insert(t, product);
+        chain_ends.insert(product);
+    }
+    let mut written: FastMap<ExprId, ExprId> = FastMap::default();
+    for (n, end) in ends {
+        let Node::Mul(factors) = graph.node(n) else { continue };
+        let len = factors.len();
+        let product = if trie[end].depth == len && is_end(&trie[end]) {
+            built[&end]
+        } else {
+            let (Some(below), _) = nearest_end(&trie, end, len) else { continue };
+            let mut factors = factors[..len - trie[below].depth].to_vec();
+            factors.push(built[&below]);
+            let shape = graph.shape(n);
+            graph.intern(Node::Mul(factors.into()), shape)
+        };
+        if product != n {
+            written.insert(n, product);
+        }
+    }
+    for &n in order {
+        let value = rewritten(graph, n, &written);
+        if value != n {
+            written.entry(n).or_insert(value);
+        }
+    }
+    (written.get(&id).copied().unwrap_or(id), chain_ends)
 }
 
 fn worth_naming(graph: &Graph, id: ExprId) -> bool {
