@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
+use crate::ops;
 use crate::shape::Shape;
 
 /// Most work the derivative operators of one command may do together
@@ -415,67 +416,14 @@ fn apply_adjoint(g: &mut Graph, f: Func, y: ExprId, b: ExprId, a: ExprId) -> Res
     })
 }
 
-/// f'(b) for an elementwise f, written with the functions themselves so
-/// that it can be differentiated again.
+/// f'(b) for an elementwise f, from the operator table (written with the
+/// functions themselves, so that it can be differentiated again).
 pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
-    let one = g.int(1);
-    match f {
-        Func::Exp => g.apply(Func::Exp, b),
-        Func::Log => g.powc(b, coeff::int(-1)),
-        Func::Sin => g.apply(Func::Cos, b),
-        Func::Cos => {
-            let s = g.apply(Func::Sin, b);
-            g.neg(s)
-        }
-        Func::Tan => {
-            let t = g.apply(Func::Tan, b);
-            let t2 = g.powc(t, coeff::int(2));
-            g.add(vec![one, t2])
-        }
-        Func::Tanh => {
-            let t = g.apply(Func::Tanh, b);
-            let t2 = g.powc(t, coeff::int(2));
-            g.sub(one, t2)
-        }
-        Func::Arcsin | Func::Arccos => {
-            let b2 = g.powc(b, coeff::int(2));
-            let d = g.sub(one, b2);
-            let r = g.powc(d, coeff::ratio(-1, 2));
-            if f == Func::Arcsin {
-                r
-            } else {
-                g.neg(r)
-            }
-        }
-        Func::Arctan => {
-            let b2 = g.powc(b, coeff::int(2));
-            let d = g.add(vec![one, b2]);
-            g.powc(d, coeff::int(-1))
-        }
-        Func::Sqrt => {
-            let s = g.apply(Func::Sqrt, b);
-            let inv = g.powc(s, coeff::int(-1));
-            g.scale(coeff::ratio(1, 2), inv)
-        }
-        Func::Abs => g.apply(Func::Sign, b),
-        Func::Sign | Func::Step => g.zero(g.shape(b)),
-        Func::Relu => g.apply(Func::Step, b),
-        Func::Sigmoid => {
-            let s = g.apply(Func::Sigmoid, b);
-            let complement = g.sub(one, s);
-            g.hadamard(vec![s, complement])
-        }
-        Func::Swish => {
-            // σ(b) ⊙ (1 + b ⊙ (1 − σ(b)))
-            let s = g.apply(Func::Sigmoid, b);
-            let complement = g.sub(one, s);
-            let inner = g.hadamard(vec![b, complement]);
-            let bracket = g.add(vec![one, inner]);
-            g.hadamard(vec![s, bracket])
-        }
-        Func::Softplus => g.apply(Func::Sigmoid, b),
-        _ => unreachable!("not an elementwise function: {f:?}"),
-    }
+    // The constant 1 is interned first, whether the derivative uses it or
+    // not, so nodes are created in the order they always were.
+    g.int(1);
+    let derivative = ops::of(f).derivative.unwrap_or_else(|| unreachable!("not an elementwise function: {f:?}"));
+    derivative(g, b)
 }
 
 /// The Jacobian of `e` (a column vector or scalar) with respect to the

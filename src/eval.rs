@@ -5,6 +5,7 @@
 use crate::coeff;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
+use crate::ops;
 use crate::shape::{Dim, Shape};
 
 /// A dense row-major matrix; vectors are n×1, scalars 1×1.
@@ -272,10 +273,6 @@ fn evaluate_all_adjusted(
     Ok(memo)
 }
 
-fn sigmoid(x: f64) -> f64 {
-    0.5 * (1.0 + (0.5 * x).tanh())
-}
-
 fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Matrix>) -> Result<Matrix> {
     graph.checkpoint();
     let get = |x: &ExprId| -> &Matrix { &memo[x] };
@@ -372,32 +369,10 @@ pub fn powf(x: f64, p: f64) -> f64 {
 
 /// A built-in function applied to a value.
 pub fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
+    if let Some(value) = ops::of(f).value {
+        return Ok(a.map(value));
+    }
     Ok(match f {
-        Func::Exp => a.map(f64::exp),
-        Func::Log => a.map(f64::ln),
-        Func::Sin => a.map(f64::sin),
-        Func::Cos => a.map(f64::cos),
-        Func::Tan => a.map(f64::tan),
-        Func::Tanh => a.map(f64::tanh),
-        Func::Arcsin => a.map(f64::asin),
-        Func::Arccos => a.map(f64::acos),
-        Func::Arctan => a.map(f64::atan),
-        Func::Sqrt => a.map(f64::sqrt),
-        Func::Abs => a.map(f64::abs),
-        Func::Sign => a.map(|x| {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        }),
-        Func::Sigmoid => a.map(sigmoid),
-        Func::Swish => a.map(|x| x * sigmoid(x)),
-        Func::Relu => a.map(|x| x.max(0.0)),
-        Func::Step => a.map(|x| if x > 0.0 { 1.0 } else { 0.0 }),
-        Func::Softplus => a.map(|x| if x > 30.0 { x } else { x.exp().ln_1p() }),
         Func::Trace => Matrix::scalar((0..a.rows.min(a.cols)).map(|i| a.at(i, i)).sum()),
         Func::Det => Matrix::scalar(a.det()),
         Func::LogDet => Matrix::scalar(a.det().ln()),
@@ -424,5 +399,6 @@ pub fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
             let top = a.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             Matrix::scalar(top + a.data.iter().map(|x| (x - top).exp()).sum::<f64>().ln())
         }
+        _ => unreachable!("every elementwise function has a value in the operator table"),
     })
 }

@@ -6,9 +6,18 @@
 //! printers' names of functions ([`Func::name`]) read this table; nothing
 //! else lists built-in names.
 //!
+//! The elementwise functions' values and derivatives are in `elementwise`,
+//! named in their entries.
+//!
 //! [`Func`] is the payload of a function node in the graph; every `Func` has
 //! exactly one entry (both `diag` nodes share the `diag` entry), found in
 //! constant time by [`of`].
+
+use crate::ir::{ExprId, Graph};
+
+mod elementwise;
+
+use elementwise::*;
 
 /// Built-in functions as graph nodes: elementwise ones and reductions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,7 +125,7 @@ impl Func {
 }
 
 /// One built-in name of the language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Builtin {
     /// The name, as printers write it.
     pub name: &'static str,
@@ -130,6 +139,10 @@ pub struct Builtin {
     pub shape: ShapeRule,
     /// What the name is, as an error that refuses to redefine it says.
     pub summary: &'static str,
+    /// An elementwise function's value at one entry.
+    pub value: Option<fn(f64) -> f64>,
+    /// An elementwise function's derivative f'(b), built in the graph.
+    pub derivative: Option<fn(&mut Graph, ExprId) -> ExprId>,
 }
 
 /// What a call of a built-in means.
@@ -205,7 +218,13 @@ pub enum ShapeRule {
 const FUNCTION: &str = "a built-in function";
 
 /// An elementwise function of one argument.
-const fn elementwise(name: &'static str, aliases: &'static [&'static str], func: Func) -> Builtin {
+const fn elementwise(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    func: Func,
+    value: fn(f64) -> f64,
+    derivative: fn(&mut Graph, ExprId) -> ExprId,
+) -> Builtin {
     Builtin {
         name,
         aliases,
@@ -213,39 +232,59 @@ const fn elementwise(name: &'static str, aliases: &'static [&'static str], func:
         arity: Arity::Exactly(1),
         shape: ShapeRule::Same,
         summary: FUNCTION,
+        value: Some(value),
+        derivative: Some(derivative),
     }
 }
 
 /// A function of one argument with the given shape rule.
 const fn unary(name: &'static str, meaning: Meaning, shape: ShapeRule) -> Builtin {
-    Builtin { name, aliases: &[], meaning, arity: Arity::Exactly(1), shape, summary: FUNCTION }
+    Builtin {
+        name,
+        aliases: &[],
+        meaning,
+        arity: Arity::Exactly(1),
+        shape,
+        summary: FUNCTION,
+        value: None,
+        derivative: None,
+    }
 }
 
 /// A derivative of its first argument with respect to its second.
 const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
-    Builtin { name, aliases: &[], meaning, arity: Arity::Exactly(2), shape: ShapeRule::Derivative, summary: FUNCTION }
+    Builtin {
+        name,
+        aliases: &[],
+        meaning,
+        arity: Arity::Exactly(2),
+        shape: ShapeRule::Derivative,
+        summary: FUNCTION,
+        value: None,
+        derivative: None,
+    }
 }
 
 /// Every built-in name.
 #[rustfmt::skip]
 pub const BUILTINS: &[Builtin] = &[
-    elementwise("exp", &[], Func::Exp),
-    elementwise("log", &[], Func::Log),
-    elementwise("sin", &[], Func::Sin),
-    elementwise("cos", &[], Func::Cos),
-    elementwise("tan", &[], Func::Tan),
-    elementwise("tanh", &[], Func::Tanh),
-    elementwise("arcsin", &[], Func::Arcsin),
-    elementwise("arccos", &[], Func::Arccos),
-    elementwise("arctan", &[], Func::Arctan),
-    elementwise("sqrt", &[], Func::Sqrt),
-    elementwise("abs", &[], Func::Abs),
-    elementwise("sign", &[], Func::Sign),
-    elementwise("sigmoid", &["σ"], Func::Sigmoid),
-    elementwise("swish", &[], Func::Swish),
-    elementwise("relu", &[], Func::Relu),
-    elementwise("step", &[], Func::Step),
-    elementwise("softplus", &[], Func::Softplus),
+    elementwise("exp", &[], Func::Exp, f64::exp, d_exp),
+    elementwise("log", &[], Func::Log, f64::ln, d_log),
+    elementwise("sin", &[], Func::Sin, f64::sin, d_sin),
+    elementwise("cos", &[], Func::Cos, f64::cos, d_cos),
+    elementwise("tan", &[], Func::Tan, f64::tan, d_tan),
+    elementwise("tanh", &[], Func::Tanh, f64::tanh, d_tanh),
+    elementwise("arcsin", &[], Func::Arcsin, f64::asin, d_arcsin),
+    elementwise("arccos", &[], Func::Arccos, f64::acos, d_arccos),
+    elementwise("arctan", &[], Func::Arctan, f64::atan, d_arctan),
+    elementwise("sqrt", &[], Func::Sqrt, f64::sqrt, d_sqrt),
+    elementwise("abs", &[], Func::Abs, f64::abs, d_abs),
+    elementwise("sign", &[], Func::Sign, sign, d_constant),
+    elementwise("sigmoid", &["σ"], Func::Sigmoid, sigmoid, d_sigmoid),
+    elementwise("swish", &[], Func::Swish, swish, d_swish),
+    elementwise("relu", &[], Func::Relu, relu, d_relu),
+    elementwise("step", &[], Func::Step, step, d_constant),
+    elementwise("softplus", &[], Func::Softplus, softplus, d_softplus),
     unary("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar),
     unary("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar),
     unary("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar),
@@ -261,16 +300,19 @@ pub const BUILTINS: &[Builtin] = &[
         name: "I", aliases: &["eye"], meaning: Meaning::Identity,
         arity: Arity::Dimensions { two: false, usage: "I(n)" },
         shape: ShapeRule::Dimensions, summary: "the identity matrix, I(n)",
+        value: None, derivative: None,
     },
     Builtin {
         name: "ones", aliases: &[], meaning: Meaning::Ones,
         arity: Arity::Dimensions { two: true, usage: "ones(n) or ones(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the all-ones vector or matrix, ones(n)",
+        value: None, derivative: None,
     },
     Builtin {
         name: "zeros", aliases: &[], meaning: Meaning::Zeros,
         arity: Arity::Dimensions { two: true, usage: "zeros(n) or zeros(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
+        value: None, derivative: None,
     },
     derivative("grad", Meaning::Gradient),
     derivative("jacobian", Meaning::Jacobian),
@@ -361,7 +403,7 @@ mod tests {
     fn every_function_reads_back_by_its_name() {
         for f in Func::ALL {
             let entry = lookup(f.name()).expect("a function's name is a built-in");
-            assert_eq!(entry, of(f));
+            assert!(std::ptr::eq(entry, of(f)));
             match entry.meaning {
                 Meaning::Apply(g) => assert_eq!(g, f),
                 Meaning::Diag => assert!(matches!(f, Func::DiagMat | Func::DiagVec)),
@@ -377,6 +419,7 @@ mod tests {
         assert!(elementwise.contains(&"sigmoid") && !elementwise.contains(&"sum"));
         for f in Func::ALL.iter().filter(|f| f.is_elementwise()) {
             assert_eq!(of(*f).arity, Arity::Exactly(1));
+            assert!(of(*f).value.is_some() && of(*f).derivative.is_some());
         }
     }
 }
