@@ -100,10 +100,7 @@ Examples (each `$` line prints the indented lines under it):
   $ matcalc diff 'x: vector(n); softmax(x)' --wrt x
     diag(softmax(x)) - softmax(x) softmax(x)^T
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
-    \\begin{aligned}
-    \\nabla_{\\mathbf{W}} f &= \\mathbf{W} \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top \\\\
-      &\\quad + \\mathbf{W} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
-    \\end{aligned}
+    \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top + \\mathbf{W} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
     grad(f, W^T W x - x) = W^T W x - x
     grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x

@@ -3,11 +3,9 @@
 //! `^\top` (or `^T`), `\odot`, `\frac`, `\left\| r \right\|^2`, upstream
 //! gradients as `\frac{\partial L}{\partial \mathbf{z}_2}`.
 //!
-//! Invariants: the output is valid KaTeX/amsmath math-mode source; a long
-//! line breaks at the `+`, `-` and `\odot` of the outermost sum or Hadamard
-//! product first, then inside plain brackets (`\left( … \right)`, function
-//! arguments, fractions and subscripts are laid out flat), and a result that
-//! breaks is wrapped in an `aligned` block.
+//! Invariants: the output is valid KaTeX/amsmath math-mode source; only the
+//! top-level sum may break over lines (bracketed and nested parts are laid
+//! out flat), and a result that breaks is wrapped in an `aligned` block.
 //! Widths are measured in printed glyphs, not source characters (see
 //! [`visual_width`]).
 
@@ -80,14 +78,23 @@ pub fn flat(doc: Doc) -> String {
 }
 
 /// An estimate of how many glyphs LaTeX source prints as: commands that
-/// only style (`\left`, `\operatorname`, …) and braces, `^`, `_`, `&`
-/// count nothing, symbol commands (`\sigma`, `\top`) one, `\log` three, a bold letter
-/// two, a fraction its wider part. Measured against pdflatex on the case
-/// tables' derivations, 80 of these fit an article's text width.
+/// only style (`\mathbf`, `\left`, `\frac`, …) and braces, `^`, `_`, `&`
+/// count nothing, symbol commands (`\sigma`, `\top`) one.
 pub fn visual_width(source: &str) -> usize {
-    const INVISIBLE: &[&str] =
-        &["mathit", "mathrm", "mathcal", "operatorname", "left", "right", "frac", "text", "begin", "end"];
-    const WORDS: &[&str] = &["exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arccos", "arctan", "det"];
+    const INVISIBLE: &[&str] = &[
+        "mathbf",
+        "mathit",
+        "mathrm",
+        "mathcal",
+        "boldsymbol",
+        "operatorname",
+        "left",
+        "right",
+        "frac",
+        "text",
+        "begin",
+        "end",
+    ];
     let mut width = 0;
     let mut chars = source.chars().peekable();
     while let Some(c) = chars.next() {
@@ -105,18 +112,6 @@ pub fn visual_width(source: &str) -> usize {
                 if command.is_empty() {
                     chars.next();
                     width += 1;
-                } else if command == "mathbf" || command == "boldsymbol" {
-                    // Bold letters are about twice as wide as the average
-                    // glyph (spaces, which print as nothing, count one).
-                    width += 2 * visual_width(&brace_group(&mut chars));
-                } else if command == "frac" {
-                    // A fraction is as wide as the wider of its two parts.
-                    let numerator = brace_group(&mut chars);
-                    let denominator = brace_group(&mut chars);
-                    width += visual_width(&numerator).max(visual_width(&denominator));
-                } else if WORDS.contains(&command.as_str()) {
-                    // `\arccos` prints its name.
-                    width += command.len();
                 } else if command == "quad" {
                     width += 2;
                 } else if !INVISIBLE.contains(&command.as_str()) {
@@ -128,31 +123,6 @@ pub fn visual_width(source: &str) -> usize {
         }
     }
     width
-}
-
-/// The text of the `{…}` group `chars` starts with (after any spaces),
-/// without its braces; empty if it does not start with one.
-fn brace_group(chars: &mut std::iter::Peekable<std::str::Chars>) -> String {
-    while chars.next_if(|c| *c == ' ').is_some() {}
-    let mut text = String::new();
-    if chars.next_if(|c| *c == '{').is_none() {
-        return text;
-    }
-    let mut depth = 1;
-    for c in chars.by_ref() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            _ => {}
-        }
-        text.push(c);
-    }
-    text
 }
 
 /// Wraps a rendered result that spans several lines in an `aligned` block;
@@ -237,27 +207,11 @@ pub fn derivative_lhs(
 
 /// `( a )`, with `\left( … \right)` when `a` holds something tall.
 fn bracket(a: &str) -> String {
-    if is_tall(a) {
+    if a.contains("\\frac") || a.contains("\\left") || a.contains("\\sum") {
         format!("\\left( {a} \\right)")
     } else {
         format!("({a})")
     }
-}
-
-/// `true` if the LaTeX source `a` holds something taller than a line of
-/// text (a fraction, a sized delimiter, a sum sign).
-fn is_tall(a: &str) -> bool {
-    a.contains("\\frac") || a.contains("\\left") || a.contains("\\sum")
-}
-
-/// A break in a long line of an `aligned` block: a new row, indented, that
-/// starts with `continued` (as `+ ` or `\odot `); `flat` when it fits.
-fn row_break(flat: &str, continued: &str) -> Doc {
-    // The row's end prints nothing at the end of the row: it takes no width.
-    tex_measured(" \\\\".to_string(), 0)
-        .append(Doc::hardline())
-        .append(tex(format!("&\\quad {continued}")))
-        .flat_alt(tex(flat))
 }
 
 /// `lambda` → `\lambda`, `ell` → `\ell`, `λ` → `\lambda`.
@@ -479,17 +433,16 @@ impl Notation for Latex {
         }
     }
     fn product_separator(&self) -> Doc {
-        // Each factor goes on to the next row only if it does not fit.
-        row_break(" ", "").group()
+        Doc::text(" ")
     }
     fn coefficient_separator(&self, _c: &Coeff) -> Doc {
         Doc::text(" ")
     }
     fn hadamard_separator(&self) -> Doc {
-        row_break(" \\odot ", "\\odot ")
+        tex(" \\odot ")
     }
     fn divide(&self, num: Doc, den: Doc, _elementwise: bool) -> Doc {
-        let width = flat_width(&num).max(flat_width(&den));
+        let width = flat_width(&num) + flat_width(&den);
         tex_measured(format!("\\frac{{{}}}{{{}}}", flat(num), flat(den)), width)
     }
     fn fraction_brackets(&self) -> bool {
@@ -534,17 +487,10 @@ impl Notation for Latex {
         tex_around(arg, |a| format!("\\frac{{\\partial {loss}}}{{\\partial {a}}}"))
     }
     fn parens(&self, a: Doc) -> Doc {
-        // Plain brackets may break inside, a row of an `aligned` block
-        // ending in the middle of a bracketed sum or Hadamard product;
-        // `\left( … \right)` may not, and is laid out flat.
-        if is_tall(&flat(a.clone())) {
-            tex_around(a, bracket)
-        } else {
-            tex("(").append(a).append(tex(")"))
-        }
+        tex_around(a, bracket)
     }
     fn sum_break(&self) -> Doc {
-        row_break(" ", "")
+        tex(" \\\\").append(Doc::hardline()).append(tex("&\\quad ")).flat_alt(Doc::text(" "))
     }
     fn upstream_prec(&self) -> Prec {
         Prec::Power
@@ -577,12 +523,7 @@ mod tests {
 
     #[test]
     fn widths() {
-        // A bold letter counts two.
-        assert_eq!(visual_width("\\mathbf{W}_1^\\top"), 4);
-        assert_eq!(visual_width("\\frac{1}{2}"), 1);
-        // A fraction is as wide as its wider part (`∂ z2`: 5, spaces counted).
-        assert_eq!(visual_width("\\frac{\\partial L}{\\partial \\mathbf{z}_2} x"), 7);
-        assert_eq!(visual_width("\\frac{\\frac{a b}{c}}{d}"), 3);
-        assert_eq!(visual_width("\\arccos(x)"), 9);
+        assert_eq!(visual_width("\\mathbf{W}_1^\\top"), 3);
+        assert_eq!(visual_width("\\frac{1}{2}"), 2);
     }
 }

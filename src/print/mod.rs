@@ -399,7 +399,7 @@ impl Printer<'_, '_> {
         let (numerator, denominator) = self.split_denominator(factors, false);
         let n = self.notation;
         let docs: Vec<Doc> = numerator.iter().map(|f| self.factor_doc(*f)).collect();
-        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.hadamard_separator()).group() };
+        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.hadamard_separator()) };
         if denominator.is_empty() {
             return (num, Prec::Product);
         }
