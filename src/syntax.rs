@@ -263,8 +263,9 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 
 /// Replaces newlines inside brackets by spaces (same byte length), so that a
 /// bracketed expression may span lines while newlines still end statements.
-/// A comment inside brackets becomes spaces too, so it ends at its line
-/// instead of swallowing the joined lines after it.
+/// Comments become spaces too (the grammar has no comment rule), so a
+/// comment inside brackets ends at its line instead of swallowing the joined
+/// lines after it.
 fn join_bracketed_lines(source: &str) -> String {
     let mut depth = 0usize;
     let mut in_comment = false;
@@ -281,7 +282,7 @@ fn join_bracketed_lines(source: &str) -> String {
             ')' | '}' if !in_comment => depth = depth.saturating_sub(1),
             _ => {}
         }
-        if depth > 0 && (in_comment || c == '\n') {
+        if in_comment || (depth > 0 && c == '\n') {
             out.extend(std::iter::repeat_n(' ', c.len_utf8()));
         } else {
             out.push(c);
@@ -491,14 +492,14 @@ fn primary(pair: Pair<Rule>) -> Result<Expr> {
             let inner = expr(pair.into_inner().next().expect("parenthesized has an expression"))?;
             Ok(Expr { kind: inner.into_kind(), span })
         }
-        Rule::call => {
+        Rule::named => {
             let mut inner = pair.into_inner();
-            let callee = inner.next().expect("call has a callee");
-            let args = inner.map(expr).collect::<Result<Vec<_>>>()?;
-            Ok(Expr {
-                kind: ExprKind::Call { name: callee.as_str().to_string(), name_span: span_of(&callee), args },
-                span,
-            })
+            let name = inner.next().expect("a name or call starts with its name");
+            let Some(arguments) = inner.next() else {
+                return Ok(Expr { kind: ExprKind::Name(name.as_str().to_string()), span });
+            };
+            let args = arguments.into_inner().map(expr).collect::<Result<Vec<_>>>()?;
+            Ok(Expr { kind: ExprKind::Call { name: name.as_str().to_string(), name_span: span_of(&name), args }, span })
         }
         Rule::norm => {
             let mut inner = pair.into_inner();
