@@ -101,10 +101,10 @@ pub struct Graph {
     memo: HashMap<Node, ExprId, BuildHasherDefault<FxHasher>>,
     symbols: Vec<Symbol>,
     /// The first symbol of each name (an index beside `symbols`).
-    symbol_index: HashMap<String, SymbolId>,
+    symbol_index: FastMap<String, SymbolId>,
     dim_names: Vec<String>,
-    dim_index: HashMap<String, DimId>,
-    definition_of: HashMap<ExprId, SymbolId>,
+    dim_index: FastMap<String, DimId>,
+    definition_of: FastMap<ExprId, SymbolId>,
     oversized_constant: bool,
     divides_by_zero: bool,
     /// Set while `distribute_hadamard` builds its candidate terms, so that
@@ -417,7 +417,7 @@ impl Graph {
     /// printers do: a shared subexpression counts once per use; a name
     /// counts as one node), counted up to `limit` and saturating above it.
     pub fn tree_size(&self, root: ExprId, limit: usize) -> usize {
-        let mut sizes: HashMap<ExprId, usize> = HashMap::new();
+        let mut sizes: FastMap<ExprId, usize> = FastMap::default();
         let mut stack = vec![root];
         let mut order = Vec::new();
         while let Some(id) = stack.pop() {

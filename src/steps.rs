@@ -11,7 +11,7 @@
 //! graph and never changes the caller's; the result of the last line is the
 //! one `diff::gradient` computes.
 
-use std::collections::HashMap;
+use crate::ir::FastMap;
 
 use crate::diff;
 use crate::error::{Error, ErrorKind, Result};
@@ -27,16 +27,16 @@ pub struct StepGraph {
     /// Every node, the root first, each after all its parents.
     pub order: Vec<ExprId>,
     /// The distinct children of each node, in order.
-    pub children: HashMap<ExprId, Vec<ExprId>>,
+    pub children: FastMap<ExprId, Vec<ExprId>>,
 }
 
 /// The step graph of `root`: every node when `target` is `None`, else only
 /// the nodes that depend on `target`.
 pub fn step_graph(graph: &mut Graph, root: ExprId, target: Option<ExprId>) -> StepGraph {
     let mut depends = Dependence::new(graph, root, target);
-    let mut children: HashMap<ExprId, Vec<ExprId>> = HashMap::new();
+    let mut children: FastMap<ExprId, Vec<ExprId>> = FastMap::default();
     let mut stack = vec![root];
-    let mut parents: HashMap<ExprId, usize> = HashMap::new();
+    let mut parents: FastMap<ExprId, usize> = FastMap::default();
     while let Some(n) = stack.pop() {
         if children.contains_key(&n) {
             continue;
@@ -72,12 +72,12 @@ pub fn step_graph(graph: &mut Graph, root: ExprId, target: Option<ExprId>) -> St
 /// Which nodes depend on the variable (all of them without a variable).
 struct Dependence {
     target: Option<ExprId>,
-    memo: HashMap<ExprId, bool>,
+    memo: FastMap<ExprId, bool>,
 }
 
 impl Dependence {
     fn new(graph: &Graph, root: ExprId, target: Option<ExprId>) -> Dependence {
-        let mut memo = HashMap::new();
+        let mut memo = FastMap::default();
         if let Some(t) = target {
             for id in graph.reachable(root) {
                 let d = id == t || graph.children(id).iter().any(|c| memo.get(c).copied().unwrap_or(false));
@@ -235,8 +235,8 @@ pub fn derive(
     }
     let mut lines = Vec::new();
     // Per node: (parent, form part, value part) contributions received.
-    let mut received: HashMap<ExprId, Vec<(ExprId, ExprId, ExprId)>> = HashMap::new();
-    let mut adjoints: HashMap<ExprId, ExprId> = HashMap::new();
+    let mut received: FastMap<ExprId, Vec<(ExprId, ExprId, ExprId)>> = FastMap::default();
+    let mut adjoints: FastMap<ExprId, ExprId> = FastMap::default();
     let mut written = 0usize;
     if root == target || !steps.order.contains(&target) {
         let form = if root == target { g.int(1) } else { result };

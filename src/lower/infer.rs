@@ -5,7 +5,7 @@
 //! change to the union-find can be journalled, so a workspace can undo a
 //! statement.
 
-use std::collections::HashMap;
+use crate::ir::FastMap;
 
 use super::names::is_greek_name;
 use super::readings::ScalarUse;
@@ -51,11 +51,11 @@ pub(super) struct Inference {
     pub(super) source: String,
     pub(super) parent: Vec<DimVar>,
     pub(super) values: Vec<DimValue>,
-    pub(super) named_dims: HashMap<String, DimVar>,
-    pub(super) symbols: HashMap<String, SymInfo>,
+    pub(super) named_dims: FastMap<String, DimVar>,
+    pub(super) symbols: FastMap<String, SymInfo>,
     pub(super) order: Vec<String>,
     /// Inferred shapes of `I`, `ones` and similar nodes, keyed by span.
-    pub(super) node_shapes: HashMap<(usize, usize), TShape>,
+    pub(super) node_shapes: FastMap<(usize, usize), TShape>,
     pub(super) depth: usize,
     /// Undeclared names whose kind is the opposite of the naming convention.
     pub(super) flipped: Vec<String>,
@@ -131,10 +131,10 @@ impl Inference {
             source: source.to_string(),
             parent: Vec::new(),
             values: Vec::new(),
-            named_dims: HashMap::new(),
-            symbols: HashMap::new(),
+            named_dims: FastMap::default(),
+            symbols: FastMap::default(),
             order: Vec::new(),
-            node_shapes: HashMap::new(),
+            node_shapes: FastMap::default(),
             depth: 0,
             flipped: Vec::new(),
             broadcasts: 0,

@@ -4,7 +4,7 @@
 //! by one constructor call each, matrix powers expanded within their bound,
 //! and `grad`/`jacobian`/`hessian` in the source differentiated.
 
-use std::collections::{HashMap, HashSet};
+use crate::ir::{FastMap, FastSet};
 
 use super::infer::{constant_integer, DimValue, DimVar, Inference, SymRole, TShape};
 use super::{StatementValue, MAX_MATRIX_POWER};
@@ -19,13 +19,13 @@ use crate::shape::{Dim, Shape};
 pub(super) struct Lowering {
     pub(super) inference: Inference,
     pub(super) graph: Graph,
-    pub(super) symbols: HashMap<String, SymbolId>,
+    pub(super) symbols: FastMap<String, SymbolId>,
     pub(super) symbol_spans: Vec<Span>,
     pub(super) inferred: Vec<bool>,
-    pub(super) free_names: HashMap<DimVar, String>,
+    pub(super) free_names: FastMap<DimVar, String>,
     pub(super) depth: usize,
     /// A claim's own definitions, standing for their values.
-    pub(super) locals: HashMap<String, ExprId>,
+    pub(super) locals: FastMap<String, ExprId>,
     /// The product of the integer matrix powers around the expression being
     /// lowered (`(A^4)^8` lowers `A` with 32): nested powers flatten into one
     /// product, so they are bounded together by [`MAX_MATRIX_POWER`].
@@ -39,12 +39,12 @@ impl Lowering {
         let mut lowering = Lowering {
             inference,
             graph: Graph::new(),
-            symbols: HashMap::new(),
+            symbols: FastMap::default(),
             symbol_spans: Vec::new(),
             inferred: Vec::new(),
-            free_names: HashMap::new(),
+            free_names: FastMap::default(),
             depth: 0,
-            locals: HashMap::new(),
+            locals: FastMap::default(),
             power_multiplicity: 1,
             outermost_power: Span::default(),
         };
@@ -62,12 +62,12 @@ impl Lowering {
             Some(letter) => letter.to_string(),
             None => format!("d{}", i - LETTERS.len() + 1),
         };
-        let mut used: HashSet<String> = self.inference.named_dims.keys().cloned().collect();
+        let mut used: FastSet<String> = self.inference.named_dims.keys().cloned().collect();
         used.extend(self.inference.symbols.keys().cloned());
         used.extend(self.graph.dim_names().iter().cloned());
         // Candidates before `next` are all used (`used` only grows).
         let mut next = 0;
-        let mut chosen_at = HashSet::new();
+        let mut chosen_at = FastSet::default();
         let order = self.inference.order.clone();
         for name in order {
             let shape = self.inference.symbols[&name].shape;

@@ -12,7 +12,7 @@
 //! whole program is analysed again ([`Workspace::from_texts`]), as a
 //! program file would be.
 
-use std::collections::HashSet;
+use crate::ir::FastSet;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -44,7 +44,7 @@ pub struct Workspace {
     /// expressions that taught inference a name or a shape), in order.
     texts: Vec<String>,
     /// Names given to free dimensions.
-    free_chosen: HashSet<String>,
+    free_chosen: FastSet<String>,
     /// Candidates before this one are taken.
     next_candidate: usize,
     /// Roots named since the last [`Workspace::commit`].

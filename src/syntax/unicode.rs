@@ -3,7 +3,7 @@
 //! letters (`α`, `σ2`) read as the spelled-out names (`alpha`, `sigma2`)
 //! a program uses, so that everything `--format unicode` prints parses back.
 
-use std::collections::HashSet;
+use crate::ir::FastSet;
 
 use super::MAX_NESTING;
 use crate::ast::{DimSpec, Expr, ExprKind, Kind, Statement};
@@ -170,8 +170,8 @@ pub fn spelled_out(name: &str) -> Option<String> {
 /// `alpha` when `alpha` is a name the program (or the context `known`)
 /// has. `α` and `alpha` stay two names when both are declared.
 pub fn respell_greek(statements: &mut [Statement], known: &dyn Fn(&str) -> bool) {
-    let mut introduced: HashSet<String> = HashSet::new();
-    let mut used: HashSet<String> = HashSet::new();
+    let mut introduced: FastSet<String> = FastSet::default();
+    let mut used: FastSet<String> = FastSet::default();
     for statement in statements.iter() {
         match statement {
             Statement::Declare { names, kind, .. } => {
@@ -213,7 +213,7 @@ pub fn respell_greek(statements: &mut [Statement], known: &dyn Fn(&str) -> bool)
 }
 
 /// Every name `e` uses (variables and called functions).
-fn collect_names(e: &Expr, out: &mut HashSet<String>) {
+fn collect_names(e: &Expr, out: &mut FastSet<String>) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
         match &e.kind {
