@@ -298,7 +298,7 @@ impl Derivation {
             _ => &Text,
         };
         let is_latex = format == Format::Latex;
-        let mut rendered = Vec::new();
+        let mut rows = Vec::new();
         let count = self.lines.len();
         for (i, line) in self.lines.clone().into_iter().enumerate() {
             let last = i + 1 == count;
@@ -323,7 +323,7 @@ impl Derivation {
             let equals = if is_latex { latex::tex(" &= ") } else { Doc::text(" = ") };
             // A long line breaks between the chain rule and the value.
             let second_equals = if is_latex {
-                latex::tex(" \\\\").append(Doc::hardline()).append(latex::tex("&= ")).flat_alt(Doc::text(" = "))
+                latex::tex(" \\\\").append(Doc::hardline()).append(latex::tex("&= ")).flat_alt(latex::tex(" = "))
             } else {
                 Doc::line().append(Doc::text("= ")).nest(2)
             };
@@ -332,10 +332,27 @@ impl Derivation {
             } else {
                 value
             };
-            let doc = lhs.append(equals).append(rhs);
-            let mut out = String::new();
-            let _ = doc.render_fmt(width.max(1), &mut out);
-            rendered.push(out);
+            rows.push((lhs, equals.append(rhs)));
+        }
+        let mut rendered = Vec::new();
+        if is_latex {
+            // LaTeX aligns every row at its `&=`: each right side (and each
+            // row it breaks into) starts where the widest left side ends.
+            let lefts: Vec<String> = rows.iter().map(|(lhs, _)| latex::flat(lhs.clone())).collect();
+            let column = lefts.iter().map(|l| latex::visual_width(l)).max().unwrap_or(0);
+            let page = latex::width::page(width);
+            let right_width = page.saturating_sub(column).max(page / 3).max(1);
+            for (left, (_, rhs)) in lefts.into_iter().zip(rows) {
+                let mut out = left;
+                let _ = rhs.render_fmt(right_width, &mut out);
+                rendered.push(out);
+            }
+        } else {
+            for (lhs, rhs) in rows {
+                let mut out = String::new();
+                let _ = lhs.append(rhs).render_fmt(width.max(1), &mut out);
+                rendered.push(out);
+            }
         }
         if is_latex {
             format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rendered.join(" \\\\\n"))

@@ -251,7 +251,8 @@ struct Output {
     #[arg(long, value_name = "NAME")]
     of: Option<String>,
     /// Line width for text, unicode and latex output [default: 100; latex 80, an article's text
-    /// width] (latex counts printed symbols, not source characters)
+    /// width] (latex counts printed symbols of 4.3 pt, estimated from the fonts, not source
+    /// characters)
     #[arg(long)]
     width: Option<usize>,
     /// LaTeX transpose mark: `top` writes W^\top, `T` writes W^T
@@ -275,8 +276,8 @@ enum TransposeArg {
     T,
 }
 
-/// LaTeX's default line width in printed symbols: the longest lines of a
-/// derivation fit an `article`'s text width (345 pt at 10 pt).
+/// LaTeX's default line width in printed symbols of 4.3 pt: an `article`'s
+/// text width (345 pt at 10 pt).
 const LATEX_WIDTH: usize = 80;
 
 impl Output {

@@ -58,6 +58,58 @@ fn the_seed_homework_compiles_without_overfull_boxes() {
     }
 }
 
+/// The body of a `--standalone` document: what lies between
+/// `\begin{document}` and `\end{document}`.
+fn body(document: &str) -> &str {
+    let start = document.find("\\begin{document}").map_or(0, |i| i + "\\begin{document}".len());
+    let end = document.rfind("\\end{document}").unwrap_or(document.len());
+    &document[start..end]
+}
+
+#[test]
+fn every_case_tables_derivation_fits_the_text_width() {
+    // The derivations (`--steps`) and results of every case of the shared
+    // tables, piecewise ones (relu, abs) and Hadamard chains among them, as
+    // one document: one pdflatex run, and any overfull row named by its case.
+    let mut document = String::new();
+    let mut preamble = String::new();
+    let mut count = 0;
+    let tables =
+        [common::cases::COOKBOOK, common::cases::ML, common::cases::JACOBIANS_AND_HESSIANS, common::cases::EXTRA];
+    for &(label, program, wrt) in tables.iter().flat_map(|t| t.iter()) {
+        for steps in [true, false] {
+            let mut args = vec!["diff", program, "--wrt", wrt, "--format", "latex", "--standalone"];
+            if steps {
+                args.push("--steps");
+            }
+            let o = Command::new(env!("CARGO_BIN_EXE_matcalc")).args(&args).output().expect("matcalc runs");
+            if !o.status.success() {
+                continue; // cases that are errors by design (a Jacobian's steps)
+            }
+            let standalone = String::from_utf8_lossy(&o.stdout).into_owned();
+            if preamble.is_empty() {
+                preamble = standalone[..standalone.find("\\begin{document}").unwrap()].to_string();
+            }
+            document.push_str(&format!("% case {label} steps={steps}\n\\typeout{{CASE {label} steps={steps}}}\n"));
+            document.push_str(body(&standalone));
+            count += 1;
+        }
+    }
+    assert!(count > 200, "only {count} documents");
+    let document = format!("{preamble}\\begin{{document}}\n{document}\\end{{document}}\n");
+    let Some(log) = compile("cases", &document) else { return };
+    let mut case = "";
+    let mut overfull = Vec::new();
+    for line in log.lines() {
+        if let Some(name) = line.strip_prefix("CASE ") {
+            case = name;
+        } else if line.starts_with("Overfull \\hbox") {
+            overfull.push(format!("{case}: {line}"));
+        }
+    }
+    assert!(overfull.is_empty(), "rows wider than the text:\n{}", overfull.join("\n"));
+}
+
 #[test]
 fn the_graph_compiles_where_tikz_is_installed() {
     let document = matcalc(&["diff", SWISH_NET, "--wrt", "W1", "--format", "tikz", "--standalone"]);

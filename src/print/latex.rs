@@ -3,11 +3,15 @@
 //! `^\top` (or `^T`), `\odot`, `\frac`, `\left\| r \right\|^2`, upstream
 //! gradients as `\frac{\partial L}{\partial \mathbf{z}_2}`.
 //!
-//! Invariants: the output is valid KaTeX/amsmath math-mode source; only the
-//! top-level sum may break over lines (bracketed and nested parts are laid
-//! out flat), and a result that breaks is wrapped in an `aligned` block.
-//! Widths are measured in printed glyphs, not source characters (see
-//! [`visual_width`]).
+//! Invariants: the output is valid KaTeX/amsmath math-mode source; a long
+//! line breaks at the `+`, `-` and `\odot` of the outermost sum or Hadamard
+//! product first, then inside plain brackets (`\left( … \right)`, function
+//! arguments, fractions and subscripts are laid out flat), and a result that
+//! breaks is wrapped in an `aligned` block.
+//! Widths are estimated in points from the source (see [`width`]); a line
+//! width in symbols is [`width::page`] of them.
+
+pub mod width;
 
 use super::{Doc, Notation, Prec, Printer};
 use crate::coeff::{self, Coeff};
@@ -77,52 +81,10 @@ pub fn flat(doc: Doc) -> String {
     out
 }
 
-/// An estimate of how many glyphs LaTeX source prints as: commands that
-/// only style (`\mathbf`, `\left`, `\frac`, …) and braces, `^`, `_`, `&`
-/// count nothing, symbol commands (`\sigma`, `\top`) one.
+/// The estimated printed width of LaTeX math source, in hundredths of a
+/// point (see [`width::of`]).
 pub fn visual_width(source: &str) -> usize {
-    const INVISIBLE: &[&str] = &[
-        "mathbf",
-        "mathit",
-        "mathrm",
-        "mathcal",
-        "boldsymbol",
-        "operatorname",
-        "left",
-        "right",
-        "frac",
-        "text",
-        "begin",
-        "end",
-    ];
-    let mut width = 0;
-    let mut chars = source.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let mut command = String::new();
-                while let Some(&next) = chars.peek() {
-                    if next.is_ascii_alphabetic() {
-                        command.push(next);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if command.is_empty() {
-                    chars.next();
-                    width += 1;
-                } else if command == "quad" {
-                    width += 2;
-                } else if !INVISIBLE.contains(&command.as_str()) {
-                    width += 1;
-                }
-            }
-            '{' | '}' | '^' | '_' | '&' => {}
-            _ => width += 1,
-        }
-    }
-    width
+    width::of(source)
 }
 
 /// Wraps a rendered result that spans several lines in an `aligned` block;
@@ -152,7 +114,7 @@ pub fn system(equations: &[String]) -> String {
     format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"))
 }
 
-/// Renders `id` as LaTeX at `width` glyphs, as the equation `lhs = …` when
+/// Renders `id` as LaTeX at `width` symbols ([`width::page`]), as the equation `lhs = …` when
 /// `lhs` is given; a result too long for one line becomes an `aligned`
 /// block broken at the top-level `+` and `-`.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>, width: usize) -> String {
@@ -178,12 +140,18 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
     }
     let mut printer = Printer { graph, notation, group_transposes: false };
     let body = printer.doc(id, Prec::Sum);
-    let doc = match lhs {
-        Some(l) => tex(format!("{l} = ")).append(body),
-        None => body,
+    // Every row of the `aligned` block starts after the left side: the
+    // left side's width is taken off the page, not counted on the first row.
+    let page = width::page(width).max(1);
+    let (doc, page) = match lhs {
+        Some(l) => {
+            let page = page.saturating_sub(visual_width(l)).max(page / 3);
+            (tex_measured(format!("{l} = "), visual_width(" = ")).append(body), page)
+        }
+        None => (body, page),
     };
     let mut out = String::new();
-    let _ = doc.render_fmt(width.max(1), &mut out);
+    let _ = doc.render_fmt(page, &mut out);
     aligned(lhs, &out)
 }
 
@@ -207,11 +175,27 @@ pub fn derivative_lhs(
 
 /// `( a )`, with `\left( … \right)` when `a` holds something tall.
 fn bracket(a: &str) -> String {
-    if a.contains("\\frac") || a.contains("\\left") || a.contains("\\sum") {
+    if is_tall(a) {
         format!("\\left( {a} \\right)")
     } else {
         format!("({a})")
     }
+}
+
+/// `true` if the LaTeX source `a` holds something taller than a line of
+/// text (a fraction, a sized delimiter, a sum sign).
+fn is_tall(a: &str) -> bool {
+    a.contains("\\frac") || a.contains("\\left") || a.contains("\\sum")
+}
+
+/// A break in a long line of an `aligned` block: a new row, indented, that
+/// starts with `continued` (as `+ ` or `\odot `); `flat` when it fits.
+fn row_break(flat: &str, continued: &str) -> Doc {
+    // The row's end prints nothing at the end of the row: it takes no width.
+    tex_measured(" \\\\".to_string(), 0)
+        .append(Doc::hardline())
+        .append(tex(format!("&\\quad {continued}")))
+        .flat_alt(tex(flat))
 }
 
 /// `lambda` → `\lambda`, `ell` → `\ell`, `λ` → `\lambda`.
@@ -409,6 +393,9 @@ impl Notation for Latex {
     fn name(&self, text: &str, shape: Shape) -> String {
         name(text, shape)
     }
+    fn text(&self, text: String) -> Doc {
+        tex(text)
+    }
     fn number(&self, c: &Coeff) -> (Doc, Prec) {
         if c.is_integer() {
             (tex(coeff::display(c)), Prec::Atom)
@@ -433,16 +420,17 @@ impl Notation for Latex {
         }
     }
     fn product_separator(&self) -> Doc {
-        Doc::text(" ")
+        // Each factor goes on to the next row only if it does not fit.
+        row_break(" ", "").group()
     }
     fn coefficient_separator(&self, _c: &Coeff) -> Doc {
         Doc::text(" ")
     }
     fn hadamard_separator(&self) -> Doc {
-        tex(" \\odot ")
+        row_break(" \\odot ", "\\odot ")
     }
     fn divide(&self, num: Doc, den: Doc, _elementwise: bool) -> Doc {
-        let width = flat_width(&num) + flat_width(&den);
+        let width = flat_width(&num).max(flat_width(&den));
         tex_measured(format!("\\frac{{{}}}{{{}}}", flat(num), flat(den)), width)
     }
     fn fraction_brackets(&self) -> bool {
@@ -487,10 +475,17 @@ impl Notation for Latex {
         tex_around(arg, |a| format!("\\frac{{\\partial {loss}}}{{\\partial {a}}}"))
     }
     fn parens(&self, a: Doc) -> Doc {
-        tex_around(a, bracket)
+        // Plain brackets may break inside, a row of an `aligned` block
+        // ending in the middle of a bracketed sum or Hadamard product;
+        // `\left( … \right)` may not, and is laid out flat.
+        if is_tall(&flat(a.clone())) {
+            tex_around(a, bracket)
+        } else {
+            tex("(").append(a).append(tex(")"))
+        }
     }
     fn sum_break(&self) -> Doc {
-        tex(" \\\\").append(Doc::hardline()).append(tex("&\\quad ")).flat_alt(Doc::text(" "))
+        row_break(" ", "")
     }
     fn upstream_prec(&self) -> Prec {
         Prec::Power
@@ -523,7 +518,11 @@ mod tests {
 
     #[test]
     fn widths() {
-        assert_eq!(visual_width("\\mathbf{W}_1^\\top"), 3);
-        assert_eq!(visual_width("\\frac{1}{2}"), 2);
+        // A bold letter is wider than an italic one; a fraction as wide as
+        // its wider part; scripts smaller.
+        assert!(visual_width("\\mathbf{W}") > visual_width("W"));
+        assert!(visual_width("\\frac{1}{2}") < visual_width("1 2"));
+        assert!(visual_width("x_1") < visual_width("x 1"));
+        assert_eq!(visual_width("\\mathbf{x} \\mathbf{y}"), visual_width("\\mathbf{x}\\mathbf{y}"));
     }
 }

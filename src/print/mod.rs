@@ -72,6 +72,11 @@ pub trait Notation {
     fn zero(&self, rows: String, cols: Option<String>) -> Doc;
     /// The upstream gradient ∂loss/∂arg.
     fn upstream(&self, loss: &str, arg: Doc) -> Doc;
+    /// Printed text (a name, a sign, a number) as a document of its printed
+    /// width.
+    fn text(&self, text: String) -> Doc {
+        Doc::text(text)
+    }
     /// `( a )`
     fn parens(&self, a: Doc) -> Doc {
         Doc::text("(").append(a).append(Doc::text(")"))
@@ -143,14 +148,14 @@ impl Printer<'_, '_> {
             Node::Const(c) => {
                 if c.is_negative() {
                     let (d, _) = n.number(&-c);
-                    (Doc::text(n.minus()).append(d), Prec::Negation)
+                    (n.text(n.minus().to_string()).append(d), Prec::Negation)
                 } else {
                     n.number(&c)
                 }
             }
             Node::Var(s) => {
                 let symbol = self.graph.symbol(s);
-                (Doc::text(n.name(&symbol.name, symbol.shape)), Prec::Atom)
+                (n.text(n.name(&symbol.name, symbol.shape)), Prec::Atom)
             }
             Node::Identity(d) => {
                 let dim = if dims_fixed { None } else { Some(dim_name(d, self.graph.dim_names())) };
@@ -225,10 +230,10 @@ impl Printer<'_, '_> {
                 self.term_doc(*t, has_matrix_term)
             };
             if i == 0 {
-                doc = if negative { Doc::text(self.notation.minus()).append(body) } else { body };
+                doc = if negative { self.notation.text(self.notation.minus().to_string()).append(body) } else { body };
             } else {
                 let sign = if negative { self.notation.minus() } else { "+" };
-                doc = doc.append(self.notation.sum_break()).append(Doc::text(format!("{sign} "))).append(body);
+                doc = doc.append(self.notation.sum_break()).append(self.notation.text(format!("{sign} "))).append(body);
             }
         }
         doc.nest(2).group()
@@ -252,7 +257,7 @@ impl Printer<'_, '_> {
             } else {
                 inner
             };
-            return (Doc::text(n.minus()).append(inner), Prec::Negation);
+            return (n.text(n.minus().to_string()).append(inner), Prec::Negation);
         }
         if c == &coeff::int(1) {
             return self.doc_with_prec(b, false);
@@ -338,7 +343,7 @@ impl Printer<'_, '_> {
         }
         let num = match numerator_doc {
             Some(doc) if docs.is_empty() => doc,
-            _ if docs.is_empty() => Doc::text("1"),
+            _ if docs.is_empty() => self.notation.text("1".to_string()),
             _ => Doc::intersperse(docs, n.product_separator()),
         };
         if denominator.is_empty() {
@@ -399,7 +404,11 @@ impl Printer<'_, '_> {
         let (numerator, denominator) = self.split_denominator(factors, false);
         let n = self.notation;
         let docs: Vec<Doc> = numerator.iter().map(|f| self.factor_doc(*f)).collect();
-        let num = if docs.is_empty() { Doc::text("1") } else { Doc::intersperse(docs, n.hadamard_separator()) };
+        let num = if docs.is_empty() {
+            n.text("1".to_string())
+        } else {
+            Doc::intersperse(docs, n.hadamard_separator()).group()
+        };
         if denominator.is_empty() {
             return (num, Prec::Product);
         }
@@ -415,7 +424,7 @@ impl Printer<'_, '_> {
         let elementwise = !self.graph.shape(b).is_scalar();
         let base = self.doc(b, Prec::Atom);
         let exponent = match self.graph.node(e).clone() {
-            Node::Const(c) if c.is_integer() => Doc::text(coeff::display(&c)),
+            Node::Const(c) if c.is_integer() => self.notation.text(coeff::display(&c)),
             Node::Var(_) => self.doc(e, Prec::Atom),
             // Anything else in an exponent is bracketed: `2^(sum(x))`.
             _ => {
