@@ -155,14 +155,22 @@ pub const GREEK_LETTERS: &[(&str, char)] = &[
 /// The spelled-out name of a name that starts with a Greek letter followed
 /// only by digits and `_` (`σ2` → `sigma2`); `None` for any other name.
 pub fn spelled_out(name: &str) -> Option<String> {
+    greek_spelling(name).map(|(word, rest)| format!("{word}{rest}"))
+}
+
+/// The Greek letter's word and the rest of a name [`spelled_out`] respells.
+fn greek_spelling(name: &str) -> Option<(&'static str, &str)> {
     let mut chars = name.chars();
     let first = chars.next()?;
+    if first.is_ascii() {
+        return None;
+    }
     let rest = chars.as_str();
     if !rest.chars().all(|c| c.is_ascii_digit() || c == '_') {
         return None;
     }
     let (word, _) = GREEK_LETTERS.iter().find(|(_, letter)| *letter == first)?;
-    Some(format!("{word}{rest}"))
+    Some((word, rest))
 }
 
 /// Reads Greek-letter names as the names they spell where the program
@@ -170,6 +178,14 @@ pub fn spelled_out(name: &str) -> Option<String> {
 /// `alpha` when `alpha` is a name the program (or the context `known`)
 /// has. `α` and `alpha` stay two names when both are declared.
 pub fn respell_greek(statements: &mut [Statement], known: &dyn Fn(&str) -> bool) {
+    let greek = |e: &Expr| uses_name(e, &|n| greek_spelling(n).is_some());
+    let uses_greek = statements.iter().any(|statement| match statement {
+        Statement::Declare { .. } => false,
+        Statement::Define { value: e, .. } | Statement::Expr(e) => greek(e),
+    });
+    if !uses_greek {
+        return;
+    }
     let mut introduced: FastSet<String> = FastSet::default();
     let mut used: FastSet<String> = FastSet::default();
     for statement in statements.iter() {
@@ -210,6 +226,27 @@ pub fn respell_greek(statements: &mut [Statement], known: &dyn Fn(&str) -> bool)
             Statement::Expr(e) => respell(e, &respelled),
         }
     }
+}
+
+/// `true` if `e` uses a name (variable or called function) that `test` accepts.
+fn uses_name(e: &Expr, test: &dyn Fn(&str) -> bool) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Name(n) if test(n) => return true,
+            ExprKind::Name(_) | ExprKind::Number(_) => {}
+            ExprKind::Call { name, args, .. } => {
+                if test(name) {
+                    return true;
+                }
+                stack.extend(args.iter());
+            }
+            ExprKind::Negate(a) | ExprKind::Transpose(a) | ExprKind::InverseTranspose(a) => stack.push(a),
+            ExprKind::Binary(_, a, b) => stack.extend([&**a, &**b]),
+            ExprKind::Power { base, exponent, .. } => stack.extend([&**base, &**exponent]),
+        }
+    }
+    false
 }
 
 /// Every name `e` uses (variables and called functions).
