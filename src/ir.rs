@@ -9,7 +9,7 @@
 //!   `simplify`, so every stored node is in canonical form.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ pub struct Symbol {
 pub use crate::ops::Func;
 
 /// A node of the graph; children are ids of earlier nodes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     /// An exact scalar constant.
     Const(Coeff),
@@ -91,6 +91,50 @@ pub enum Node {
         /// The argument the gradient is taken with respect to.
         arg: ExprId,
     },
+}
+
+/// Hashes a node by its fields, a constant by its numerator and denominator
+/// (exact constants are always in lowest terms, so equal constants hash
+/// alike; `Ratio`'s own hash expands a continued fraction, with a division
+/// per step).
+impl Hash for Node {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Node::Const(c) => hash_coeff(c, state),
+            Node::Scale(c, e) => {
+                hash_coeff(c, state);
+                e.hash(state);
+            }
+            Node::Var(s) => s.hash(state),
+            Node::Identity(d) => d.hash(state),
+            Node::Ones(s) | Node::Zero(s) => s.hash(state),
+            Node::Add(children) | Node::Mul(children) | Node::Hadamard(children) => children.hash(state),
+            Node::Pow(b, e) => {
+                b.hash(state);
+                e.hash(state);
+            }
+            Node::Transpose(e) | Node::Inverse(e) => e.hash(state),
+            Node::Apply(f, e) => {
+                f.hash(state);
+                e.hash(state);
+            }
+            Node::Opaque(f, e) => {
+                f.hash(state);
+                e.hash(state);
+            }
+            Node::Upstream { loss, function, arg } => {
+                loss.hash(state);
+                function.hash(state);
+                arg.hash(state);
+            }
+        }
+    }
+}
+
+fn hash_coeff<H: Hasher>(c: &Coeff, state: &mut H) {
+    c.numer().hash(state);
+    c.denom().hash(state);
 }
 
 /// The arena of nodes with their shapes, symbols and dimension names.
@@ -303,6 +347,26 @@ impl Graph {
         match self.node(id) {
             Node::Var(s) => self.definition_value(*s).into_iter().collect(),
             node => self.children_of_node(node),
+        }
+    }
+
+    /// Calls `f` on each child of `id`, in the order of [`Graph::children`],
+    /// without collecting them.
+    pub fn for_each_child(&self, id: ExprId, mut f: impl FnMut(ExprId)) {
+        match self.node(id) {
+            Node::Var(s) => self.definition_value(*s).into_iter().for_each(f),
+            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.iter().copied().for_each(f),
+            Node::Scale(_, a)
+            | Node::Transpose(a)
+            | Node::Inverse(a)
+            | Node::Apply(_, a)
+            | Node::Opaque(_, a)
+            | Node::Upstream { arg: a, .. } => f(*a),
+            Node::Pow(a, b) => {
+                f(*a);
+                f(*b);
+            }
+            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
         }
     }
 

@@ -163,12 +163,16 @@ fn sizes_and_uses(graph: &Graph, order: &[ExprId]) -> (Vec<usize>, Vec<u32>) {
     let mut tree_size = vec![0usize; graph.len()];
     let mut uses = vec![0u32; graph.len()];
     for &n in order {
-        let children = if matches!(graph.node(n), Node::Var(_)) { Vec::new() } else { graph.children(n) };
-        let size = children.iter().fold(1usize, |s, c| s.saturating_add(tree_size[c.0 as usize]));
-        tree_size[n.0 as usize] = size;
-        for c in children {
-            uses[c.0 as usize] += 1;
+        if matches!(graph.node(n), Node::Var(_)) {
+            tree_size[n.0 as usize] = 1;
+            continue;
         }
+        let mut size = 1usize;
+        graph.for_each_child(n, |c| {
+            size = size.saturating_add(tree_size[c.0 as usize]);
+            uses[c.0 as usize] += 1;
+        });
+        tree_size[n.0 as usize] = size;
     }
     (tree_size, uses)
 }
@@ -178,7 +182,9 @@ fn rewritten(graph: &mut Graph, n: ExprId, written: &FastMap<ExprId, ExprId>) ->
     if written.is_empty() || matches!(graph.node(n), Node::Var(_)) {
         return n;
     }
-    if graph.children(n).iter().any(|c| written.contains_key(c)) {
+    let mut touched = false;
+    graph.for_each_child(n, |c| touched |= written.contains_key(&c));
+    if touched {
         graph.rebuild_with(n, written)
     } else {
         n

@@ -86,7 +86,7 @@ impl Graph {
             }
             out.push(id);
             if !matches!(self.node(id), Node::Var(_)) {
-                stack.extend(self.children(id));
+                self.for_each_child(id, |c| stack.push(c));
             }
         }
         out.sort();
