@@ -360,59 +360,16 @@ fn power_derivative(g: &mut Graph, base: ExprId, exponent: ExprId) -> ExprId {
     g.mul(vec![exponent, lowered])
 }
 
-/// The adjoint of the argument of `f(b)` (node `y`) given the adjoint `a` of `y`.
+/// The adjoint of the argument of `f(b)` (node `y`) given the adjoint `a` of
+/// `y`, from the operator table.
 fn apply_adjoint(g: &mut Graph, f: Func, y: ExprId, b: ExprId, a: ExprId) -> Result<ExprId> {
-    if f.is_elementwise() {
-        let local = elementwise_derivative(g, f, b);
-        return Ok(g.hadamard(vec![a, local]));
-    }
-    let b_shape = g.shape(b);
-    Ok(match f {
-        Func::Trace => {
-            let identity = g.identity(b_shape.rows);
-            g.mul(vec![a, identity])
+    Ok(match ops::of(f).derivative {
+        Some(ops::Derivative::Entrywise(_)) => {
+            let local = elementwise_derivative(g, f, b);
+            g.hadamard(vec![a, local])
         }
-        Func::Det => {
-            let t = g.transpose(b);
-            let inv = g.inverse(t);
-            g.mul(vec![a, y, inv])
-        }
-        Func::LogDet => {
-            let t = g.transpose(b);
-            let inv = g.inverse(t);
-            g.mul(vec![a, inv])
-        }
-        Func::Sum => {
-            let ones = g.ones(b_shape);
-            g.mul(vec![a, ones])
-        }
-        Func::Norm2 => {
-            let m = g.mul(vec![a, b]);
-            g.scale(coeff::int(2), m)
-        }
-        Func::Norm => {
-            let inv = g.powc(y, coeff::int(-1));
-            g.mul(vec![a, inv, b])
-        }
-        Func::Norm1 => {
-            let sign = g.apply(Func::Sign, b);
-            g.mul(vec![a, sign])
-        }
-        Func::DiagMat => g.apply(Func::DiagVec, a),
-        Func::DiagVec => g.apply(Func::DiagMat, a),
-        Func::Softmax => {
-            // (diag(s) - s sᵀ) a  with s = softmax(b)
-            let first = g.hadamard(vec![y, a]);
-            let st = g.transpose(y);
-            let sta = g.mul(vec![st, a]);
-            let second = g.mul(vec![sta, y]);
-            g.sub(first, second)
-        }
-        Func::LogSumExp => {
-            let s = g.apply(Func::Softmax, b);
-            g.mul(vec![a, s])
-        }
-        _ => unreachable!("elementwise functions handled above"),
+        Some(ops::Derivative::Adjoint(adjoint)) => adjoint(g, y, b, a),
+        None => unreachable!("every function's entry has a derivative"),
     })
 }
 
@@ -422,8 +379,10 @@ pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
     // The constant 1 is interned first, whether the derivative uses it or
     // not, so nodes are created in the order they always were.
     g.int(1);
-    let derivative = ops::of(f).derivative.unwrap_or_else(|| unreachable!("not an elementwise function: {f:?}"));
-    derivative(g, b)
+    match ops::of(f).derivative {
+        Some(ops::Derivative::Entrywise(derivative)) => derivative(g, b),
+        _ => unreachable!("not an elementwise function: {f:?}"),
+    }
 }
 
 /// The Jacobian of `e` (a column vector or scalar) with respect to the

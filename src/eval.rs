@@ -367,38 +367,11 @@ pub fn powf(x: f64, p: f64) -> f64 {
     }
 }
 
-/// A built-in function applied to a value.
+/// A built-in function applied to a value, from the operator table.
 pub fn apply(f: Func, a: &Matrix) -> Result<Matrix> {
-    if let Some(value) = ops::of(f).value {
-        return Ok(a.map(value));
-    }
-    Ok(match f {
-        Func::Trace => Matrix::scalar((0..a.rows.min(a.cols)).map(|i| a.at(i, i)).sum()),
-        Func::Det => Matrix::scalar(a.det()),
-        Func::LogDet => Matrix::scalar(a.det().ln()),
-        Func::Sum => Matrix::scalar(a.data.iter().sum()),
-        Func::Norm2 => Matrix::scalar(a.data.iter().map(|x| x * x).sum()),
-        Func::Norm => Matrix::scalar(a.data.iter().map(|x| x * x).sum::<f64>().sqrt()),
-        Func::Norm1 => Matrix::scalar(a.data.iter().map(|x| x.abs()).sum()),
-        Func::DiagMat => {
-            let n = a.rows;
-            let mut m = Matrix::filled(n, n, 0.0);
-            for i in 0..n {
-                m.data[i * n + i] = a.data[i];
-            }
-            m
-        }
-        Func::DiagVec => Matrix { rows: a.rows, cols: 1, data: (0..a.rows).map(|i| a.at(i, i)).collect() },
-        Func::Softmax => {
-            let top = a.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let e: Vec<f64> = a.data.iter().map(|x| (x - top).exp()).collect();
-            let total: f64 = e.iter().sum();
-            Matrix { rows: a.rows, cols: a.cols, data: e.iter().map(|x| x / total).collect() }
-        }
-        Func::LogSumExp => {
-            let top = a.data.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            Matrix::scalar(top + a.data.iter().map(|x| (x - top).exp()).sum::<f64>().ln())
-        }
-        _ => unreachable!("every elementwise function has a value in the operator table"),
+    Ok(match ops::of(f).value {
+        Some(ops::Value::Entrywise(value)) => a.map(value),
+        Some(ops::Value::Whole(value)) => value(a),
+        None => unreachable!("every function's entry has a value"),
     })
 }

@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 
-use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Graph, Node, Role, SymbolId};
 use crate::print::latex::{self, Latex};
 use crate::print::text::Unicode;
 use crate::steps::{body, representative, step_graph, StepGraph};
@@ -89,21 +89,8 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
         Node::Transpose(_) => pair("(·)ᵀ", "(\\cdot)^\\top"),
         Node::Inverse(_) => pair("(·)⁻¹", "(\\cdot)^{-1}"),
         Node::Apply(f, _) => {
-            let (text, tex) = match f {
-                Func::Sigmoid => ("σ".to_string(), "\\sigma".to_string()),
-                Func::Norm2 => ("‖·‖²".to_string(), "\\|\\cdot\\|^2".to_string()),
-                Func::Norm => ("‖·‖".to_string(), "\\|\\cdot\\|".to_string()),
-                Func::Norm1 => ("‖·‖₁".to_string(), "\\|\\cdot\\|_1".to_string()),
-                Func::Sqrt => ("√·".to_string(), "\\sqrt{\\cdot}".to_string()),
-                Func::Abs => ("|·|".to_string(), "|\\cdot|".to_string()),
-                Func::Det => ("det".to_string(), "\\det".to_string()),
-                Func::LogDet => ("log det".to_string(), "\\log\\det".to_string()),
-                Func::Exp | Func::Log | Func::Sin | Func::Cos | Func::Tan | Func::Tanh => {
-                    (f.name().to_string(), format!("\\{}", f.name()))
-                }
-                _ => (f.name().to_string(), format!("\\operatorname{{{}}}", f.name())),
-            };
-            Some((text, tex))
+            let (text, tex) = crate::ops::notation(*f).graph_label(f.name());
+            Some((text.to_string(), tex.to_string()))
         }
         Node::Opaque(s, _) => {
             let name = graph.symbol(*s).name.clone();

@@ -7,17 +7,24 @@
 //! else lists built-in names.
 //!
 //! The elementwise functions' values and derivatives are in `elementwise`,
-//! named in their entries.
+//! named in their entries; how each printer writes a call (Unicode, LaTeX,
+//! a drawn graph's label, generated NumPy and PyTorch) is the entry's
+//! [`Notation`].
 //!
 //! [`Func`] is the payload of a function node in the graph; every `Func` has
 //! exactly one entry (both `diag` nodes share the `diag` entry), found in
 //! constant time by [`of`].
 
+use crate::eval::Matrix;
 use crate::ir::{ExprId, Graph};
 
 mod elementwise;
+mod notation;
+mod reductions;
 
 use elementwise::*;
+pub use notation::{pieces, LatexForm, Notation, Piece};
+use reductions::*;
 
 /// Built-in functions as graph nodes: elementwise ones and reductions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,10 +146,33 @@ pub struct Builtin {
     pub shape: ShapeRule,
     /// What the name is, as an error that refuses to redefine it says.
     pub summary: &'static str,
-    /// An elementwise function's value at one entry.
-    pub value: Option<fn(f64) -> f64>,
-    /// An elementwise function's derivative f'(b), built in the graph.
-    pub derivative: Option<fn(&mut Graph, ExprId) -> ExprId>,
+    /// A function's numeric value.
+    pub value: Option<Value>,
+    /// A function's derivative, built in the graph.
+    pub derivative: Option<Derivative>,
+    /// How the printers write a call, for a function node's entry.
+    pub notation: Option<Notation>,
+}
+
+/// A function's numeric value.
+#[derive(Clone, Copy, Debug)]
+pub enum Value {
+    /// Entry by entry, from the value at one entry.
+    Entrywise(fn(f64) -> f64),
+    /// Of the whole argument.
+    Whole(fn(&Matrix) -> Matrix),
+}
+
+/// A function's derivative, built in the graph (with the functions
+/// themselves, so that it can be differentiated again).
+#[derive(Clone, Copy, Debug)]
+pub enum Derivative {
+    /// An elementwise function's f'(b), which multiplies a change of the
+    /// argument entry by entry.
+    Entrywise(fn(&mut Graph, ExprId) -> ExprId),
+    /// For `y = f(b)` (the node `y`, its argument `b`) and the adjoint `a`
+    /// of `y`, the adjoint of `b`: reverse mode's step through `f`.
+    Adjoint(fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId),
 }
 
 /// What a call of a built-in means.
@@ -224,6 +254,7 @@ const fn elementwise(
     func: Func,
     value: fn(f64) -> f64,
     derivative: fn(&mut Graph, ExprId) -> ExprId,
+    notation: Notation,
 ) -> Builtin {
     Builtin {
         name,
@@ -232,13 +263,22 @@ const fn elementwise(
         arity: Arity::Exactly(1),
         shape: ShapeRule::Same,
         summary: FUNCTION,
-        value: Some(value),
-        derivative: Some(derivative),
+        value: Some(Value::Entrywise(value)),
+        derivative: Some(Derivative::Entrywise(derivative)),
+        notation: Some(notation),
     }
 }
 
-/// A function of one argument with the given shape rule.
-const fn unary(name: &'static str, meaning: Meaning, shape: ShapeRule) -> Builtin {
+/// A function of one argument, not elementwise, with the given shape rule,
+/// value of the whole argument and adjoint.
+const fn reduction(
+    name: &'static str,
+    meaning: Meaning,
+    shape: ShapeRule,
+    value: fn(&Matrix) -> Matrix,
+    adjoint: fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId,
+    notation: Notation,
+) -> Builtin {
     Builtin {
         name,
         aliases: &[],
@@ -246,8 +286,9 @@ const fn unary(name: &'static str, meaning: Meaning, shape: ShapeRule) -> Builti
         arity: Arity::Exactly(1),
         shape,
         summary: FUNCTION,
-        value: None,
-        derivative: None,
+        value: Some(Value::Whole(value)),
+        derivative: Some(Derivative::Adjoint(adjoint)),
+        notation: Some(notation),
     }
 }
 
@@ -262,57 +303,81 @@ const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
         summary: FUNCTION,
         value: None,
         derivative: None,
+        notation: None,
     }
 }
 
 /// Every built-in name.
 #[rustfmt::skip]
 pub const BUILTINS: &[Builtin] = &[
-    elementwise("exp", &[], Func::Exp, f64::exp, d_exp),
-    elementwise("log", &[], Func::Log, f64::ln, d_log),
-    elementwise("sin", &[], Func::Sin, f64::sin, d_sin),
-    elementwise("cos", &[], Func::Cos, f64::cos, d_cos),
-    elementwise("tan", &[], Func::Tan, f64::tan, d_tan),
-    elementwise("tanh", &[], Func::Tanh, f64::tanh, d_tanh),
-    elementwise("arcsin", &[], Func::Arcsin, f64::asin, d_arcsin),
-    elementwise("arccos", &[], Func::Arccos, f64::acos, d_arccos),
-    elementwise("arctan", &[], Func::Arctan, f64::atan, d_arctan),
-    elementwise("sqrt", &[], Func::Sqrt, f64::sqrt, d_sqrt),
-    elementwise("abs", &[], Func::Abs, f64::abs, d_abs),
-    elementwise("sign", &[], Func::Sign, sign, d_constant),
-    elementwise("sigmoid", &["σ"], Func::Sigmoid, sigmoid, d_sigmoid),
-    elementwise("swish", &[], Func::Swish, swish, d_swish),
-    elementwise("relu", &[], Func::Relu, relu, d_relu),
-    elementwise("step", &[], Func::Step, step, d_constant),
-    elementwise("softplus", &[], Func::Softplus, softplus, d_softplus),
-    unary("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar),
-    unary("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar),
-    unary("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar),
-    unary("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar),
-    unary("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }),
-    unary("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }),
-    unary("logdet", Meaning::Apply(Func::LogDet), ShapeRule::ScalarOfSquare { verb: "take the log-determinant of" }),
-    unary("diag", Meaning::Diag, ShapeRule::Diag),
-    unary("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn),
-    unary("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn),
-    unary("inv", Meaning::Inverse, ShapeRule::SameOfSquare { verb: "invert" }),
+    elementwise("exp", &[], Func::Exp, f64::exp, d_exp, Notation::call("\\exp", "np.exp($0)")),
+    elementwise("log", &[], Func::Log, f64::ln, d_log, Notation::call("\\log", "np.log($0)")),
+    elementwise("sin", &[], Func::Sin, f64::sin, d_sin, Notation::call("\\sin", "np.sin($0)")),
+    elementwise("cos", &[], Func::Cos, f64::cos, d_cos, Notation::call("\\cos", "np.cos($0)")),
+    elementwise("tan", &[], Func::Tan, f64::tan, d_tan, Notation::call("\\tan", "np.tan($0)")),
+    elementwise("tanh", &[], Func::Tanh, f64::tanh, d_tanh, Notation::call("\\tanh", "np.tanh($0)")),
+    elementwise("arcsin", &[], Func::Arcsin, f64::asin, d_arcsin, Notation::call("\\arcsin", "np.arcsin($0)")),
+    elementwise("arccos", &[], Func::Arccos, f64::acos, d_arccos, Notation::call("\\arccos", "np.arccos($0)")),
+    elementwise("arctan", &[], Func::Arctan, f64::atan, d_arctan, Notation::call("\\arctan", "np.arctan($0)")),
+    elementwise("sqrt", &[], Func::Sqrt, f64::sqrt, d_sqrt,
+        Notation::around("\\sqrt{", "}", "np.sqrt($0)").graph("√·", "\\sqrt{\\cdot}")),
+    elementwise("abs", &[], Func::Abs, f64::abs, d_abs,
+        Notation::around("\\left| ", " \\right|", "np.abs($0)").graph("|·|", "|\\cdot|")),
+    elementwise("sign", &[], Func::Sign, sign, d_constant, Notation::call("\\operatorname{sign}", "np.sign($0)")),
+    elementwise("sigmoid", &["σ"], Func::Sigmoid, sigmoid, d_sigmoid,
+        Notation::call("\\sigma", "$sigmoid($0)").unicode("σ(", ")")),
+    elementwise("swish", &[], Func::Swish, swish, d_swish,
+        Notation::call("\\operatorname{swish}", "(lambda t: t * $sigmoid(t))($0)")),
+    elementwise("relu", &[], Func::Relu, relu, d_relu,
+        Notation::call("\\operatorname{relu}", "np.maximum($0, 0.0)").torch("torch.relu($0)")),
+    elementwise("step", &[], Func::Step, step, d_constant,
+        Notation::call("\\operatorname{step}", "np.heaviside($0, 0.0)").torch("torch.sign(torch.relu($0))")),
+    elementwise("softplus", &[], Func::Softplus, softplus, d_softplus,
+        Notation::call("\\operatorname{softplus}", "np.logaddexp(0.0, $0)").torch("torch.logaddexp($0, torch.zeros(()$like))")),
+    reduction("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar, norm2, d_norm2,
+        Notation::around("\\left\\| ", " \\right\\|^2", "np.sum(np.square($0))")
+            .unicode("‖", "‖²").graph("‖·‖²", "\\|\\cdot\\|^2")),
+    reduction("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar, norm, d_norm,
+        Notation::around("\\left\\| ", " \\right\\|", "np.linalg.norm($0)")
+            .unicode("‖", "‖").graph("‖·‖", "\\|\\cdot\\|")),
+    reduction("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar, norm1, d_norm1,
+        Notation::around("\\left\\| ", " \\right\\|_1", "np.sum(np.abs($0))")
+            .unicode("‖", "‖₁").graph("‖·‖₁", "\\|\\cdot\\|_1")),
+    reduction("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar, sum, d_sum,
+        Notation::call("\\operatorname{sum}", "np.sum($0)")),
+    reduction("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }, trace, d_trace,
+        Notation::call("\\operatorname{tr}", "np.trace($0)")),
+    reduction("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }, det, d_det,
+        Notation::call("\\det", "np.linalg.det($0)")),
+    reduction("logdet", Meaning::Apply(Func::LogDet), ShapeRule::ScalarOfSquare { verb: "take the log-determinant of" },
+        logdet, d_logdet, Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det")),
+    reduction("diag", Meaning::Diag, ShapeRule::Diag, diag, d_diag, Notation::call("\\operatorname{diag}", "np.diag($0)")),
+    reduction("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn, softmax, d_softmax,
+        Notation::call("\\operatorname{softmax}", "$softmax($0)")),
+    reduction("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn, logsumexp, d_logsumexp,
+        Notation::call("\\operatorname{logsumexp}", "$logsumexp($0)")),
+    Builtin {
+        name: "inv", aliases: &[], meaning: Meaning::Inverse,
+        arity: Arity::Exactly(1), shape: ShapeRule::SameOfSquare { verb: "invert" }, summary: FUNCTION,
+        value: None, derivative: None, notation: None,
+    },
     Builtin {
         name: "I", aliases: &["eye"], meaning: Meaning::Identity,
         arity: Arity::Dimensions { two: false, usage: "I(n)" },
         shape: ShapeRule::Dimensions, summary: "the identity matrix, I(n)",
-        value: None, derivative: None,
+        value: None, derivative: None, notation: None,
     },
     Builtin {
         name: "ones", aliases: &[], meaning: Meaning::Ones,
         arity: Arity::Dimensions { two: true, usage: "ones(n) or ones(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the all-ones vector or matrix, ones(n)",
-        value: None, derivative: None,
+        value: None, derivative: None, notation: None,
     },
     Builtin {
         name: "zeros", aliases: &[], meaning: Meaning::Zeros,
         arity: Arity::Dimensions { two: true, usage: "zeros(n) or zeros(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
-        value: None, derivative: None,
+        value: None, derivative: None, notation: None,
     },
     derivative("grad", Meaning::Gradient),
     derivative("jacobian", Meaning::Jacobian),
@@ -354,6 +419,15 @@ pub fn of(func: Func) -> &'static Builtin {
     &BUILTINS[ENTRY_OF_FUNC[func as usize] as usize]
 }
 
+/// How the printers write a call of `func` (every function's entry has a
+/// notation; checked when the table is compiled).
+pub fn notation(func: Func) -> &'static Notation {
+    match &of(func).notation {
+        Some(notation) => notation,
+        None => unreachable!("every function's entry has a notation"),
+    }
+}
+
 /// For each `Func` (by discriminant), the index of its entry in [`BUILTINS`].
 const ENTRY_OF_FUNC: [u8; Func::ALL.len()] = entries_of_funcs();
 
@@ -367,9 +441,21 @@ const fn entries_of_funcs() -> [u8; Func::ALL.len()] {
         match BUILTINS[i].meaning {
             Meaning::Apply(f) => {
                 assert!(entries[f as usize] == NONE, "a function with two entries");
+                let entry = &BUILTINS[i];
+                assert!(entry.notation.is_some(), "a function without notation");
+                assert!(
+                    entry.value.is_some() && entry.derivative.is_some(),
+                    "a function without a value or derivative"
+                );
                 entries[f as usize] = i as u8;
             }
             Meaning::Diag => {
+                let entry = &BUILTINS[i];
+                assert!(entry.notation.is_some(), "a function without notation");
+                assert!(
+                    entry.value.is_some() && entry.derivative.is_some(),
+                    "a function without a value or derivative"
+                );
                 entries[Func::DiagMat as usize] = i as u8;
                 entries[Func::DiagVec as usize] = i as u8;
             }
@@ -419,7 +505,21 @@ mod tests {
         assert!(elementwise.contains(&"sigmoid") && !elementwise.contains(&"sum"));
         for f in Func::ALL.iter().filter(|f| f.is_elementwise()) {
             assert_eq!(of(*f).arity, Arity::Exactly(1));
-            assert!(of(*f).value.is_some() && of(*f).derivative.is_some());
+            assert!(matches!(of(*f).value, Some(Value::Entrywise(_))));
+            assert!(matches!(of(*f).derivative, Some(Derivative::Entrywise(_))));
+        }
+    }
+
+    #[test]
+    fn every_function_has_notation_whose_python_uses_its_argument_once() {
+        for f in Func::ALL {
+            let n = notation(f);
+            for template in std::iter::once(n.numpy).chain(n.torch) {
+                let uses = pieces(template).filter(|p| *p == Piece::Argument).count();
+                assert_eq!(uses, 1, "{f:?}: `{template}` evaluates its argument {uses} times");
+            }
+            let (text, tex) = n.graph_label(f.name());
+            assert!(!text.is_empty() && (tex.starts_with('\\') || tex.starts_with('|')), "{f:?}: {text} {tex}");
         }
     }
 }

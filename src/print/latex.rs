@@ -16,6 +16,7 @@ pub mod width;
 use super::{Doc, Notation, Prec, Printer};
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, Func, Graph};
+use crate::ops::LatexForm;
 use crate::shape::Shape;
 
 /// The LaTeX notation; `plain_t` writes transposes as `^T` instead of `^\top`.
@@ -343,40 +344,9 @@ fn dim(text: &str) -> String {
 impl Latex {
     /// The LaTeX source of `f` applied to the flat source `a`.
     fn function_source(&self, f: Func, a: &str) -> String {
-        match f {
-            Func::Norm2 => format!("\\left\\| {a} \\right\\|^2"),
-            Func::Norm => format!("\\left\\| {a} \\right\\|"),
-            Func::Norm1 => format!("\\left\\| {a} \\right\\|_1"),
-            Func::Abs => format!("\\left| {a} \\right|"),
-            Func::Sqrt => format!("\\sqrt{{{a}}}"),
-            _ => {
-                let head = match f {
-                    Func::Exp => "\\exp",
-                    Func::Log => "\\log",
-                    Func::Sin => "\\sin",
-                    Func::Cos => "\\cos",
-                    Func::Tan => "\\tan",
-                    Func::Tanh => "\\tanh",
-                    Func::Arcsin => "\\arcsin",
-                    Func::Arccos => "\\arccos",
-                    Func::Arctan => "\\arctan",
-                    Func::Sigmoid => "\\sigma",
-                    Func::Det => "\\det",
-                    Func::LogDet => "\\log\\det",
-                    Func::Trace => "\\operatorname{tr}",
-                    Func::Sign => "\\operatorname{sign}",
-                    Func::Swish => "\\operatorname{swish}",
-                    Func::Relu => "\\operatorname{relu}",
-                    Func::Step => "\\operatorname{step}",
-                    Func::Softplus => "\\operatorname{softplus}",
-                    Func::Sum => "\\operatorname{sum}",
-                    Func::DiagMat | Func::DiagVec => "\\operatorname{diag}",
-                    Func::Softmax => "\\operatorname{softmax}",
-                    Func::LogSumExp => "\\operatorname{logsumexp}",
-                    Func::Norm2 | Func::Norm | Func::Norm1 | Func::Abs | Func::Sqrt => "",
-                };
-                format!("{head}{}", bracket(a))
-            }
+        match crate::ops::notation(f).latex {
+            LatexForm::Around(open, close) => format!("{open}{a}{close}"),
+            LatexForm::Head(head) => format!("{head}{}", bracket(a)),
         }
     }
 

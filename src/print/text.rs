@@ -118,12 +118,9 @@ impl Notation for Unicode {
         num.append(Doc::text(if elementwise { " ⊘ " } else { " / " })).append(den)
     }
     fn function(&self, f: Func, arg: Doc) -> Doc {
-        match f {
-            Func::Norm2 => Doc::text("‖").append(arg).append(Doc::text("‖²")),
-            Func::Norm => Doc::text("‖").append(arg).append(Doc::text("‖")),
-            Func::Norm1 => Doc::text("‖").append(arg).append(Doc::text("‖₁")),
-            Func::Sigmoid => Doc::text("σ(").append(arg).append(Doc::text(")")),
-            _ => Text.function(f, arg),
+        match crate::ops::notation(f).unicode {
+            Some((open, close)) => Doc::text(open).append(arg).append(Doc::text(close)),
+            None => Text.function(f, arg),
         }
     }
     fn opaque(&self, name: &str, arg: Doc) -> Doc {

@@ -10,6 +10,7 @@
 //! passed to a function. Here too: each function's call and the helpers.
 
 use crate::ir::{ExprId, Func, Node};
+use crate::ops::{pieces, Piece};
 use crate::shape::Shape;
 
 use super::Emitter;
@@ -117,41 +118,23 @@ impl Emitter<'_> {
         }
     }
 
+    /// The call of `f` on the source `arg`, from the template of its entry.
     pub(super) fn function(&mut self, f: Func, arg: String, _shape: Shape) -> String {
-        match f {
-            Func::Exp => format!("np.exp({arg})"),
-            Func::Log => format!("np.log({arg})"),
-            Func::Sin => format!("np.sin({arg})"),
-            Func::Cos => format!("np.cos({arg})"),
-            Func::Tan => format!("np.tan({arg})"),
-            Func::Tanh => format!("np.tanh({arg})"),
-            Func::Arcsin => format!("np.arcsin({arg})"),
-            Func::Arccos => format!("np.arccos({arg})"),
-            Func::Arctan => format!("np.arctan({arg})"),
-            Func::Sqrt => format!("np.sqrt({arg})"),
-            Func::Abs => format!("np.abs({arg})"),
-            Func::Sign => format!("np.sign({arg})"),
-            Func::Sigmoid => format!("{}({arg})", self.helper("sigmoid")),
-            Func::Swish => format!("(lambda t: t * {}(t))({arg})", self.helper("sigmoid")),
-            Func::Relu if self.library == Library::Torch => format!("torch.relu({arg})"),
-            Func::Relu => format!("np.maximum({arg}, 0.0)"),
-            Func::Step if self.library == Library::Torch => format!("torch.sign(torch.relu({arg}))"),
-            Func::Step => format!("np.heaviside({arg}, 0.0)"),
-            Func::Softplus if self.library == Library::Torch => {
-                format!("torch.logaddexp({arg}, torch.zeros((){}))", self.like())
+        let notation = crate::ops::notation(f);
+        let template = match (self.library, notation.torch) {
+            (Library::Torch, Some(torch)) => torch,
+            _ => notation.numpy,
+        };
+        let mut out = String::with_capacity(template.len() + arg.len());
+        for piece in pieces(template) {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Argument => out.push_str(&arg),
+                Piece::Like => out.push_str(&self.like()),
+                Piece::Helper(helper) => out.push_str(&self.helper(helper)),
             }
-            Func::Softplus => format!("np.logaddexp(0.0, {arg})"),
-            Func::Trace => format!("np.trace({arg})"),
-            Func::Det => format!("np.linalg.det({arg})"),
-            Func::LogDet => format!("np.linalg.slogdet({arg})[1]"),
-            Func::Sum => format!("np.sum({arg})"),
-            Func::Norm2 => format!("np.sum(np.square({arg}))"),
-            Func::Norm => format!("np.linalg.norm({arg})"),
-            Func::Norm1 => format!("np.sum(np.abs({arg}))"),
-            Func::DiagMat | Func::DiagVec => format!("np.diag({arg})"),
-            Func::Softmax => format!("{}({arg})", self.helper("softmax")),
-            Func::LogSumExp => format!("{}({arg})", self.helper("logsumexp")),
         }
+        out
     }
 
     /// The keyword naming a reduction's axis: `axis`, or PyTorch's `dim`.
