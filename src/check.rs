@@ -4,7 +4,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{evaluate, Env, Matrix};
-use crate::ir::{ExprId, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, Graph, Node, Role, SymbolId};
+use crate::ops::{self, Irregular};
 
 pub mod bounds;
 pub use bounds::{MAX_NUMERIC_DIM, MAX_POINTS};
@@ -366,19 +367,20 @@ pub fn relative_error_above(a: &Matrix, b: &Matrix, noise: f64) -> f64 {
     diff / b.max_abs().max(1e-8)
 }
 
-/// `true` if an argument of relu, abs, sign, step, norm1 or sqrt is within
-/// `margin` of 0 at this point (or the whole argument of norm is), or an
+/// `true` if a function under `root` is near where the operator table says
+/// it is irregular, at this point: an argument of relu, abs, sign, step,
+/// norm1 or sqrt within `margin` of 0 (or the whole argument of norm), or an
 /// argument of arcsin or arccos within `margin` of ±1.
 pub fn near_kink(graph: &Graph, root: ExprId, env: &Env, margin: f64) -> bool {
     graph.reachable(root).into_iter().any(|id| match graph.node(id) {
-        Node::Apply(Func::Relu | Func::Abs | Func::Sign | Func::Step | Func::Norm1, a) => {
-            evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin))
-        }
-        Node::Apply(Func::Norm, a) => evaluate(graph, *a, env).is_ok_and(|m| m.max_abs() < margin),
-        // Infinite slopes: sqrt at 0, arcsin and arccos at ±1.
-        Node::Apply(Func::Sqrt, a) => evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| x.abs() < margin)),
-        Node::Apply(Func::Arcsin | Func::Arccos, a) => {
-            evaluate(graph, *a, env).is_ok_and(|m| m.data.iter().any(|x| (x.abs() - 1.0).abs() < margin))
+        Node::Apply(f, a) => {
+            let near = |test: &dyn Fn(&Matrix) -> bool| evaluate(graph, *a, env).is_ok_and(|m| test(&m));
+            match ops::of(*f).irregular {
+                Irregular::AtZeroEntry => near(&|m| m.data.iter().any(|x| x.abs() < margin)),
+                Irregular::AtZero => near(&|m| m.max_abs() < margin),
+                Irregular::AtUnitEntry => near(&|m| m.data.iter().any(|x| (x.abs() - 1.0).abs() < margin)),
+                Irregular::Nowhere | Irregular::AtSingular => false,
+            }
         }
         _ => false,
     })
@@ -395,7 +397,8 @@ pub const SINGULAR_RATIO: f64 = 1e-8;
 /// (the simplifier may have cancelled the inverse exactly).
 pub fn near_singular(graph: &Graph, root: ExprId, env: &Env, ratio: f64) -> bool {
     graph.reachable(root).into_iter().any(|id| match graph.node(id) {
-        Node::Inverse(a) | Node::Apply(Func::Det | Func::LogDet, a) => {
+        Node::Inverse(a) => evaluate(graph, *a, env).is_ok_and(|m| hadamard_ratio(&m) < ratio),
+        Node::Apply(f, a) if ops::of(*f).irregular == Irregular::AtSingular => {
             evaluate(graph, *a, env).is_ok_and(|m| hadamard_ratio(&m) < ratio)
         }
         _ => false,

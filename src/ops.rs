@@ -152,6 +152,25 @@ pub struct Builtin {
     pub derivative: Option<Derivative>,
     /// How the printers write a call, for a function node's entry.
     pub notation: Option<Notation>,
+    /// Where a function is not differentiable (or its slope is infinite):
+    /// a finite-difference check stays away from there.
+    pub irregular: Irregular,
+}
+
+/// Where a function is not differentiable, or its derivative infinite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Irregular {
+    /// Nowhere in its domain.
+    Nowhere,
+    /// Where an entry of the argument is 0 (relu, abs, sign, step, norm1;
+    /// sqrt's infinite slope).
+    AtZeroEntry,
+    /// Where the whole argument is 0 (norm).
+    AtZero,
+    /// Where an entry is ±1 (arcsin and arccos's infinite slopes).
+    AtUnitEntry,
+    /// Where the matrix is singular (det, logdet).
+    AtSingular,
 }
 
 /// A function's numeric value.
@@ -266,6 +285,7 @@ const fn elementwise(
         value: Some(Value::Entrywise(value)),
         derivative: Some(Derivative::Entrywise(derivative)),
         notation: Some(notation),
+        irregular: Irregular::Nowhere,
     }
 }
 
@@ -289,6 +309,7 @@ const fn reduction(
         value: Some(Value::Whole(value)),
         derivative: Some(Derivative::Adjoint(adjoint)),
         notation: Some(notation),
+        irregular: Irregular::Nowhere,
     }
 }
 
@@ -304,6 +325,7 @@ const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
         value: None,
         derivative: None,
         notation: None,
+        irregular: Irregular::Nowhere,
     }
 }
 
@@ -316,22 +338,29 @@ pub const BUILTINS: &[Builtin] = &[
     elementwise("cos", &[], Func::Cos, f64::cos, d_cos, Notation::call("\\cos", "np.cos($0)")),
     elementwise("tan", &[], Func::Tan, f64::tan, d_tan, Notation::call("\\tan", "np.tan($0)")),
     elementwise("tanh", &[], Func::Tanh, f64::tanh, d_tanh, Notation::call("\\tanh", "np.tanh($0)")),
-    elementwise("arcsin", &[], Func::Arcsin, f64::asin, d_arcsin, Notation::call("\\arcsin", "np.arcsin($0)")),
-    elementwise("arccos", &[], Func::Arccos, f64::acos, d_arccos, Notation::call("\\arccos", "np.arccos($0)")),
+    elementwise("arcsin", &[], Func::Arcsin, f64::asin, d_arcsin, Notation::call("\\arcsin", "np.arcsin($0)"))
+        .irregular(Irregular::AtUnitEntry),
+    elementwise("arccos", &[], Func::Arccos, f64::acos, d_arccos, Notation::call("\\arccos", "np.arccos($0)"))
+        .irregular(Irregular::AtUnitEntry),
     elementwise("arctan", &[], Func::Arctan, f64::atan, d_arctan, Notation::call("\\arctan", "np.arctan($0)")),
     elementwise("sqrt", &[], Func::Sqrt, f64::sqrt, d_sqrt,
-        Notation::around("\\sqrt{", "}", "np.sqrt($0)").graph("√·", "\\sqrt{\\cdot}")),
+        Notation::around("\\sqrt{", "}", "np.sqrt($0)").graph("√·", "\\sqrt{\\cdot}"))
+        .irregular(Irregular::AtZeroEntry),
     elementwise("abs", &[], Func::Abs, f64::abs, d_abs,
-        Notation::around("\\left| ", " \\right|", "np.abs($0)").graph("|·|", "|\\cdot|")),
-    elementwise("sign", &[], Func::Sign, sign, d_constant, Notation::call("\\operatorname{sign}", "np.sign($0)")),
+        Notation::around("\\left| ", " \\right|", "np.abs($0)").graph("|·|", "|\\cdot|"))
+        .irregular(Irregular::AtZeroEntry),
+    elementwise("sign", &[], Func::Sign, sign, d_constant, Notation::call("\\operatorname{sign}", "np.sign($0)"))
+        .irregular(Irregular::AtZeroEntry),
     elementwise("sigmoid", &["σ"], Func::Sigmoid, sigmoid, d_sigmoid,
         Notation::call("\\sigma", "$sigmoid($0)").unicode("σ(", ")")),
     elementwise("swish", &[], Func::Swish, swish, d_swish,
         Notation::call("\\operatorname{swish}", "(lambda t: t * $sigmoid(t))($0)")),
     elementwise("relu", &[], Func::Relu, relu, d_relu,
-        Notation::call("\\operatorname{relu}", "np.maximum($0, 0.0)").torch("torch.relu($0)")),
+        Notation::call("\\operatorname{relu}", "np.maximum($0, 0.0)").torch("torch.relu($0)"))
+        .irregular(Irregular::AtZeroEntry),
     elementwise("step", &[], Func::Step, step, d_constant,
-        Notation::call("\\operatorname{step}", "np.heaviside($0, 0.0)").torch("torch.sign(torch.relu($0))")),
+        Notation::call("\\operatorname{step}", "np.heaviside($0, 0.0)").torch("torch.sign(torch.relu($0))"))
+        .irregular(Irregular::AtZeroEntry),
     elementwise("softplus", &[], Func::Softplus, softplus, d_softplus,
         Notation::call("\\operatorname{softplus}", "np.logaddexp(0.0, $0)").torch("torch.logaddexp($0, torch.zeros(()$like))")),
     reduction("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar, norm2, d_norm2,
@@ -339,18 +368,22 @@ pub const BUILTINS: &[Builtin] = &[
             .unicode("‖", "‖²").graph("‖·‖²", "\\|\\cdot\\|^2")),
     reduction("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar, norm, d_norm,
         Notation::around("\\left\\| ", " \\right\\|", "np.linalg.norm($0)")
-            .unicode("‖", "‖").graph("‖·‖", "\\|\\cdot\\|")),
+            .unicode("‖", "‖").graph("‖·‖", "\\|\\cdot\\|"))
+        .irregular(Irregular::AtZero),
     reduction("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar, norm1, d_norm1,
         Notation::around("\\left\\| ", " \\right\\|_1", "np.sum(np.abs($0))")
-            .unicode("‖", "‖₁").graph("‖·‖₁", "\\|\\cdot\\|_1")),
+            .unicode("‖", "‖₁").graph("‖·‖₁", "\\|\\cdot\\|_1"))
+        .irregular(Irregular::AtZeroEntry),
     reduction("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar, sum, d_sum,
         Notation::call("\\operatorname{sum}", "np.sum($0)")),
     reduction("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }, trace, d_trace,
         Notation::call("\\operatorname{tr}", "np.trace($0)")),
     reduction("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }, det, d_det,
-        Notation::call("\\det", "np.linalg.det($0)")),
+        Notation::call("\\det", "np.linalg.det($0)"))
+        .irregular(Irregular::AtSingular),
     reduction("logdet", Meaning::Apply(Func::LogDet), ShapeRule::ScalarOfSquare { verb: "take the log-determinant of" },
-        logdet, d_logdet, Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det")),
+        logdet, d_logdet, Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det"))
+        .irregular(Irregular::AtSingular),
     reduction("diag", Meaning::Diag, ShapeRule::Diag, diag, d_diag, Notation::call("\\operatorname{diag}", "np.diag($0)")),
     reduction("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn, softmax, d_softmax,
         Notation::call("\\operatorname{softmax}", "$softmax($0)")),
@@ -359,25 +392,25 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "inv", aliases: &[], meaning: Meaning::Inverse,
         arity: Arity::Exactly(1), shape: ShapeRule::SameOfSquare { verb: "invert" }, summary: FUNCTION,
-        value: None, derivative: None, notation: None,
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
     Builtin {
         name: "I", aliases: &["eye"], meaning: Meaning::Identity,
         arity: Arity::Dimensions { two: false, usage: "I(n)" },
         shape: ShapeRule::Dimensions, summary: "the identity matrix, I(n)",
-        value: None, derivative: None, notation: None,
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
     Builtin {
         name: "ones", aliases: &[], meaning: Meaning::Ones,
         arity: Arity::Dimensions { two: true, usage: "ones(n) or ones(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the all-ones vector or matrix, ones(n)",
-        value: None, derivative: None, notation: None,
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
     Builtin {
         name: "zeros", aliases: &[], meaning: Meaning::Zeros,
         arity: Arity::Dimensions { two: true, usage: "zeros(n) or zeros(m, n)" },
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
-        value: None, derivative: None, notation: None,
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
     derivative("grad", Meaning::Gradient),
     derivative("jacobian", Meaning::Jacobian),
@@ -385,6 +418,11 @@ pub const BUILTINS: &[Builtin] = &[
 ];
 
 impl Builtin {
+    /// This entry, irregular where `irregular` says.
+    const fn irregular(self, irregular: Irregular) -> Builtin {
+        Builtin { irregular, ..self }
+    }
+
     /// Whether `name` is this built-in's name or one of its aliases.
     pub fn is_named(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
@@ -520,6 +558,67 @@ mod tests {
             }
             let (text, tex) = n.graph_label(f.name());
             assert!(!text.is_empty() && (tex.starts_with('\\') || tex.starts_with('|')), "{f:?}: {text} {tex}");
+        }
+    }
+
+    /// The points where an elementwise function is checked: inside its
+    /// domain, away from where the table says it is irregular.
+    fn sample_points(f: Func) -> Vec<f64> {
+        let all: Vec<f64> = (-40..=40).map(|i| f64::from(i) * 0.07 + 0.013).collect();
+        all.into_iter()
+            .filter(|&x| match f {
+                Func::Log | Func::Sqrt => x > 0.05,
+                Func::Arcsin | Func::Arccos => x.abs() < 0.95,
+                Func::Tan => x.abs() < 1.4,
+                _ => true,
+            })
+            .filter(|&x| match of(f).irregular {
+                Irregular::AtZeroEntry => x.abs() > 0.01,
+                _ => true,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_elementwise_derivative_matches_finite_differences_of_its_value() {
+        use crate::eval::{evaluate, Env};
+        use crate::ir::{Role, Symbol};
+        use crate::shape::Shape;
+        for f in Func::ALL.into_iter().filter(|f| f.is_elementwise()) {
+            let Some(Value::Entrywise(value)) = of(f).value else { unreachable!() };
+            let Some(Derivative::Entrywise(derivative)) = of(f).derivative else { unreachable!() };
+            let mut g = Graph::new();
+            let x =
+                g.add_symbol(Symbol { name: "x".into(), shape: Shape::SCALAR, role: Role::Input { symmetric: false } });
+            let var = g.var(x);
+            let slope = derivative(&mut g, var);
+            for t in sample_points(f) {
+                let mut env = Env::default();
+                env.values.insert(x, Matrix::scalar(t));
+                let got = evaluate(&g, slope, &env).expect("the derivative evaluates").data[0];
+                let h = 1e-6;
+                let want = (value(t + h) - value(t - h)) / (2.0 * h);
+                assert!(
+                    (got - want).abs() <= 1e-6 * (1.0 + want.abs()),
+                    "{f:?}'({t}) = {got}, finite differences {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn irregular_points_are_where_the_table_says() {
+        // A kink at 0: the one-sided slopes differ, or the slope is unbounded.
+        for f in Func::ALL.into_iter().filter(|f| f.is_elementwise() && of(*f).irregular == Irregular::AtZeroEntry) {
+            let Some(Value::Entrywise(value)) = of(f).value else { unreachable!() };
+            let h = 1e-4;
+            let right = (value(2.0 * h) - value(h)) / h;
+            let left = (value(-h) - value(-2.0 * h)) / h;
+            let jump = (value(h) - value(-h)).abs() > 1e-3;
+            assert!(
+                jump || (right - left).abs() > 0.5 || !right.is_finite() || right.abs() > 10.0,
+                "{f:?} is smooth at 0"
+            );
         }
     }
 }
