@@ -310,6 +310,18 @@ fn simplify_trace_prints_the_rules_applied() {
     );
 }
 
+/// `--trace` names the native rule that collects a polynomial.
+#[test]
+fn trace_names_the_collect_rule() {
+    let output = Command::new(env!("CARGO_BIN_EXE_matcalc"))
+        .args(["simplify", "--trace", "z, y: vector(n); sigmoid(z) .* (1 - y) - y .* (1 - sigmoid(z))"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text, "collect: sigmoid(z) .* (1 - y) - y .* (1 - sigmoid(z)) => sigmoid(z) - y\nsigmoid(z) - y\n");
+}
+
 /// `--with-value`: one NumPy function returning (value, gradient) that
 /// checks its arguments' shapes; executed against the same numbers written
 /// by hand; misuse is exit status 2.

@@ -68,7 +68,7 @@ impl HeadIndex {
         let mut index = HeadIndex::default();
         for (i, rule) in rules.iter().enumerate() {
             let mut heads: Vec<Head> = match rule.rule.body {
-                Body::Native { head, .. } => vec![head],
+                Body::Native { heads, .. } => heads.to_vec(),
                 Body::Pattern { .. } => rule.variants.iter().map(|v| head(&v.graph, v.lhs)).collect(),
             };
             heads.dedup();

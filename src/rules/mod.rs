@@ -9,6 +9,9 @@
 //!   table loads);
 //! - [`matcher`] matches a compiled left side against the graph's canonical
 //!   nodes and builds the right side through the graph's constructors;
+//! - [`collect`] and [`size`] are the native rule that collects a
+//!   polynomial after expanding it, and the printed-size measure it keeps
+//!   its result by;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
 //!   point bounded by a count of rewrites, and records a [`Trace`];
 //!
@@ -17,9 +20,11 @@
 //! driver still bounds the rewrites at one node and in all, and the trace
 //! says when a bound stopped it.
 
+pub mod collect;
 pub mod driver;
 pub mod matcher;
 pub mod pattern;
+pub mod size;
 pub mod table;
 
 use std::sync::OnceLock;
@@ -41,10 +46,14 @@ pub enum Body {
     },
     /// A rewrite that is not a pattern.
     Native {
-        /// The operator of the nodes it looks at.
-        head: matcher::Head,
+        /// The operators of the nodes it looks at.
+        heads: &'static [matcher::Head],
         /// The node's replacement, or `None` where the rule does not apply.
         apply: fn(&mut Graph, ExprId) -> Option<ExprId>,
+        /// Programs over the metavariables of [`Rule::shapes`] on which the
+        /// rule applies: the soundness tests instantiate them with random
+        /// terms and compare the rewritten value with the original.
+        templates: &'static [&'static str],
     },
 }
 

@@ -3,6 +3,7 @@
 //! removes a construct (a negation under a function, a function of a
 //! function, a shift), so applying them terminates.
 
+use super::matcher::Head;
 use super::{Body, Rule};
 
 /// A pattern body.
@@ -18,6 +19,9 @@ const ELEMENTWISE_U: &[&str] = &["?u: scalar", "?u: vector(n)", "?u: matrix(m, n
 const VECTOR_X: &[&str] = &["?x: vector(n)"];
 /// A vector `?x` shifted by a scalar `?c`.
 const VECTOR_X_SCALAR_C: &[&str] = &["?x: vector(n); ?c: scalar"];
+
+/// Two elementwise metavariables `?u`, `?v` at every kind they can have.
+const ELEMENTWISE_UV: &[&str] = &["?u, ?v: scalar", "?u, ?v: vector(n)", "?u, ?v: matrix(m, n)"];
 
 /// The rules applied to every simplified value and derivative, in the
 /// order they are tried at a node.
@@ -120,6 +124,30 @@ pub const RULES: &[Rule] = &[
         examples: &[
             "x: vector(n); c: scalar; logsumexp(x + c) - c",
             "x: vector(n); logsumexp(x - 3)",
+        ],
+    },
+    Rule {
+        name: "collect", set: "collect",
+        doc: "a sum of elementwise or scalar monomials expanded and collected with exact coefficients, when shorter",
+        body: Body::Native {
+            heads: &[Head::Add, Head::Hadamard, Head::Mul],
+            apply: super::collect::collect,
+            templates: &[
+                "sigmoid(?u) .* (1 - ?v) - ?v .* (1 - sigmoid(?u))",
+                "?u .* (1 - ?u) .* (1 - ?v) + ?u .* (1 - ?u) .* ?v",
+                "sigmoid(?u) .* (1 - sigmoid(?u)) .* ((1 - ?v) ./ (1 - sigmoid(?u)) - ?v ./ sigmoid(?u))",
+                "(?u + ?v) .* (?u - ?v) + ?v .* ?v",
+                "3 ?u .* (?v - 1/2) - ?v .* (3 ?u + 2) + 2 ?v",
+            ],
+        },
+        shapes: ELEMENTWISE_UV, guard: "",
+        examples: &[
+            "z, y: vector(n); sigmoid(z) .* (1 - y) - y .* (1 - sigmoid(z))",
+            "z, y: scalar; sigmoid(z) (1 - sigmoid(z)) ((1 - y) / (1 - sigmoid(z)) - y / sigmoid(z))",
+            "u, y: vector(n); u .* (1 - u) .* (1 - y) + u .* (1 - u) .* y",
+            "x, y: vector(n); (x + y) .* (x - y) + y .* y",
+            "X: matrix(m, n); w: vector(n); y: vector(m); grad(-(y^T log(sigmoid(X w)) + (1 - y)^T log(1 - sigmoid(X w))), w)",
+            "x, y: vector(n); (x + y) .* (x - y)",
         ],
     },
 ];
