@@ -168,6 +168,10 @@ pub struct Graph {
     derivative_work: u64,
 }
 
+/// A measure of a node given the measures of its children (see
+/// [`Graph::tree_measure`]).
+pub type NodeMeasure = dyn Fn(&Graph, ExprId, &dyn Fn(ExprId) -> usize) -> usize;
+
 /// A point in a graph's growth that [`Graph::rollback`] returns to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GraphMark {
@@ -481,6 +485,17 @@ impl Graph {
     /// printers do: a shared subexpression counts once per use; a name
     /// counts as one node), counted up to `limit` and saturating above it.
     pub fn tree_size(&self, root: ExprId, limit: usize) -> usize {
+        self.tree_measure(root, limit, &|graph, id, of| {
+            let children = if matches!(graph.node(id), Node::Var(_)) { Vec::new() } else { graph.children(id) };
+            children.iter().fold(1usize, |acc, c| acc.saturating_add(of(*c)))
+        })
+    }
+
+    /// A measure of `root` written out as a tree, folded bottom-up over its
+    /// distinct nodes (a name is a leaf): `node(graph, id, of)` is the
+    /// measure of `id` given `of`, the measures of its children. Counted up
+    /// to `limit` (at least one per distinct node) and saturating above it.
+    pub fn tree_measure(&self, root: ExprId, limit: usize, node: &NodeMeasure) -> usize {
         let mut sizes: FastMap<ExprId, usize> = FastMap::default();
         let mut stack = vec![root];
         let mut order = Vec::new();
@@ -499,9 +514,9 @@ impl Graph {
         }
         // Children have smaller ids than their parents.
         order.sort();
+        let cap = limit.saturating_add(1);
         for id in order {
-            let children = if matches!(self.node(id), Node::Var(_)) { Vec::new() } else { self.children(id) };
-            let size = children.iter().fold(1usize, |acc, c| acc.saturating_add(sizes[c])).min(limit.saturating_add(1));
+            let size = node(self, id, &|c| sizes.get(&c).copied().unwrap_or(0)).min(cap);
             sizes.insert(id, size);
         }
         sizes[&root]
