@@ -62,7 +62,7 @@ type Poly = BTreeMap<Monomial, Coeff>;
 
 /// The rule's function: `id` collected, or `None` where that is not shorter.
 pub fn collect(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
-    if !worth_trying(graph, id) || !repeats_an_atom(graph, id) {
+    if !worth_trying(graph, id) || !could_merge(graph, id) {
         return None;
     }
     let shape = graph.shape(id);
@@ -134,49 +134,89 @@ fn worth_trying(graph: &Graph, id: ExprId) -> bool {
     }
 }
 
-/// Whether an atom occurs twice in `id`, looking into its products and
-/// short sums: if every atom occurs once, expanding only distributes (the
-/// monomials of a product of sums over distinct atoms are distinct), and
-/// there is nothing to collect.
-fn repeats_an_atom(graph: &Graph, id: ExprId) -> bool {
-    let mut atoms: Vec<ExprId> = Vec::with_capacity(16);
-    let mut budget = MAX_SCANNED;
-    scan(graph, id, true, &mut atoms, &mut budget);
-    atoms.sort_unstable();
-    budget == 0 || atoms.windows(2).any(|w| w[0] == w[1])
+/// Whether expanding `id` could merge two monomials or cancel a power, by
+/// where its atoms occur (looking into its products and short sums): two
+/// occurrences of an atom can meet in one monomial only if they lie in
+/// different terms of one sum, or both inside sums multiplied together; a
+/// power cancels only if an atom is also a divisor. Otherwise expanding
+/// only distributes, and there is nothing to collect.
+fn could_merge(graph: &Graph, id: ExprId) -> bool {
+    let mut scan = Scan { occurrences: Vec::with_capacity(16), path: Vec::new(), budget: MAX_SCANNED, power: false };
+    scan.visit(graph, id, true, false);
+    if scan.budget == 0 || scan.power {
+        return true;
+    }
+    let occurrences = &scan.occurrences;
+    occurrences.iter().enumerate().any(|(i, (atom, negative, p))| {
+        occurrences[i + 1..].iter().any(|(other, other_negative, q)| {
+            if atom != other {
+                return false;
+            }
+            if *negative || *other_negative {
+                return true;
+            }
+            let common = p.iter().zip(q).take_while(|(x, y)| x == y).count();
+            common < p.len() && common < q.len()
+        })
+    })
 }
 
-/// Pushes onto `atoms` the atoms of `id` as [`Collector::read`] reads them
-/// (sums looked into where `open` or short), within `budget` nodes.
-fn scan(graph: &Graph, id: ExprId, open: bool, atoms: &mut Vec<ExprId>, budget: &mut usize) {
-    let Some(left) = budget.checked_sub(1) else { return };
-    *budget = left;
-    match graph.node(id) {
-        Node::Const(_) | Node::Ones(_) | Node::Zero(_) => {}
-        Node::Scale(_, e) => scan(graph, *e, false, atoms, budget),
-        Node::Add(terms) if open || small_sum(graph, id) => {
-            for t in terms.iter() {
-                scan(graph, *t, false, atoms, budget);
-            }
-        }
-        Node::Hadamard(fs) => {
-            for f in fs.iter() {
-                scan(graph, *f, false, atoms, budget);
-            }
-        }
-        // The factors of a matrix chain stand for the chain, which is one atom.
-        Node::Mul(fs) => {
-            for f in fs.iter() {
-                if graph.shape(*f).is_scalar() {
-                    scan(graph, *f, false, atoms, budget);
-                } else {
-                    atoms.push(*f);
+/// The terms of sums (the sum, the term's position) a node lies in, from the root down.
+type Branches = Vec<(ExprId, usize)>;
+
+/// The atoms of a term as [`Collector::read`] reads them, each with
+/// whether it is a divisor and the sum terms it lies in.
+struct Scan {
+    /// Atom, divisor, and the (sum, term) pairs from the root down.
+    occurrences: Vec<(ExprId, bool, Branches)>,
+    /// The (sum, term) pairs above the node visited.
+    path: Branches,
+    /// Nodes left to look at.
+    budget: usize,
+    /// Set at a power of a sum, whose expansion merges terms.
+    power: bool,
+}
+
+impl Scan {
+    fn visit(&mut self, graph: &Graph, id: ExprId, open: bool, negative: bool) {
+        let Some(left) = self.budget.checked_sub(1) else { return };
+        self.budget = left;
+        let atom = |scan: &mut Scan, a: ExprId| scan.occurrences.push((a, negative, scan.path.clone()));
+        match graph.node(id) {
+            Node::Const(_) | Node::Ones(_) | Node::Zero(_) => {}
+            Node::Scale(_, e) => self.visit(graph, *e, false, negative),
+            Node::Add(terms) if open || small_sum(graph, id) => {
+                for (i, t) in terms.iter().enumerate() {
+                    self.path.push((id, i));
+                    self.visit(graph, *t, false, negative);
+                    self.path.pop();
                 }
             }
+            Node::Hadamard(fs) => {
+                for f in fs.iter() {
+                    self.visit(graph, *f, false, negative);
+                }
+            }
+            // The factors of a matrix chain stand for the chain, which is one atom.
+            Node::Mul(fs) => {
+                for f in fs.iter() {
+                    if graph.shape(*f).is_scalar() {
+                        self.visit(graph, *f, false, negative);
+                    } else {
+                        atom(self, *f);
+                    }
+                }
+            }
+            Node::Pow(b, e) => {
+                let k = graph.as_const(*e).and_then(coeff::to_i64).unwrap_or(1);
+                if k >= 2 && small_sum(graph, *b) {
+                    self.power = true;
+                }
+                self.visit(graph, *b, false, negative ^ (k < 0));
+            }
+            Node::Var(_) => atom(self, graph.through_definitions(id)),
+            _ => atom(self, id),
         }
-        Node::Pow(b, _) => scan(graph, *b, false, atoms, budget),
-        Node::Var(_) => atoms.push(graph.through_definitions(id)),
-        _ => atoms.push(id),
     }
 }
 
@@ -396,8 +436,7 @@ impl Collector<'_> {
             for (n, d) in b {
                 let (product, cancelled) = times(m, n);
                 self.merged |= cancelled;
-                let term = Poly::from([(product, c * d)]);
-                self.merged |= add_into(&mut out, term)?;
+                self.merged |= add_term(&mut out, product, c * d)?;
             }
         }
         Some(out)
@@ -575,20 +614,34 @@ fn scaled(p: Poly, c: &Coeff) -> Option<Poly> {
 fn add_into(p: &mut Poly, q: Poly) -> Option<bool> {
     let mut merged = false;
     for (m, c) in q {
-        let total = match p.remove(&m) {
-            Some(d) => {
-                merged = true;
-                d + c
-            }
-            None => c,
-        };
-        if !small(&total) {
-            return None;
-        }
-        if !total.is_zero() {
-            p.insert(m, total);
-        }
+        merged |= add_term(p, m, c)?;
     }
+    Some(merged)
+}
+
+/// Adds `c m` into `p`, within the bounds; whether it merged with a monomial of `p`.
+fn add_term(p: &mut Poly, m: Monomial, c: Coeff) -> Option<bool> {
+    let merged = match p.entry(m) {
+        std::collections::btree_map::Entry::Occupied(mut slot) => {
+            let total = slot.get() + c;
+            if !small(&total) {
+                return None;
+            }
+            if total.is_zero() {
+                slot.remove();
+            } else {
+                *slot.get_mut() = total;
+            }
+            true
+        }
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            if !small(&c) {
+                return None;
+            }
+            slot.insert(c);
+            false
+        }
+    };
     (p.len() <= MAX_MONOMIALS).then_some(merged)
 }
 
