@@ -440,6 +440,7 @@ impl Analysis {
         let graph = self.graph();
         let wrt = graph.symbol(derivative.wrt);
         print::latex::derivative_lhs(
+            &print::Spellings::new(graph, &print::latex::Latex::default()),
             &self.value_name(of),
             graph.shape(derivative.of),
             &wrt.name,

@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, Graph, Node, Role, Symbol, SymbolId};
 use crate::print::latex::{self, Latex};
 use crate::print::text::{Text, Unicode};
-use crate::print::{Doc, Format, Notation, Prec, Printer};
+use crate::print::{Doc, Format, Notation, Prec, Printer, Spellings};
 use crate::shape::Shape;
 
 /// The nodes of the step graph under a root, parents before children.
@@ -300,10 +300,12 @@ impl Derivation {
         let is_latex = format == Format::Latex;
         let mut rows = Vec::new();
         let count = self.lines.len();
+        let spellings = Spellings::new(&self.graph, notation);
         for (i, line) in self.lines.clone().into_iter().enumerate() {
             let last = i + 1 == count;
             let lhs_id = self.graph.upstream(self.loss, self.placeholder, line.node);
-            let mut printer = Printer { graph: &mut self.graph, notation, group_transposes: true };
+            let mut printer =
+                Printer { graph: &mut self.graph, notation, spellings: &spellings, group_transposes: true };
             let lhs = printer.doc(lhs_id, Prec::Sum);
             let form = printer.doc(line.form, Prec::Sum);
             let value = printer.doc(line.value, Prec::Sum);
@@ -316,7 +318,14 @@ impl Derivation {
             let lhs = if is_latex && last {
                 let symbol = self.graph.symbol(self.wrt);
                 let loss = self.graph.symbol(self.loss);
-                latex::tex(latex::derivative_lhs(&loss.name, Shape::SCALAR, &symbol.name, symbol.shape, false))
+                latex::tex(latex::derivative_lhs(
+                    &spellings,
+                    &loss.name,
+                    Shape::SCALAR,
+                    &symbol.name,
+                    symbol.shape,
+                    false,
+                ))
             } else {
                 lhs
             };

@@ -250,7 +250,7 @@ fn random_latex() -> Vec<String> {
     out
 }
 
-/// The body of every `tex_*` snapshot of this file.
+/// The body of every `tex_*` snapshot of this file and of `tests/names.rs`.
 fn snapshot_bodies() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots");
     let mut bodies = Vec::new();
@@ -259,7 +259,7 @@ fn snapshot_bodies() -> Vec<String> {
     paths.sort();
     for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if !name.starts_with("latex__tex_") || !name.ends_with(".snap") {
+        if !(name.starts_with("latex__tex_") || name.starts_with("names__tex_")) || !name.ends_with(".snap") {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };

@@ -38,6 +38,9 @@ const READ_BACK: &[&str] = &[
     "A: matrix(n, n); x: vector(n); x^T inv(A)^T x + x^T A^-T A^-1 x",
     "X: matrix(m, n); sum(ones(m, n) .* X) + tr(zeros(n, m) X)",
     "x: vector(n); y: vector(n); 1/2 * norm2(x - y) - x^T y / norm(x)",
+    // Look-alike names: Unicode writes `alpha` and `α` alike unless told apart.
+    "alpha: scalar; α: scalar; sigma2: scalar; σ2: scalar; x: vector(n); alpha * x + 2 * α * x + sigma2 * norm(x) * x + σ2 * x",
+    "x1: vector(n); x_1: vector(n); A: matrix(n, n); x1^T A x_1 + norm2(x1 - 2 * x_1)",
     // A deep net's Hessian: its layer Jacobians written over one another.
     "W1, W2, W3, W4, W5, W6, W7, W8: matrix(n, n); x: vector(n); a: vector(n); h1 = tanh(W1 x); h2 = tanh(W2 h1); h3 = tanh(W3 h2); h4 = tanh(W4 h3); h5 = tanh(W5 h4); h6 = tanh(W6 h5); h7 = tanh(W7 h6); h8 = tanh(W8 h7); hessian(a^T h8, x)",
 ];

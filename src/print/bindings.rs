@@ -3,7 +3,7 @@
 //! (`t1 = …`) followed by the expression, which is itself a valid program,
 //! so printed size stays linear in the graph's size.
 
-use super::{render, Notation};
+use super::{render, render_spelled, Notation, Spellings};
 use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, Symbol};
 use crate::shape::Shape;
 
@@ -23,13 +23,15 @@ pub fn render_shared(graph: &mut Graph, id: ExprId, notation: &dyn Notation, wid
     with_shared(graph, id, |graph, shared| match shared {
         None => render(graph, id, notation, width),
         Some(shared) => {
+            // One spelling of the names for every line.
+            let spellings = Spellings::new(graph, notation);
             let mut lines = Vec::with_capacity(shared.bindings.len() + 1);
             for (name, value) in &shared.bindings {
                 let shape = graph.shape(*value);
-                let text = render(graph, *value, notation, width);
-                lines.push(format!("{} = {}", notation.name(name, shape), text));
+                let text = render_spelled(graph, *value, notation, &spellings, width);
+                lines.push(format!("{} = {}", spellings.name(notation, name, shape), text));
             }
-            lines.push(render(graph, shared.root, notation, width));
+            lines.push(render_spelled(graph, shared.root, notation, &spellings, width));
             lines.join("\n")
         }
     })

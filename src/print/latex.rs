@@ -13,7 +13,7 @@
 
 pub mod width;
 
-use super::{Doc, Notation, Prec, Printer};
+use super::{Doc, Notation, Prec, Printer, Spellings};
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, Func, Graph};
 use crate::ops::LatexForm;
@@ -122,7 +122,8 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
     let shared = super::bindings::with_shared(graph, id, |graph, shared| {
         // A large result: the expression, then its shared subterms, one per line.
         let shared = shared?;
-        let mut printer = Printer { graph, notation, group_transposes: false };
+        let spellings = Spellings::new(graph, notation);
+        let mut printer = Printer { graph, notation, spellings: &spellings, group_transposes: false };
         let main = flat(printer.doc(shared.root, Prec::Sum));
         let mut lines = vec![match lhs {
             Some(l) => format!("{l} &= {main}"),
@@ -132,14 +133,15 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
             let shape = printer.graph.shape(*value);
             let body = flat(printer.doc(*value, Prec::Sum));
             let label = if i == 0 { "\\text{where } " } else { "" };
-            lines.push(format!("{label}{} &= {body}", super::latex::name(name, shape)));
+            lines.push(format!("{label}{} &= {body}", spellings.name(notation, name, shape)));
         }
         Some(format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n")))
     });
     if let Some(text) = shared {
         return text;
     }
-    let mut printer = Printer { graph, notation, group_transposes: false };
+    let spellings = Spellings::new(graph, notation);
+    let mut printer = Printer { graph, notation, spellings: &spellings, group_transposes: false };
     let body = printer.doc(id, Prec::Sum);
     // Every row of the `aligned` block starts after the left side: the
     // left side's width is taken off the page, not counted on the first row.
@@ -159,14 +161,15 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
 /// The left side `\nabla_{\mathbf{W}} L` of a gradient, or
 /// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}` of a Jacobian.
 pub fn derivative_lhs(
+    spellings: &Spellings,
     value_name: &str,
     value_shape: Shape,
     wrt_name: &str,
     wrt_shape: Shape,
     jacobian: bool,
 ) -> String {
-    let of = name(value_name, value_shape);
-    let wrt = name(wrt_name, wrt_shape);
+    let of = spellings.name(&Latex::default(), value_name, value_shape);
+    let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
     if jacobian {
         format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}")
     } else {
@@ -291,6 +294,16 @@ pub fn name(name: &str, shape: Shape) -> String {
     out
 }
 
+/// A name printed as it is typed, every character in the base font (bold
+/// or italic): `x1` as `\mathbf{x1}`, `alpha` as `\mathit{alpha}`.
+pub fn literal_name(name: &str, shape: Shape) -> String {
+    if shape.is_scalar() {
+        format!("\\mathit{{{}}}", escape(name))
+    } else {
+        format!("\\mathbf{{{}}}", escape(name))
+    }
+}
+
 /// Splits `W1` into (`W`, `1`), `x_hat` into (`x`, `hat`), `sigma` into (`sigma`, none).
 fn split_name(name: &str) -> (&str, Option<&str>) {
     if let Some(i) = name.char_indices().skip(1).find(|(_, c)| *c == '_').map(|(i, _)| i) {
@@ -362,6 +375,9 @@ impl Latex {
 impl Notation for Latex {
     fn name(&self, text: &str, shape: Shape) -> String {
         name(text, shape)
+    }
+    fn literal_name(&self, text: &str, shape: Shape) -> Option<String> {
+        Some(literal_name(text, shape))
     }
     fn text(&self, text: String) -> Doc {
         tex(text)

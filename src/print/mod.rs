@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod latex;
 pub mod numpy;
 pub mod python_names;
+pub mod spellings;
 pub mod text;
 
 use pretty::RcDoc;
@@ -14,6 +15,7 @@ use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, Func, Graph, Node};
 use crate::shape::{dim_name, Shape};
 use num_traits::Signed;
+pub use spellings::Spellings;
 
 /// A document under construction.
 pub type Doc = RcDoc<'static, ()>;
@@ -37,6 +39,12 @@ pub enum Prec {
 pub trait Notation {
     /// A variable or definition name.
     fn name(&self, name: &str, shape: Shape) -> String;
+    /// `name` printed as it is typed, for a name whose [`Notation::name`]
+    /// another name shares (see [`Spellings`]); `None` if the notation
+    /// prints every name as it is typed.
+    fn literal_name(&self, _name: &str, _shape: Shape) -> Option<String> {
+        None
+    }
     /// A non-negative rational constant, and the precedence of the result.
     fn number(&self, c: &Coeff) -> (Doc, Prec);
     /// `a^T`
@@ -109,7 +117,20 @@ pub trait Notation {
 
 /// Renders `id` with `notation` at `width` columns.
 pub fn render(graph: &mut Graph, id: ExprId, notation: &dyn Notation, width: usize) -> String {
-    let mut printer = Printer { graph, notation, group_transposes: false };
+    let spellings = Spellings::new(graph, notation);
+    render_spelled(graph, id, notation, &spellings, width)
+}
+
+/// [`render`] with the names' [`Spellings`] already made (for several
+/// renderings of one graph).
+pub fn render_spelled(
+    graph: &mut Graph,
+    id: ExprId,
+    notation: &dyn Notation,
+    spellings: &Spellings,
+    width: usize,
+) -> String {
+    let mut printer = Printer { graph, notation, spellings, group_transposes: false };
     let doc = printer.doc(id, Prec::Sum);
     let mut out = String::new();
     let _ = doc.render_fmt(width, &mut out);
@@ -122,6 +143,8 @@ pub struct Printer<'g, 'n> {
     pub graph: &'g mut Graph,
     /// The notation.
     pub notation: &'n dyn Notation,
+    /// How the program's names are printed in it.
+    pub spellings: &'n Spellings,
     /// Write a run of transposed factors that starts with a row vector as
     /// one transposed product (`x^T W^T` as `(W x)^T`), as derivations do.
     pub group_transposes: bool,
@@ -155,7 +178,7 @@ impl Printer<'_, '_> {
             }
             Node::Var(s) => {
                 let symbol = self.graph.symbol(s);
-                (n.text(n.name(&symbol.name, symbol.shape)), Prec::Atom)
+                (n.text(self.spellings.name(n, &symbol.name, symbol.shape)), Prec::Atom)
             }
             Node::Identity(d) => {
                 let dim = if dims_fixed { None } else { Some(dim_name(d, self.graph.dim_names())) };

@@ -90,6 +90,9 @@ impl Notation for Unicode {
     fn name(&self, name: &str, _shape: Shape) -> String {
         greek(name)
     }
+    fn literal_name(&self, name: &str, _shape: Shape) -> Option<String> {
+        Some(name.to_string())
+    }
     fn number(&self, c: &Coeff) -> (Doc, Prec) {
         number(c)
     }
