@@ -116,12 +116,18 @@ pub fn foreign_operator(source: &str, position: usize) -> Option<(usize, usize, 
             };
             return Some((position, end, format!("`{before}.` module names are not part of matcalc"), help));
         }
-        return Some((
-            position,
-            end,
-            format!("`.{word}` is not matcalc syntax"),
-            "matcalc has no methods: call a function, as in `tr(A)`".to_string(),
-        ));
+        let base = if before.is_empty() { "A".to_string() } else { before };
+        let help = match word.as_str() {
+            "transpose" => format!("matcalc has no methods: write `{base}^T`"),
+            "trace" | "tr" => format!("matcalc has no methods: write `tr({base})`"),
+            "inv" | "inverse" => format!("matcalc has no methods: write `inv({base})`"),
+            "dot" | "matmul" => format!("matcalc has no methods: write a product by juxtaposition, as in `{base}^T y`"),
+            "sum" | "exp" | "log" | "det" | "norm" | "abs" | "sqrt" => {
+                format!("matcalc has no methods: write `{word}({base})`")
+            }
+            _ => "matcalc has no methods: call a function, as in `tr(A)`".to_string(),
+        };
+        return Some((position, end, format!("`.{word}` is not matcalc syntax"), help));
     }
     None
 }

@@ -7,13 +7,20 @@
 //! printers. `eval` and `check` evaluate numerically, for checking only;
 //! `verify` decides whether a claimed derivative is right.
 //!
-//! The one-call entry points:
+//! The one-call entry points, and one analysis for several questions (the
+//! README's example):
 //!
 //! ```
-//! let gradient = matcalc::diff("1/2 * norm2(W^T W x - x)", "W", matcalc::Format::Text).unwrap();
+//! let gradient = matcalc::diff("1/2 * norm2(W^T W x - x)", "W", matcalc::Format::Text)?;
 //! assert_eq!(gradient, "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
-//! let value = matcalc::simplify("(W x)^T W x", matcalc::Format::Unicode).unwrap();
-//! assert_eq!(value, "xᵀ Wᵀ W x");
+//! // One analysis for several questions: derivatives, every printer, steps.
+//! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)")?;
+//! let d = analysis.derivative(None, "W")?;
+//! let latex = analysis.print(d.result, matcalc::Format::Latex);
+//! # assert!(latex.starts_with("\\mathbf{W} \\mathbf{x} (\\mathbf{W}^\\top"), "{latex}");
+//! # let value = matcalc::simplify("(W x)^T W x", matcalc::Format::Unicode)?;
+//! # assert_eq!(value, "xᵀ Wᵀ W x");
+//! # Ok::<(), matcalc::Error>(())
 //! ```
 //!
 //! For more than one question about a program, [`analyze`] it once and ask
@@ -43,7 +50,8 @@
 //! `Unicode` (`Wᵀ`, `⊙`, `‖r‖²`, `σ`), `Latex` (bold vectors and matrices,
 //! `\top`, `\odot`, `\frac`; [`Analysis::latex`] writes the equation
 //! `\nabla_{\mathbf{W}} L = …`), `Numpy` (a Python function of the
-//! program's free variables, [`Analysis::numpy`]), `Dot` and `Tikz` (the
+//! program's free variables, [`Analysis::numpy`]), `Jax` and `Torch` (the
+//! same function in `jax.numpy` and PyTorch), `Dot` and `Tikz` (the
 //! computational graph, [`Analysis::dot`], [`Analysis::tikz`]); and the
 //! step-by-step derivation, [`Analysis::steps`]. Errors are [`Error`]s with
 //! a span; [`Error::render`] draws the caret under the source.

@@ -51,3 +51,80 @@ fn documented_derivatives_pass_the_numeric_check() {
         assert!(comparison.relative_error < 1e-6, "{file}: d/d{wrt} {program}: {:.2e}", comparison.relative_error);
     }
 }
+
+/// The lines of each code block of `text` that opens with "```" + `tag`.
+fn code_blocks(text: &str, tag: &str) -> Vec<Vec<String>> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in text.lines() {
+        let fence = line.trim_start();
+        if let Some(block) = current.as_mut() {
+            if fence.starts_with("```") {
+                blocks.push(current.take().unwrap());
+            } else {
+                block.push(line.to_string());
+            }
+        } else if fence.strip_prefix("```").is_some_and(|rest| rest == tag) {
+            current = Some(Vec::new());
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_readme_rust_example_is_the_crates_first_doc_test() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let example = code_blocks(&readme, "rust").into_iter().next().expect("README.md has a ```rust block");
+    assert!(example.iter().any(|l| l.contains("matcalc::diff(")), "{example:?}");
+    let lib = std::fs::read_to_string(format!("{root}/src/lib.rs")).unwrap();
+    let front: String =
+        lib.lines().filter_map(|l| l.strip_prefix("//!")).map(|l| format!("{}\n", l.trim_start_matches(' '))).collect();
+    // The doc test compiles and runs (`cargo test --doc`); hidden `# ` lines
+    // are its checks.
+    let doc_test: Vec<String> =
+        code_blocks(&front, "").into_iter().next().unwrap().into_iter().filter(|l| !l.starts_with("# ")).collect();
+    assert_eq!(example, doc_test, "README.md's Rust example differs from src/lib.rs's first doc test");
+}
+
+/// Every printer, named as the front page and the README name it (a new
+/// [`matcalc::Format`] does not compile until it is listed here).
+fn printer_name(format: matcalc::Format) -> &'static str {
+    use matcalc::Format;
+    match format {
+        Format::Text => "Text",
+        Format::Unicode => "Unicode",
+        Format::Numpy => "Numpy",
+        Format::Jax => "Jax",
+        Format::Torch => "Torch",
+        Format::Latex => "Latex",
+        Format::Dot => "Dot",
+        Format::Tikz => "Tikz",
+    }
+}
+
+#[test]
+fn the_front_page_and_the_readme_list_every_printer() {
+    use matcalc::Format;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let lib = std::fs::read_to_string(format!("{root}/src/lib.rs")).unwrap();
+    let front: String = lib.lines().filter_map(|l| l.strip_prefix("//!")).collect::<Vec<_>>().join("\n");
+    let listing = readme.split("shows the crate's front page").nth(1).expect("README.md describes the front page");
+    let listing = &listing[..listing.find("\n\n").unwrap_or(listing.len())];
+    let all = [
+        Format::Text,
+        Format::Unicode,
+        Format::Numpy,
+        Format::Jax,
+        Format::Torch,
+        Format::Latex,
+        Format::Dot,
+        Format::Tikz,
+    ];
+    for format in all {
+        let name = format!("`{}`", printer_name(format));
+        assert!(front.contains(&name), "src/lib.rs's front page does not list {name}");
+        assert!(listing.contains(&name), "README.md's list of the front page's printers lacks {name}");
+    }
+}

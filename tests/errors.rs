@@ -55,6 +55,8 @@ const CASES: &[(&str, &str)] = &[
     ("at_product", "A: matrix(m, n); x: vector(n); A @ x"),
     ("dot_t_transpose", "W: matrix(m, n); W.T"),
     ("dot_t_on_vector", "x: vector(n); x.T"),
+    ("transpose_method", "A: matrix(m, n); A.transpose()"),
+    ("sum_method", "x: vector(n); x.sum()"),
     ("numpy_module_call", "x, y: vector(n); np.dot(x, y)"),
     ("norm_with_order", "x: vector(n); norm(x, 2)"),
     ("trace_spelt_out", "A: matrix(n, n); trace(A)"),

@@ -303,3 +303,27 @@ fn katex_renders_every_latex_output() {
     assert!(output.status.success(), "KaTeX rejected some output ({} items):\n{stdout}", items.len());
     assert!(items.len() > 1000, "only {} LaTeX strings checked", items.len());
 }
+
+/// A test whose tool is missing says so in the `cargo test` output, and
+/// fails under CI: the KaTeX check, run again with no `node` on the PATH.
+#[test]
+fn a_missing_tool_is_a_visible_skip_and_a_failure_under_ci() {
+    let run = |ci: bool| {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command.args(["katex_renders_every_latex_output", "--exact", "--test-threads=1"]).env("PATH", "/nonexistent");
+        if ci {
+            command.env("CI", "true");
+        } else {
+            command.env_remove("CI");
+        }
+        command.output().expect("the test binary runs")
+    };
+    let local = run(false);
+    let stderr = String::from_utf8_lossy(&local.stderr);
+    assert!(local.status.success(), "{stderr}");
+    assert!(stderr.contains("SKIPPED katex_renders_every_latex_output: "), "{stderr}");
+    let ci = run(true);
+    let stdout = String::from_utf8_lossy(&ci.stdout);
+    assert!(!ci.status.success(), "{stdout}");
+    assert!(stdout.contains("katex_renders_every_latex_output cannot run under CI"), "{stdout}");
+}

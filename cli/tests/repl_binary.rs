@@ -81,17 +81,28 @@ fn piped_stdin_reports_errors_and_exits_1() {
 /// standard input and output: python3's `pty` module, else util-linux `script`
 /// (`MATCALC_TEST_PTY=script` forces the latter).
 fn pty_relay(binary: &str) -> Option<Command> {
+    pty_relay_sized(binary, None)
+}
+
+/// [`pty_relay`] on a terminal `columns` wide (`stty cols`), if given.
+fn pty_relay_sized(binary: &str, columns: Option<u16>) -> Option<Command> {
     let works = |program: &str, arg: &str| {
         Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
     };
+    let size = columns.map(|c| format!("stty cols {c}; ")).unwrap_or_default();
     if std::env::var_os("MATCALC_TEST_PTY").is_none_or(|v| v != "script") && works("python3", "--version") {
         let mut command = Command::new("python3");
-        command.args(["-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", binary, "repl"]);
+        let script = "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)";
+        if columns.is_some() {
+            command.args(["-c", script, "sh", "-c", &format!("{size}exec \"$0\" repl"), binary]);
+        } else {
+            command.args(["-c", script, binary, "repl"]);
+        }
         return Some(command);
     }
     if works("script", "--version") {
         let mut command = Command::new("script");
-        command.args(["-qfec", &format!("'{binary}' repl"), "/dev/null"]);
+        command.args(["-qfec", &format!("{size}'{binary}' repl"), "/dev/null"]);
         return Some(command);
     }
     None
@@ -236,12 +247,18 @@ fn a_session_on_a_terminal() {
     assert!(history.contains("alpha_decay x"), "history file: {history:?}");
 }
 
+/// A REPL running on a pseudo-terminal: the relay, its input, what it shows.
+type Running = (std::process::Child, std::process::ChildStdin, Terminal, std::thread::JoinHandle<()>);
+
 /// Starts the REPL on a pseudo-terminal with its history under `data`.
-fn start_terminal(
-    data: &std::path::Path,
-) -> Option<(std::process::Child, std::process::ChildStdin, Terminal, std::thread::JoinHandle<()>)> {
+fn start_terminal(data: &std::path::Path) -> Option<Running> {
+    start_terminal_sized(data, None)
+}
+
+/// [`start_terminal`] on a terminal `columns` wide, if given.
+fn start_terminal_sized(data: &std::path::Path, columns: Option<u16>) -> Option<Running> {
     let binary = env!("CARGO_BIN_EXE_matcalc");
-    let mut relay = pty_relay(binary)?;
+    let mut relay = pty_relay_sized(binary, columns)?;
     let mut child = relay
         .env("TERM", "xterm")
         .env("XDG_DATA_HOME", data)
@@ -275,6 +292,43 @@ fn wait_for_exit(child: &mut std::process::Child, terminal: &Terminal) -> std::p
         assert!(Instant::now() < deadline, "the REPL did not exit:\n{}", terminal.screen());
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn results_break_at_the_terminals_width() {
+    let data = std::env::temp_dir().join(format!("matcalc-repl-pty-width-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let Some((mut child, mut stdin, mut terminal, reader)) = start_terminal_sized(&data, Some(40)) else {
+        common::skip("pseudo-terminal tests", "neither python3 nor script(1) is available to make a pseudo-terminal");
+        return;
+    };
+    let mut send = |text: &str| {
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    };
+    terminal.expect("matcalc> ");
+    send("x: vector(n); A: matrix(n, n)\r");
+    terminal.expect("matcalc> ");
+    // 70 columns on one line at the default width of 100.
+    send("sum(exp(A x)) + sum(tanh(A^T x)) + sum(softplus(A A x)) + norm2(A x)\r");
+    terminal.expect("matcalc> ");
+    send("quit\r");
+    let status = wait_for_exit(&mut child, &terminal);
+    drop(stdin);
+    reader.join().unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    assert!(status.success(), "exit status {status:?}; the terminal shows:\n{}", terminal.screen());
+    let screen = terminal.screen();
+    // The result, after the echoed line, is broken into lines of at most 40 columns.
+    let result: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("norm2(A x)"))
+        .skip(1)
+        .take_while(|l| !l.contains("matcalc>"))
+        .collect();
+    assert!(result.len() > 1, "not broken at 40 columns:\n{screen}");
+    assert!(result.iter().all(|l| l.chars().count() <= 40), "wider than 40 columns:\n{screen}");
+    assert!(result.concat().contains("‖A x‖²"), "{screen}");
 }
 
 #[test]
