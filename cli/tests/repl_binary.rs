@@ -108,6 +108,33 @@ fn pty_relay_sized(binary: &str, columns: Option<u16>) -> Option<Command> {
     None
 }
 
+/// The relay of a REPL on a pseudo-terminal, killed when dropped: a test
+/// that fails while the REPL still runs (a timeout, an assertion) leaves no
+/// process behind (the REPL ends when its terminal's relay does).
+struct Relay(std::process::Child);
+
+impl std::ops::Deref for Relay {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Relay {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if self.0.try_wait().is_ok_and(|status| status.is_none()) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Removes terminal escape sequences and carriage returns.
 fn strip_escapes(text: &str) -> String {
     let mut out = String::new();
@@ -167,14 +194,16 @@ fn a_session_on_a_terminal() {
     };
     let data = std::env::temp_dir().join(format!("matcalc-repl-pty-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let mut child = relay
-        .env("TERM", "xterm")
-        .env("XDG_DATA_HOME", &data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the relay starts");
+    let mut child = Relay(
+        relay
+            .env("TERM", "xterm")
+            .env("XDG_DATA_HOME", &data)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the relay starts"),
+    );
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let output = Arc::new(Mutex::new(Vec::new()));
@@ -248,7 +277,7 @@ fn a_session_on_a_terminal() {
 }
 
 /// A REPL running on a pseudo-terminal: the relay, its input, what it shows.
-type Running = (std::process::Child, std::process::ChildStdin, Terminal, std::thread::JoinHandle<()>);
+type Running = (Relay, std::process::ChildStdin, Terminal, std::thread::JoinHandle<()>);
 
 /// Starts the REPL on a pseudo-terminal with its history under `data`.
 fn start_terminal(data: &std::path::Path) -> Option<Running> {
@@ -259,14 +288,16 @@ fn start_terminal(data: &std::path::Path) -> Option<Running> {
 fn start_terminal_sized(data: &std::path::Path, columns: Option<u16>) -> Option<Running> {
     let binary = env!("CARGO_BIN_EXE_matcalc");
     let mut relay = pty_relay_sized(binary, columns)?;
-    let mut child = relay
-        .env("TERM", "xterm")
-        .env("XDG_DATA_HOME", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the relay starts");
+    let mut child = Relay(
+        relay
+            .env("TERM", "xterm")
+            .env("XDG_DATA_HOME", data)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the relay starts"),
+    );
     let stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let output = Arc::new(Mutex::new(Vec::new()));
