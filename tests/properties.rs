@@ -121,6 +121,20 @@ fn check_derivative(source: &str, wrt: &str, seed: u64) -> Result<(), TestCaseEr
     Ok(())
 }
 
+/// A row-vector sum sharing a right factor (`y^T A^-T - softmax(x)^T A^-T`)
+/// was left unfactored while its printed transpose, read back, factored
+/// (`(A^-1 (y - softmax(x)) + …)^T`): two terms for one printed text. Found
+/// by `text_round_trip`.
+#[test]
+fn a_row_sum_sharing_a_right_factor_reads_back_as_itself() {
+    let source = format!(
+        "{HEADER}((softmax((cos((swish((sqrt(1 + (A x) .^ 2)))))))) ((((((inv(A)) (softmax(x))) - \
+         (((softmax(y)) + (inv(A) y))))) - (diag((diag((inv(A) (A x))))))))^T)"
+    );
+    check_round_trip(&source).unwrap();
+    check_round_trip(&format!("{HEADER}x^T A + y^T A + x^T B")).unwrap();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
 

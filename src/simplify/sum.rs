@@ -342,17 +342,26 @@ impl Graph {
     }
 
     /// Factors a matrix shared on the left by column-vector terms
-    /// (`A u + A v → A (u + v)`), or, in a matrix sum, a row vector shared
+    /// (`A u + A v → A (u + v)`), or on the right by row-vector terms
+    /// (`u^T A + v^T A → (u + v)^T A`), or, in a matrix sum, a row vector shared
     /// on the right (`u x^T + v x^T → (u + v) x^T`) or a column vector
     /// shared on the left (`x u^T + x v^T → x (u + v)^T`), whichever
     /// transposing the sum would pick too (rule `factor_common`).
     pub(super) fn factor_common(&mut self, terms: &[ExprId], shape: Shape) -> Option<ExprId> {
         let column = shape.cols == Dim::ONE && !shape.is_scalar();
+        let row = shape.rows == Dim::ONE && !shape.is_scalar();
         let matrix = shape.cols != Dim::ONE && shape.rows != Dim::ONE;
         let (left, split, shared) = if column {
             let split = self.split_shared(terms, true, false);
             let shared = self.pick_shared(&split)?;
             (true, split, shared)
+        } else if row {
+            // The transpose of the column case: a matrix shared on the right
+            // (`u^T A + v^T A → (u + v)^T A`), the one whose transpose the
+            // column case would pick.
+            let split = self.split_shared(terms, false, false);
+            let shared = self.pick_shared_transposed(&split)?;
+            (false, split, shared)
         } else if matrix {
             let left_split = self.split_shared(terms, true, true);
             let right_split = self.split_shared(terms, false, true);
@@ -416,7 +425,7 @@ impl Graph {
                                 }
                             } else {
                                 let shared = *factors.last().unwrap();
-                                if self.shape(shared).rows != Dim::ONE {
+                                if vector && self.shape(shared).rows != Dim::ONE {
                                     None
                                 } else {
                                     Some((shared, factors[..factors.len() - 1].to_vec()))
@@ -438,6 +447,20 @@ impl Graph {
             split.push((t, parts));
         }
         split
+    }
+
+    /// [`Graph::pick_shared`] comparing the factors' transposes: the factor
+    /// whose transpose the transposed sum would pick.
+    pub(super) fn pick_shared_transposed(&mut self, split: &[(ExprId, Option<(ExprId, ExprId)>)]) -> Option<ExprId> {
+        let mut counts: FastMap<ExprId, usize> = FastMap::default();
+        for (_, parts) in split {
+            if let Some((shared, _)) = parts {
+                *counts.entry(*shared).or_default() += 1;
+            }
+        }
+        let candidates: Vec<ExprId> = counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).collect();
+        let transposed: Vec<(ExprId, ExprId)> = candidates.into_iter().map(|c| (c, self.transpose(c))).collect();
+        transposed.into_iter().min_by(|a, b| self.structural_cmp(a.1, b.1)).map(|(c, _)| c)
     }
 
     /// The factor shared by at least two terms of `split` (the structurally
