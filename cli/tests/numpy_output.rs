@@ -371,6 +371,16 @@ const FORMS: &[Form] = &[
         absent: &["np.outer(", "np.ones("],
         products: Some(2),
     },
+    // Beside a constant only, `u ones(m)^T` is a whole matrix: NumPy would
+    // broadcast `1 / 2 - u[:, None]` to a column.
+    Form {
+        label: "broadcast_beside_a_constant",
+        program: "u, v: vector(m); (1/2 - u ones(m)^T) v",
+        wrt: "",
+        contains: &[],
+        absent: &["u[:, None]"],
+        products: None,
+    },
     Form {
         label: "column_sums",
         program: "M: matrix(m, n); v: vector(n); ones(m)^T M + v^T",

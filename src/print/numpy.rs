@@ -518,15 +518,23 @@ impl Emitter<'_> {
             Node::Ones(s) => (format!("np.ones({}{})", self.shape_args(s), self.like()), 4),
             Node::Zero(s) => (format!("np.zeros({}{})", self.shape_args(s), self.like()), 4),
             Node::Add(terms) => {
-                // Beside a full matrix term, `b ones(k)^T` is NumPy's broadcast `b[:, None]`.
-                let full = terms.iter().any(|t| !self.shape(*t).is_scalar() && self.broadcast(*t).is_none());
-                let mut out = String::new();
-                for (i, t) in terms.iter().enumerate() {
-                    let (negative, positive) = match self.graph.node(*t).clone() {
+                // Beside a full matrix term, `b ones(k)^T` is NumPy's broadcast `b[:, None]`
+                // (a constant is written as a number, which is not a full matrix).
+                let signed: Vec<(bool, ExprId)> = terms
+                    .iter()
+                    .map(|t| match self.graph.node(*t).clone() {
                         Node::Scale(c, b) if c.is_negative() => (true, self.graph.scale(-c, b)),
                         Node::Const(c) if c.is_negative() => (true, self.graph.constant(-c)),
                         _ => (false, *t),
-                    };
+                    })
+                    .collect();
+                let full = signed.iter().any(|&(_, t)| {
+                    !self.shape(t).is_scalar()
+                        && !matches!(self.graph.node(t), Node::Const(_))
+                        && self.broadcast(t).is_none()
+                });
+                let mut out = String::new();
+                for (i, &(negative, positive)) in signed.iter().enumerate() {
                     let text = match self.broadcast(positive) {
                         Some((v, along_rows)) if full && !self.expr_names.contains_key(&positive) => {
                             let v = self.expr(v, 4);
