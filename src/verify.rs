@@ -14,7 +14,10 @@
 //! function and the answer are defined is wrong; a formula that agrees only
 //! where the function is defined, as `1 ./ abs(x)` for `sum(log(x))`, is
 //! not the derivative's formula either); "correct" needs [`MIN_POINTS`]
-//! compared points, else the verdict is "could not decide".
+//! compared points, else the verdict is "could not decide". So does a
+//! term of the answer's or the claim's sum that is negligible beside the
+//! others at every point (dropping it would change no digit): sampling goes
+//! on at wider scales until each term has mattered at some point.
 
 use crate::check::{bounds, random_point, PointKind, Rng, Sampling};
 use crate::error::Result;
@@ -39,6 +42,9 @@ pub const PERTURBATION: f64 = 1e-12;
 /// Measured rounding, relative to the values' magnitude, above which a point
 /// is too ill-conditioned to tell anything.
 pub const ILL_CONDITIONED: f64 = 1e-6;
+/// Entry scales of the points tried after the first `2 *`
+/// [`TARGET_POINTS`], while a term has not yet mattered at any point.
+pub const WIDER_SCALES: [f64; 5] = [3.0, 0.3, 0.03, 10.0, 0.01];
 
 /// How `verify` decides.
 #[derive(Clone, Copy, Debug)]
@@ -75,6 +81,9 @@ pub struct Sampled {
     pub zero: usize,
     /// The distinct sizes of the named dimensions at the compared points.
     pub sizes: Vec<Vec<usize>>,
+    /// Terms of the answer's or the claim's sum too small beside the rest,
+    /// at every compared point, for a change in them to show.
+    pub unseen_terms: usize,
 }
 
 /// The verdict on a claim.
@@ -158,6 +167,14 @@ impl Verdict {
                 }
                 if sampled.ill_conditioned > 0 {
                     reasons.push(format!("at {} rounding is amplified too much to compare", sampled.ill_conditioned));
+                }
+                if sampled.unseen_terms > 0 {
+                    // Enough points compared, but some term never mattered.
+                    return vec![format!(
+                        "could not decide: the claim agrees at {} of {} random points, but at every one {} of the \
+                         terms of the claim or the derivative is too small beside the others for an error in it to show",
+                        sampled.compared, sampled.attempts, sampled.unseen_terms
+                    )];
                 }
                 vec![format!(
                     "could not decide: the claim agrees at {} of {} random points, but {MIN_POINTS} are needed ({})",
@@ -261,7 +278,18 @@ pub fn compare_at_random_points(
     let mut rng = Rng::new(seed);
     let mut noise_rng = Rng::new(seed ^ 0x5DEE_CE66);
     let mut sampled = Sampled::default();
-    while sampled.compared < TARGET_POINTS && sampled.attempts < MAX_ATTEMPTS {
+    // A term of either sum that is negligible beside the others at every
+    // point is not tested by them (dropping it changes no digit): sampling
+    // goes on, at more scales, until each has mattered somewhere.
+    let summands = |id: ExprId| match graph.node(id) {
+        Node::Add(terms) => terms.to_vec(),
+        _ => Vec::new(),
+    };
+    let mut unseen = summands(answer);
+    if !zero_claim {
+        unseen.extend(summands(claimed));
+    }
+    while (sampled.compared < TARGET_POINTS || !unseen.is_empty()) && sampled.attempts < MAX_ATTEMPTS {
         // Of every eight points: five of both signs, three positive; three
         // with entries ten times smaller (sums inside tanh or exp saturate
         // less); half with diagonals of either sign.
@@ -274,6 +302,7 @@ pub fn compare_at_random_points(
             6 => (Sampling::Positive, false, 0.1),
             _ => (Sampling::Mixed, true, 1.0),
         };
+        let scale = if sampled.attempts < 2 * TARGET_POINTS { scale } else { WIDER_SCALES[sampled.attempts % 5] };
         let kind = PointKind { sampling, sizes: SIZES, signed_diagonal, scale };
         sampled.attempts += 1;
         let env = random_point(graph, &mut rng, kind);
@@ -336,6 +365,9 @@ pub fn compare_at_random_points(
         if differs {
             return Verdict::Differs { claim: b, answer: a, relative_error: worst, sizes: sizes_text(graph, &env) };
         }
+        let largest_noise = noise.iter().fold(0.0f64, |m, n| m.max(*n));
+        let shows = 2.0 * (RELATIVE_TOLERANCE * scale + 4.0 * largest_noise);
+        unseen.retain(|term| !evaluate(graph, *term, &env).is_ok_and(|t| !all_finite(&t) || t.max_abs() > shows));
         sampled.compared += 1;
         if env.values.values().any(|m| m.data.iter().any(|x| *x < 0.0)) {
             sampled.compared_mixed += 1;
@@ -344,7 +376,8 @@ pub fn compare_at_random_points(
             sampled.sizes.push(env.dims.clone());
         }
     }
-    if sampled.compared >= MIN_POINTS {
+    sampled.unseen_terms = unseen.len();
+    if sampled.compared >= MIN_POINTS && unseen.is_empty() {
         Verdict::Agrees(sampled)
     } else {
         Verdict::Undecided(sampled)

@@ -232,3 +232,21 @@ fn points_where_both_sides_underflow_to_zero_decide_nothing() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.starts_with("could not decide") && out.contains("at 60 both are exactly 0"), "{out}");
 }
+
+/// Found by the structured fuzz target: a claim that drops a term too small
+/// beside the rest at every random point (so that no digit changes) was
+/// called correct. Each term must matter at some point, else the claim is
+/// undecided; a term that matters at wider scales is found there.
+#[test]
+fn a_term_negligible_at_every_point_leaves_the_claim_undecided() {
+    let program = "x: vector(n); sum(x) + norm2(x) / 1000000000000000000000000";
+    let (code, out, err) = verify(program, "x", "ones(n)");
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.starts_with("could not decide") && out.contains("too small beside the others"), "{out}");
+    // The answer itself is accepted, also without the symbolic shortcut.
+    assert_correct(program, "x", "ones(n) + x / 500000000000000000000000");
+    // A small term that matters at some point is tested there: without it the claim is wrong.
+    let (code, out, err) = verify("x: vector(n); sum(x) + sum(x .^ 20) / 10000000000000", "x", "ones(n)");
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.starts_with("wrong"), "{out}");
+}
