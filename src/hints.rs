@@ -39,9 +39,9 @@ pub fn foreign_function(name: &str, arguments: &[String]) -> Option<String> {
         }
         "diagonal" | "diagm" | "Diagonal" => format!("matcalc writes `diag({arg})`"),
         "sigma" | "Sigmoid" | "logistic" | "expit" => format!("matcalc writes `sigmoid({arg})` or `σ({arg})`"),
-        "log_softmax" | "logsoftmax" => format!("matcalc writes `log(softmax({arg}))`"),
+        "logsoftmax" => format!("matcalc writes `log_softmax({arg})`"),
         "identity" | "Identity" | "Eye" => format!("matcalc writes the identity `I({arg})`"),
-        "mean" | "avg" | "average" => {
+        "avg" | "average" => {
             format!("matcalc has no `{name}`: write `sum({arg}) / n` with `n` the length of `{arg}`")
         }
         "dot" | "inner" => "matcalc writes the inner product `x^T y` (or `x' y`)".to_string(),

@@ -17,6 +17,7 @@
 
 use crate::eval::Matrix;
 use crate::ir::{ExprId, Graph};
+use crate::shape::Dim;
 
 mod elementwise;
 mod notation;
@@ -215,6 +216,49 @@ pub enum Meaning {
     Jacobian,
     /// The Hessian of a scalar expression.
     Hessian,
+    /// A call written with the other built-ins (`log_softmax(x)` is
+    /// `log(softmax(x))`): the graph holds the definition, so its value,
+    /// derivative, printing and irregular points are those of its parts.
+    Defined(Definition),
+}
+
+/// A built-in defined by the other built-ins, as [`Meaning::Defined`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Definition {
+    /// `log_softmax(x) = log(softmax(x))`.
+    LogSoftmax,
+    /// `mean(X) = sum(X) / sum(ones(shape))`, the entries' count exact
+    /// where the sizes are numbers.
+    Mean,
+}
+
+impl Definition {
+    /// The call's value built in the graph from its lowered argument.
+    pub fn build(self, g: &mut Graph, a: ExprId) -> ExprId {
+        match self {
+            Definition::LogSoftmax => {
+                let s = g.apply(Func::Softmax, a);
+                g.apply(Func::Log, s)
+            }
+            Definition::Mean => {
+                let shape = g.shape(a);
+                let total = g.apply(Func::Sum, a);
+                let fixed = match (shape.rows, shape.cols) {
+                    (Dim::Fixed(r), Dim::Fixed(c)) => r.checked_mul(c).and_then(|n| i64::try_from(n).ok()),
+                    _ => None,
+                };
+                let count = match fixed {
+                    Some(n) => g.int(n),
+                    None => {
+                        let ones = g.ones(shape);
+                        g.apply(Func::Sum, ones)
+                    }
+                };
+                let inverse = g.powc(count, crate::coeff::int(-1));
+                g.mul(vec![total, inverse])
+            }
+        }
+    }
 }
 
 /// The arguments a call of a built-in takes.
@@ -329,6 +373,22 @@ const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
     }
 }
 
+/// A built-in of one argument defined by the others.
+const fn defined(name: &'static str, definition: Definition, shape: ShapeRule) -> Builtin {
+    Builtin {
+        name,
+        aliases: &[],
+        meaning: Meaning::Defined(definition),
+        arity: Arity::Exactly(1),
+        shape,
+        summary: FUNCTION,
+        value: None,
+        derivative: None,
+        notation: None,
+        irregular: Irregular::Nowhere,
+    }
+}
+
 /// Every built-in name.
 #[rustfmt::skip]
 pub const BUILTINS: &[Builtin] = &[
@@ -412,6 +472,8 @@ pub const BUILTINS: &[Builtin] = &[
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
         value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
+    defined("log_softmax", Definition::LogSoftmax, ShapeRule::SameOfColumn),
+    defined("mean", Definition::Mean, ShapeRule::Scalar),
     derivative("grad", Meaning::Gradient),
     derivative("jacobian", Meaning::Jacobian),
     derivative("hessian", Meaning::Hessian),

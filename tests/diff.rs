@@ -178,3 +178,20 @@ fn derivatives_with_respect_to_definitions_hold_their_inputs_fixed() {
         assert!(comparison.relative_error < 1e-6, "d{}/d{wrt} = {text}: {comparison:?}", of.unwrap_or("L"));
     }
 }
+
+/// `log_softmax` and `mean` are defined by other built-ins: their gradients
+/// are the textbook forms, checked against finite differences and read back.
+#[test]
+fn log_softmax_and_mean_have_textbook_gradients_checked_numerically() {
+    let rows = [
+        ("lsm", "x: vector(n); y: vector(n); y^T log_softmax(x)", "x", "y - sum(y) softmax(x)"),
+        ("mean3", "x: vector(3); mean(x .* x)", "x", "2/3 * x"),
+        ("lsmW", "x: vector(n); y: vector(n); y^T log_softmax(W x)", "W", ""),
+        ("meanX", "X: matrix(m, n); mean(exp(X))", "X", ""),
+        ("lsmJ", "x: vector(n); log_softmax(x)", "x", ""),
+    ];
+    for (label, program, wrt, want) in rows {
+        let row = derive_checked(label, program, wrt);
+        assert!(row.contains(want), "{row}");
+    }
+}

@@ -64,8 +64,6 @@ const CASES: &[(&str, &str)] = &[
     ("transpose_call", "A: matrix(m, n); transpose(A)"),
     ("relu_capitalised", "x: vector(n); ReLU(x)"),
     ("sigma_spelt_out", "x: vector(n); sigma(x)"),
-    ("log_softmax_call", "x: vector(n); log_softmax(x)"),
-    ("mean_call", "x: vector(n); mean(x)"),
     ("vector_one_as_value", "k = vector(1); A: matrix(n, n); k A"),
     ("matrix_kind_as_call", "x: vector(n); W = matrix(m, n); W x"),
     ("transpose_r_spelling", "A: matrix(m, n); t(A)"),

@@ -467,6 +467,10 @@ impl Lowering {
                 let a = self.expr(&args[0])?;
                 Ok(self.graph.inverse(a))
             }
+            Meaning::Defined(definition) => {
+                let a = self.expr(&args[0])?;
+                Ok(definition.build(&mut self.graph, a))
+            }
             Meaning::Diag => {
                 let a = self.expr(&args[0])?;
                 let s = self.graph.shape(a);
