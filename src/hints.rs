@@ -41,9 +41,7 @@ pub fn foreign_function(name: &str, arguments: &[String]) -> Option<String> {
         "sigma" | "Sigmoid" | "logistic" | "expit" => format!("matcalc writes `sigmoid({arg})` or `σ({arg})`"),
         "logsoftmax" => format!("matcalc writes `log_softmax({arg})`"),
         "identity" | "Identity" | "Eye" => format!("matcalc writes the identity `I({arg})`"),
-        "avg" | "average" => {
-            format!("matcalc has no `{name}`: write `sum({arg}) / n` with `n` the length of `{arg}`")
-        }
+        "avg" | "average" => format!("matcalc writes `mean({arg})`"),
         "dot" | "inner" => "matcalc writes the inner product `x^T y` (or `x' y`)".to_string(),
         "matmul" => "matcalc writes a product by juxtaposition: `A x` (or `A * x`)".to_string(),
         "logdeterminant" | "slogdet" => format!("matcalc writes `logdet({arg})`"),

@@ -192,6 +192,6 @@ fn log_softmax_and_mean_have_textbook_gradients_checked_numerically() {
     ];
     for (label, program, wrt, want) in rows {
         let row = derive_checked(label, program, wrt);
-        assert!(row.contains(want), "{row}");
+        assert!(want.is_empty() || row.contains(want), "{row}");
     }
 }
