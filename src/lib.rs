@@ -59,6 +59,11 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+// The parser pest generates without its `std` feature (which would add a
+// native stack probe to every rule call; nesting is bounded before parsing
+// by `syntax`) names `alloc`.
+extern crate alloc;
+
 pub mod ast;
 pub mod check;
 pub mod coeff;
