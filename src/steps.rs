@@ -304,8 +304,7 @@ impl Derivation {
         for (i, line) in self.lines.clone().into_iter().enumerate() {
             let last = i + 1 == count;
             let lhs_id = self.graph.upstream(self.loss, self.placeholder, line.node);
-            let mut printer =
-                Printer { graph: &mut self.graph, notation, spellings: &spellings, group_transposes: true };
+            let mut printer = Printer::new(&mut self.graph, notation, &spellings, true);
             let lhs = printer.doc(lhs_id, Prec::Sum);
             let form = printer.doc(line.form, Prec::Sum);
             let value = printer.doc(line.value, Prec::Sum);

@@ -123,7 +123,7 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
         // A large result: the expression, then its shared subterms, one per line.
         let shared = shared?;
         let spellings = Spellings::new(graph, notation);
-        let mut printer = Printer { graph, notation, spellings: &spellings, group_transposes: false };
+        let mut printer = Printer::new(graph, notation, &spellings, false);
         let main = flat(printer.doc(shared.root, Prec::Sum));
         let mut lines = vec![match lhs {
             Some(l) => format!("{l} &= {main}"),
@@ -141,7 +141,7 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
         return text;
     }
     let spellings = Spellings::new(graph, notation);
-    let mut printer = Printer { graph, notation, spellings: &spellings, group_transposes: false };
+    let mut printer = Printer::new(graph, notation, &spellings, false);
     let body = printer.doc(id, Prec::Sum);
     // Every row of the `aligned` block starts after the left side: the
     // left side's width is taken off the page, not counted on the first row.

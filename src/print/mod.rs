@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod latex;
 pub mod numpy;
+pub mod powers;
 pub mod python_names;
 pub mod spellings;
 pub mod text;
@@ -130,7 +131,7 @@ pub fn render_spelled(
     spellings: &Spellings,
     width: usize,
 ) -> String {
-    let mut printer = Printer { graph, notation, spellings, group_transposes: false };
+    let mut printer = Printer::new(graph, notation, spellings, false);
     let doc = printer.doc(id, Prec::Sum);
     let mut out = String::new();
     let _ = doc.render_fmt(width, &mut out);
@@ -148,6 +149,23 @@ pub struct Printer<'g, 'n> {
     /// Write a run of transposed factors that starts with a row vector as
     /// one transposed product (`x^T W^T` as `(W x)^T`), as derivations do.
     pub group_transposes: bool,
+    /// How many times over a matrix power printed here may still be
+    /// expanded when the text is read back: nested matrix powers compound,
+    /// and their product is bounded by [`crate::lower::MAX_MATRIX_POWER`].
+    power_room: usize,
+}
+
+impl<'g, 'n> Printer<'g, 'n> {
+    /// A printer of `graph`'s terms in `notation`.
+    pub fn new(
+        graph: &'g mut Graph,
+        notation: &'n dyn Notation,
+        spellings: &'n Spellings,
+        group_transposes: bool,
+    ) -> Printer<'g, 'n> {
+        let power_room = crate::lower::MAX_MATRIX_POWER.unsigned_abs() as usize;
+        Printer { graph, notation, spellings, group_transposes, power_room }
+    }
 }
 
 impl Printer<'_, '_> {
@@ -334,7 +352,7 @@ impl Printer<'_, '_> {
 
     /// A product; `numerator` stands above the fraction bar when every
     /// factor is a denominator (`4 / k`).
-    fn product_over(&mut self, factors: &[ExprId], numerator_doc: Option<Doc>) -> (Doc, Prec) {
+    pub(super) fn product_over(&mut self, factors: &[ExprId], numerator_doc: Option<Doc>) -> (Doc, Prec) {
         // `/` divides by scalars only: `k^3 x .^ -1` must not read `k^3 / x`.
         let (numerator, denominator) = self.split_denominator(factors, true);
         let n = self.notation;
@@ -354,6 +372,11 @@ impl Printer<'_, '_> {
                     i += run;
                     continue;
                 }
+            }
+            if let Some(run) = powers::run_at(self.graph, &numerator, i, self.power_room) {
+                docs.push(self.repeated(&numerator[i..i + run.len], run.count));
+                i += run.covered();
+                continue;
             }
             i += 1;
             let doc = if many && self.graph.is_inner_product(f) {
