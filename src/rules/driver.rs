@@ -4,7 +4,7 @@
 //! rewrites (never a time), so the result is deterministic. A definition's
 //! variable stands for its value: where the rules change the value, the
 //! result holds the rewritten value in its place; where they do not, the
-//! name stays.
+//! name stays. Rules for the whole result are tried at the root last.
 
 use crate::ir::{ExprId, FastMap, Graph, Node};
 
@@ -57,7 +57,18 @@ struct Driver<'a> {
 /// bound is reached), and the trace of the rewrites.
 pub fn normalise(graph: &mut Graph, root: ExprId, set: &RuleSet) -> (ExprId, Trace) {
     let mut driver = Driver { set, memo: FastMap::default(), trace: Trace::default() };
-    let result = driver.run(graph, root, 0);
+    let mut result = driver.run(graph, root, 0);
+    // The rules for the whole result, each rewrite rewritten again.
+    let mut rewrites = 0;
+    while let Some((rule, next)) = set.rewrite_root(graph, result) {
+        if rewrites == MAX_REWRITES_PER_NODE || driver.trace.entries.len() >= MAX_REWRITES {
+            driver.trace.stopped = Some("the rewrites at the root reached their bound");
+            break;
+        }
+        rewrites += 1;
+        driver.trace.entries.push(TraceEntry { rule: set.rules[rule].rule.name, before: result, after: next });
+        result = driver.run(graph, next, 0);
+    }
     (result, driver.trace)
 }
 

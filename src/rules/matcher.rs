@@ -39,6 +39,10 @@ pub enum Head {
     Inverse,
     /// Anything else (leaves, opaque functions).
     Other,
+    /// The whole result, where no sum or other term surrounds it: a rule
+    /// listing it is tried at the root once the rest is rewritten (no node's
+    /// head is `Root`).
+    Root,
 }
 
 /// The head of `id`.
@@ -85,6 +89,11 @@ impl HeadIndex {
     /// The rules whose left side could match `id`.
     pub fn candidates(&self, graph: &Graph, id: ExprId) -> &[usize] {
         self.by_head.get(&head(graph, id)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The rules for the whole result ([`Head::Root`]).
+    pub fn root_candidates(&self) -> &[usize] {
+        self.by_head.get(&Head::Root).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 

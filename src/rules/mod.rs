@@ -12,6 +12,8 @@
 //! - [`collect`] and [`size`] are the native rule that collects a
 //!   polynomial after expanding it, and the printed-size measure it keeps
 //!   its result by;
+//! - [`signs`] is the native rule that absorbs a leading minus into a
+//!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
 //!   point bounded by a count of rewrites, and records a [`Trace`];
 //!
@@ -24,6 +26,7 @@ pub mod collect;
 pub mod driver;
 pub mod matcher;
 pub mod pattern;
+pub mod signs;
 pub mod size;
 pub mod table;
 
@@ -100,7 +103,19 @@ impl RuleSet {
 
     /// The first rule (in table order) that rewrites `id`, with the result.
     pub fn rewrite_once(&self, graph: &mut Graph, id: ExprId) -> Option<(usize, ExprId)> {
-        for &i in self.index.candidates(graph, id) {
+        let candidates = self.index.candidates(graph, id);
+        self.first_rewrite(candidates, graph, id)
+    }
+
+    /// The first rule for the whole result ([`matcher::Head::Root`]) that
+    /// rewrites `root`, with the result.
+    pub fn rewrite_root(&self, graph: &mut Graph, root: ExprId) -> Option<(usize, ExprId)> {
+        self.first_rewrite(self.index.root_candidates(), graph, root)
+    }
+
+    /// The first of `candidates` that rewrites `id`, with the result.
+    fn first_rewrite(&self, candidates: &[usize], graph: &mut Graph, id: ExprId) -> Option<(usize, ExprId)> {
+        for &i in candidates {
             if let Some(new) = self.rules[i].apply(graph, id) {
                 if new != id {
                     return Some((i, new));

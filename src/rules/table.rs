@@ -20,6 +20,11 @@ const VECTOR_X: &[&str] = &["?x: vector(n)"];
 /// A vector `?x` shifted by a scalar `?c`.
 const VECTOR_X_SCALAR_C: &[&str] = &["?x: vector(n); ?c: scalar"];
 
+/// A scalar `?s` and two elementwise metavariables `?u`, `?v` at every kind
+/// they can have.
+const SCALAR_S_ELEMENTWISE_UV: &[&str] =
+    &["?s, ?u, ?v: scalar", "?s: scalar; ?u, ?v: vector(n)", "?s: scalar; ?u, ?v: matrix(m, n)"];
+
 /// Two elementwise metavariables `?u`, `?v` at every kind they can have.
 const ELEMENTWISE_UV: &[&str] = &["?u, ?v: scalar", "?u, ?v: vector(n)", "?u, ?v: matrix(m, n)"];
 
@@ -148,6 +153,29 @@ pub const RULES: &[Rule] = &[
             "x, y: vector(n); (x + y) .* (x - y) + y .* y",
             "X: matrix(m, n); w: vector(n); y: vector(m); grad(-(y^T log(sigmoid(X w)) + (1 - y)^T log(1 - sigmoid(X w))), w)",
             "x, y: vector(n); (x + y) .* (x - y)",
+        ],
+    },
+    Rule {
+        name: "sign-into-difference", set: "signs",
+        doc: "a leading minus absorbed into a difference it scales, at the root or in a sum of negative terms, when shorter",
+        body: Body::Native {
+            heads: &[Head::Root, Head::Add],
+            apply: super::signs::sign_into_difference,
+            templates: &[
+                "-(?u - ?v)",
+                "-?s (?u - ?v)",
+                "-2 ?s (?u - ?v) .* ?u",
+                "-?s (?u - ?v) - 3 ?v",
+            ],
+        },
+        shapes: SCALAR_S_ELEMENTWISE_UV, guard: "",
+        examples: &[
+            "x, mu: vector(n); S: symmetric(n); grad(1/2 * (x - mu)^T inv(S) (x - mu), mu)",
+            "x, y: vector(n); A: matrix(n, n); -2 A (x - y)",
+            "x, y, z: vector(n); -(x - y) .* z",
+            "x, y, b: vector(n); A: matrix(n, n); -A (x - y) - b",
+            "x, y, b: vector(n); A: matrix(n, n); b - A (x - y)",
+            "x, mu: vector(n); d = x - mu; -2 d",
         ],
     },
 ];
