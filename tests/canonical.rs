@@ -367,11 +367,16 @@ fn survey() {
 }
 
 /// Terms that tie on their reading rank and leading name are ordered by
-/// structure, not by the order they were built in or a hash.
+/// structure, not by the order they were built in or a hash (and a common
+/// factor taken out of them is too).
 #[test]
 fn ties_are_ordered_by_structure() {
-    let header = "k: scalar; x, y: vector(n); ";
-    for body in ["k x + k y", "k y + k x"] {
-        assert_eq!(common::simplify_text(&format!("{header}{body}")), "k x + k y");
+    let header = "k: scalar; x, y, z: vector(n); ";
+    for (bodies, expected) in
+        [(["x .* y + x .* z", "x .* z + x .* y"], "x .* y + x .* z"), (["k x + k y", "k y + k x"], "k (x + y)")]
+    {
+        for body in bodies {
+            assert_eq!(common::simplify_text(&format!("{header}{body}")), expected);
+        }
     }
 }

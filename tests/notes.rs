@@ -48,7 +48,7 @@ fn an_undeclared_constant_term_makes_a_gradient_not_a_jacobian() {
     let mut analysis = analyze("x'*A*x + b'*x + c").unwrap();
     let derivative = analysis.derivative(None, "x").unwrap();
     assert_eq!(derivative.kind, DerivativeKind::Gradient);
-    assert_eq!(analysis.print(derivative.result, Format::Text), "A x + A^T x + b");
+    assert_eq!(analysis.print(derivative.result, Format::Text), "(A + A^T) x + b");
     assert!(analysis.types().contains("c: scalar  (inferred)"), "{}", analysis.types());
 }
 

@@ -134,10 +134,11 @@ fn a_one_by_one_partial_product_scales_the_rest() {
 fn scalars_left_of_a_broadcast_sum_keep_its_shape() {
     let header = "x, y: vector(n); ";
     let simplified = |body: &str| common::simplify_text(&format!("{header}{body}"));
-    assert_eq!(simplified("zeros(n) + x^T y + x^T x"), "(x^T x + x^T y) ones(n)");
-    assert_eq!(simplified("(zeros(n) + x^T y + x^T x) sigmoid(x)^T"), "(x^T x + x^T y) ones(n) sigmoid(x)^T");
+    // The scalar sum `x^T y + x^T x` is factored, `(x + y)^T x` (rule factor-common).
+    assert_eq!(simplified("zeros(n) + x^T y + x^T x"), "((x + y)^T x) ones(n)");
+    assert_eq!(simplified("(zeros(n) + x^T y + x^T x) sigmoid(x)^T"), "((x + y)^T x) ones(n) sigmoid(x)^T");
     let trace = simplified("tr((zeros(n) + x^T y + x^T x) sigmoid(x)^T)");
-    assert_eq!(trace, "(ones(n)^T sigmoid(x)) (x^T x + x^T y)");
+    assert_eq!(trace, "(ones(n)^T sigmoid(x)) ((x + y)^T x)");
     let again = simplified(&trace);
     assert_eq!(again, trace, "the simplified trace reads back");
 }

@@ -61,9 +61,9 @@ plain Euclidean/Frobenius norm.";
 const EXAMPLES: &str = "\
 Examples (each `$` line prints the indented lines under it):
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
-    W x (W^T W x - x)^T + W (W^T W x - x) x^T
+    W ((W^T W x - x) x^T + x (W^T W x - x)^T)
   $ matcalc diff 'x^T A x' --wrt x
-    A x + A^T x
+    (A + A^T) x
   $ matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W2
     grad(L, z2) h1^T
   $ matcalc simplify 'hessian(sum(exp(x)), x)'
@@ -100,13 +100,13 @@ Examples (each `$` line prints the indented lines under it):
   $ matcalc diff 'x: vector(n); softmax(x)' --wrt x
     diag(softmax(x)) - softmax(x) softmax(x)^T
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
-    \\nabla_{\\mathbf{W}} f = \\mathbf{W} \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top + \\mathbf{W} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
+    \\nabla_{\\mathbf{W}} f = \\mathbf{W} ((\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top + \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top)
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
     grad(f, W^T W x - x) = W^T W x - x
     grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x
     grad(f, W^T) = grad(f, W^T W x) (W x)^T = (W^T W x - x) (W x)^T
     grad(f, W x) = W grad(f, W^T W x) = W (W^T W x - x)
-    grad(f, W) = grad(f, W x) x^T + grad(f, W^T)^T = W x (W^T W x - x)^T + W (W^T W x - x) x^T
+    grad(f, W) = grad(f, W x) x^T + grad(f, W^T)^T = W ((W^T W x - x) x^T + x (W^T W x - x)^T)
 
   matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables at once (LaTeX: one aligned block)
   matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf";

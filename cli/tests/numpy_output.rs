@@ -243,12 +243,13 @@ const FORMS: &[Form] = &[
         absent: &["W.T @ W"],
         products: Some(3),
     },
-    // No Gram matrix; `W X` shared; the transposed residual is a view.
+    // No Gram matrix; `W` factored out of the two terms, whose product
+    // `(W^T W X - X) X^T` is shared with its transpose (a view).
     Form {
         label: "seed_batched",
         program: "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)",
         wrt: "W",
-        contains: &["(W @ X)", ".T)", "np.linalg.multi_dot(["],
+        contains: &["(t1 + t1.T)", ".T)", "np.linalg.multi_dot(["],
         absent: &["W.T @ W", "X.T @ W.T"],
         products: Some(3),
     },

@@ -8,8 +8,8 @@ from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "seed.ipynb"
 SEED_LATEX = (
-    r"\nabla_{\mathbf{W}} L = \mathbf{W} \mathbf{x} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x})^\top"
-    r" + \mathbf{W} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
+    r"\nabla_{\mathbf{W}} L = \mathbf{W} ((\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
+    r" + \mathbf{x} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x})^\top)"
 )
 SECOND_LAYER = r"\nabla_{\mathbf{W}_2} L &= \frac{\partial L}{\partial \mathbf{z}_2} \mathbf{h}_1^\top"
 
@@ -37,7 +37,7 @@ def test_the_seed_notebook_runs_and_renders_the_gradient():
     printed = "".join(
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []) if output.get("name") == "stdout"
     )
-    assert "∂L/∂W = ∂L/∂(W x) xᵀ + (∂L/∂(Wᵀ))ᵀ = W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ" in printed
+    assert "∂L/∂W = ∂L/∂(W x) xᵀ + (∂L/∂(Wᵀ))ᵀ = W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)" in printed
     assert printed.count("correct: ") == 5
     assert "wrong: at a random point" in printed
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]

@@ -5,10 +5,10 @@ import pytest
 import matcalc
 
 SEED = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)"
-SEED_GRADIENT = "W x (W^T W x - x)^T + W (W^T W x - x) x^T"
+SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
 SEED_LATEX = (
-    r"\mathbf{W} \mathbf{x} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x})^\top"
-    r" + \mathbf{W} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
+    r"\mathbf{W} ((\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
+    r" + \mathbf{x} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x})^\top)"
 )
 NET = "ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)"
 
@@ -19,7 +19,7 @@ def test_diff_prints_the_seed_gradient_in_every_format():
     assert g.kind == "gradient" and g.wrt == "W" and g.of is None
     assert g.text == SEED_GRADIENT
     assert str(g) == SEED_GRADIENT
-    assert g.unicode == "W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ"
+    assert g.unicode == "W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)"
     assert g.latex == r"\nabla_{\mathbf{W}} f = " + SEED_LATEX
     assert g.latex_bare == SEED_LATEX
     assert g._repr_latex_() == "$$" + g.latex + "$$"

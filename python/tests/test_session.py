@@ -6,7 +6,7 @@ import pytest
 
 import matcalc
 
-SEED_GRADIENT = "W x (W^T W x - x)^T + W (W^T W x - x) x^T"
+SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
 
 
 def whole(program, wrt):

@@ -382,6 +382,9 @@ impl Printer<'_, '_> {
             let doc = if many && self.graph.is_inner_product(f) {
                 let (d, _) = self.doc_with_prec(f, false);
                 n.parens(d)
+            } else if !many && n.fraction_brackets() && !denominator.is_empty() && numerator_doc.is_none() {
+                // The one factor over a `\frac` bar needs no brackets.
+                self.doc(f, Prec::Sum)
             } else {
                 self.factor_doc(f)
             };

@@ -103,6 +103,8 @@ fn render_results(
     check_arguments: bool,
     library: Library,
 ) -> PythonFunction {
+    let results: Vec<ExprId> = results.iter().map(|&r| applied_factors_distributed(graph, r)).collect();
+    let results = &results[..];
     let names = PythonNames::for_graph(graph);
     let mut emitter = Emitter {
         graph,
@@ -182,6 +184,51 @@ fn render_results(
     }
     out.push_str(&format!("    return {}\n", returned.join(", ")));
     PythonFunction { source: library.finish(&out), parameters }
+}
+
+/// `root` with each sum that has an inverse or a diagonal matrix among its
+/// terms distributed over its neighbour in a product, the one to its right
+/// if that is a matrix or vector (`(S^-1 + S^-T) v` is computed as
+/// `S^-1 v + S^-T v`, `M (diag(v) + A)` as `M diag(v) + M A`,
+/// `B^T (C + diag(v)) B` as `B^T (C B + diag(v) B)`), so that each inverse
+/// is applied by a solve and each diagonal by broadcasting rather than
+/// formed; the rules take such common factors out for the printed answer
+/// (rule `factor-common`). Definitions' values are left as they are.
+fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
+    // A sum with a broadcast scalar term (`M + s`) is not distributed: `s`
+    // stands for `s ones`, and `s A` is not `(s ones) A`.
+    let has_applied = |graph: &Graph, id: ExprId| match graph.node(id) {
+        Node::Add(terms) => {
+            let shape = graph.shape(id);
+            let applied = |t: ExprId| {
+                let t = match graph.node(t) {
+                    Node::Scale(_, b) => *b,
+                    _ => t,
+                };
+                matches!(graph.node(t), Node::Inverse(_) | Node::Apply(Func::DiagMat, _))
+            };
+            terms.iter().all(|t| graph.shape(*t) == shape) && terms.iter().any(|t| applied(*t))
+        }
+        _ => false,
+    };
+    graph.rewrite(root, &mut |graph, n| {
+        let Node::Mul(factors) = graph.node(n) else { return None };
+        let factors = factors.to_vec();
+        let matrix = |j: Option<usize>| j.filter(|&j| j < factors.len() && !graph.shape(factors[j]).is_scalar());
+        // The sum and the neighbour it is distributed over.
+        let (i, j) = (0..factors.len())
+            .filter(|&i| has_applied(graph, factors[i]))
+            .find_map(|i| matrix(Some(i + 1)).or(matrix(i.checked_sub(1))).map(|j| (i, j)))?;
+        let Node::Add(terms) = graph.node(factors[i]).clone() else { return None };
+        let distributed: Vec<ExprId> =
+            terms.iter().map(|&t| graph.mul(if j > i { vec![t, factors[j]] } else { vec![factors[j], t] })).collect();
+        let sum = graph.add(distributed);
+        let (first, last) = (i.min(j), i.max(j));
+        let mut product = factors[..first].to_vec();
+        product.push(sum);
+        product.extend_from_slice(&factors[last + 1..]);
+        Some(if product.len() == 1 { sum } else { graph.mul(product) })
+    })
 }
 
 /// Generated functions' sources as one: their import lines once, at the

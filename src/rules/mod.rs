@@ -12,6 +12,8 @@
 //! - [`collect`] and [`size`] are the native rule that collects a
 //!   polynomial after expanding it, and the printed-size measure it keeps
 //!   its result by;
+//! - [`factor`] is the native rule that takes a factor common to terms of
+//!   a sum out of them, on either side of their products;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
 //!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
@@ -24,6 +26,7 @@
 
 pub mod collect;
 pub mod driver;
+pub mod factor;
 pub mod matcher;
 pub mod pattern;
 pub mod signs;

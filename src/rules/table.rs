@@ -28,6 +28,9 @@ const SCALAR_S_ELEMENTWISE_UV: &[&str] =
 /// Two elementwise metavariables `?u`, `?v` at every kind they can have.
 const ELEMENTWISE_UV: &[&str] = &["?u, ?v: scalar", "?u, ?v: vector(n)", "?u, ?v: matrix(m, n)"];
 
+/// Two matrices `?A`, `?B`, two vectors `?x`, `?y` and two scalars `?s`, `?t`.
+const MATRICES_AB_VECTORS_XY_SCALARS_ST: &[&str] = &["?A, ?B: matrix(m, n); ?x, ?y: vector(n); ?s, ?t: scalar"];
+
 /// The rules applied to every simplified value and derivative, in the
 /// order they are tried at a node.
 #[rustfmt::skip]
@@ -176,6 +179,43 @@ pub const RULES: &[Rule] = &[
             "x, y, b: vector(n); A: matrix(n, n); -A (x - y) - b",
             "x, y, b: vector(n); A: matrix(n, n); b - A (x - y)",
             "x, mu: vector(n); d = x - mu; -2 d",
+        ],
+    },
+    Rule {
+        name: "factor-common", set: "factor",
+        doc: "a left factor, right factor, scalar factor (a common denominator too) or coefficient common to terms of a sum taken out, when shorter",
+        body: Body::Native {
+            heads: &[Head::Add],
+            apply: super::factor::factor_common,
+            templates: &[
+                "?A ?x + ?B ?x",
+                "?A ?x ?y^T + ?A ?y ?x^T",
+                "?A ?B^T ?A ?x - ?A ?A^T ?A ?x",
+                "-?A ?B^T ?B ?x - ?A ?A^T ?B ?x",
+                "-2 ?A ?x / s^3 - 2 ?B ?x / s^3",
+                "?A ?x / s^3 + ?B ?x / s^2",
+                "?x^T ?A^T ?B ?y + ?y^T ?A^T ?B ?x",
+                "?s ?A ?x + ?s ?B ?y + ?t ?A ?y",
+                "?x^T ?A^T ?B + ?y^T ?A^T ?B",
+                "?s ?t + ?s ?x^T ?y",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "x: vector(n); B: matrix(n, n); grad(x^T B x, x)",
+            "u, v: vector(n); X: matrix(n, m); diag(u) X + diag(v) X",
+            "D: matrix(m, m); v, b: vector(m); (D v + D^T v) b^T",
+            "X: matrix(m, n); b, c: vector(n); X c b^T + X b c^T",
+            "P: matrix(m, n); A: matrix(n, n); Q: matrix(n, k); P A Q + P A^T Q",
+            "P: matrix(m, n); A: matrix(n, n); Q: matrix(n, k); -P A Q - P A^T Q",
+            "A: matrix(n, n); x: vector(n); s: scalar; -2 A x / s^3 - 2 A^T x / s^3",
+            "A: matrix(n, n); x: vector(n); s: scalar; A x / s^3 + A^T x / s^2",
+            "x, y: vector(n); A: matrix(n, n); x^T A y + y^T A x",
+            "A: matrix(n, n); a, x, v: vector(n); v + A x + a^T x",
+            "B: matrix(n, n); x, y: vector(n); B x + B^T x + y",
+            "A, B: matrix(n, n); x: vector(n); A B x + B x",
+            "a, b, x: vector(n); s, t, u: scalar; s t + s u + a^T x + b^T x",
+            "X: matrix(m, n); b, c: vector(n); grad(b^T X^T X c, X)",
         ],
     },
 ];

@@ -20,9 +20,11 @@ fn the_seed_gives_the_librarys_gradient_steps_code_and_graph() {
     assert_eq!(text(&page, &["wrt"]), "W");
     let expected = matcalc::diff(SEED, "W", matcalc::Format::Text).unwrap();
     assert_eq!(text(&page, &["derivative", "text"]), expected);
-    assert_eq!(text(&page, &["derivative", "text"]), "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
-    assert_eq!(text(&page, &["derivative", "unicode"]), "W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ");
-    assert!(text(&page, &["derivative", "latex"]).starts_with("\\nabla_{\\mathbf{W}} L = \\mathbf{W} \\mathbf{x}"));
+    assert_eq!(text(&page, &["derivative", "text"]), "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
+    assert_eq!(text(&page, &["derivative", "unicode"]), "W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)");
+    assert!(
+        text(&page, &["derivative", "latex"]).starts_with("\\nabla_{\\mathbf{W}} L = \\mathbf{W} ((\\mathbf{W}^\\top")
+    );
     assert_eq!(text(&page, &["derivative", "kind"]), "gradient");
     assert_eq!(text(&page, &["derivative", "numpy_name"]), "grad_W");
     assert!(text(&page, &["derivative", "numpy"]).contains("def grad_W(W, x):"));
@@ -111,7 +113,7 @@ fn a_matrix_valued_program_lists_its_variables_and_explains_the_derivative_error
 
 #[test]
 fn verify_right_wrong_and_a_bad_claim() {
-    let right = verify(SEED, "W", "W (W^T W x - x) x^T + (W x) (W^T W x - x)^T");
+    let right = verify(SEED, "W", "W (x (W^T W x - x)^T + (W^T W x - x) x^T)");
     assert_eq!(at(&right, &["correct"]), &Json::Bool(true), "{}", right.write());
     assert_eq!(text(&right, &["kind"]), "same form");
     let numeric = verify(SEED, "W", "W W^T W x x^T - 2 W x x^T + W x x^T W^T W");
@@ -121,7 +123,7 @@ fn verify_right_wrong_and_a_bad_claim() {
     assert_eq!(at(&wrong, &["correct"]), &Json::Bool(false));
     assert_eq!(text(&wrong, &["kind"]), "differs");
     assert!(text(&wrong, &["reason"]).starts_with("wrong: at a random point"));
-    assert_eq!(text(&wrong, &["answer"]), "W x (W^T W x - x)^T + W (W^T W x - x) x^T");
+    assert_eq!(text(&wrong, &["answer"]), "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
     let bad = verify(SEED, "W", "W q");
     assert_eq!(at(&bad, &["ok"]), &Json::Bool(false));
     assert_eq!(text(&bad, &["in"]), "claim");

@@ -32,7 +32,7 @@ ARGS = [
     "--no-first-run",
 ]
 SEED = "# The autoencoder loss\nW: matrix(m, n)\nx: vector(n)\nL = 1/2 * norm2(W^T W x - x)\n"
-SEED_GRADIENT = "W x (W^T W x - x)^T + W (W^T W x - x) x^T"
+SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
 SEED_GRADIENT_X = "W^T W (W^T W x - x) - (W^T W x - x)"
 SWISH = (
     "ell: function; W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); b2: vector(q); x: vector(n)\n"
@@ -146,7 +146,7 @@ def test_typing_the_seed_renders_its_gradient_steps_and_graph(page):
     expect(graph.locator("g.node.loss")).to_have_count(1)
     # The source toggle.
     page.get_by_label("Unicode").check()
-    wait_for_result(page, "W x (Wᵀ W x − x)ᵀ + W (Wᵀ W x − x) xᵀ")
+    wait_for_result(page, "W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)")
     page.get_by_label("LaTeX").check()
     assert page.locator("#result-source").text_content() == tex
     page.get_by_label("text", exact=True).check()
@@ -212,7 +212,7 @@ def test_verify_a_right_and_a_wrong_claim(page):
     open_page(page)
     wait_for_result(page, SEED_GRADIENT)
     claim = page.get_by_label("Your derivative")
-    claim.fill("W (W^T W x - x) x^T + (W x) (W^T W x - x)^T")
+    claim.fill("W (x (W^T W x - x)^T + (W^T W x - x) x^T)")
     page.get_by_role("button", name="Verify").click()
     verdict = page.locator("#verdict")
     expect(verdict).to_have_attribute("data-kind", "same form", timeout=15_000)
