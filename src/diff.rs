@@ -17,6 +17,9 @@ use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::ops;
 use crate::shape::Shape;
 
+mod identities;
+mod through_gradient;
+
 /// Most work the derivative operators of one command may do together
 /// (nodes built or looked up, weighted by their number of children, plus
 /// nodes visited by dependence walks); beyond it differentiation stops with
@@ -409,6 +412,19 @@ fn forward_jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprI
             "the Jacobian of a matrix-valued expression is a tensor; matcalc takes Jacobians of vectors",
         ));
     }
+    match forward_only(graph, e, wrt) {
+        // Through a matrix that depends on the variable: from a gradient.
+        Err(refused) if refused.kind == ErrorKind::Differentiation => match through_gradient::jacobian(graph, e, wrt) {
+            Ok(Some(jacobian)) => Ok(jacobian),
+            Err(other) if other.kind != ErrorKind::Differentiation => Err(other),
+            _ => Err(refused),
+        },
+        result => result,
+    }
+}
+
+/// The Jacobian of the column `e` by forward mode alone.
+fn forward_only(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let target = graph.var(wrt);
     let depends = dependence(graph, e, target);
     let mut forward = Forward { wrt, target, depends, memo: FastMap::default() };
@@ -601,11 +617,10 @@ impl Forward {
                 let j = self.jacobian(g, b)?;
                 g.mul(vec![local, j])
             }
-            Node::Apply(Func::DiagVec, m) => {
-                // diag(M) with M depending on x: only M = diag(v) or linear forms reduce.
-                let _ = m;
-                return Err(self.unsupported(g, "the diagonal of a matrix that depends on it"));
-            }
+            Node::Apply(Func::DiagVec, m) => match identities::diagonal_inward(g, m) {
+                Some(column) if column != e => self.jacobian(g, column)?,
+                _ => return Err(self.unsupported(g, "the diagonal of a matrix that depends on it")),
+            },
             Node::Upstream { .. } => {
                 return Err(self.unsupported(g, "an upstream gradient (the second derivative of an opaque function)"))
             }
@@ -687,6 +702,35 @@ impl Forward {
                     let mut product = left;
                     product.push(inner);
                     parts.push(g.mul(product));
+                }
+                g.add(parts)
+            }
+            Node::Hadamard(factors) => {
+                // (C ⊙ a bᵀ) v = diag(C (b ⊙ v)) a = (C ⊙ a vᵀ) b, for one
+                // factor a bᵀ (an outer product) depending on x.
+                let (dependent, constant): (Vec<ExprId>, Vec<ExprId>) =
+                    factors.iter().partition(|f| self.depends(g, **f));
+                let [outer] = dependent[..] else {
+                    return Err(self.unsupported(g, "a Hadamard product of matrices that depend on it"));
+                };
+                let Some((a, b)) = identities::outer_factors(g, outer) else {
+                    return Err(self.unsupported(g, "a Hadamard product with a matrix that depends on it"));
+                };
+                let c = g.hadamard(constant);
+                let mut parts = Vec::new();
+                if self.depends(g, a) {
+                    let bv = g.hadamard(vec![b, v]);
+                    let column = g.mul(vec![c, bv]);
+                    let d = g.apply(Func::DiagMat, column);
+                    let j = self.jacobian(g, a)?;
+                    parts.push(g.mul(vec![d, j]));
+                }
+                if self.depends(g, b) {
+                    let vt = g.transpose(v);
+                    let av = g.mul(vec![a, vt]);
+                    let cav = g.hadamard(vec![c, av]);
+                    let j = self.jacobian(g, b)?;
+                    parts.push(g.mul(vec![cav, j]));
                 }
                 g.add(parts)
             }

@@ -132,6 +132,25 @@ impl Hash for Node {
     }
 }
 
+impl Node {
+    /// The node with each child `c` replaced by `map(c)`; leaves stay.
+    pub(crate) fn map_children(self, map: impl Fn(ExprId) -> ExprId) -> Node {
+        match self {
+            Node::Add(c) => Node::Add(c.iter().map(|x| map(*x)).collect()),
+            Node::Mul(c) => Node::Mul(c.iter().map(|x| map(*x)).collect()),
+            Node::Hadamard(c) => Node::Hadamard(c.iter().map(|x| map(*x)).collect()),
+            Node::Scale(c, a) => Node::Scale(c, map(a)),
+            Node::Pow(a, b) => Node::Pow(map(a), map(b)),
+            Node::Transpose(a) => Node::Transpose(map(a)),
+            Node::Inverse(a) => Node::Inverse(map(a)),
+            Node::Apply(f, a) => Node::Apply(f, map(a)),
+            Node::Opaque(s, a) => Node::Opaque(s, map(a)),
+            Node::Upstream { loss, function, arg } => Node::Upstream { loss, function, arg: map(arg) },
+            leaf => leaf,
+        }
+    }
+}
+
 fn hash_coeff<H: Hasher>(c: &Coeff, state: &mut H) {
     c.numer().hash(state);
     c.denom().hash(state);
@@ -285,6 +304,44 @@ impl Graph {
         self.divides_by_zero = mark.divides_by_zero;
         self.distributing = false;
         self.distribution_blocked = false;
+    }
+
+    /// Forgets every node and symbol added since `mark` except the nodes
+    /// `result` is built from, which are interned again as they were (they
+    /// are canonical already), and returns `result`'s new id; `None`, with
+    /// everything since `mark` forgotten, if `result` uses a symbol added
+    /// since then. A derivative operator that works with a scratch variable
+    /// leaves no trace of it this way.
+    pub fn keep_only_since(&mut self, mark: GraphMark, result: ExprId) -> Option<ExprId> {
+        let mut kept = Vec::new();
+        for n in self.reachable_without_definitions(result) {
+            if (n.0 as usize) < mark.nodes {
+                continue;
+            }
+            let node = self.node(n);
+            let is_new = |s: &SymbolId| s.0 as usize >= mark.symbols;
+            let uses_new_symbol = match node {
+                Node::Var(s) | Node::Opaque(s, _) => is_new(s),
+                Node::Upstream { loss, function, .. } => is_new(loss) || is_new(function),
+                _ => false,
+            };
+            if uses_new_symbol {
+                self.rollback(mark);
+                return None;
+            }
+            kept.push((n, node.clone(), self.shape(n)));
+        }
+        let (oversized, divides_by_zero) = (self.oversized_constant, self.divides_by_zero);
+        self.rollback(mark);
+        self.oversized_constant |= oversized;
+        self.divides_by_zero |= divides_by_zero;
+        let mut written: FastMap<ExprId, ExprId> = FastMap::default();
+        for (old, node, shape) in kept {
+            let node = node.map_children(|c| *written.get(&c).unwrap_or(&c));
+            let new = self.intern(node, shape);
+            written.insert(old, new);
+        }
+        Some(*written.get(&result).unwrap_or(&result))
     }
 
     /// Makes work on this graph stop (by [`crate::interrupt::unwind`]) when

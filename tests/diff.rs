@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
+use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
 
 use matcalc::{analyze, check, DerivativeKind, Format};
 
@@ -78,7 +78,7 @@ fn symmetric_quadratic_form_gives_two_a_x() {
 #[test]
 fn jacobians() {
     let mut table = String::new();
-    for (label, program, wrt) in JACOBIANS_AND_HESSIANS {
+    for (label, program, wrt) in JACOBIANS_AND_HESSIANS.iter().chain(JACOBIANS_THROUGH_MATRICES) {
         table.push_str(&derive_checked(label, program, wrt));
     }
     common::snapshots(|| insta::assert_snapshot!("jacobians", table));
@@ -98,6 +98,8 @@ fn hessians() {
         ("S: symmetric(n); x, mu: vector(n); 1/2 * (x - mu)^T inv(S) (x - mu)", "x"),
         ("A: matrix(m, n); x: vector(n); sum(cos(A x))", "x"),
         ("x: vector(n); sum(sigmoid(x) .* x)", "x"),
+        ("x, y: vector(n); sum(exp(x y^T))", "x"),
+        ("A: matrix(n, n); x: vector(n); x^T (A .* (x x^T)) x", "x"),
     ];
     let mut table = String::new();
     for (program, wrt) in cases {
@@ -192,4 +194,22 @@ fn log_softmax_and_mean_have_textbook_gradients_checked_numerically() {
         let row = derive_checked(label, program, wrt);
         assert!(want.is_empty() || row.contains(want), "{row}");
     }
+}
+
+/// A Jacobian formed through the gradient of `uᵀe` leaves no trace of its
+/// scratch direction `u`: the program's names and the graph's size after
+/// it are those a second, identical derivative finds.
+#[test]
+fn a_jacobian_through_a_gradient_leaves_no_scratch_name() {
+    let program = "x, y: vector(n); sin(x y^T) y";
+    let mut analysis = analyze(program).unwrap();
+    let names = |a: &matcalc::Analysis| a.symbol_types().into_iter().map(|t| t.name).collect::<Vec<_>>();
+    let before = names(&analysis);
+    let first = analysis.derivative(None, "x").unwrap().result;
+    assert_eq!(names(&analysis), before);
+    let size = analysis.graph().len();
+    let second = analysis.derivative(None, "x").unwrap().result;
+    assert_eq!(first, second);
+    assert_eq!(analysis.graph().len(), size, "the second derivative built new nodes");
+    assert_eq!(analysis.print(first, Format::Text), "diag(cos(x y^T) y .^ 2)");
 }

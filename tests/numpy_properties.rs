@@ -206,3 +206,16 @@ fn kept_fuzz_cases_run_as_numpy() {
         }
     }
 }
+
+/// The Jacobians through a matrix that depends on the variable
+/// (`tests/common/cases.rs`), printed for NumPy and run against finite
+/// differences.
+#[test]
+fn jacobians_through_matrices_run_in_numpy() {
+    if !numpy_available("numpy_properties") {
+        return;
+    }
+    let cases = common::libraries::through_matrices(matcalc::print::numpy::Library::Numpy);
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

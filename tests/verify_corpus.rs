@@ -42,8 +42,13 @@ fn corpus() -> Vec<(String, String, u64)> {
             pairs.push((case.clone(), wrt, seed));
         }
     }
-    let tables =
-        [common::cases::COOKBOOK, common::cases::ML, common::cases::JACOBIANS_AND_HESSIANS, common::cases::EXTRA];
+    let tables = [
+        common::cases::COOKBOOK,
+        common::cases::ML,
+        common::cases::JACOBIANS_AND_HESSIANS,
+        common::cases::EXTRA,
+        common::cases::JACOBIANS_THROUGH_MATRICES,
+    ];
     for (i, (_, program, wrt)) in tables.iter().flat_map(|t| t.iter()).enumerate() {
         pairs.push((program.to_string(), wrt.to_string(), i as u64));
     }

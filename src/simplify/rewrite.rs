@@ -57,20 +57,7 @@ impl Graph {
     /// name shared subterms this way, so what they print is the graph's own
     /// structure (simplifying around a name could take another form).
     pub fn rebuild_with(&mut self, n: ExprId, written: &FastMap<ExprId, ExprId>) -> ExprId {
-        let map = |x: &ExprId| *written.get(x).unwrap_or(x);
-        let node = match self.node(n).clone() {
-            Node::Add(c) => Node::Add(c.iter().map(map).collect()),
-            Node::Mul(c) => Node::Mul(c.iter().map(map).collect()),
-            Node::Hadamard(c) => Node::Hadamard(c.iter().map(map).collect()),
-            Node::Scale(c, a) => Node::Scale(c, map(&a)),
-            Node::Pow(a, b) => Node::Pow(map(&a), map(&b)),
-            Node::Transpose(a) => Node::Transpose(map(&a)),
-            Node::Inverse(a) => Node::Inverse(map(&a)),
-            Node::Apply(f, a) => Node::Apply(f, map(&a)),
-            Node::Opaque(s, a) => Node::Opaque(s, map(&a)),
-            Node::Upstream { loss, function, arg } => Node::Upstream { loss, function, arg: map(&arg) },
-            leaf => leaf,
-        };
+        let node = self.node(n).clone().map_children(|x| *written.get(&x).unwrap_or(&x));
         let shape = self.shape(n);
         self.intern(node, shape)
     }

@@ -97,6 +97,21 @@ pub const JACOBIANS_AND_HESSIANS: &[(&str, &str, &str)] = &[
     ("jac_k", "k: scalar; x: vector(n); exp(k x)", "k"),
 ];
 
+/// Jacobians through a matrix that depends on the variable (forward mode's
+/// identities, or the gradient of uᵀe where they do not reach): (label,
+/// program, variable).
+pub const JACOBIANS_THROUGH_MATRICES: &[(&str, &str, &str)] = &[
+    ("jac_diag_beta", "X: matrix(n, n); beta: scalar; diag(beta X)", "beta"),
+    ("jac_diag_diag", "A: matrix(n, n); x: vector(n); diag(diag(x) A)", "x"),
+    ("jac_diag_mid", "A, B: matrix(n, n); x: vector(n); diag(A diag(x) B)", "x"),
+    ("jac_sin_outer", "x, y: vector(n); sin(x y^T) y", "x"),
+    ("jac_shift", "W: matrix(n, n); v: vector(n); sigma2: scalar; (sigma2 - W) v", "sigma2"),
+    ("jac_had_outer", "A: matrix(n, n); x: vector(n); (A .* (x x^T)) x", "x"),
+    ("jac_tanh_had", "A: matrix(n, n); x: vector(n); tanh(A .* (x x^T)) x", "x"),
+    ("jac_sigmoid_tW", "t: scalar; W: matrix(m, n); x: vector(n); sigmoid(t W) x", "t"),
+    ("jac_inv_t", "A, B: matrix(n, n); t: scalar; x: vector(n); inv(t A + B) x", "t"),
+];
+
 /// More derivatives across every function and operator: (label, program, variable).
 pub const EXTRA: &[(&str, &str, &str)] = &[
     ("tr_inv", "A: matrix(n, n); tr(inv(A))", "A"),
