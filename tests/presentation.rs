@@ -21,6 +21,19 @@ const POWERS: &[(&str, &str)] = &[
     ("a, b: vector(n); X: matrix(n, n); grad(a^T X^3 b, X)", ""),
 ];
 
+/// Matrix sums with transposed terms, and the same sums written out.
+const OUTER_TRANSPOSE: &[(&str, &str)] = &[
+    ("X, B: matrix(n, n); grad(tr(X^2 B), X)", "B^T X^T + X^T B^T"),
+    ("A, X: matrix(n, n); inv(A^T + X^T)", "(A^T + X^T)^-1"),
+    ("A, X: matrix(n, n); -(A^T X^T + X^T A^T)", "-(A^T X^T + X^T A^T)"),
+    ("A, X, C: matrix(n, n); 2 C (A^T X^T + X^T A^T)", "2 C (A^T X^T + X^T A^T)"),
+    ("A, X: matrix(n, n); A^T X^T + X^T", "A^T X^T + X^T"),
+    ("P, Q: matrix(m, n); A: matrix(n, n); A^T P^T + Q^T", "A^T P^T + Q^T"),
+    // One mark either way: written as it is.
+    ("A, X: matrix(n, n); A^T + X", ""),
+    ("A, X: matrix(n, n); A^T X + X^T A", ""),
+];
+
 /// Text, Unicode and LaTeX of each program's simplified value.
 fn printed(cases: &[(&str, &str)]) -> String {
     let mut out = Vec::new();
@@ -84,4 +97,19 @@ fn powers_stay_within_the_expansion_limit() {
     assert_eq!(text, "A^16 A^16 A^8");
     let text = common::simplify_text(nested);
     assert!(!text.contains("^18") && !text.contains("^6)"), "{text}");
+}
+
+#[test]
+fn a_sum_of_transposes_prints_as_one_outer_transpose() {
+    common::snapshots(|| insta::assert_snapshot!("outer_transpose", printed(OUTER_TRANSPOSE)));
+    reads_back_as_itself(OUTER_TRANSPOSE);
+    let marks = |text: &str| text.matches("^T").count() + text.matches("^-T").count();
+    for (program, written_out) in OUTER_TRANSPOSE {
+        let text = common::simplify_text(program);
+        if written_out.is_empty() {
+            assert!(!text.starts_with('('), "{program}: `{text}`");
+        } else {
+            assert!(marks(&text) < marks(written_out), "{program}: `{text}` has no fewer marks than `{written_out}`");
+        }
+    }
 }

@@ -14,7 +14,7 @@ use pretty::RcDoc;
 
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, Func, Graph, Node};
-use crate::shape::{dim_name, Shape};
+use crate::shape::{dim_name, Dim, Shape};
 use num_traits::Signed;
 pub use spellings::Spellings;
 
@@ -216,7 +216,13 @@ impl Printer<'_, '_> {
                 let cols = if s.cols == crate::shape::Dim::ONE { None } else { Some(dim_name(s.cols, names)) };
                 (n.zero(dim_name(s.rows, names), cols), Prec::Atom)
             }
-            Node::Add(terms) => (self.sum(&terms), Prec::Sum),
+            Node::Add(terms) => match self.outer_transpose(id) {
+                Some(transposed) => {
+                    let inner = n.parens(self.doc(transposed, Prec::Sum));
+                    (n.transpose(inner), Prec::Power)
+                }
+                None => (self.sum(&terms), Prec::Sum),
+            },
             Node::Scale(c, b) => self.scaled(&c, b),
             Node::Mul(factors) => self.product(&factors),
             Node::Hadamard(factors) => self.hadamard(&factors),
@@ -228,6 +234,10 @@ impl Printer<'_, '_> {
             Node::Inverse(b) => {
                 if let Node::Transpose(c) = self.graph.node(b).clone() {
                     let inner = self.doc(c, Prec::Atom);
+                    return (n.inverse_transpose(inner), Prec::Power);
+                }
+                if let Some(transposed) = self.outer_transpose(b) {
+                    let inner = n.parens(self.doc(transposed, Prec::Sum));
                     return (n.inverse_transpose(inner), Prec::Power);
                 }
                 let inner = self.doc(b, Prec::Atom);
@@ -249,6 +259,23 @@ impl Printer<'_, '_> {
                 (n.upstream(&name, a), n.upstream_prec())
             }
         }
+    }
+
+    /// The transpose of the matrix sum `id` if `id` prints with fewer
+    /// transpose marks as that transpose's transpose, one outer mark
+    /// included (`B^T X^T + X^T B^T` as `(X B + B X)^T`); `None` for
+    /// anything else (vectors have their own orientation rules).
+    fn outer_transpose(&mut self, id: ExprId) -> Option<ExprId> {
+        let shape = self.graph.shape(id);
+        if !matches!(self.graph.node(id), Node::Add(_)) || shape.rows == Dim::ONE || shape.cols == Dim::ONE {
+            return None;
+        }
+        let own = printed_marks(self.graph, id);
+        if own < 2 {
+            return None;
+        }
+        let transposed = self.graph.transpose(id);
+        (printed_marks(self.graph, transposed) + 1 < own).then_some(transposed)
     }
 
     fn sum(&mut self, terms: &[ExprId]) -> Doc {
@@ -294,7 +321,7 @@ impl Printer<'_, '_> {
         if c.is_negative() {
             let (inner, _) = self.scaled(&-c.clone(), b);
             let inner = if matches!(self.graph.node(b), Node::Add(_)) && c == &coeff::int(-1) {
-                self.notation.parens(self.doc(b, Prec::Sum))
+                self.doc(b, Prec::Negation)
             } else {
                 inner
             };
@@ -491,6 +518,18 @@ impl Printer<'_, '_> {
 
 /// Number of transpose marks `id` prints with.
 pub fn marks(graph: &Graph, id: ExprId) -> usize {
+    count_marks(graph, id, false)
+}
+
+/// Number of transpose marks `id` prints with where repeated factors print
+/// as powers (a run of equal factors shows its marks once: `(X^2)^T`).
+fn printed_marks(graph: &Graph, id: ExprId) -> usize {
+    count_marks(graph, id, true)
+}
+
+/// Transpose marks under `id`, a run of equal product factors counted once
+/// if `runs_once`.
+fn count_marks(graph: &Graph, id: ExprId, runs_once: bool) -> usize {
     let mut count = 0;
     let mut stack = vec![id];
     let mut steps = 0;
@@ -503,6 +542,10 @@ pub fn marks(graph: &Graph, id: ExprId) -> usize {
             Node::Transpose(_) => count += 1,
             Node::Inverse(a) if matches!(graph.node(*a), Node::Transpose(_)) => count += 1,
             Node::Var(_) => {}
+            Node::Mul(factors) if runs_once => {
+                let distinct = factors.iter().enumerate().filter(|(i, f)| *i == 0 || factors[i - 1] != **f);
+                stack.extend(distinct.map(|(_, f)| *f));
+            }
             _ => stack.extend(graph.children(x)),
         }
     }
