@@ -18,7 +18,8 @@ def test_the_seed_hand_answer_is_correct():
 
 
 def test_numeric_agreement_says_how_many_points():
-    v = matcalc.verify("x^T A x", "x", "(A + A^T) x")
+    # Written unfactored, the claim is not matcalc's form: decided numerically.
+    v = matcalc.verify("x^T A x", "x", "A x + A^T x")
     assert v.kind == "agrees"
     assert "at 12 random points" in v.reason
 
