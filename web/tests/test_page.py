@@ -134,7 +134,7 @@ def test_typing_the_seed_renders_its_gradient_steps_and_graph(page):
     math = page.locator("#result-math")
     expect(math.locator(".katex-display")).to_have_count(1)
     tex = latex_of(math)
-    assert tex.startswith("\\nabla_{\\mathbf{W}} L = \\mathbf{W} \\mathbf{x}"), tex
+    assert tex.startswith("\\nabla_{\\mathbf{W}} L = \\mathbf{W} ((\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x}"), tex
     # The steps are rendered, ending in the two paths' sum.
     steps = latex_of(page.locator("#steps-math"))
     assert steps.startswith("\\begin{aligned}") and "\\nabla_{\\mathbf{W}} L &=" in steps, steps
