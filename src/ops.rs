@@ -86,11 +86,15 @@ pub enum Func {
     Softmax,
     /// log Σ e^x of a vector
     LogSumExp,
+    /// the error function
+    Erf,
+    /// the exact GELU x Φ(x)
+    Gelu,
 }
 
 impl Func {
     /// Every function, for tables and tests.
-    pub const ALL: [Func; 28] = [
+    pub const ALL: [Func; 30] = [
         Func::Exp,
         Func::Log,
         Func::Sin,
@@ -119,6 +123,8 @@ impl Func {
         Func::DiagVec,
         Func::Softmax,
         Func::LogSumExp,
+        Func::Erf,
+        Func::Gelu,
     ];
 
     /// Applies entry by entry.
@@ -423,6 +429,11 @@ pub const BUILTINS: &[Builtin] = &[
         .irregular(Irregular::AtZeroEntry),
     elementwise("softplus", &[], Func::Softplus, softplus, d_softplus,
         Notation::call("\\operatorname{softplus}", "np.logaddexp(0.0, $0)").torch("torch.logaddexp($0, torch.zeros(()$like))")),
+    elementwise("erf", &[], Func::Erf, erf, d_erf,
+        Notation::call("\\operatorname{erf}", "$erf($0)").torch("torch.erf($0)")),
+    elementwise("gelu", &[], Func::Gelu, gelu, d_gelu,
+        Notation::call("\\operatorname{gelu}", "(lambda t: 0.5 * t * (1.0 + $erf(0.7071067811865476 * t)))($0)")
+            .torch("torch.nn.functional.gelu($0)")),
     reduction("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar, norm2, d_norm2,
         Notation::around("\\left\\| ", " \\right\\|^2", "np.sum(np.square($0))")
             .unicode("‖", "‖²").graph("‖·‖²", "\\|\\cdot\\|^2")),
@@ -601,7 +612,7 @@ mod tests {
     #[test]
     fn elementwise_functions_take_one_argument_of_any_shape() {
         let elementwise: Vec<&str> = Func::ALL.iter().filter(|f| f.is_elementwise()).map(|f| f.name()).collect();
-        assert_eq!(elementwise.len(), 17);
+        assert_eq!(elementwise.len(), 19);
         assert!(elementwise.contains(&"sigmoid") && !elementwise.contains(&"sum"));
         for f in Func::ALL.iter().filter(|f| f.is_elementwise()) {
             assert_eq!(of(*f).arity, Arity::Exactly(1));

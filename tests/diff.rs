@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
 
 use matcalc::{analyze, check, DerivativeKind, Format};
 
@@ -100,6 +100,8 @@ fn hessians() {
         ("x: vector(n); sum(sigmoid(x) .* x)", "x"),
         ("x, y: vector(n); sum(exp(x y^T))", "x"),
         ("A: matrix(n, n); x: vector(n); x^T (A .* (x x^T)) x", "x"),
+        ("x: vector(n); sum(erf(x))", "x"),
+        ("a: vector(n); x: vector(n); a^T gelu(x)", "x"),
     ];
     let mut table = String::new();
     for (program, wrt) in cases {
@@ -179,21 +181,24 @@ fn derivatives_with_respect_to_definitions_hold_their_inputs_fixed() {
     }
 }
 
-/// `log_softmax` and `mean` are defined by other built-ins: their gradients
-/// are the textbook forms, checked against finite differences and read back.
+/// The functions added by issue 15 (`log_softmax`, `mean`, `erf`, `gelu`,
+/// ...): every derivative checked against finite differences, read back and
+/// snapshotted; the textbook forms asserted.
 #[test]
-fn log_softmax_and_mean_have_textbook_gradients_checked_numerically() {
-    let rows = [
-        ("lsm", "x: vector(n); y: vector(n); y^T log_softmax(x)", "x", "y - sum(y) softmax(x)"),
-        ("mean3", "x: vector(3); mean(x .* x)", "x", "2/3 * x"),
-        ("lsmW", "x: vector(n); y: vector(n); y^T log_softmax(W x)", "W", ""),
-        ("meanX", "X: matrix(m, n); mean(exp(X))", "X", ""),
-        ("lsmJ", "x: vector(n); log_softmax(x)", "x", ""),
-    ];
-    for (label, program, wrt, want) in rows {
-        let row = derive_checked(label, program, wrt);
-        assert!(want.is_empty() || row.contains(want), "{row}");
+fn added_functions_have_derivatives_checked_numerically() {
+    let mut table = String::new();
+    for (label, program, wrt) in FUNCTIONS {
+        table.push_str(&derive_checked(label, program, wrt));
     }
+    for want in [
+        "y - sum(y) softmax(x)",
+        "2/3 * x",
+        "exp(-x .^ 2) / arctan(1)^(1/2)",
+        "1/2 * (1 + erf(x / 2^(1/2))) + x .* (exp(-1/2 * x .^ 2) / (2^(3/2) arctan(1)^(1/2)))",
+    ] {
+        assert!(table.contains(want), "{want} not in\n{table}");
+    }
+    common::snapshots(|| insta::assert_snapshot!("functions", table));
 }
 
 /// A Jacobian formed through the gradient of `uᵀe` leaves no trace of its

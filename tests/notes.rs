@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
 use matcalc::{analyze, check, DerivativeKind, Format};
 
 const CASES: &[(&str, &str, &str)] = &[
@@ -54,7 +54,7 @@ fn an_undeclared_constant_term_makes_a_gradient_not_a_jacobian() {
 
 #[test]
 fn declared_programs_get_no_notes() {
-    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, JACOBIANS_THROUGH_MATRICES] {
+    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, JACOBIANS_THROUGH_MATRICES, FUNCTIONS] {
         for (label, program, _) in table.iter() {
             let analysis = analyze(program).unwrap();
             let notes: Vec<String> = analysis.lowered.notes.iter().map(|n| n.render(program)).collect();

@@ -212,10 +212,22 @@ fn kept_fuzz_cases_run_as_numpy() {
 /// differences.
 #[test]
 fn jacobians_through_matrices_run_in_numpy() {
+    run_in_numpy(common::libraries::through_matrices);
+}
+
+/// The functions added by issue 15 (`tests/common/cases.rs`: `FUNCTIONS`),
+/// printed for NumPy and run against finite differences at points of both
+/// signs.
+#[test]
+fn added_functions_run_in_numpy() {
+    run_in_numpy(common::libraries::functions);
+}
+
+/// The cases `table` prints for NumPy, run (skipped without numpy).
+fn run_in_numpy(table: fn(matcalc::print::numpy::Library) -> Vec<String>) {
     if !numpy_available("numpy_properties") {
         return;
     }
-    let cases = common::libraries::through_matrices(matcalc::print::numpy::Library::Numpy);
-    let failures = run_cases(&cases);
+    let failures = run_cases(&table(matcalc::print::numpy::Library::Numpy));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

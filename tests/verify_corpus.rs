@@ -48,6 +48,7 @@ fn corpus() -> Vec<(String, String, u64)> {
         common::cases::JACOBIANS_AND_HESSIANS,
         common::cases::EXTRA,
         common::cases::JACOBIANS_THROUGH_MATRICES,
+        common::cases::FUNCTIONS,
     ];
     for (i, (_, program, wrt)) in tables.iter().flat_map(|t| t.iter()).enumerate() {
         pairs.push((program.to_string(), wrt.to_string(), i as u64));

@@ -177,7 +177,7 @@ fn render_results(
     };
     out.push_str(&format!("    \"\"\"{docstring}\"\"\"\n"));
     for (helper, name) in &emitter.helpers {
-        out.push_str(&helper_source(helper, name));
+        out.push_str(&helper_source(helper, name, library));
     }
     for line in &emitter.lines {
         out.push_str(&format!("    {line}\n"));

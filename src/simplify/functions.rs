@@ -299,7 +299,9 @@ impl Graph {
                 | Func::Sign
                 | Func::Swish
                 | Func::Relu
-                | Func::Step => Some(a),
+                | Func::Step
+                | Func::Erf
+                | Func::Gelu => Some(a),
                 Func::Exp | Func::Cos => Some(self.ones(shape)),
                 _ => None,
             };
@@ -317,7 +319,9 @@ impl Graph {
             Func::Relu => Some(if c.is_positive() { c.clone() } else { Coeff::zero() }),
             Func::Step => Some(coeff::int(if c.is_positive() { 1 } else { 0 })),
             Func::Exp | Func::Cos if c.is_zero() => Some(Coeff::one()),
-            Func::Sin | Func::Tan | Func::Tanh | Func::Arcsin | Func::Arctan | Func::Swish if c.is_zero() => {
+            Func::Sin | Func::Tan | Func::Tanh | Func::Arcsin | Func::Arctan | Func::Swish | Func::Erf | Func::Gelu
+                if c.is_zero() =>
+            {
                 Some(Coeff::zero())
             }
             Func::Log if c.is_one() => Some(Coeff::zero()),

@@ -152,3 +152,24 @@ pub const EXTRA: &[(&str, &str, &str)] = &[
     ("inv_k", "k: scalar; A: matrix(n, n); tr(inv(A + k I))", "k"),
     ("opaque_sum", "ell: function; W: matrix(n, n); x: vector(n); h = tanh(W x); L = ell(h + W h)", "W"),
 ];
+
+/// The functions added to the language by issue 15 (`log_softmax`, `mean`,
+/// `erf`, `gelu`, ...), in a table of their own so that the random points of
+/// the cases above do not move: (label, program, variable).
+pub const FUNCTIONS: &[(&str, &str, &str)] = &[
+    ("lsm_x", "x, y: vector(n); y^T log_softmax(x)", "x"),
+    ("lsm_W", "W: matrix(q, n); x: vector(n); y: vector(q); -y^T log_softmax(W x)", "W"),
+    ("lsm_jac", "x: vector(n); log_softmax(x)", "x"),
+    ("mean_X", "X: matrix(m, n); mean(exp(X))", "X"),
+    ("mean_3", "x: vector(3); mean(x .* x)", "x"),
+    ("erf_x", "x: vector(n); sum(erf(x))", "x"),
+    ("erf_W", "W: matrix(m, n); x: vector(n); y: vector(m); 1/2 * norm2(erf(W x) - y)", "W"),
+    ("erf_jac", "x: vector(n); erf(x)", "x"),
+    ("gelu_x", "x: vector(n); sum(gelu(x))", "x"),
+    (
+        "gelu_net",
+        "W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); x: vector(n); y: vector(q); 1/2 * norm2(W2 gelu(W1 x + b1) - y)",
+        "W1",
+    ),
+    ("gelu_jac", "x: vector(n); gelu(x)", "x"),
+];

@@ -5,7 +5,7 @@
 //! `--with-value` functions' values and derivatives, each against finite
 //! differences or the evaluator.
 
-use super::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use super::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
 use super::numpy::case_json;
 use matcalc::check::{self, Rng, Sampling};
 use matcalc::eval;
@@ -108,16 +108,29 @@ pub fn cases(library: Library) -> Vec<String> {
         cases.extend(with_value_cases(library, label, program, wrts, 900 + i as u64));
     }
     cases.extend(through_matrices(library));
+    cases.extend(functions(library));
     cases
 }
 
 /// The Jacobians through matrices (`cases::JACOBIANS_THROUGH_MATRICES`),
 /// printed for `library`.
 pub fn through_matrices(library: Library) -> Vec<String> {
+    table_cases(library, JACOBIANS_THROUGH_MATRICES, 700, Sampling::Positive)
+}
+
+/// The added functions (`cases::FUNCTIONS`), printed for `library`, at
+/// points with entries of both signs.
+pub fn functions(library: Library) -> Vec<String> {
+    table_cases(library, FUNCTIONS, 800, Sampling::Mixed)
+}
+
+/// The derivative cases of `table` printed for `library`, the i-th at a
+/// point drawn from the seed `first_seed + i`.
+fn table_cases(library: Library, table: &[(&str, &str, &str)], first_seed: u64, sampling: Sampling) -> Vec<String> {
     let mut cases = Vec::new();
-    for (i, (label, program, wrt)) in JACOBIANS_THROUGH_MATRICES.iter().enumerate() {
+    for (i, (label, program, wrt)) in table.iter().enumerate() {
         let mut analysis = analyzed(label, program);
-        let env = check::random_env(analysis.graph(), &mut Rng::new(700 + i as u64), Sampling::Positive);
+        let env = check::random_env(analysis.graph(), &mut Rng::new(first_seed + i as u64), sampling);
         cases.push(derivative_case(library, label, &mut analysis, wrt, &env));
     }
     cases

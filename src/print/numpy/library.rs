@@ -78,9 +78,18 @@ pub(super) fn renamed(numpy: &str, module: &str) -> String {
     out
 }
 
-/// The helper functions' sources (in NumPy), with their Python names.
-pub(super) fn helper_source(helper: &str, name: &str) -> String {
+/// The helper functions' sources (in NumPy, renamed for the library
+/// afterwards), with their Python names. NumPy has no erf: its helper maps
+/// the standard library's `math.erf` over the entries; JAX's is
+/// `jax.scipy.special.erf` (traceable under `jax.jit`).
+pub(super) fn helper_source(helper: &str, name: &str, library: Library) -> String {
     match helper {
+        "erf" if library == Library::Jax => {
+            format!("    def {name}(t):\n        from jax.scipy.special import erf\n        return erf(t)\n\n")
+        }
+        "erf" => format!(
+            "    def {name}(t):\n        import math\n        return np.vectorize(math.erf, otypes=[float])(t)\n\n"
+        ),
         "sigmoid" => format!("    def {name}(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n"),
         "softmax" => format!("    def {name}(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n"),
         "logsumexp" => format!(
