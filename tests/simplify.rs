@@ -52,6 +52,8 @@ const CASES: &[(&str, &str)] = &[
         "B: matrix(n, n); x: vector(n); k: scalar; 4 k ./ ((k - 1/2) tr(B) k^3) + 3 / k^2",
     ),
     ("shared_sum_kept_whole", "A: matrix(n, n); x, y: vector(n); x + y + A (x + y)"),
+    ("hadamard_sum_factor_kept", "p, y: vector(n); (p - y) .* p .* (1 - p)"),
+    ("hadamard_distributes_to_cancel", "u, v, s: vector(n); u ./ s .* (s + v)"),
 ];
 
 #[test]

@@ -118,15 +118,18 @@ impl Graph {
             self.distribution_blocked = true;
             return None;
         }
+        // Factors are counted with their integer powers (`p .^ 2` is two
+        // factors), so merging equal factors into a power is not a
+        // cancellation: `(p - y) .* p` stays, `u ./ s .* (s + v)` distributes.
         let count = |g: &Graph, x: ExprId| -> usize {
             let base = match g.node(x) {
                 Node::Scale(_, b) => *b,
                 _ => x,
             };
             match g.node(base) {
-                Node::Hadamard(f) => f.len(),
+                Node::Hadamard(f) => f.iter().map(|f| multiplicity(g, *f)).sum(),
                 Node::Const(_) | Node::Ones(_) => 0,
-                _ => 1,
+                _ => multiplicity(g, base),
             }
         };
         for position in candidates {
@@ -228,6 +231,18 @@ impl Graph {
     pub fn powc(&mut self, base: ExprId, c: Coeff) -> ExprId {
         let exponent = self.constant(c);
         self.pow(base, exponent)
+    }
+}
+
+/// How many factors `f` counts as in a product: an integer power of a
+/// base its exponent's size (up to 64), any other factor one.
+fn multiplicity(graph: &Graph, f: ExprId) -> usize {
+    match graph.node(f) {
+        Node::Pow(_, e) => graph
+            .as_const(*e)
+            .and_then(coeff::to_i64)
+            .map_or(1, |k| usize::try_from(k.unsigned_abs().clamp(1, 64)).unwrap_or(64)),
+        _ => 1,
     }
 }
 
