@@ -20,9 +20,9 @@ pub fn foreign_function(name: &str, arguments: &[String]) -> Option<String> {
         "trace" | "Tr" | "Trace" => format!("matcalc writes the trace `tr({arg})`"),
         "transpose" | "Transpose" | "t" => format!("matcalc writes the transpose `{operand}^T` (or `{operand}'`)"),
         "ReLU" | "Relu" | "RELU" => format!("matcalc writes `relu({arg})`"),
-        "max" | "maximum" | "fmax" if arguments.len() == 2 && arguments.iter().any(|a| a == "0") => {
-            let other = arguments.iter().find(|a| *a != "0").map_or("x", String::as_str);
-            format!("matcalc writes `max(0, {other})` as `relu({other})`")
+        "maximum" | "fmax" | "minimum" | "fmin" if arguments.len() == 2 => {
+            let short = if name.contains("max") { "max" } else { "min" };
+            format!("matcalc writes `{short}({}, {})` (elementwise)", arguments[0], arguments[1])
         }
         "ln" => format!("matcalc writes the natural logarithm `log({arg})`"),
         "heaviside" | "Heaviside" => format!("matcalc writes the Heaviside step `step({arg})`"),

@@ -236,12 +236,31 @@ pub enum Definition {
     /// `mean(X) = sum(X) / sum(ones(shape))`, the entries' count exact
     /// where the sizes are numbers.
     Mean,
+    /// `max(a, b) = b + relu(a - b)`, entry by entry, the arguments in a
+    /// canonical order.
+    Max,
+    /// `min(a, b) = b - relu(b - a)`, entry by entry.
+    Min,
 }
 
 impl Definition {
-    /// The call's value built in the graph from its lowered argument.
-    pub fn build(self, g: &mut Graph, a: ExprId) -> ExprId {
+    /// The call's value built in the graph from its lowered arguments (as
+    /// many as the entry's arity says).
+    pub fn build(self, g: &mut Graph, args: &[ExprId]) -> ExprId {
+        let a = args[0];
         match self {
+            Definition::Max | Definition::Min => {
+                let (p, q) = Definition::pair(g, a, args[1]);
+                if self == Definition::Max {
+                    let d = g.sub(p, q);
+                    let r = g.apply(Func::Relu, d);
+                    g.add(vec![q, r])
+                } else {
+                    let d = g.sub(q, p);
+                    let r = g.apply(Func::Relu, d);
+                    g.sub(q, r)
+                }
+            }
             Definition::LogSoftmax => {
                 let s = g.apply(Func::Softmax, a);
                 g.apply(Func::Log, s)
@@ -263,6 +282,28 @@ impl Definition {
                 let inverse = g.powc(count, crate::coeff::int(-1));
                 g.mul(vec![total, inverse])
             }
+        }
+    }
+}
+
+impl Definition {
+    /// The two arguments of `max` or `min` in a canonical order (p, q), so
+    /// that `max(a, b)` and `max(b, a)` are one node: a constant second
+    /// (`max(x, 0)` is `relu(x)`, `min(x, 0)` is `-relu(-x)`), then a
+    /// scalar beside an array (`max(x, c) = c + relu(x - c)`), otherwise by
+    /// structure. `max(p, q) = q + relu(p - q)` and
+    /// `min(p, q) = q - relu(q - p)`: where p and q tie, relu's kink, the
+    /// derivative is all q's (relu' = step is 0 at 0), a one-sided
+    /// derivative, and `check` keeps its points away from ties as from any
+    /// kink of relu.
+    fn pair(g: &Graph, a: ExprId, b: ExprId) -> (ExprId, ExprId) {
+        let constant = |id: ExprId| g.as_const(id).is_some() || matches!(g.node(id), crate::ir::Node::Zero(_));
+        let rank = |id: ExprId| (!constant(id), !g.shape(id).is_scalar());
+        match rank(a).cmp(&rank(b)) {
+            std::cmp::Ordering::Less => (b, a),
+            std::cmp::Ordering::Greater => (a, b),
+            std::cmp::Ordering::Equal if g.structural_cmp(a, b) == std::cmp::Ordering::Greater => (b, a),
+            std::cmp::Ordering::Equal => (a, b),
         }
     }
 }
@@ -301,6 +342,9 @@ pub enum ShapeRule {
     },
     /// A column vector's own shape.
     SameOfColumn,
+    /// Entry by entry of two arguments of one shape, a scalar broadcasting
+    /// over the other (as `a .* b`).
+    SameOfPair,
     /// A scalar, of a column vector.
     ScalarOfColumn,
     /// A vector's diagonal matrix, or a square matrix's diagonal.
@@ -379,13 +423,13 @@ const fn derivative(name: &'static str, meaning: Meaning) -> Builtin {
     }
 }
 
-/// A built-in of one argument defined by the others.
-const fn defined(name: &'static str, definition: Definition, shape: ShapeRule) -> Builtin {
+/// A built-in of `arity` arguments defined by the others.
+const fn defined(name: &'static str, definition: Definition, arity: usize, shape: ShapeRule) -> Builtin {
     Builtin {
         name,
         aliases: &[],
         meaning: Meaning::Defined(definition),
-        arity: Arity::Exactly(1),
+        arity: Arity::Exactly(arity),
         shape,
         summary: FUNCTION,
         value: None,
@@ -483,8 +527,10 @@ pub const BUILTINS: &[Builtin] = &[
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
         value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
-    defined("log_softmax", Definition::LogSoftmax, ShapeRule::SameOfColumn),
-    defined("mean", Definition::Mean, ShapeRule::Scalar),
+    defined("log_softmax", Definition::LogSoftmax, 1, ShapeRule::SameOfColumn),
+    defined("mean", Definition::Mean, 1, ShapeRule::Scalar),
+    defined("max", Definition::Max, 2, ShapeRule::SameOfPair),
+    defined("min", Definition::Min, 2, ShapeRule::SameOfPair),
     derivative("grad", Meaning::Gradient),
     derivative("jacobian", Meaning::Jacobian),
     derivative("hessian", Meaning::Hessian),

@@ -194,11 +194,32 @@ fn added_functions_have_derivatives_checked_numerically() {
         "y - sum(y) softmax(x)",
         "2/3 * x",
         "exp(-x .^ 2) / arctan(1)^(1/2)",
+        "diag(step(x - y))",
+        "diag(step(y - x))",
         "1/2 * (1 + erf(x / 2^(1/2))) + x .* (exp(-1/2 * x .^ 2) / (2^(3/2) arctan(1)^(1/2)))",
     ] {
         assert!(table.contains(want), "{want} not in\n{table}");
     }
     common::snapshots(|| insta::assert_snapshot!("functions", table));
+}
+
+/// `max` and `min` take their arguments in a canonical order (a constant,
+/// then a scalar, second), so the order written does not matter, and with a
+/// zero they are relu's.
+#[test]
+fn max_and_min_are_symmetric_and_relu_against_zero() {
+    let cases = [
+        ("x, y: vector(n); max(x, y) - max(y, x)", "zeros(n)"),
+        ("x, y: vector(n); min(x, y) - min(y, x)", "zeros(n)"),
+        ("x: vector(n); max(x, 0)", "relu(x)"),
+        ("x: vector(n); max(0, x)", "relu(x)"),
+        ("x: vector(n); min(0, x)", "-relu(-x)"),
+        ("x: vector(n); c: scalar; max(c, x)", "relu(x - c) + c"),
+    ];
+    for (program, want) in cases {
+        assert_eq!(common::simplify_text(program), want, "{program}");
+    }
+    assert_eq!(common::diff_text("x: vector(n); c: scalar; sum(max(c, x))", "x"), "step(x - c)");
 }
 
 /// A Jacobian formed through the gradient of `uᵀe` leaves no trace of its

@@ -468,8 +468,8 @@ impl Lowering {
                 Ok(self.graph.inverse(a))
             }
             Meaning::Defined(definition) => {
-                let a = self.expr(&args[0])?;
-                Ok(definition.build(&mut self.graph, a))
+                let lowered = args.iter().map(|a| self.expr(a)).collect::<Result<Vec<ExprId>>>()?;
+                Ok(definition.build(&mut self.graph, &lowered))
             }
             Meaning::Diag => {
                 let a = self.expr(&args[0])?;

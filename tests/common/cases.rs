@@ -172,4 +172,11 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
         "W1",
     ),
     ("gelu_jac", "x: vector(n); gelu(x)", "x"),
+    ("max_x", "x, y: vector(n); sum(max(x, y) .^ 2)", "x"),
+    ("min_y", "x, y: vector(n); sum(min(x, y) .* x)", "y"),
+    ("max_c", "x: vector(n); c: scalar; sum(max(x, -c))", "c"),
+    ("max_jac", "x, y: vector(n); max(x, y)", "x"),
+    ("min_jac", "x, y: vector(n); min(y, x)", "x"),
+    ("hinge", "W: matrix(m, n); x: vector(n); y: vector(m); sum(max(1 - y .* (W x), 0))", "W"),
+    ("min_X", "X, Y: matrix(m, n); sum(min(X, Y) .* X)", "X"),
 ];

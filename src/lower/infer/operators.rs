@@ -226,6 +226,11 @@ impl Inference {
                 })
             }
             ShapeRule::Derivative => self.infer_derivative(builtin.meaning, name, args),
+            ShapeRule::SameOfPair => {
+                let sa = self.infer(&args[0])?;
+                let sb = self.infer(&args[1])?;
+                self.infer_binary_shapes(BinaryOp::Hadamard, (&args[0], sa), (&args[1], sb), span)
+            }
             ShapeRule::Scalar
             | ShapeRule::ScalarOfSquare { .. }
             | ShapeRule::SameOfColumn
