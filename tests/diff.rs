@@ -216,10 +216,33 @@ fn max_and_min_are_symmetric_and_relu_against_zero() {
         ("x: vector(n); min(0, x)", "-relu(-x)"),
         ("x: vector(n); c: scalar; max(c, x)", "relu(x - c) + c"),
     ];
-    for (program, want) in cases {
-        assert_eq!(common::simplify_text(program), want, "{program}");
-    }
+    assert_simplified(&cases);
     assert_eq!(common::diff_text("x: vector(n); c: scalar; sum(max(c, x))", "x"), "step(x - c)");
+}
+
+/// `x .^ y` with an array exponent is `exp(y .* log(x))` and prints as it
+/// was written; an undeclared exponent is still a scalar.
+#[test]
+fn array_powers_print_as_written_and_undeclared_exponents_are_scalars() {
+    let cases = [
+        ("x, y: vector(n); x .^ y", "x .^ y"),
+        ("x: vector(n); a: scalar; a .^ x", "a .^ x"),
+        ("x: vector(n); 2 .^ x", "2 .^ x"),
+        ("x, y: vector(n); x .^ y - exp(y .* log(x))", "zeros(n)"),
+        ("x: vector(n); 1 .^ x", "ones(n)"),
+        ("sum(x .^ k)", "sum(x .^ k)"),
+    ];
+    assert_simplified(&cases);
+    assert!(analyze("sum(x .^ k)").unwrap().types().contains("k: scalar"));
+    assert_eq!(common::diff_text("x, y: vector(n); sum(x .^ y)", "y"), "log(x) .* x .^ y");
+}
+
+/// Each program simplifies to the text beside it.
+#[track_caller]
+fn assert_simplified(cases: &[(&str, &str)]) {
+    for (program, want) in cases {
+        assert_eq!(common::simplify_text(program), *want, "{program}");
+    }
 }
 
 /// A Jacobian formed through the gradient of `uᵀe` leaves no trace of its

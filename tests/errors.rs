@@ -74,6 +74,7 @@ const CASES: &[(&str, &str)] = &[
     ("maximum_call", "x, y: vector(n); sum(maximum(x, y))"),
     ("max_of_different_shapes", "x: vector(n); y: vector(m); A: matrix(m, n); max(x, A^T y) + max(x, y)"),
     ("min_with_one_argument", "x: vector(n); sum(min(x))"),
+    ("array_power_of_another_shape", "x: vector(n); y: vector(m); sum(x .^ y)"),
     ("ln_call", "x: vector(n); sum(ln(x))"),
     ("heaviside_call", "x: vector(n); heaviside(x)"),
     ("square_call", "x: vector(n); sum(square(W x))"),

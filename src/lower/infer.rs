@@ -475,6 +475,12 @@ impl Inference {
                 }
                 let bs = self.infer(base)?;
                 let es = self.infer(exponent)?;
+                // An array exponent, of declared names only: an undeclared
+                // name in an exponent is a scalar (`x .^ k`), not a vector
+                // or matrix by its spelling.
+                if *elementwise && !self.is_scalar(es) && self.names_declared(exponent, 0) {
+                    return self.array_power_shape((base, bs), (exponent, es), e.span);
+                }
                 if !self.is_scalar(es) {
                     let text = self.shape_text(es);
                     let mut err = Error::new(

@@ -263,6 +263,9 @@ impl Lowering {
                 self.outermost_power = outer_span;
                 let b = b?;
                 let x = self.expr(exponent)?;
+                if *elementwise && !self.graph.shape(x).is_scalar() {
+                    return Ok(array_power(&mut self.graph, b, x));
+                }
                 if *elementwise || self.graph.shape(b).is_scalar() {
                     if self.graph.is_zero(b) && self.graph.as_const(x).is_some_and(num_traits::Signed::is_negative) {
                         return Err(Error::new(ErrorKind::Value, "division by zero: zero to a negative power", e.span));
@@ -514,4 +517,13 @@ impl Lowering {
             }
         }
     }
+}
+
+/// `b .^ x` with an array exponent `x`: `exp(x .* log(b))`, entry by entry
+/// (a scalar base scales: `2 .^ x` is `exp(log(2) x)`). Real for a positive
+/// base; its derivatives are those of exp and log.
+fn array_power(graph: &mut Graph, b: ExprId, x: ExprId) -> ExprId {
+    let log = graph.apply(Func::Log, b);
+    let product = if graph.shape(b).is_scalar() { graph.mul(vec![log, x]) } else { graph.hadamard(vec![x, log]) };
+    graph.apply(Func::Exp, product)
 }

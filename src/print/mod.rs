@@ -243,6 +243,10 @@ impl Printer<'_, '_> {
                 let inner = self.doc(b, Prec::Atom);
                 (n.inverse(inner), Prec::Power)
             }
+            Node::Apply(Func::Exp, b) if self.array_power_parts(b).is_some() => {
+                let Some((base, exponent)) = self.array_power_parts(b) else { unreachable!("matched above") };
+                self.array_power(base, exponent)
+            }
             Node::Apply(f, b) => {
                 let arg = self.doc(b, Prec::Sum);
                 (n.function(f, arg), n.function_prec(f))
@@ -496,10 +500,49 @@ impl Printer<'_, '_> {
         (doc, Prec::Product)
     }
 
+    /// `(b, x)` where `exp(p)` is the array power `b .^ x` as lowering
+    /// builds it: `p` is `x .* log(b)`, or `log(b) x` for a scalar `b`,
+    /// with `x` an array; `b .^ x` reads back as the same node.
+    fn array_power_parts(&self, p: ExprId) -> Option<(ExprId, ExprId)> {
+        let log_of = |id: ExprId| match self.graph.node(id) {
+            Node::Apply(Func::Log, b) => Some(*b),
+            _ => None,
+        };
+        let array = |id: ExprId| !self.graph.shape(id).is_scalar();
+        match self.graph.node(p) {
+            Node::Hadamard(factors) if factors.len() == 2 => {
+                let (u, v) = (factors[0], factors[1]);
+                match (log_of(u), log_of(v)) {
+                    (Some(b), _) if array(b) && array(v) => Some((b, v)),
+                    (_, Some(b)) if array(b) && array(u) => Some((b, u)),
+                    _ => None,
+                }
+            }
+            Node::Mul(factors) if factors.len() == 2 => {
+                let b = log_of(factors[0])?;
+                (!array(b) && array(factors[1])).then_some((b, factors[1]))
+            }
+            _ => None,
+        }
+    }
+
+    /// The array power `b .^ x` (see [`Printer::array_power_parts`]).
+    fn array_power(&mut self, b: ExprId, x: ExprId) -> (Doc, Prec) {
+        let base = self.doc(b, Prec::Atom);
+        let exponent = self.exponent(x);
+        (self.notation.power(base, exponent, true), Prec::Power)
+    }
+
     fn power(&mut self, b: ExprId, e: ExprId) -> (Doc, Prec) {
         let elementwise = !self.graph.shape(b).is_scalar();
         let base = self.doc(b, Prec::Atom);
-        let exponent = match self.graph.node(e).clone() {
+        let exponent = self.exponent(e);
+        (self.notation.power(base, exponent, elementwise), Prec::Power)
+    }
+
+    /// An exponent: a number or a name as it is, anything else bracketed.
+    fn exponent(&mut self, e: ExprId) -> Doc {
+        match self.graph.node(e).clone() {
             Node::Const(c) if c.is_integer() => self.notation.text(coeff::display(&c)),
             Node::Var(_) => self.doc(e, Prec::Atom),
             // Anything else in an exponent is bracketed: `2^(sum(x))`.
@@ -511,8 +554,7 @@ impl Printer<'_, '_> {
                     self.notation.parens(doc)
                 }
             }
-        };
-        (self.notation.power(base, exponent, elementwise), Prec::Power)
+        }
     }
 }
 

@@ -179,4 +179,10 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("min_jac", "x, y: vector(n); min(y, x)", "x"),
     ("hinge", "W: matrix(m, n); x: vector(n); y: vector(m); sum(max(1 - y .* (W x), 0))", "W"),
     ("min_X", "X, Y: matrix(m, n); sum(min(X, Y) .* X)", "X"),
+    ("pow_base", "x, y: vector(n); sum((1 + x .^ 2) .^ y)", "x"),
+    ("pow_exponent", "x, y: vector(n); sum((1 + x .^ 2) .^ y)", "y"),
+    ("pow_scalar_base", "x: vector(n); a: scalar; sum((1 + a^2) .^ x)", "a"),
+    ("pow_two", "x: vector(n); sum(2 .^ x)", "x"),
+    ("pow_jac", "x, y: vector(n); exp(x) .^ y", "y"),
+    ("pow_XY", "X, Y: matrix(m, n); sum(exp(X) .^ (Y .* X))", "X"),
 ];

@@ -149,6 +149,50 @@ impl Inference {
         }
     }
 
+    /// Whether every name in `e` is declared or defined (a built-in name
+    /// counts as declared); `false` past a depth of 64 (undecided).
+    pub(super) fn names_declared(&self, e: &Expr, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match &e.kind {
+            ExprKind::Name(name) => self.symbols.get(name).is_none_or(|info| !info.inferred),
+            ExprKind::Number(_) => true,
+            ExprKind::Negate(a) | ExprKind::Transpose(a) | ExprKind::InverseTranspose(a) => {
+                self.names_declared(a, depth + 1)
+            }
+            ExprKind::Binary(_, a, b) | ExprKind::Power { base: a, exponent: b, .. } => {
+                self.names_declared(a, depth + 1) && self.names_declared(b, depth + 1)
+            }
+            ExprKind::Call { args, .. } => args.iter().all(|a| self.names_declared(a, depth + 1)),
+        }
+    }
+
+    /// The shape of `base .^ exponent` with an array exponent: the
+    /// exponent's, with a scalar base (`2 .^ x`), or the base's, which the
+    /// exponent's must equal.
+    pub(super) fn array_power_shape(
+        &mut self,
+        (base, bs): (&Expr, TShape),
+        (exponent, es): (&Expr, TShape),
+        span: Span,
+    ) -> Result<TShape> {
+        if self.is_scalar(bs) {
+            return Ok(es);
+        }
+        if self.unify(bs.rows, es.rows) && self.unify(bs.cols, es.cols) {
+            return Ok(bs);
+        }
+        let (tb, te) = (self.shape_text(bs), self.shape_text(es));
+        let (nb, ne) = (snippet(&self.source, base.span), snippet(&self.source, exponent.span));
+        Err(self.shape_error(
+            format!("cannot raise {nb} ({tb}) elementwise to the power {ne} ({te}): shapes differ"),
+            (base, bs),
+            (exponent, es),
+            span,
+        ))
+    }
+
     fn arity(&self, name: &str, args: &[Expr], expected: usize, span: Span) -> Result<()> {
         if args.len() == expected {
             return Ok(());
