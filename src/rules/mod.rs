@@ -14,6 +14,10 @@
 //!   its result by;
 //! - [`factor`] is the native rule that takes a factor common to terms of
 //!   a sum out of them, on either side of their products;
+//! - [`norms`] is the native rule that writes the square root of a squared
+//!   norm as the norm (`sqrt(tr(A A^T))` is `norm(A)`);
+//! - [`softmax`] is the native rule that writes `p ⊙ g − (gᵀp) p` as the
+//!   softmax Jacobian applied to `g`, `(diag(p) − p pᵀ) g`;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
 //!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
@@ -28,9 +32,11 @@ pub mod collect;
 pub mod driver;
 pub mod factor;
 pub mod matcher;
+pub mod norms;
 pub mod pattern;
 pub mod signs;
 pub mod size;
+pub mod softmax;
 pub mod table;
 
 use std::sync::OnceLock;

@@ -5,6 +5,7 @@
 
 use super::matcher::Head;
 use super::{Body, Rule};
+use crate::ir::Func;
 
 /// A pattern body.
 const fn pattern(lhs: &'static str, rhs: &'static str) -> Body {
@@ -132,6 +133,72 @@ pub const RULES: &[Rule] = &[
         examples: &[
             "x: vector(n); c: scalar; logsumexp(x + c) - c",
             "x: vector(n); logsumexp(x - 3)",
+        ],
+    },
+    Rule {
+        name: "softmax-jacobian", set: "softmax",
+        doc: "p ⊙ g − (gᵀp) p written as the softmax Jacobian applied to g, (diag(p) − p pᵀ) g, when shorter",
+        body: Body::Native {
+            heads: &[Head::Add],
+            apply: super::softmax::softmax_jacobian,
+            templates: &[
+                "?x .* ?y - (?y^T ?x) ?x",
+                "?s (?x .* (?x - ?y) - ((?x - ?y)^T ?x) ?x) + ?y",
+                "(?A ?x) .* (?A ?y) - (?y^T ?A^T ?A ?x) ?A ?x",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "x, g: vector(n); grad(g^T softmax(x), x)",
+            "x, g: vector(n); p = softmax(x); p .* g - (g^T p) p",
+            "W: matrix(n, m); x: vector(m); y: vector(n); p = softmax(W x); grad(1/2 * norm2(p - y), x)",
+            "A: matrix(t, d); B: matrix(t, e); x: vector(d); y: vector(e); a = softmax(A x); grad(1/2 * norm2(B^T a - y), x)",
+            "p, g: vector(n); s: scalar; 2 s (p .* g) - 2 s (g^T p) p + g",
+        ],
+    },
+    Rule {
+        name: "log-softmax-jacobian", set: "softmax",
+        doc: "diag(1 ./ s) (diag(s) − s sᵀ) = I − ones sᵀ in a product: the Jacobian of log softmax",
+        body: Body::Native {
+            heads: &[Head::Mul],
+            apply: super::softmax::log_softmax_jacobian,
+            templates: &[
+                "diag(exp(?x) .^ -1) (diag(exp(?x)) - exp(?x) exp(?x)^T)",
+                "?A^T diag(exp(?A ?x) .^ -1) (diag(exp(?A ?x)) - exp(?A ?x) exp(?A ?x)^T) ?A",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "x: vector(n); jacobian(log_softmax(x), x)",
+            "W: matrix(n, m); x: vector(m); jacobian(log(softmax(W x)), x)",
+            "s: vector(n); diag(1 ./ s) (diag(s) - s s^T)",
+        ],
+    },
+    Rule {
+        name: "norm-of-square", set: "norms",
+        doc: "the square root (or a half-integer power) of a squared norm written with the norm: sqrt(tr(A Aᵀ)) = norm(A)",
+        body: Body::Native {
+            heads: &[Head::Apply(Func::Sqrt), Head::Pow, Head::Mul],
+            apply: super::norms::norm_of_square,
+            templates: &[
+                "sqrt(tr(?A ?A^T))",
+                "sqrt(tr(?A^T ?A))",
+                "sqrt(?x^T ?x) + ?s",
+                "(?y^T ?B^T ?B ?y)^(3/2)",
+                "?s + sqrt(sum(?x .^ 2))",
+                "sqrt(norm2(?A))",
+                "?s norm(?x) (?x^T ?x)^2",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "A: matrix(m, n); sqrt(tr(A A^T))",
+            "A: matrix(m, n); sqrt(tr(A^T A)) + sqrt(norm2(A))",
+            "A: matrix(m, n); x: vector(n); sqrt(x^T A^T A x)",
+            "x: vector(n); grad(sqrt(x^T x), x)",
+            "x: vector(n); jacobian(x / sqrt(sum(x .^ 2)), x)",
+            "X: matrix(m, n); grad(sqrt(tr(X^T X)), X)",
+            "x: vector(n); s: scalar; s norm(x) (x^T x)^2 + (x^T x)^(-3/2)",
         ],
     },
     Rule {
