@@ -223,7 +223,7 @@ pub enum Meaning {
     /// The Hessian of a scalar expression.
     Hessian,
     /// A call written with the other built-ins (`log_softmax(x)` is
-    /// `log(softmax(x))`): the graph holds the definition, so its value,
+    /// `x - logsumexp(x)`): the graph holds the definition, so its value,
     /// derivative, printing and irregular points are those of its parts.
     Defined(Definition),
 }
@@ -231,7 +231,9 @@ pub enum Meaning {
 /// A built-in defined by the other built-ins, as [`Meaning::Defined`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Definition {
-    /// `log_softmax(x) = log(softmax(x))`.
+    /// `log_softmax(x) = x - logsumexp(x)`: the form that computes without
+    /// underflow (`log(softmax(x))` is −∞ where softmax underflows to 0),
+    /// whose Jacobian is the textbook `I - ones(n) softmax(x)^T`.
     LogSoftmax,
     /// `mean(X) = sum(X) / sum(ones(shape))`, the entries' count exact
     /// where the sizes are numbers.
@@ -262,8 +264,8 @@ impl Definition {
                 }
             }
             Definition::LogSoftmax => {
-                let s = g.apply(Func::Softmax, a);
-                g.apply(Func::Log, s)
+                let l = g.apply(Func::LogSumExp, a);
+                g.sub(a, l)
             }
             Definition::Mean => {
                 let shape = g.shape(a);

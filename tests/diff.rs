@@ -237,6 +237,23 @@ fn array_powers_print_as_written_and_undeclared_exponents_are_scalars() {
     assert_eq!(common::diff_text("x, y: vector(n); sum(x .^ y)", "y"), "log(x) .* x .^ y");
 }
 
+/// `log_softmax(x)` is `x - logsumexp(x)`, which neither underflows (its
+/// value at `1000 x` is finite) nor differs from `log(softmax(x))`.
+#[test]
+fn log_softmax_is_x_minus_logsumexp() {
+    assert_simplified(&[
+        ("x: vector(n); log_softmax(x)", "x - logsumexp(x)"),
+        ("x: vector(n); log_softmax(x) - log(softmax(x))", "zeros(n)"),
+    ]);
+    let mut analysis = analyze("x: vector(2); log_softmax(1000 x)").unwrap();
+    let value = analysis.simplified(None).unwrap();
+    let x = analysis.graph().find_symbol("x").unwrap();
+    let mut env = matcalc::eval::Env::default();
+    env.values.insert(x, matcalc::eval::Matrix { rows: 2, cols: 1, data: vec![0.0, 1.0] });
+    let got = matcalc::eval::evaluate(analysis.graph(), value, &env).unwrap();
+    assert!(got.data[0] == -1000.0 && got.data[1] == 0.0, "{got:?}");
+}
+
 /// Each program simplifies to the text beside it.
 #[track_caller]
 fn assert_simplified(cases: &[(&str, &str)]) {
