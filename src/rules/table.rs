@@ -169,7 +169,7 @@ pub const RULES: &[Rule] = &[
         },
         shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
         examples: &[
-            "x: vector(n); jacobian(log_softmax(x), x)",
+            "x: vector(n); jacobian(log(softmax(x)), x)",
             "W: matrix(n, m); x: vector(m); jacobian(log(softmax(W x)), x)",
             "s: vector(n); diag(1 ./ s) (diag(s) - s s^T)",
         ],
