@@ -16,6 +16,8 @@
 //!   a sum out of them, on either side of their products;
 //! - [`norms`] is the native rule that writes the square root of a squared
 //!   norm as the norm (`sqrt(tr(A A^T))` is `norm(A)`);
+//! - [`sigmoid`] is the native rule that merges a sigmoid with an
+//!   exponential of its argument (`e^-u σ(u)` is `1 − σ(u)`);
 //! - [`softmax`] is the native rule that writes `p ⊙ g − (gᵀp) p` as the
 //!   softmax Jacobian applied to `g`, `(diag(p) − p pᵀ) g`;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
@@ -34,6 +36,7 @@ pub mod factor;
 pub mod matcher;
 pub mod norms;
 pub mod pattern;
+pub mod sigmoid;
 pub mod signs;
 pub mod size;
 pub mod softmax;

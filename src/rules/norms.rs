@@ -22,6 +22,10 @@ pub const MAX_SIZE: usize = 256;
 /// The rule's function: `id` written with a norm, or `None` where it is not
 /// the square root (or a half-integer power) of a squared norm.
 pub fn norm_of_square(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
+    if let Node::Mul(factors) = graph.node(id) {
+        let factors = factors.to_vec();
+        return beside_its_norm(graph, &factors);
+    }
     match graph.node(id).clone() {
         Node::Apply(Func::Sqrt, arg) => {
             let v = squared_norm_of(graph, arg)?;
@@ -37,7 +41,6 @@ pub fn norm_of_square(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
             let norm = graph.apply(Func::Norm, v);
             Some(graph.powc(norm, doubled))
         }
-        Node::Mul(factors) => beside_its_norm(graph, &factors),
         _ => None,
     }
 }

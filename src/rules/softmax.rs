@@ -42,10 +42,6 @@ pub fn softmax_jacobian(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     let mut measured: Option<(usize, usize)> = None;
     let mut best: Option<(ExprId, usize)> = None;
     for (i, &term) in terms.iter().enumerate() {
-        // Transposing a term walks it as a tree: only small terms are read.
-        if graph.tree_size(term, MAX_TERM_SIZE) > MAX_TERM_SIZE {
-            continue;
-        }
         for (coeff, scalars, p, g) in readings(graph, term) {
             let others: Vec<ExprId> = terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| *t).collect();
             let Some(candidate) = rewrite(graph, &others, &coeff, &scalars, p, g) else { continue };
@@ -78,7 +74,8 @@ fn readings(graph: &mut Graph, term: ExprId) -> Vec<(Coeff, Vec<ExprId>, ExprId,
     if chain.is_empty() {
         return Vec::new();
     }
-    if !scalars.iter().any(|s| graph.is_inner_product(*s)) {
+    // Transposing a term walks it as a tree: only small terms are read.
+    if !scalars.iter().any(|s| graph.is_inner_product(*s)) || graph.tree_size(term, MAX_TERM_SIZE) > MAX_TERM_SIZE {
         return Vec::new();
     }
     let p = graph.mul(chain.clone());

@@ -77,6 +77,37 @@ pub const RULES: &[Rule] = &[
         ],
     },
     Rule {
+        name: "sigmoid-exp-product", set: "sigmoid",
+        doc: "e^−u σ(u) = 1 − σ(u) and e^u (1 − σ(u)) = σ(u) among the factors of a product",
+        body: Body::Native {
+            heads: &[Head::Mul, Head::Hadamard],
+            apply: super::sigmoid::sigmoid_exp_product,
+            templates: &[
+                "exp(-?s) sigmoid(?s) ?x",
+                "?t exp(tanh(?s)) (1 - sigmoid(tanh(?s)))",
+                "exp(-?x) .* sigmoid(?x) .* ?y",
+                "exp(tanh(?x)) .* (1 - sigmoid(tanh(?x)))",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "x: vector(n); grad(log(1 + exp(-x^T x)), x)",
+            "w, x: vector(n); y: scalar; grad(log(1 + exp(-y w^T x)), w)",
+            "z, g: vector(n); exp(-z) .* sigmoid(z) .* g + exp(z) .* (1 - sigmoid(z))",
+            "X: matrix(m, n); w: vector(n); y: vector(m); grad(sum(log(1 + exp(-y .* (X w)))), w)",
+        ],
+    },
+    Rule {
+        name: "softplus-log", set: "sigmoid",
+        doc: "log(1 + e^u) = softplus(u)",
+        body: pattern("log(1 + exp(?u))", "softplus(?u)"),
+        shapes: ELEMENTWISE_U, guard: "",
+        examples: &[
+            "x: vector(n); log(1 + exp(x))",
+            "w, x: vector(n); y: scalar; log(1 + exp(-y w^T x))",
+        ],
+    },
+    Rule {
         name: "sum-softmax", set: "softmax",
         doc: "the entries of softmax(x) sum to 1",
         body: pattern("sum(softmax(?x))", "1"),
