@@ -181,6 +181,67 @@ proptest! {
     }
 }
 
+/// A random vector expression over the functions added by issue 15 (erf,
+/// gelu, log_softmax, max, min, mean, array powers), of depth `depth`; a
+/// generator of its own, so the other properties' programs do not change.
+fn added_vector(rng: &mut Rng, depth: usize) -> String {
+    const LEAVES: [&str; 6] = ["x", "y", "A x", "A^T y", "k x", "x - y"];
+    if depth == 0 {
+        return LEAVES[rng.range(0, LEAVES.len() - 1)].to_string();
+    }
+    let inner = |rng: &mut Rng| {
+        let below = rng.range(0, depth - 1);
+        added_vector(rng, below)
+    };
+    match rng.range(0, 7) {
+        0 => format!("erf({})", inner(rng)),
+        1 => format!("gelu({})", inner(rng)),
+        2 => format!("log_softmax({})", inner(rng)),
+        3 => format!("max({}, {})", inner(rng), inner(rng)),
+        4 => format!("min({}, mean({}))", inner(rng), inner(rng)),
+        5 => format!("exp(({}) / 4) .^ ({})", inner(rng), inner(rng)),
+        6 => format!("(1 + k^2) .^ tanh({})", inner(rng)),
+        _ => format!("({}) .* erf({})", inner(rng), inner(rng)),
+    }
+}
+
+/// A program whose value is a scalar (`'s'`) or a vector of
+/// [`added_vector`]'s expressions.
+fn added_program(seed: u64, kind: char) -> String {
+    let mut rng = Rng::new(seed);
+    let e = added_vector(&mut rng, 3);
+    let body = match (kind, rng.range(0, 3)) {
+        ('v', _) => e,
+        (_, 0) => format!("sum({e})"),
+        (_, 1) => format!("y^T ({e})"),
+        (_, 2) => format!("mean(({e}) .* ({e}))"),
+        _ => format!("norm2({e})"),
+    };
+    format!("A: matrix(n, n); x, y: vector(n); k: scalar; {body}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn added_functions_read_back(seed in any::<u64>(), kind in prop::sample::select(vec!['s', 'v'])) {
+        check_round_trip(&added_program(seed, kind))?;
+    }
+
+    #[test]
+    fn added_functions_gradients_match_finite_differences(
+        seed in any::<u64>(),
+        wrt in prop::sample::select(vec!["x", "y", "A", "k"]),
+    ) {
+        check_derivative(&added_program(seed, 's'), wrt, seed)?;
+    }
+
+    #[test]
+    fn added_functions_jacobians_match_finite_differences(seed in any::<u64>(), wrt in prop::sample::select(vec!["x", "k"])) {
+        check_derivative(&added_program(seed, 'v'), wrt, seed)?;
+    }
+}
+
 /// Hessians: the Jacobian of the gradient, against finite differences of
 /// the gradient.
 #[test]
