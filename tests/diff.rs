@@ -64,8 +64,8 @@ fn seed_answers_match_the_homework() {
     // The homework's `W (r x^T + x r^T)` with `r = W^T W x - x` (rule factor-common).
     assert_eq!(text, "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
     let net = "ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)";
-    assert_eq!(common::diff_text(net, "W1"), "(sigmoid(z) .* (1 + z .* (1 - sigmoid(z))) .* (W2^T grad(L, z2))) x^T");
-    assert_eq!(common::diff_text(net, "b1"), "sigmoid(z) .* (1 + z .* (1 - sigmoid(z))) .* (W2^T grad(L, z2))");
+    assert_eq!(common::diff_text(net, "W1"), "((W2^T grad(L, z2)) .* (sigmoid(z) .* (1 - h1) + h1)) x^T");
+    assert_eq!(common::diff_text(net, "b1"), "(W2^T grad(L, z2)) .* (sigmoid(z) .* (1 - h1) + h1)");
     assert_eq!(common::diff_text(net, "W2"), "grad(L, z2) h1^T");
     assert_eq!(common::diff_text(net, "b2"), "grad(L, z2)");
 }

@@ -128,7 +128,7 @@ fn text_output_is_unchanged_by_latex_hooks() {
     assert_eq!(common::diff_text(SEED, "W"), "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
     let mut a = analyze(SWISH).unwrap();
     let d = a.derivative(None, "W1").unwrap();
-    assert_eq!(a.print(d.result, Format::Unicode), "(σ(z) ⊙ (1 + z ⊙ (1 − σ(z))) ⊙ (W2ᵀ ∂L/∂z2)) xᵀ");
+    assert_eq!(a.print(d.result, Format::Unicode), "((W2ᵀ ∂L/∂z2) ⊙ (σ(z) ⊙ (1 − h1) + h1)) xᵀ");
 }
 
 #[test]

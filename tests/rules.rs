@@ -181,7 +181,10 @@ fn every_native_rule_is_sound_on_its_templates() {
             for shapes in rule.shapes {
                 for _ in 0..INSTANCES {
                     let terms = random_terms(&mut rng, shapes);
-                    let program = format!("{BASE}\nlhs = {}\nlhs", instantiate(template, &terms));
+                    // A template may begin with definitions (`h = swish(?x); ...`).
+                    let (prelude, body) = template.rsplit_once("; ").unwrap_or(("", template));
+                    let program =
+                        format!("{BASE}\n{}\nlhs = {}\nlhs", instantiate(prelude, &terms), instantiate(body, &terms));
                     let mut analysis =
                         analyze(&program).unwrap_or_else(|e| panic!("{}: {}", rule.name, e.render(&program)));
                     let graph = analysis.graph_mut();

@@ -16,8 +16,9 @@
 //!   a sum out of them, on either side of their products;
 //! - [`norms`] is the native rule that writes the square root of a squared
 //!   norm as the norm (`sqrt(tr(A A^T))` is `norm(A)`);
-//! - [`sigmoid`] is the native rule that merges a sigmoid with an
-//!   exponential of its argument (`e^-u σ(u)` is `1 − σ(u)`);
+//! - [`sigmoid`] holds the native rules that merge a sigmoid with an
+//!   exponential of its argument (`e^-u σ(u)` is `1 − σ(u)`) and write
+//!   swish′ with the user's name for swish;
 //! - [`softmax`] is the native rule that writes `p ⊙ g − (gᵀp) p` as the
 //!   softmax Jacobian applied to `g`, `(diag(p) − p pᵀ) g`;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
@@ -67,7 +68,8 @@ pub enum Body {
         apply: fn(&mut Graph, ExprId) -> Option<ExprId>,
         /// Programs over the metavariables of [`Rule::shapes`] on which the
         /// rule applies: the soundness tests instantiate them with random
-        /// terms and compare the rewritten value with the original.
+        /// terms and compare the rewritten value with the original. A
+        /// template may begin with definitions, each ending in `; `.
         templates: &'static [&'static str],
     },
 }

@@ -98,6 +98,26 @@ pub const RULES: &[Rule] = &[
         ],
     },
     Rule {
+        name: "swish-derivative", set: "sigmoid",
+        doc: "swish′(z) = σ(z) ⊙ (1 + z ⊙ (1 − σ(z))) written h + σ(z) ⊙ (1 − h) where h = swish(z) is named",
+        body: Body::Native {
+            heads: &[Head::Mul, Head::Hadamard],
+            apply: super::sigmoid::swish_derivative,
+            templates: &[
+                "h = swish(?x); sigmoid(?x) .* (1 + ?x .* (1 - sigmoid(?x))) .* ?y",
+                "h = swish(?s); ?t sigmoid(?s) (1 + ?s (1 - sigmoid(?s)))",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "z: vector(n); h = swish(z); grad(sum(h), z)",
+            "z: scalar; h = swish(z); grad(h, z)",
+            "z, y: vector(n); h = swish(z); grad(1/2 * norm2(h - y), z)",
+            "ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2); grad(L, W1)",
+            "z: vector(n); grad(sum(swish(z)), z)",
+        ],
+    },
+    Rule {
         name: "softplus-log", set: "sigmoid",
         doc: "log(1 + e^u) = softplus(u)",
         body: pattern("log(1 + exp(?u))", "softplus(?u)"),

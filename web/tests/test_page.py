@@ -247,7 +247,7 @@ def test_a_shared_link_reproduces_program_and_variable(page, browser_context):
     page.screenshot(path=str(SHOTS / "shared-link.png"), full_page=True)
     # The page's own link, followed in another tab, gives the same page.
     page.locator("#wrt").select_option("W1")
-    wait_for_result(page, "(sigmoid(z) .* (1 + z .* (1 - sigmoid(z))) .* (W2^T grad(L, z2))) x^T")
+    wait_for_result(page, "((W2^T grad(L, z2)) .* (sigmoid(z) .* (1 - h1) + h1)) x^T")
     page.get_by_role("button", name="Copy link").click()
     link = page.url
     other = browser_context.new_page()
