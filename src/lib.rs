@@ -12,12 +12,12 @@
 //!
 //! ```
 //! let gradient = matcalc::diff("1/2 * norm2(W^T W x - x)", "W", matcalc::Format::Text)?;
-//! assert_eq!(gradient, "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
+//! assert_eq!(gradient, "t1 = (W^T W x - x) x^T\nW (t1 + t1^T)");
 //! // One analysis for several questions: derivatives, every printer, steps.
 //! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)")?;
 //! let d = analysis.derivative(None, "W")?;
 //! let latex = analysis.print(d.result, matcalc::Format::Latex);
-//! # assert!(latex.starts_with("\\mathbf{W} ((\\mathbf{W}^\\top"), "{latex}");
+//! # assert!(latex.contains("\\text{where } \\mathbf{t}_1 &= (\\mathbf{W}^\\top"), "{latex}");
 //! # let value = matcalc::simplify("(W x)^T W x", matcalc::Format::Unicode)?;
 //! # assert_eq!(value, "xᵀ Wᵀ W x");
 //! # Ok::<(), matcalc::Error>(())
@@ -30,7 +30,7 @@
 //! let mut analysis = matcalc::analyze("W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)").unwrap();
 //! let derivative = analysis.derivative(None, "W").unwrap();
 //! let text = analysis.print(derivative.result, matcalc::Format::Text);
-//! assert_eq!(text, "W ((W^T W x - x) x^T + x (W^T W x - x)^T)");
+//! assert_eq!(text, "t1 = (W^T W x - x) x^T\nW (t1 + t1^T)");
 //! let steps = analysis.steps(None, "W", matcalc::Format::Unicode, 100).unwrap();
 //! assert!(steps.ends_with("∂f/∂W = ∂f/∂(W x) xᵀ + (∂f/∂(Wᵀ))ᵀ = W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)"));
 //! ```
@@ -407,6 +407,13 @@ impl Analysis {
     /// Prints `id` in `format` (text and Unicode at 100 columns).
     pub fn print(&mut self, id: ExprId, format: Format) -> String {
         self.print_width(id, format, 100)
+    }
+
+    /// Prints `id` as text on one line: the definitions of its repeated
+    /// parts (`t1 = …`) and the result joined by `; `, a program that
+    /// parses back.
+    pub fn print_one_line(&mut self, id: ExprId) -> String {
+        self.print_width(id, Format::Text, usize::MAX).lines().collect::<Vec<_>>().join("; ")
     }
 
     /// Prints `id` in `format`, breaking lines at `width` columns.

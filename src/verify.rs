@@ -222,7 +222,7 @@ pub fn verify_claim(
     bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program)).map_err(ClaimError::Program)?;
     let verdict = verify(analysis, &derivative, claim, &Options::default()).map_err(ClaimError::Claim)?;
     let reason = verdict.describe(!analysis.graph().dim_names().is_empty()).join("\n");
-    let answer = analysis.print(derivative.result, crate::Format::Text);
+    let answer = analysis.print_one_line(derivative.result);
     Ok(Report { verdict, reason, answer })
 }
 

@@ -6,7 +6,7 @@ use matcalc::verify::{verify_claim, ClaimError, Verdict};
 use matcalc::{analyze, ErrorKind};
 
 const SEED: &str = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)";
-const SEED_GRADIENT: &str = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)";
+const SEED_GRADIENT: &str = "t1 = (W^T W x - x) x^T; W (t1 + t1^T)";
 
 #[test]
 fn verify_claim_accepts_the_seed_gradient_in_another_form() {

@@ -61,7 +61,8 @@ plain Euclidean/Frobenius norm.";
 const EXAMPLES: &str = "\
 Examples (each `$` line prints the indented lines under it):
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
-    W ((W^T W x - x) x^T + x (W^T W x - x)^T)
+    t1 = (W^T W x - x) x^T
+    W (t1 + t1^T)
   $ matcalc diff 'x^T A x' --wrt x
     (A + A^T) x
   $ matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W2
@@ -100,7 +101,10 @@ Examples (each `$` line prints the indented lines under it):
   $ matcalc diff 'x: vector(n); softmax(x)' --wrt x
     diag(softmax(x)) - softmax(x) softmax(x)^T
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
-    \\nabla_{\\mathbf{W}} f = \\mathbf{W} ((\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top + \\mathbf{x} (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x})^\\top)
+    \\begin{aligned}
+    \\nabla_{\\mathbf{W}} f &= \\mathbf{W} (\\mathbf{t}_1 + \\mathbf{t}_1^\\top) \\\\
+    \\text{where } \\mathbf{t}_1 &= (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
+    \\end{aligned}
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
     grad(f, W^T W x - x) = W^T W x - x
     grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x
@@ -747,7 +751,7 @@ fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let ours = analysis.print(derivative.result, Format::Text);
+    let ours = analysis.print_one_line(derivative.result);
     for line in verdict.describe(!analysis.graph().dim_names().is_empty()) {
         println!("{line}");
     }

@@ -6,7 +6,7 @@ import pytest
 
 import matcalc
 
-SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
+SEED_GRADIENT = "t1 = (W^T W x - x) x^T\nW (t1 + t1^T)"
 
 
 def whole(program, wrt):

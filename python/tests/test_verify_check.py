@@ -3,7 +3,7 @@
 import matcalc
 
 SEED = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)"
-SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
+SEED_GRADIENT = "t1 = (W^T W x - x) x^T; W (t1 + t1^T)"
 
 
 def test_the_seed_hand_answer_is_correct():

@@ -3,6 +3,7 @@
 //! (`t1 = …`) followed by the expression, which is itself a valid program,
 //! so printed size stays linear in the graph's size.
 
+use super::repeated::{self, worth_naming, Repeated};
 use super::{render, render_spelled, Notation, Spellings};
 use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, Symbol};
 use crate::shape::Shape;
@@ -82,7 +83,10 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
     });
     let repetitive = (tree > REPETITIVE_TREE_SIZE && tree > 3 * order.len()) || (nested_sum && tree > order.len());
     if !repetitive && (tree <= INLINE_TREE_SIZE || tree <= 2 * order.len()) {
-        return None;
+        // A short result: only the parts it writes more than once, where
+        // naming them makes it shorter.
+        let parts = repeated::repeated_parts(graph, id, &order);
+        return (!parts.is_empty()).then(|| bind(graph, id, &order, &parts));
     }
     let (id, chain_ends) = share_chain_ends(graph, id, &order);
     let (order, (tree_size, uses)) = if chain_ends.is_empty() {
@@ -103,22 +107,70 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
         })
         .collect();
     name_deep_sums(graph, id, &order, &mut shared);
+    Some(bind(graph, id, &order, &Repeated { named: shared, transposed: FastMap::default() }))
+}
+
+/// `id` written over definitions of the nodes of `parts.named` (`order`
+/// is every node under `id`, children first), each node of
+/// `parts.transposed` as the transpose of its partner's name: the
+/// definitions are added to `graph`, named `t1`, `t2`, … (names the program
+/// uses are skipped).
+fn bind(graph: &mut Graph, id: ExprId, order: &[ExprId], parts: &Repeated) -> Shared {
+    let mut binder = Binder { written: FastMap::default(), done: FastSet::default(), bindings: Vec::new(), counter: 0 };
     // One pass in id order (children first): each node written with the
-    // names of the shared nodes under it, each shared node then named.
-    let mut written: FastMap<ExprId, ExprId> = FastMap::default();
-    let mut bindings = Vec::new();
-    let mut counter = 0;
-    for &n in &order {
-        let value = rewritten(graph, n, &written);
-        if !shared.contains(&n) {
-            if value != n {
-                written.insert(n, value);
+    // names of the shared nodes under it, each shared node then named. A
+    // transposed use that comes before its partner (a smaller id) has the
+    // partner, and all under it, written first.
+    for &n in order {
+        if let Some(&partner) = parts.transposed.get(&n) {
+            if !binder.done.contains(&partner) {
+                for m in graph.reachable_without_definitions(partner) {
+                    binder.visit(graph, m, parts);
+                }
             }
-            continue;
+        }
+        binder.visit(graph, n, parts);
+    }
+    let root = binder.written.get(&id).copied().unwrap_or(id);
+    Shared { bindings: binder.bindings, root }
+}
+
+/// The state of [`bind`]'s pass.
+struct Binder {
+    /// Each node rewritten so far, where it changed: its new form.
+    written: FastMap<ExprId, ExprId>,
+    /// The nodes visited.
+    done: FastSet<ExprId>,
+    /// The definitions made, in order.
+    bindings: Vec<(String, ExprId)>,
+    /// The number of the last name tried.
+    counter: usize,
+}
+
+impl Binder {
+    /// Writes `n` (its children already written) with the names under it;
+    /// names it if it is shared, or writes it as its partner's name
+    /// transposed.
+    fn visit(&mut self, graph: &mut Graph, n: ExprId, parts: &Repeated) {
+        if !self.done.insert(n) {
+            return;
+        }
+        if let Some(partner) = parts.transposed.get(&n) {
+            let name = self.written[partner];
+            let transposed = graph.transpose(name);
+            self.written.insert(n, transposed);
+            return;
+        }
+        let value = rewritten(graph, n, &self.written);
+        if !parts.named.contains(&n) {
+            if value != n {
+                self.written.insert(n, value);
+            }
+            return;
         }
         let name = loop {
-            counter += 1;
-            let candidate = format!("t{counter}");
+            self.counter += 1;
+            let candidate = format!("t{}", self.counter);
             if graph.find_symbol(&candidate).is_none() {
                 break candidate;
             }
@@ -126,11 +178,9 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
         let shape = graph.shape(value);
         let sid = graph.add_symbol(Symbol { name: name.clone(), shape, role: Role::Definition(value) });
         let var = graph.var(sid);
-        bindings.push((name, value));
-        written.insert(n, var);
+        self.bindings.push((name, value));
+        self.written.insert(n, var);
     }
-    let root = written.get(&id).copied().unwrap_or(id);
-    Some(Shared { bindings, root })
 }
 
 /// Sums printed more than this many inside one another are named.
@@ -317,11 +367,4 @@ pub fn share_chain_ends(graph: &mut Graph, id: ExprId, order: &[ExprId]) -> (Exp
         }
     }
     (written.get(&id).copied().unwrap_or(id), chain_ends)
-}
-
-fn worth_naming(graph: &Graph, id: ExprId) -> bool {
-    !matches!(
-        graph.node(id),
-        Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Transpose(_)
-    )
 }

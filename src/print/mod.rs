@@ -7,6 +7,7 @@ pub mod latex;
 pub mod numpy;
 pub mod powers;
 pub mod python_names;
+pub mod repeated;
 pub mod spellings;
 pub mod text;
 

@@ -158,11 +158,14 @@ fn render_results(
     let mut out = format!("{}\n\n\n", Library::Numpy.import());
     let list: Vec<&str> = parameters.iter().map(|(n, _)| n.as_str()).collect();
     out.push_str(&format!("def {function_name}({}):\n", list.join(", ")));
-    let docstring: String = if docstring.chars().count() > 240 || docstring.contains('\n') {
-        let first: String = docstring.lines().next().unwrap_or("").chars().take(200).collect();
+    // The result on one line: definitions (`t1 = …`) joined by `;`, as a
+    // program writes them.
+    let joined = docstring.lines().collect::<Vec<_>>().join("; ");
+    let docstring: String = if joined.chars().count() > 240 {
+        let first: String = joined.chars().take(200).collect();
         format!("{first} …")
     } else {
-        docstring.to_string()
+        joined
     };
     let docstring = if notes.is_empty() {
         python_docstring(&docstring)

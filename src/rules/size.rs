@@ -18,8 +18,8 @@ pub fn printed_size(graph: &Graph, root: ExprId, limit: usize) -> usize {
     graph.tree_measure(root, limit, &node_size)
 }
 
-/// The size of `id` given the sizes of its children.
-fn node_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usize {
+/// The printed size of `id` given the printed sizes of its children (`of`).
+pub fn node_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usize {
     match graph.node(id) {
         Node::Const(c) => 1 + usize::from(c.is_negative()),
         Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Upstream { .. } => 1,

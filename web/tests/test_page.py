@@ -32,8 +32,8 @@ ARGS = [
     "--no-first-run",
 ]
 SEED = "# The autoencoder loss\nW: matrix(m, n)\nx: vector(n)\nL = 1/2 * norm2(W^T W x - x)\n"
-SEED_GRADIENT = "W ((W^T W x - x) x^T + x (W^T W x - x)^T)"
-SEED_GRADIENT_X = "W^T W (W^T W x - x) - (W^T W x - x)"
+SEED_GRADIENT = "t1 = (W^T W x - x) x^T\nW (t1 + t1^T)"
+SEED_GRADIENT_X = "t1 = W^T W x - x\nW^T W t1 - t1"
 SWISH = (
     "ell: function; W1: matrix(p, n); b1: vector(p); W2: matrix(q, p); b2: vector(q); x: vector(n)\n"
     "z = W1 x + b1\nh1 = swish(z)\nz2 = W2 h1 + b2\nL = ell(z2)\n"
@@ -146,7 +146,7 @@ def test_typing_the_seed_renders_its_gradient_steps_and_graph(page):
     expect(graph.locator("g.node.loss")).to_have_count(1)
     # The source toggle.
     page.get_by_label("Unicode").check()
-    wait_for_result(page, "W ((Wᵀ W x − x) xᵀ + x (Wᵀ W x − x)ᵀ)")
+    wait_for_result(page, "t1 = (Wᵀ W x − x) xᵀ\nW (t1 + t1ᵀ)")
     page.get_by_label("LaTeX").check()
     assert page.locator("#result-source").text_content() == tex
     page.get_by_label("text", exact=True).check()

@@ -315,7 +315,7 @@ impl Session {
                 let verdict = matcalc::verify::verify(analysis, &derivative, claim.text, &options)
                     .map_err(|e| Raised::InLine(shift(e, claim.start)))?;
                 let mut output = verdict.describe(!analysis.graph().dim_names().is_empty());
-                let answer = analysis.print(derivative.result, Format::Text);
+                let answer = analysis.print_one_line(derivative.result);
                 output.push(format!("matcalc's answer: {answer}"));
                 let error = (!verdict.correct()).then(|| "error: the claim is wrong\n".to_string());
                 Ok(Outcome { output, error, ..Outcome::default() })

@@ -1,0 +1,225 @@
+//! Which repeated parts of a short result get a name. A subterm written
+//! more than once in the printed result, such as `softmax(W x)` in
+//! `W^T (2 softmax(W x) .^ 2 - 2 (softmax(W x)^T softmax(W x)) softmax(W x))`,
+//! is printed once as a definition (`t1 = softmax(W x)`) and then by its
+//! name, when that makes the whole text shorter by at least
+//! [`MIN_SYMBOLS_SAVED`] symbols of the printed-size measure
+//! ([`crate::rules::size`]): a part of size `s` written `k` times costs
+//! `k s` inline and `s + 1 + k` named (its definition, its name, its uses).
+//! A part and its transpose are one part (the graph keeps transposes at
+//! the leaves, so `(W^T W x - x)^T` is the node `x^T W^T W - x^T`): the
+//! transposed uses are written `t1^T`.
+//!
+//! Parts are chosen greedily, the one saving most first (ties: the larger,
+//! then the first in id order), and sizes and counts are recomputed after
+//! each choice, since naming a part writes what is inside it only once.
+//! Deterministic for a given graph; at most [`MAX_NAMES`] names and
+//! quadratic only in the size of a short result (large results go through
+//! the sharing of [`super::bindings`]).
+
+use crate::ir::{ExprId, FastMap, FastSet, Graph, Node};
+use crate::rules::size::node_size;
+
+use super::powers::run_at;
+
+/// A part is named only when the text gets at least this much shorter.
+pub const MIN_SYMBOLS_SAVED: usize = 3;
+/// Most parts named in one short result.
+pub const MAX_NAMES: usize = 8;
+
+/// The parts of a result to name.
+#[derive(Debug, Default)]
+pub struct Repeated {
+    /// The nodes that become definitions.
+    pub named: FastSet<ExprId>,
+    /// Nodes written as the transpose of a named node: node → named node.
+    pub transposed: FastMap<ExprId, ExprId>,
+}
+
+impl Repeated {
+    /// Whether nothing is named.
+    pub fn is_empty(&self) -> bool {
+        self.named.is_empty()
+    }
+}
+
+/// How a node of the result is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Out in full.
+    Inline,
+    /// By its name (`t1`).
+    Named,
+    /// As its partner's name transposed (`t1^T`).
+    Transposed,
+}
+
+/// The repeated parts of `root` worth naming; `order` is every node under
+/// `root` (definitions' values excluded), children first. Builds the
+/// transposes of its nodes in `graph` to find the pairs (callers roll the
+/// graph back after printing).
+pub fn repeated_parts(graph: &mut Graph, root: ExprId, order: &[ExprId]) -> Repeated {
+    let position: FastMap<ExprId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let partner = transpose_partners(graph, order, &position);
+    let mut written = vec![Written::Inline; order.len()];
+    let mut repeated = Repeated::default();
+    while repeated.named.len() < MAX_NAMES {
+        let sizes = printed_sizes(graph, order, &position, &written);
+        let counts = written_counts(graph, root, order, &position, &written);
+        let mut best: Option<(usize, usize, usize)> = None;
+        for (i, &n) in order.iter().enumerate() {
+            if n == root || written[i] != Written::Inline || !worth_naming(graph, n) {
+                continue;
+            }
+            let (inline, uses) = match partner[i] {
+                // The partner is the name's transpose, so the smaller of the two is named.
+                Some(j) if (sizes[j], j) < (sizes[i], i) => continue,
+                Some(j) => (
+                    counts[i].saturating_mul(sizes[i]).saturating_add(counts[j].saturating_mul(sizes[j])),
+                    counts[i].saturating_add(counts[j].saturating_mul(2)),
+                ),
+                None => (counts[i].saturating_mul(sizes[i]), counts[i]),
+            };
+            let named = sizes[i].saturating_add(1).saturating_add(uses);
+            let saved = inline.saturating_sub(named);
+            let better = best.is_none_or(|(_, s, z)| saved > s || (saved == s && sizes[i] > z));
+            if counts[i] >= 1 && saved >= MIN_SYMBOLS_SAVED && better {
+                best = Some((i, saved, sizes[i]));
+            }
+        }
+        let Some((i, _, _)) = best else { break };
+        written[i] = Written::Named;
+        repeated.named.insert(order[i]);
+        if let Some(j) = partner[i] {
+            written[j] = Written::Transposed;
+            repeated.transposed.insert(order[j], order[i]);
+        }
+    }
+    repeated
+}
+
+/// Whether a node may be named at all: a name for a name, a constant or a
+/// transposed leaf would not read shorter.
+pub fn worth_naming(graph: &Graph, id: ExprId) -> bool {
+    !matches!(
+        graph.node(id),
+        Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Transpose(_)
+    )
+}
+
+/// For each node of `order`, the position of its transpose when that is
+/// another node of `order` (neither inside the other).
+fn transpose_partners(graph: &mut Graph, order: &[ExprId], position: &FastMap<ExprId, usize>) -> Vec<Option<usize>> {
+    let mut partner = vec![None; order.len()];
+    for (i, &n) in order.iter().enumerate() {
+        if partner[i].is_some() || !worth_naming(graph, n) || graph.shape(n).is_scalar() {
+            continue;
+        }
+        let t = graph.transpose(n);
+        let Some(&j) = position.get(&t) else { continue };
+        if j == i || partner[j].is_some() || graph.reachable_without_definitions(t).contains(&n) {
+            continue;
+        }
+        if graph.reachable_without_definitions(n).contains(&t) {
+            continue;
+        }
+        partner[i] = Some(j);
+        partner[j] = Some(i);
+    }
+    partner
+}
+
+/// The printed size of each node of `order` as written (a name counts 1,
+/// a transposed name 2).
+fn printed_sizes(
+    graph: &Graph,
+    order: &[ExprId],
+    position: &FastMap<ExprId, usize>,
+    written: &[Written],
+) -> Vec<usize> {
+    let mut sizes = vec![0usize; order.len()];
+    for (i, &n) in order.iter().enumerate() {
+        let of = |c: ExprId| {
+            let j = position[&c];
+            match written[j] {
+                Written::Inline => sizes[j],
+                Written::Named => 1,
+                Written::Transposed => 2,
+            }
+        };
+        let size = match graph.node(n) {
+            Node::Var(_) => 1,
+            Node::Mul(factors) if has_run(graph, factors) => {
+                // Each run is written once, with its power (2 symbols).
+                let (once, runs) = written_factors(graph, factors);
+                let body = once.iter().fold(0usize, |acc, f| acc.saturating_add(of(*f)));
+                body.saturating_add(once.len() - 1).saturating_add(2 * runs)
+            }
+            _ => node_size(graph, n, &of),
+        };
+        sizes[i] = size;
+    }
+    sizes
+}
+
+/// How many times each node of `order` is written in the printed result
+/// (a named node's parts once, in its definition; a transposed name's
+/// parts not at all).
+fn written_counts(
+    graph: &Graph,
+    root: ExprId,
+    order: &[ExprId],
+    position: &FastMap<ExprId, usize>,
+    written: &[Written],
+) -> Vec<usize> {
+    let mut counts = vec![0usize; order.len()];
+    counts[position[&root]] = 1;
+    for (i, &n) in order.iter().enumerate().rev() {
+        if counts[i] == 0 || matches!(graph.node(n), Node::Var(_)) {
+            continue;
+        }
+        let each = match written[i] {
+            Written::Inline => counts[i],
+            Written::Named => 1,
+            Written::Transposed => 0,
+        };
+        let add = |c: ExprId| {
+            let j = position[&c];
+            counts[j] = counts[j].saturating_add(each);
+        };
+        match graph.node(n) {
+            Node::Mul(factors) if has_run(graph, factors) => {
+                written_factors(graph, factors).0.into_iter().for_each(add)
+            }
+            _ => graph.for_each_child(n, add),
+        }
+    }
+    counts
+}
+
+/// Whether the product of `factors` prints a repeated run as a power.
+fn has_run(graph: &Graph, factors: &[ExprId]) -> bool {
+    (0..factors.len()).any(|i| run_at(graph, factors, i, usize::MAX).is_some())
+}
+
+/// The factors of a product as the printer writes them, each run of
+/// repeated blocks once (`X X X` is `X^3`), and the number of runs.
+fn written_factors(graph: &Graph, factors: &[ExprId]) -> (Vec<ExprId>, usize) {
+    let mut once = Vec::with_capacity(factors.len());
+    let mut runs = 0;
+    let mut i = 0;
+    while i < factors.len() {
+        match run_at(graph, factors, i, usize::MAX) {
+            Some(run) => {
+                once.extend_from_slice(&factors[i..i + run.len]);
+                runs += 1;
+                i += run.covered();
+            }
+            None => {
+                once.push(factors[i]);
+                i += 1;
+            }
+        }
+    }
+    (once, runs)
+}
