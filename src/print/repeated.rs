@@ -10,6 +10,8 @@
 //! the leaves, so `(W^T W x - x)^T` is the node `x^T W^T W - x^T`): the
 //! transposed uses are written `t1^T`.
 //!
+//! A part without a name in it (a constant) is never named.
+//!
 //! Parts are chosen greedily, the one saving most first (ties: the larger,
 //! then the first in id order), and sizes and counts are recomputed after
 //! each choice, since naming a part writes what is inside it only once.
@@ -61,6 +63,15 @@ enum Written {
 pub fn repeated_parts(graph: &mut Graph, root: ExprId, order: &[ExprId]) -> Repeated {
     let position: FastMap<ExprId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let partner = transpose_partners(graph, order, &position);
+    // A constant (`arctan(1)^(1/2)`) reads better written out than named.
+    let mut has_name = vec![false; order.len()];
+    for (i, &n) in order.iter().enumerate() {
+        let mut any = matches!(graph.node(n), Node::Var(_));
+        if !any {
+            graph.for_each_child(n, |c| any |= has_name[position[&c]]);
+        }
+        has_name[i] = any;
+    }
     let mut written = vec![Written::Inline; order.len()];
     let mut repeated = Repeated::default();
     while repeated.named.len() < MAX_NAMES {
@@ -68,7 +79,7 @@ pub fn repeated_parts(graph: &mut Graph, root: ExprId, order: &[ExprId]) -> Repe
         let counts = written_counts(graph, root, order, &position, &written);
         let mut best: Option<(usize, usize, usize)> = None;
         for (i, &n) in order.iter().enumerate() {
-            if n == root || written[i] != Written::Inline || !worth_naming(graph, n) {
+            if n == root || written[i] != Written::Inline || !has_name[i] || !worth_naming(graph, n) {
                 continue;
             }
             let (inline, uses) = match partner[i] {
