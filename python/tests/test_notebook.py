@@ -7,9 +7,15 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "seed.ipynb"
+# The gradient names its repeated part: t1 = (W^T W x - x) x^T.
 SEED_LATEX = (
-    r"\nabla_{\mathbf{W}} L = \mathbf{W} ((\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
-    r" + \mathbf{x} (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x})^\top)"
+    r"\begin{aligned}"
+    "\n"
+    r"\nabla_{\mathbf{W}} L &= \mathbf{W} (\mathbf{t}_1 + \mathbf{t}_1^\top) \\"
+    "\n"
+    r"\text{where } \mathbf{t}_1 &= (\mathbf{W}^\top \mathbf{W} \mathbf{x} - \mathbf{x}) \mathbf{x}^\top"
+    "\n"
+    r"\end{aligned}"
 )
 SECOND_LAYER = r"\nabla_{\mathbf{W}_2} L &= \frac{\partial L}{\partial \mathbf{z}_2} \mathbf{h}_1^\top"
 

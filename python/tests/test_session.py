@@ -22,7 +22,7 @@ def test_declarations_carry_over_to_later_calls():
     assert value.kind == "value" and value.unicode == "1/2 * ‖Wᵀ W x − x‖²"
     g = s.diff("1/2 * norm2(W^T W x - x)", "W")
     assert g.text == SEED_GRADIENT
-    assert g.latex.startswith(r"\nabla_{\mathbf{W}} f = ")
+    assert g.latex.startswith("\\begin{aligned}\n\\nabla_{\\mathbf{W}} f &= ")
     assert s.program == "W: matrix(m, n)\nx: vector(n)"
 
 
@@ -32,7 +32,7 @@ def test_a_definition_name_stands_for_its_value():
     assert s.run("L = 1/2 * norm2(W^T W x - x)") is None
     g = s.diff("L", "W")
     assert g.of == "L" and g.text == SEED_GRADIENT
-    assert g.latex.startswith(r"\nabla_{\mathbf{W}} L = ")
+    assert g.latex.startswith("\\begin{aligned}\n\\nabla_{\\mathbf{W}} L &= ")
     assert s.simplify("L").text == "1/2 * norm2(W^T W x - x)"
     assert s.run("L").text == "1/2 * norm2(W^T W x - x)"
     assert "(definition)" not in str(s.types())

@@ -189,13 +189,14 @@ fn render_results(
     PythonFunction { source: library.finish(&out), parameters }
 }
 
-/// `root` with each sum that has an inverse or a diagonal matrix among its
-/// terms distributed over its neighbour in a product, the one to its right
+/// `root` with each sum that has an inverse, a diagonal matrix or a
+/// product through a vector (an outer product) among its terms distributed over its neighbour in a product, the one to its right
 /// if that is a matrix or vector (`(S^-1 + S^-T) v` is computed as
 /// `S^-1 v + S^-T v`, `M (diag(v) + A)` as `M diag(v) + M A`,
-/// `B^T (C + diag(v)) B` as `B^T (C B + diag(v) B)`), so that each inverse
-/// is applied by a solve and each diagonal by broadcasting rather than
-/// formed; the rules take such common factors out for the printed answer
+/// `B^T (C + diag(v)) B` as `B^T (C B + diag(v) B)`, `W (r x^T + x r^T)`
+/// as `W r x^T + W x r^T`), so that each inverse is applied by a solve, each
+/// diagonal by broadcasting and each outer product after the product
+/// rather than formed; the rules take such common factors out for the printed answer
 /// (rule `factor-common`). Definitions' values are left as they are.
 fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
     // A sum with a broadcast scalar term (`M + s`) is not distributed: `s`
@@ -208,7 +209,7 @@ fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
                     Node::Scale(_, b) => *b,
                     _ => t,
                 };
-                matches!(graph.node(t), Node::Inverse(_) | Node::Apply(Func::DiagMat, _))
+                matches!(graph.node(t), Node::Inverse(_) | Node::Apply(Func::DiagMat, _)) || low_rank(graph, t)
             };
             terms.iter().all(|t| graph.shape(*t) == shape) && terms.iter().any(|t| applied(*t))
         }
@@ -232,6 +233,18 @@ fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
         product.extend_from_slice(&factors[last + 1..]);
         Some(if product.len() == 1 { sum } else { graph.mul(product) })
     })
+}
+
+/// Whether `t` is a matrix that is a product through a vector (`u v^T`,
+/// `A u v^T B`): multiplied into a matrix it is cheaper distributed, `M u
+/// v^T` as `np.outer(M @ u, v)` rather than `M @ np.outer(u, v)`.
+fn low_rank(graph: &Graph, t: ExprId) -> bool {
+    let shape = graph.shape(t);
+    let Node::Mul(factors) = graph.node(t) else { return false };
+    let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !graph.shape(*f).is_scalar()).collect();
+    shape.rows != Dim::ONE
+        && shape.cols != Dim::ONE
+        && chain.iter().take(chain.len().saturating_sub(1)).any(|f| graph.shape(*f).cols == Dim::ONE)
 }
 
 /// Generated functions' sources as one: their import lines once, at the
