@@ -21,6 +21,7 @@
 
 use crate::ir::{ExprId, FastMap, FastSet, Graph, Node};
 use crate::rules::size::node_size;
+use crate::shape::Shape;
 
 use super::powers::run_at;
 
@@ -28,6 +29,9 @@ use super::powers::run_at;
 pub const MIN_SYMBOLS_SAVED: usize = 3;
 /// Most parts named in one short result.
 pub const MAX_NAMES: usize = 8;
+/// Results with more nodes than this are not searched for transposed pairs
+/// (the comparison is quadratic in the nodes of one kind and shape).
+pub const MAX_PAIRED_NODES: usize = 400;
 
 /// The parts of a result to name.
 #[derive(Debug, Default)]
@@ -57,12 +61,10 @@ enum Written {
 }
 
 /// The repeated parts of `root` worth naming; `order` is every node under
-/// `root` (definitions' values excluded), children first. Builds the
-/// transposes of its nodes in `graph` to find the pairs (callers roll the
-/// graph back after printing).
-pub fn repeated_parts(graph: &mut Graph, root: ExprId, order: &[ExprId]) -> Repeated {
+/// `root` (definitions' values excluded), children first.
+pub fn repeated_parts(graph: &Graph, root: ExprId, order: &[ExprId]) -> Repeated {
     let position: FastMap<ExprId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-    let partner = transpose_partners(graph, order, &position);
+    let partner = transpose_partners(graph, order);
     // A constant (`arctan(1)^(1/2)`) reads better written out than named.
     let mut has_name = vec![false; order.len()];
     for (i, &n) in order.iter().enumerate() {
@@ -119,25 +121,109 @@ pub fn worth_naming(graph: &Graph, id: ExprId) -> bool {
 }
 
 /// For each node of `order`, the position of its transpose when that is
-/// another node of `order` (neither inside the other).
-fn transpose_partners(graph: &mut Graph, order: &[ExprId], position: &FastMap<ExprId, usize>) -> Vec<Option<usize>> {
+/// another node of `order`. Candidates are compared structurally
+/// ([`is_transpose`]), never built, and only within groups of the same
+/// kind, child count and transposed shape.
+fn transpose_partners(graph: &Graph, order: &[ExprId]) -> Vec<Option<usize>> {
     let mut partner = vec![None; order.len()];
+    if order.len() > MAX_PAIRED_NODES {
+        return partner;
+    }
+    let mut groups: FastMap<(std::mem::Discriminant<Node>, usize, Shape), Vec<usize>> = FastMap::default();
+    for (i, &n) in order.iter().enumerate() {
+        let shape = graph.shape(n);
+        if worth_naming(graph, n) && !shape.is_scalar() {
+            groups.entry((std::mem::discriminant(graph.node(n)), child_count(graph, n), shape)).or_default().push(i);
+        }
+    }
+    let mut memo = FastMap::default();
     for (i, &n) in order.iter().enumerate() {
         if partner[i].is_some() || !worth_naming(graph, n) || graph.shape(n).is_scalar() {
             continue;
         }
-        let t = graph.transpose(n);
-        let Some(&j) = position.get(&t) else { continue };
-        if j == i || partner[j].is_some() || graph.reachable_without_definitions(t).contains(&n) {
-            continue;
+        let key = (std::mem::discriminant(graph.node(n)), child_count(graph, n), graph.shape(n).transpose());
+        let Some(candidates) = groups.get(&key) else { continue };
+        if let Some(&j) = candidates
+            .iter()
+            .find(|&&j| j != i && partner[j].is_none() && is_transpose(graph, n, order[j], &mut memo, 0))
+        {
+            partner[i] = Some(j);
+            partner[j] = Some(i);
         }
-        if graph.reachable_without_definitions(n).contains(&t) {
-            continue;
-        }
-        partner[i] = Some(j);
-        partner[j] = Some(i);
     }
     partner
+}
+
+/// The number of children of `n` (a name counts none).
+fn child_count(graph: &Graph, n: ExprId) -> usize {
+    let mut count = 0;
+    if !matches!(graph.node(n), Node::Var(_)) {
+        graph.for_each_child(n, |_| count += 1);
+    }
+    count
+}
+
+/// Deepest nesting [`is_transpose`] compares.
+const MAX_TRANSPOSE_DEPTH: usize = 64;
+
+/// Whether `t` is the transpose of `a`, by structure: each case is a law of
+/// the transpose (`(A + B)^T = A^T + B^T`, `(A B)^T = B^T A^T`, `(A^-1)^T
+/// = (A^T)^-1`, `f(A)^T = f(A^T)` elementwise, a scalar is its own
+/// transpose), so a `true` is always right; anything else is `false`.
+fn is_transpose(graph: &Graph, a: ExprId, t: ExprId, memo: &mut FastMap<(ExprId, ExprId), bool>, depth: usize) -> bool {
+    let (sa, st) = (graph.shape(a), graph.shape(t));
+    if sa.transpose() != st {
+        return false;
+    }
+    if sa.is_scalar() {
+        return a == t;
+    }
+    if depth > MAX_TRANSPOSE_DEPTH {
+        return false;
+    }
+    if let Some(&known) = memo.get(&(a, t)) {
+        return known;
+    }
+    let mut pair = |x: ExprId, y: ExprId| is_transpose(graph, x, y, memo, depth + 1);
+    let answer = match (graph.node(a), graph.node(t)) {
+        (Node::Transpose(b), _) => *b == t,
+        (_, Node::Transpose(b)) => *b == a,
+        (Node::Identity(_), Node::Identity(_)) | (Node::Zero(_), Node::Zero(_)) | (Node::Ones(_), Node::Ones(_)) => {
+            true
+        }
+        (Node::Scale(c, x), Node::Scale(d, y)) => c == d && pair(*x, *y),
+        (Node::Pow(x, e), Node::Pow(y, f)) => e == f && pair(*x, *y),
+        (Node::Inverse(x), Node::Inverse(y)) => pair(*x, *y),
+        (Node::Apply(f, x), Node::Apply(g, y)) => f == g && f.is_elementwise() && pair(*x, *y),
+        (Node::Add(xs), Node::Add(ys)) | (Node::Hadamard(xs), Node::Hadamard(ys)) => {
+            let (xs, ys) = (xs.to_vec(), ys.to_vec());
+            matched_as_multisets(&xs, &ys, &mut pair)
+        }
+        (Node::Mul(xs), Node::Mul(ys)) if xs.len() == ys.len() => {
+            let (xs, ys) = (xs.to_vec(), ys.to_vec());
+            let scalars = |fs: &[ExprId]| fs.iter().take_while(|f| graph.shape(**f).is_scalar()).count();
+            let (k, l) = (scalars(&xs), scalars(&ys));
+            k == l && xs[..k] == ys[..l] && xs[k..].iter().zip(ys[l..].iter().rev()).all(|(x, y)| pair(*x, *y))
+        }
+        _ => false,
+    };
+    memo.insert((a, t), answer);
+    answer
+}
+
+/// Whether each of `xs` pairs with a different one of `ys` under `pair`.
+fn matched_as_multisets(xs: &[ExprId], ys: &[ExprId], pair: &mut dyn FnMut(ExprId, ExprId) -> bool) -> bool {
+    if xs.len() != ys.len() {
+        return false;
+    }
+    let mut taken = vec![false; ys.len()];
+    xs.iter().all(|&x| match (0..ys.len()).find(|&j| !taken[j] && pair(x, ys[j])) {
+        Some(j) => {
+            taken[j] = true;
+            true
+        }
+        None => false,
+    })
 }
 
 /// The printed size of each node of `order` as written (a name counts 1,
