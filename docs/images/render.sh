@@ -35,7 +35,12 @@ preamble() {
     '\pagestyle{empty}' '\begin{document}'
 }
 
-# math NAME: typeset the display-math body on standard input with pdflatex.
+# math NAME: typeset the math on standard input with pdflatex: one line
+# (`\nabla_{..} L = ...`) or a multi-line `\begin{aligned} ... \end{aligned}`
+# block (--steps, a result with a `where` line). It is set in display style in
+# an \hbox, which the preview package crops to the formula's own width (a
+# \[ \] display would be as wide as the page); aligned is an inner amsmath
+# environment, valid in any math mode, so both forms typeset alike.
 math() {
   {
     preamble
@@ -68,14 +73,21 @@ graph() {
   dot -Tpng -Gdpi=96 -o "$here/$1.png"
 }
 
-# equations: several `\nabla_{..} L = ...` lines, aligned at their first `=`.
+# equations EQ...: several results of `matcalc diff --format latex` in one
+# aligned block, aligned at their `=`. A one-line result (`\nabla_{..} L =
+# ...`) gets its first `=` marked `&=`; a result that is itself an aligned
+# block (one with `where` lines) already has its `&=` marks and row breaks,
+# so its rows are taken as they are, without its \begin/\end lines.
 equations() {
   printf '%s\n' '\begin{aligned}'
   first=1
-  for line in "$@"; do
+  for eq in "$@"; do
     [ $first = 1 ] || printf '%s\n' '\\'
     first=0
-    printf '%s\n' "$line" | sed 's/ = / \&= /'
+    case $eq in
+      '\begin{aligned}'*) printf '%s\n' "$eq" | sed '1d;$d' ;;
+      *) printf '%s\n' "$eq" | sed 's/ = / \&= /' ;;
+    esac
   done
   printf '%s\n' '\end{aligned}'
 }
