@@ -187,8 +187,23 @@ fn read_term(graph: &mut Graph, t: ExprId, sum: crate::shape::Shape) -> Term {
         let chain = std::mem::take(&mut term.chain);
         scalars.push(if chain.len() == 1 { chain[0] } else { graph.mul(chain) });
     }
-    term.scalars = scalars.into_iter().map(|f| power(graph, f)).collect();
+    term.scalars = merged(scalars.into_iter().map(|f| power(graph, f)));
     term
+}
+
+/// `powers` with the powers of one base added into one (`u^u u^u` is `u^u`
+/// squared), in the order of their first appearance, zero powers dropped:
+/// taking a factor out of a term then takes it once.
+fn merged(powers: impl Iterator<Item = Power>) -> Vec<Power> {
+    let mut out: Vec<Power> = Vec::new();
+    for (base, e) in powers {
+        match out.iter_mut().find(|(b, _)| *b == base) {
+            Some((_, total)) => *total += e,
+            None => out.push((base, e)),
+        }
+    }
+    out.retain(|&(_, e)| e != 0);
+    out
 }
 
 /// `f` as a base and an integer power (`s^-3` is `(s, -3)`, `s` is `(s, 1)`).

@@ -316,11 +316,13 @@ pub const RULES: &[Rule] = &[
                 "?s ?A ?x + ?s ?B ?y + ?t ?A ?y",
                 "?x^T ?A^T ?B + ?y^T ?A^T ?B",
                 "?s ?t + ?s ?x^T ?y",
+                "2 ?s ?s^?t ?t + 2 ?s^?t ?s^?t log(?s)",
             ],
         },
         shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
         examples: &[
             "x: vector(n); B: matrix(n, n); grad(x^T B x, x)",
+            "x: scalar; u = x^2; grad((u^u)^2, x)",
             "u, v: vector(n); X: matrix(n, m); diag(u) X + diag(v) X",
             "D: matrix(m, m); v, b: vector(m); (D v + D^T v) b^T",
             "X: matrix(m, n); b, c: vector(n); X c b^T + X b c^T",
