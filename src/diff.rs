@@ -17,6 +17,7 @@ use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::ops;
 use crate::shape::Shape;
 
+pub mod differential;
 mod identities;
 mod through_gradient;
 

@@ -168,6 +168,9 @@ pub struct Graph {
     dim_names: Vec<String>,
     dim_index: FastMap<String, DimId>,
     definition_of: FastMap<ExprId, SymbolId>,
+    /// The direction symbol dX of each variable X a differential was taken
+    /// with respect to (see [`crate::diff::differential::direction`]).
+    directions: FastMap<SymbolId, SymbolId>,
     oversized_constant: bool,
     divides_by_zero: bool,
     /// Set while `distribute_hadamard` builds its candidate terms, so that
@@ -296,6 +299,7 @@ impl Graph {
                 self.symbol_index.remove(&self.symbols[i].name);
             }
         }
+        self.directions.retain(|_, d| (d.0 as usize) < mark.symbols);
         self.symbols.truncate(mark.symbols);
         for name in self.dim_names.drain(mark.dims..) {
             self.dim_index.remove(&name);
@@ -371,6 +375,21 @@ impl Graph {
         self.symbol_index.entry(symbol.name.clone()).or_insert(id);
         self.symbols.push(symbol);
         id
+    }
+
+    /// The direction symbol dX made for the variable `variable`, if any.
+    pub fn direction_of(&self, variable: SymbolId) -> Option<SymbolId> {
+        self.directions.get(&variable).copied()
+    }
+
+    /// The variable whose direction symbol `direction` is, if it is one.
+    pub fn direction_variable(&self, direction: SymbolId) -> Option<SymbolId> {
+        self.directions.iter().find(|(_, d)| **d == direction).map(|(v, _)| *v)
+    }
+
+    /// Records `direction` as the direction symbol of `variable`.
+    pub(crate) fn set_direction(&mut self, variable: SymbolId, direction: SymbolId) {
+        self.directions.insert(variable, direction);
     }
 
     /// The definition whose value is `id`, if any.

@@ -143,6 +143,22 @@ pub struct Derivative {
     pub result: ExprId,
 }
 
+/// A computed differential dF of a value F with respect to a variable X.
+#[derive(Clone, Copy, Debug)]
+pub struct Differential {
+    /// The function differentiated.
+    pub of: ExprId,
+    /// The variable X.
+    pub wrt: SymbolId,
+    /// The direction symbol dX, of X's shape.
+    pub direction: SymbolId,
+    /// dF, simplified and written with the user's names: linear in dX.
+    pub result: ExprId,
+    /// For a scalar F, its gradient G (dF = tr(Gᵀ dX)), as
+    /// [`Analysis::derivative`] gives it.
+    pub gradient: Option<ExprId>,
+}
+
 /// A symbol's kind and shape, as `matcalc types` prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SymbolType {
@@ -379,6 +395,79 @@ impl Analysis {
             let (result, trace) = self.apply_rules(raw, None);
             self.check_constants()?;
             Ok((Derivative { kind, of: root, wrt: sid, result }, trace))
+        })
+    }
+
+    /// The differential of the program's value (or definition `of`) with
+    /// respect to `wrt`: an expression linear in a fresh symbol `dX` of
+    /// the variable's shape (see [`diff::differential`]).
+    pub fn differential(&mut self, of: Option<&str>, wrt: &str) -> Result<Differential> {
+        let gradient =
+            if self.graph().shape(self.value(of)?).is_scalar() { Some(self.derivative(of, wrt)?.result) } else { None };
+        stack::run(self.deep(), || {
+            let sid = self.variable(wrt)?;
+            let root = if self.value_symbol(of) == Some(sid) { self.graph_mut().var(sid) } else { self.value(of)? };
+            let span = self.lowered.value_span;
+            let graph = &mut self.lowered.graph;
+            graph.reset_derivative_work();
+            let direction = diff::differential::direction(graph, sid);
+            let raw = diff::differential::differential(graph, root, sid, direction).map_err(|e| match span {
+                Some(s) => e.or_span(s),
+                None => e,
+            })?;
+            let (result, _) = self.apply_rules(raw, None);
+            self.check_constants()?;
+            Ok(Differential { of: root, wrt: sid, direction, result, gradient })
+        })
+    }
+
+    /// Prints `differential` as the equation `dF = …` in text, Unicode or
+    /// LaTeX (with `notation`) at `width`: `d(A X B) = A dX B` for an array
+    /// F, `dL = tr(G^T dX)` with G the gradient for a scalar (`g^T dx` for
+    /// a vector variable, `g dx` for a scalar one). The left side is the
+    /// definition's name, or the value written out. Other formats are an
+    /// error.
+    pub fn print_differential(
+        &mut self,
+        differential: &Differential,
+        of: Option<&str>,
+        format: Format,
+        notation: &print::latex::Latex,
+        width: usize,
+    ) -> Result<String> {
+        if !matches!(format, Format::Text | Format::Unicode | Format::Latex) {
+            return Err(Error::bare(ErrorKind::Differentiation, "a differential prints as text, unicode or latex"));
+        }
+        let latex = *notation;
+        let value = self.simplified(of)?;
+        let name = self.value_symbol(of).map(|s| self.graph().symbol(s).name.clone());
+        stack::run(self.deep(), || {
+            let notation: &dyn print::Notation = match format {
+                Format::Text => &print::text::Text,
+                Format::Unicode => &print::text::Unicode,
+                _ => &latex,
+            };
+            let graph = &mut self.lowered.graph;
+            let direction = graph.var(differential.direction);
+            let right = match differential.gradient {
+                Some(gradient) => {
+                    let wrt_shape = graph.symbol(differential.wrt).shape;
+                    let transposed = if wrt_shape.is_scalar() { gradient } else { graph.transpose(gradient) };
+                    if graph.is_zero(transposed) {
+                        print::differential::Right::Linear(differential.result)
+                    } else {
+                        let (scalar, transposed) = print::differential::scalar_factor(graph, transposed);
+                        let trace = wrt_shape.cols != shape::Dim::ONE;
+                        print::differential::Right::Inner { scalar, transposed, direction, trace }
+                    }
+                }
+                None => print::differential::Right::Linear(differential.result),
+            };
+            let left = match &name {
+                Some(n) => print::differential::Left::Name(n, graph.shape(differential.of)),
+                None => print::differential::Left::Expression(value),
+            };
+            Ok(print::differential::render(graph, left, right, notation, format == Format::Latex, width))
         })
     }
 

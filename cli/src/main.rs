@@ -163,6 +163,10 @@ enum Command {
         /// LaTeX: print only the right-hand side, not the equation `\nabla_{\mathbf{W}} L = ...`
         #[arg(long)]
         bare: bool,
+        /// Print the derivative as a differential, linear in dX: `d(A X B) = A dX B`, and for a
+        /// scalar `dL = tr(G^T dX)` with G the gradient (text, unicode, latex)
+        #[arg(short = 'd', long)]
+        differential: bool,
         /// NumPy: one function returning (value, derivative, ...) from one forward pass, with the
         /// arguments' shapes checked
         #[arg(long)]
@@ -441,6 +445,13 @@ fn run() -> ExitCode {
             );
             ExitCode::from(2)
         }
+        Command::Diff { differential: true, steps, output, .. }
+            if steps || !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
+        {
+            let _ = steps;
+            eprintln!("error: --differential prints text, unicode or latex, without --steps");
+            ExitCode::from(2)
+        }
         Command::Diff { input, wrt, steps, bare, output, .. }
             if steps && !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
         {
@@ -448,7 +459,7 @@ fn run() -> ExitCode {
             eprintln!("error: --steps prints text, unicode or latex; drop --steps for the graph in dot or tikz");
             ExitCode::from(2)
         }
-        Command::Diff { input, wrt, steps, bare, with_value, output } => {
+        Command::Diff { input, wrt, steps, bare, with_value, differential, output } => {
             let variables: Vec<String> =
                 wrt.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
             if variables.is_empty() {
@@ -465,6 +476,11 @@ fn run() -> ExitCode {
                 let library = Format::from(output.format).python_library().unwrap_or_default();
                 return with_program(&input, |analysis| {
                     Ok(analysis.python_value_and_derivatives(of, &variables, library)?.source)
+                });
+            }
+            if differential {
+                return with_program(&input, |analysis| {
+                    Ok(output.document(differentials(analysis, &variables, &output)?))
                 });
             }
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
@@ -573,6 +589,22 @@ fn diff(
         (Format::Latex, false) if several => matcalc::print::latex::system(&parts),
         (format, false) if format.python_library().is_some() => matcalc::print::numpy::join_sources(&parts),
         _ => parts.join("\n\n"),
+    })
+}
+
+/// `matcalc diff --differential`: the differential with respect to each of
+/// `variables`, one equation after another (LaTeX: one `aligned` block).
+fn differentials(analysis: &mut Analysis, variables: &[String], output: &Output) -> Result<String, Error> {
+    let of = output.of.as_deref();
+    let format = Format::from(output.format);
+    let mut parts = Vec::new();
+    for wrt in variables {
+        let differential = analysis.differential(of, wrt)?;
+        parts.push(analysis.print_differential(&differential, of, format, &output.latex(), output.width())?);
+    }
+    Ok(match format {
+        Format::Latex if parts.len() > 1 => matcalc::print::latex::system(&parts),
+        _ => parts.join("\n"),
     })
 }
 

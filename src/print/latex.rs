@@ -35,7 +35,7 @@ pub fn tex(source: impl Into<String>) -> Doc {
 }
 
 /// A LaTeX fragment of known printed width as a document.
-fn tex_measured(source: String, width: usize) -> Doc {
+pub(crate) fn tex_measured(source: String, width: usize) -> Doc {
     Doc::new(pretty::Doc::RenderLen(width, Doc::new(pretty::Doc::OwnedText(source.into_boxed_str()))))
 }
 
@@ -378,6 +378,9 @@ impl Notation for Latex {
     }
     fn literal_name(&self, text: &str, shape: Shape) -> Option<String> {
         Some(literal_name(text, shape))
+    }
+    fn differential(&self, variable: &str) -> Option<String> {
+        Some(format!("\\mathrm{{d}}{variable}"))
     }
     fn text(&self, text: String) -> Doc {
         tex(text)

@@ -3,6 +3,7 @@
 //! text, Unicode or LaTeX. Long sums break at `+`/`-` to fit the width.
 
 pub mod bindings;
+pub mod differential;
 pub mod latex;
 pub mod numpy;
 pub mod powers;
@@ -45,6 +46,12 @@ pub trait Notation {
     /// another name shares (see [`Spellings`]); `None` if the notation
     /// prints every name as it is typed.
     fn literal_name(&self, _name: &str, _shape: Shape) -> Option<String> {
+        None
+    }
+    /// The direction symbol of a differential, given its variable as
+    /// printed (LaTeX: `\mathrm{d}\mathbf{X}`); `None` if the notation
+    /// prints it as its name (`dX`).
+    fn differential(&self, _variable: &str) -> Option<String> {
         None
     }
     /// A non-negative rational constant, and the precedence of the result.

@@ -22,6 +22,22 @@ impl Spellings {
     /// The spellings of `graph`'s names in `notation` (functions, printed
     /// as calls, are not names here).
     pub fn new(graph: &Graph, notation: &dyn Notation) -> Spellings {
+        let mut spellings = Spellings::look_alikes(graph, notation);
+        // A differential's direction symbol (`dX`) in the notation's own
+        // form of a differential (LaTeX's `\mathrm{d}\mathbf{X}`).
+        for (sid, symbol) in graph.symbols() {
+            let Some(variable) = graph.direction_variable(sid) else { continue };
+            let variable = graph.symbol(variable);
+            let printed = spellings.name(notation, &variable.name, variable.shape);
+            if let Some(form) = notation.differential(&printed) {
+                spellings.0.insert(symbol.name.clone(), form);
+            }
+        }
+        spellings
+    }
+
+    /// The spellings that tell apart names the notation prints alike.
+    fn look_alikes(graph: &Graph, notation: &dyn Notation) -> Spellings {
         if notation.literal_name("x", Shape::SCALAR).is_none() {
             return Spellings::default();
         }
