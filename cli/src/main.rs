@@ -77,6 +77,7 @@ Examples (each `$` line prints the indented lines under it):
   matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables, one derivative after another
   matcalc diff PROGRAM --wrt W --format latex|unicode|numpy|dot|tikz
   matcalc diff PROGRAM --wrt W --steps    # the derivation, one line per node of the graph
+  matcalc diff PROGRAM --wrt X -d         # the differential: d(A X B) = A dX B, dL = tr(G^T dX)
   matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf
   matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
   matcalc diff -f loss.mc --wrt W         # program from a file
@@ -105,6 +106,13 @@ Examples (each `$` line prints the indented lines under it):
     \\nabla_{\\mathbf{W}} f &= \\mathbf{W} (\\mathbf{t}_1 + \\mathbf{t}_1^\\top) \\\\
     \\text{where } \\mathbf{t}_1 &= (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
     \\end{aligned}
+  $ matcalc diff 'A X B' --wrt X --differential
+    d(A X B) = A dX B
+  $ matcalc diff 'X^-1' --wrt X --differential
+    d(X^-1) = -X^-1 dX X^-1
+  $ matcalc diff 'L = 1/2 * norm2(W^T W x - x)' --wrt W --differential
+    t1 = (W^T W x - x) x^T
+    dL = tr((t1 + t1^T) W^T dW)
   $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
     grad(f, W^T W x - x) = W^T W x - x
     grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x

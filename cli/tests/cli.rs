@@ -286,6 +286,25 @@ fn completions_and_manual_page() {
 }
 
 #[test]
+fn differentials_print_as_text_unicode_and_latex_only() {
+    let o = matcalc(&["diff", "A X B", "--wrt", "X", "--differential", "-F", "latex"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "\\mathrm{d}(\\mathbf{A} \\mathbf{X} \\mathbf{B}) = \\mathbf{A} \\mathrm{d}\\mathbf{X} \\mathbf{B}\n"
+    );
+    let o = matcalc(&["diff", "L = x^T A x", "--wrt", "x,A", "-d", "-F", "unicode"]);
+    assert_eq!(stdout(&o), "dL = xᵀ (A + Aᵀ) dx\ndL = tr(x xᵀ dA)\n");
+    for refused in [&["-F", "numpy"][..], &["-F", "jax"], &["-F", "torch"], &["-F", "dot"], &["--steps"]] {
+        let mut args = vec!["diff", "A X B", "--wrt", "X", "--differential"];
+        args.extend_from_slice(refused);
+        let o = matcalc(&args);
+        assert_eq!(o.status.code(), Some(2), "{refused:?}");
+        assert!(stderr(&o).contains("--differential prints text, unicode or latex"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn standalone_is_for_latex_and_tikz() {
     let o = matcalc(&["diff", SEED, "--wrt", "W", "--standalone"]);
     assert_eq!(o.status.code(), Some(2));

@@ -158,13 +158,15 @@ fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -
             let upstream = g.upstream(loss, function, b);
             g.inner(upstream, db)
         }
-        Node::Upstream { loss, .. } => return Err(Error::bare(
-            ErrorKind::Differentiation,
-            format!(
+        Node::Upstream { loss, .. } => {
+            return Err(Error::bare(
+                ErrorKind::Differentiation,
+                format!(
                 "grad({}, …) depends on the variable through an opaque function, whose second derivative is unknown",
                 g.symbol(loss).name
             ),
-        )),
+            ))
+        }
     })
 }
 
