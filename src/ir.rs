@@ -382,9 +382,9 @@ impl Graph {
         self.directions.get(&variable).copied()
     }
 
-    /// The variable whose direction symbol `direction` is, if it is one.
-    pub fn direction_variable(&self, direction: SymbolId) -> Option<SymbolId> {
-        self.directions.iter().find(|(_, d)| **d == direction).map(|(v, _)| *v)
+    /// Every (variable, direction symbol) pair made for differentials.
+    pub fn directions(&self) -> impl Iterator<Item = (SymbolId, SymbolId)> + '_ {
+        self.directions.iter().map(|(v, d)| (*v, *d))
     }
 
     /// Records `direction` as the direction symbol of `variable`.

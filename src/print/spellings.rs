@@ -25,12 +25,11 @@ impl Spellings {
         let mut spellings = Spellings::look_alikes(graph, notation);
         // A differential's direction symbol (`dX`) in the notation's own
         // form of a differential (LaTeX's `\mathrm{d}\mathbf{X}`).
-        for (sid, symbol) in graph.symbols() {
-            let Some(variable) = graph.direction_variable(sid) else { continue };
+        for (variable, direction) in graph.directions() {
             let variable = graph.symbol(variable);
             let printed = spellings.name(notation, &variable.name, variable.shape);
             if let Some(form) = notation.differential(&printed) {
-                spellings.0.insert(symbol.name.clone(), form);
+                spellings.0.insert(graph.symbol(direction).name.clone(), form);
             }
         }
         spellings
