@@ -199,12 +199,40 @@ impl Graph {
         id
     }
 
+    /// What a sum's term is like, for merging like terms: the value of a
+    /// definition's name ([`Graph::through_definitions`]), and the transpose
+    /// of that value for a transposed name (`alpha^T` is like `p n^T` when
+    /// `alpha = p n`, as `alpha` is like `p n`: without it the row sum
+    /// `alpha^T + p n^T` stayed apart while its transpose merged). Each step
+    /// strips one definition, so the walk ends.
+    pub(super) fn like_term_value(&mut self, base: ExprId) -> ExprId {
+        let mut value = self.through_definitions(base);
+        while let Node::Transpose(inner) = *self.node(value) {
+            let inner_value = self.through_definitions(inner);
+            if inner_value == inner {
+                break;
+            }
+            let transposed = self.transpose(inner_value);
+            value = self.through_definitions(transposed);
+        }
+        value
+    }
+
     /// Of two ways to write one value, whether `a` is the one to keep: a
-    /// name before its value, and the first name in alphabetical order.
+    /// name (or a transposed name) before its value, and the first name in
+    /// alphabetical order.
     pub(super) fn names_before(&self, a: ExprId, b: ExprId) -> bool {
-        match (self.node(a), self.node(b)) {
-            (Node::Var(x), Node::Var(y)) => self.symbol(*x).name < self.symbol(*y).name,
-            (Node::Var(_), _) => true,
+        let name = |id: ExprId| match self.node(id) {
+            Node::Var(x) => Some(*x),
+            Node::Transpose(inner) => match self.node(*inner) {
+                Node::Var(x) => Some(*x),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (name(a), name(b)) {
+            (Some(x), Some(y)) => self.symbol(x).name < self.symbol(y).name,
+            (Some(_), None) => true,
             _ => false,
         }
     }

@@ -97,7 +97,7 @@ impl Graph {
         let mut sums: FastMap<ExprId, (Coeff, ExprId)> = FastMap::default();
         for t in flat {
             let (c, base) = self.split_coeff(t);
-            let value = self.through_definitions(base);
+            let value = self.like_term_value(base);
             match sums.get_mut(&value) {
                 Some((total, written)) => {
                     *total += c;
@@ -180,7 +180,7 @@ impl Graph {
             let mut values = Vec::with_capacity(children.len());
             let unchanged = children.iter().all(|&t| {
                 let (d, base) = self.split_coeff(t);
-                let value = self.through_definitions(base);
+                let value = self.like_term_value(base);
                 values.push(value);
                 sums.get(&value).is_some_and(|(total, written)| *total == c.clone() * d && *written == base)
             });
