@@ -11,6 +11,7 @@
 mod common;
 
 use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
+use common::libraries::branch_cases;
 use common::numpy::{case_json, numpy_available, run_cases};
 use matcalc::check::{self, Rng, Sampling};
 use matcalc::eval::{self, Env, Matrix};
@@ -220,7 +221,8 @@ fn functions_for_different_variables_have_different_names() {
 /// A program whose generated NumPy takes a form chosen for speed: the
 /// derivative with respect to `wrt` (the value if `wrt` is empty), pieces
 /// its source must contain and must not, and the number of matrix products
-/// (`@`) it may compute at most.
+/// (`@`) it may compute at most (in the first form, where the sizes decide
+/// between two), and in the second form, if there is one.
 struct Form {
     label: &'static str,
     program: &'static str,
@@ -228,6 +230,7 @@ struct Form {
     contains: &'static [&'static str],
     absent: &'static [&'static str],
     products: Option<usize>,
+    second_products: Option<usize>,
 }
 
 const LINEAR_NET: &str = "W1, W2, W3: matrix(n, n); x, y: vector(n); 1/2 * norm2(W3 W2 W1 x - y)";
@@ -242,16 +245,31 @@ const FORMS: &[Form] = &[
         contains: &["np.outer("],
         absent: &["W.T @ W"],
         products: Some(3),
+        second_products: None,
     },
-    // No Gram matrix; `W` factored out of the two terms, whose product
-    // `(W^T W X - X) X^T` is shared with its transpose (a view).
+    // No Gram matrix. Where the n×n matrix `(W^T W X - X) X^T` is cheap
+    // (n small), `W` factored out of the two terms, whose product is shared
+    // with its transpose (a view); else `W` distributed, `(W E) X^T + (W X)
+    // E^T` with `W X` shared by `E = W^T (W X) - X`: three products, then
+    // five, behind a comparison of their costs.
     Form {
         label: "seed_batched",
         program: "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)",
         wrt: "W",
-        contains: &["(t1 + t1.T)", ".T)", "np.linalg.multi_dot(["],
+        contains: &["(t1 + t1.T)", ".T)", "np.linalg.multi_dot([", " <= ", "(W @ X)"],
         absent: &["W.T @ W", "X.T @ W.T"],
         products: Some(3),
+        second_products: Some(5),
+    },
+    // A product with a vector is distributed over a sum of products.
+    Form {
+        label: "sum_of_products_times_a_vector",
+        program: "A: matrix(m, n); B: matrix(n, m); C: matrix(m, n); D: matrix(n, m); x: vector(m); (A B + C D) x",
+        wrt: "",
+        contains: &["(B @ x)", "(D @ x)"],
+        absent: &["(A @ B)", " <= "],
+        products: Some(4),
+        second_products: None,
     },
     // An outer product is never multiplied into a matrix.
     Form {
@@ -261,6 +279,7 @@ const FORMS: &[Form] = &[
         contains: &["np.outer("],
         absent: &["W2.T @ W3.T"],
         products: Some(5),
+        second_products: None,
     },
     Form {
         label: "linear_W2",
@@ -269,6 +288,7 @@ const FORMS: &[Form] = &[
         contains: &["np.outer(", "(W1 @ x)"],
         absent: &["@ W1.T"],
         products: Some(4),
+        second_products: None,
     },
     Form {
         label: "linear_W3",
@@ -277,6 +297,7 @@ const FORMS: &[Form] = &[
         contains: &["np.outer("],
         absent: &["@ W1.T", "@ W2.T"],
         products: Some(3),
+        second_products: None,
     },
     // Applied inverses are solves, from the left and from the right.
     Form {
@@ -286,6 +307,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.solve(X.T, a)", "np.linalg.solve(X, b)"],
         absent: &["inv("],
         products: None,
+        second_products: None,
     },
     Form {
         label: "nll_mu",
@@ -294,6 +316,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.solve("],
         absent: &["inv("],
         products: None,
+        second_products: None,
     },
     // The inverse is part of the result: computed once, its transpose a view.
     Form {
@@ -303,6 +326,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.inv(S)"],
         absent: &["inv(S.T)"],
         products: Some(2),
+        second_products: None,
     },
     Form {
         label: "nll_value",
@@ -311,6 +335,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.slogdet(S)", "np.linalg.solve(S, "],
         absent: &["inv("],
         products: None,
+        second_products: None,
     },
     Form {
         label: "solve_from_the_right",
@@ -319,6 +344,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.solve("],
         absent: &["inv("],
         products: None,
+        second_products: None,
     },
     Form {
         label: "solve_matrix_from_the_left",
@@ -327,6 +353,7 @@ const FORMS: &[Form] = &[
         contains: &["np.linalg.solve("],
         absent: &["inv("],
         products: None,
+        second_products: None,
     },
     // Diagonal matrices scale rows or columns.
     Form {
@@ -336,6 +363,7 @@ const FORMS: &[Form] = &[
         contains: &["v[:, None] * M"],
         absent: &["np.diag"],
         products: Some(0),
+        second_products: None,
     },
     Form {
         label: "diag_columns",
@@ -344,6 +372,7 @@ const FORMS: &[Form] = &[
         contains: &["M * v"],
         absent: &["np.diag"],
         products: Some(1),
+        second_products: None,
     },
     Form {
         label: "diag_vector",
@@ -352,6 +381,7 @@ const FORMS: &[Form] = &[
         contains: &["v * "],
         absent: &["np.diag"],
         products: Some(1),
+        second_products: None,
     },
     Form {
         label: "hessian_2layer",
@@ -359,8 +389,11 @@ const FORMS: &[Form] = &[
         wrt: "",
         contains: &["[:, None] * "],
         absent: &["np.diag"],
-        // Three matrix-vector and three matrix-matrix products, as by hand.
+        // Three matrix-vector and three matrix-matrix products, as by hand;
+        // where `p` is large, `W1^T` distributed (no product with `W2` of
+        // an m×n matrix), and one more.
         products: Some(6),
+        second_products: Some(7),
     },
     // A bias broadcasts; a product with ones is a sum.
     Form {
@@ -371,6 +404,7 @@ const FORMS: &[Form] = &[
         contains: &["b[:, None]", "axis=1)"],
         absent: &["np.outer(", "np.ones("],
         products: Some(2),
+        second_products: None,
     },
     // Beside a constant only, `u ones(m)^T` is a whole matrix: NumPy would
     // broadcast `1 / 2 - u[:, None]` to a column.
@@ -381,6 +415,7 @@ const FORMS: &[Form] = &[
         contains: &[],
         absent: &["u[:, None]"],
         products: None,
+        second_products: None,
     },
     Form {
         label: "column_sums",
@@ -389,6 +424,7 @@ const FORMS: &[Form] = &[
         contains: &["np.sum(M.T, axis=1)"],
         absent: &["np.ones("],
         products: Some(0),
+        second_products: None,
     },
     // swish(z) = z sigmoid(z): each layer's sigmoid is computed once.
     Form {
@@ -399,6 +435,7 @@ const FORMS: &[Form] = &[
         contains: &["np.outer("],
         absent: &["lambda"],
         products: Some(3),
+        second_products: None,
     },
 ];
 
@@ -423,9 +460,26 @@ fn evaluation_forms_are_taken_and_compute_the_right_numbers() {
         for piece in form.absent {
             assert!(!source.contains(piece), "{}: `{piece}` in\n{source}", form.label);
         }
+        // The first form is the comparison's indented block, the second what follows it.
+        let (first, second) = match source.find("\n    if ") {
+            Some(start) => {
+                let end = source[start..].find("\n        return ").map(|e| start + e).unwrap_or(source.len());
+                let end = source[end + 1..].find('\n').map_or(source.len(), |e| end + 1 + e);
+                (&source[start..end], Some(&source[end..]))
+            }
+            None => (&source[..], None),
+        };
         if let Some(products) = form.products {
-            let found = source.matches(" @ ").count();
+            let found = first.matches(" @ ").count();
             assert!(found <= products, "{}: {found} products, expected at most {products}:\n{source}", form.label);
+        }
+        match (form.second_products, second) {
+            (Some(products), Some(second)) => {
+                let found = second.matches(" @ ").count();
+                assert!(found <= products, "{}: {found} products in the second form:\n{source}", form.label);
+            }
+            (None, None) => {}
+            _ => panic!("{}: a second form expected: {:?}\n{source}", form.label, form.second_products),
         }
         if form.label == "swish_mlp" {
             assert_eq!(source.matches("_sigmoid(").count(), 3, "one definition, one call per layer:\n{source}");
@@ -455,6 +509,7 @@ const WITH_VALUE: &[(&str, &str, &[&str])] = &[
         &["W1", "b2"],
     ),
     ("gaussian_nll", GAUSSIAN_NLL, &["S", "mu"]),
+    ("seed_batched_compares_sizes", "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)", &["W"]),
     ("logistic", "X: matrix(N, d); y: vector(N); w: vector(d); sum(softplus(X w)) - y^T X w", &["w"]),
     ("exp_shares_the_value", "x: vector(n); k: scalar; exp(k * sum(x))", &["x", "k"]),
     (
@@ -501,6 +556,18 @@ fn value_and_derivatives_come_from_one_function() {
             }
         }
     }
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Where the sizes decide between two forms (`common::libraries::BRANCHES`),
+/// each form is right: at sizes taking each, and forced at both.
+#[test]
+fn forms_chosen_by_size_compute_the_right_numbers() {
+    let cases = branch_cases(matcalc::print::numpy::Library::Numpy);
     if !numpy_available("numpy_output") {
         return;
     }

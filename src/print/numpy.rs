@@ -6,6 +6,8 @@
 //! for applied inverses, broadcasting for diagonal matrices), in NumPy, JAX
 //! or PyTorch (`library`). Every Python name comes from `python_names`.
 
+mod cost;
+mod distribute;
 mod library;
 mod plan;
 
@@ -14,7 +16,7 @@ pub use library::Library;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plan::{Plan, Split, Step};
+use plan::{Plan, Sizes, Split, Step};
 
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
@@ -103,7 +105,7 @@ fn render_results(
     check_arguments: bool,
     library: Library,
 ) -> PythonFunction {
-    let results: Vec<ExprId> = results.iter().map(|&r| applied_factors_distributed(graph, r)).collect();
+    let results: Vec<ExprId> = results.iter().map(|&r| distribute::applied_factors_distributed(graph, r)).collect();
     let results = &results[..];
     let names = PythonNames::for_graph(graph);
     let mut emitter = Emitter {
@@ -123,22 +125,8 @@ fn render_results(
     if check_arguments {
         emitter.emit_argument_checks();
     }
-    emitter.emit_body(results);
-    let mut returned = Vec::new();
-    for &root in results {
-        let shape = emitter.graph.shape(root);
-        let constant = matches!(emitter.graph.node(root), Node::Const(_));
-        let text = emitter.expr(root, 0);
-        returned.push(if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
-            // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
-            format!("np.reshape({text}, (1, -1))")
-        } else if constant && library == Library::Torch {
-            // Tensors out: a number returned is a tensor.
-            format!("torch.as_tensor({text}{})", emitter.like())
-        } else {
-            text
-        });
-    }
+    let definitions = emitter.prepare(results);
+    let returned = emitter.emit_chosen_form(&definitions, results);
     let mut parameters: Vec<(String, Parameter)> = Vec::new();
     for (sid, symbol) in emitter.graph.symbols() {
         if matches!(symbol.role, Role::Input { .. }) {
@@ -185,66 +173,8 @@ fn render_results(
     for line in &emitter.lines {
         out.push_str(&format!("    {line}\n"));
     }
-    out.push_str(&format!("    return {}\n", returned.join(", ")));
+    out.push_str(&format!("    return {returned}\n"));
     PythonFunction { source: library.finish(&out), parameters }
-}
-
-/// `root` with each sum that has an inverse, a diagonal matrix or a
-/// product through a vector (an outer product) among its terms distributed over its neighbour in a product, the one to its right
-/// if that is a matrix or vector (`(S^-1 + S^-T) v` is computed as
-/// `S^-1 v + S^-T v`, `M (diag(v) + A)` as `M diag(v) + M A`,
-/// `B^T (C + diag(v)) B` as `B^T (C B + diag(v) B)`, `W (r x^T + x r^T)`
-/// as `W r x^T + W x r^T`), so that each inverse is applied by a solve, each
-/// diagonal by broadcasting and each outer product after the product
-/// rather than formed; the rules take such common factors out for the printed answer
-/// (rule `factor-common`). Definitions' values are left as they are.
-fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
-    // A sum with a broadcast scalar term (`M + s`) is not distributed: `s`
-    // stands for `s ones`, and `s A` is not `(s ones) A`.
-    let has_applied = |graph: &Graph, id: ExprId| match graph.node(id) {
-        Node::Add(terms) => {
-            let shape = graph.shape(id);
-            let applied = |t: ExprId| {
-                let t = match graph.node(t) {
-                    Node::Scale(_, b) => *b,
-                    _ => t,
-                };
-                matches!(graph.node(t), Node::Inverse(_) | Node::Apply(Func::DiagMat, _)) || low_rank(graph, t)
-            };
-            terms.iter().all(|t| graph.shape(*t) == shape) && terms.iter().any(|t| applied(*t))
-        }
-        _ => false,
-    };
-    graph.rewrite(root, &mut |graph, n| {
-        let Node::Mul(factors) = graph.node(n) else { return None };
-        let factors = factors.to_vec();
-        let matrix = |j: Option<usize>| j.filter(|&j| j < factors.len() && !graph.shape(factors[j]).is_scalar());
-        // The sum and the neighbour it is distributed over.
-        let (i, j) = (0..factors.len())
-            .filter(|&i| has_applied(graph, factors[i]))
-            .find_map(|i| matrix(Some(i + 1)).or(matrix(i.checked_sub(1))).map(|j| (i, j)))?;
-        let Node::Add(terms) = graph.node(factors[i]).clone() else { return None };
-        let distributed: Vec<ExprId> =
-            terms.iter().map(|&t| graph.mul(if j > i { vec![t, factors[j]] } else { vec![factors[j], t] })).collect();
-        let sum = graph.add(distributed);
-        let (first, last) = (i.min(j), i.max(j));
-        let mut product = factors[..first].to_vec();
-        product.push(sum);
-        product.extend_from_slice(&factors[last + 1..]);
-        Some(if product.len() == 1 { sum } else { graph.mul(product) })
-    })
-}
-
-/// Whether `t` is a matrix that is a product through a vector (`u v^T`,
-/// `A u v^T B`): multiplied into a matrix it is cheaper distributed, `M u
-/// v^T` as `np.outer(M @ u, v)` rather than `M @ np.outer(u, v)`.
-fn low_rank(graph: &Graph, t: ExprId) -> bool {
-    let shape = graph.shape(t);
-    let Node::Mul(factors) = graph.node(t) else { return false };
-    let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !graph.shape(*f).is_scalar()).collect();
-    shape.rows != Dim::ONE
-        && shape.cols != Dim::ONE
-        && chain.iter().take(chain.len().saturating_sub(1)).any(|f| graph.shape(*f).cols == Dim::ONE)
 }
 
 /// Generated functions' sources as one: their import lines once, at the
@@ -301,9 +231,9 @@ struct Emitter<'g> {
 }
 
 impl Emitter<'_> {
-    /// Names the upstream-gradient parameters and the dimension sizes, then
-    /// emits the dimension sizes, the definitions and the shared subterms.
-    fn emit_body(&mut self, results: &[ExprId]) {
+    /// Names the upstream-gradient parameters and the dimension sizes, and
+    /// returns the definitions `results` use, in definition order.
+    fn prepare(&mut self, results: &[ExprId]) -> Vec<SymbolId> {
         let mut reachable: Vec<ExprId> = Vec::new();
         for &root in results {
             reachable.extend(self.graph.reachable(root));
@@ -355,10 +285,24 @@ impl Emitter<'_> {
                 self.dim_names.insert(d, name);
             }
         }
+        definitions
+    }
+
+    /// The plan of the function computing `definitions` and `results` (a
+    /// fresh one, assuming the sizes `assumed`), its steps in evaluation order.
+    fn planned_steps(&mut self, definitions: &[SymbolId], results: &[ExprId], assumed: &Sizes) -> Vec<Step> {
         let mut roots: Vec<(ExprId, Option<SymbolId>)> =
             definitions.iter().filter_map(|s| self.graph.definition_value(*s).map(|v| (v, Some(*s)))).collect();
         roots.extend(results.iter().map(|r| (*r, None)));
-        let steps = self.plan(&roots);
+        self.plan = Plan::default();
+        self.plan.assumed = assumed.clone();
+        self.plan(&roots)
+    }
+
+    /// Emits the definitions and the shared subterms of `results` as
+    /// planned (assuming the sizes `assumed`), and returns what the function returns.
+    fn emit_body(&mut self, definitions: &[SymbolId], results: &[ExprId], assumed: &Sizes) -> String {
+        let steps = self.planned_steps(definitions, results, assumed);
         // Each result is used once more, by the return.
         for &r in results {
             let r = self.norm(r);
@@ -383,6 +327,22 @@ impl Emitter<'_> {
                 }
             }
         }
+        let mut returned = Vec::new();
+        for &root in results {
+            let shape = self.graph.shape(root);
+            let constant = matches!(self.graph.node(root), Node::Const(_));
+            let text = self.expr(root, 0);
+            returned.push(if shape.rows == Dim::ONE && shape.cols != Dim::ONE {
+                // A row (the Jacobian of a scalar): a 1×n array, not a 1-D vector.
+                format!("np.reshape({text}, (1, -1))")
+            } else if constant && self.library == Library::Torch {
+                // Tensors out: a number returned is a tensor.
+                format!("torch.as_tensor({text}{})", self.like())
+            } else {
+                text
+            });
+        }
+        returned.join(", ")
     }
 
     /// Asserts each free variable's shape (a vector is 1-D, a scalar 0-D),

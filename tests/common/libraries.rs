@@ -109,6 +109,7 @@ pub fn cases(library: Library) -> Vec<String> {
     }
     cases.extend(through_matrices(library));
     cases.extend(functions(library));
+    cases.extend(branch_cases(library));
     cases
 }
 
@@ -158,6 +159,108 @@ fn with_value_cases(library: Library, label: &str, program: &str, wrts: &[&str],
         let mut picked = function.clone();
         picked.source.push_str(&format!("\n\ndef pick({list}):\n    return {name}({list})[{k}]\n"));
         cases.push(case_json(&format!("{label} with value {k}"), analysis.graph(), &picked, "pick", &env, expected));
+    }
+    cases
+}
+
+/// Named sizes of a point: each dimension's name and size.
+pub type Sizes = &'static [(&'static str, usize)];
+
+/// What a generated function must return at a point.
+type Expected = Box<dyn Fn(&mut Analysis, &eval::Env) -> eval::Matrix>;
+
+/// Programs whose generated code compares two forms' costs at the
+/// arguments' sizes (a sum of matrix products distributed over its
+/// neighbour where that is cheaper), the derivative with respect to the
+/// variable (the value if empty), and sizes at which each form is the cheaper
+/// one (the first form, then the distributed one).
+pub const BRANCHES: &[(&str, &str, &str, [Sizes; 2])] = &[
+    (
+        "seed_batched",
+        "W: matrix(m, n); X: matrix(n, B); 1/2 * norm2(W^T W X - X)",
+        "W",
+        [&[("m", 8), ("n", 2), ("B", 8)], &[("m", 2), ("n", 8), ("B", 2)]],
+    ),
+    (
+        "two_products",
+        "A: matrix(m, n); B: matrix(n, m); C: matrix(m, n); D: matrix(n, m); M: matrix(p, m); M (A B + C D)",
+        "",
+        [&[("m", 2), ("n", 8), ("p", 8)], &[("m", 8), ("n", 2), ("p", 2)]],
+    ),
+];
+
+/// A random point (positive entries) with the named sizes `sizes` (3 for a
+/// dimension not listed).
+pub fn sized_env(analysis: &Analysis, sizes: &[(&str, usize)], seed: u64) -> eval::Env {
+    let graph = analysis.graph();
+    let mut env = check::random_env(graph, &mut Rng::new(seed), Sampling::Positive);
+    env.dims = graph.dim_names().iter().map(|d| sizes.iter().find(|(n, _)| n == d).map_or(3, |s| s.1)).collect();
+    let mut rng = Rng::new(seed + 1);
+    for (sid, symbol) in graph.symbols() {
+        if !matches!(symbol.role, matcalc::ir::Role::Input { .. }) {
+            continue;
+        }
+        let (rows, cols) = env.shape(symbol.shape);
+        let mut m = eval::Matrix::filled(rows, cols, 0.0);
+        for x in m.data.iter_mut() {
+            *x = rng.uniform(0.3, 1.2);
+        }
+        env.values.insert(sid, m);
+    }
+    env
+}
+
+/// `source` with its one size comparison (`if … <= …:`) replaced by
+/// `if {taken}:`, so that the first (`True`) or second form runs whatever
+/// the sizes.
+pub fn forced(source: &str, taken: bool) -> String {
+    let lines: Vec<String> = source
+        .lines()
+        .map(|l| match l.starts_with("    if ") && l.contains(" <= ") {
+            true => format!("    if {}:", if taken { "True" } else { "False" }),
+            false => l.to_string(),
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
+
+/// The [`BRANCHES`] printed for `library`: each at sizes taking each form,
+/// and each form forced at both sizes, against finite differences (or the
+/// evaluator for a value).
+pub fn branch_cases(library: Library) -> Vec<String> {
+    let mut cases = Vec::new();
+    for (i, (label, program, wrt, sizes)) in BRANCHES.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        let (function, expected_at): (PythonFunction, Expected) = if wrt.is_empty() {
+            let value = analysis.simplified(None).unwrap();
+            let function = analysis.python_function(value, "d", library);
+            (
+                function,
+                Box::new(move |a: &mut Analysis, env: &eval::Env| eval::evaluate(a.graph(), value, env).unwrap()),
+            )
+        } else {
+            let derivative = analysis.derivative(None, wrt).unwrap();
+            let function = analysis.python_function(derivative.result, "d", library);
+            let expected = move |a: &mut Analysis, env: &eval::Env| {
+                check::finite_difference(a.graph(), derivative.of, derivative.wrt, env, false).unwrap()
+            };
+            (function, Box::new(expected))
+        };
+        let function = written_for(library, function);
+        let comparisons = function.source.lines().filter(|l| l.starts_with("    if ") && l.contains(" <= ")).count();
+        assert_eq!(comparisons, 1, "{label}: one size comparison\n{}", function.source);
+        for (k, sizes) in sizes.iter().enumerate() {
+            let env = sized_env(&analysis, sizes, 1000 + 10 * i as u64 + k as u64);
+            let expected = expected_at(&mut analysis, &env);
+            let graph = analysis.graph();
+            cases.push(case_json(&format!("{label} at sizes {sizes:?}"), graph, &function, "d", &env, &expected));
+            for taken in [true, false] {
+                let mut form = function.clone();
+                form.source = forced(&function.source, taken);
+                let name = format!("{label} at sizes {sizes:?}, first form {taken}");
+                cases.push(case_json(&name, graph, &form, "d", &env, &expected));
+            }
+        }
     }
     cases
 }

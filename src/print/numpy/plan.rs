@@ -16,7 +16,7 @@ use crate::shape::{Dim, Shape};
 use super::Emitter;
 
 /// The size a named dimension stands for in the cost model.
-const NAMED_SIZE: f64 = 1000.0;
+pub(super) const NAMED_SIZE: f64 = 1000.0;
 /// Chains longer than this keep a fixed order (right to left when they end
 /// in a column, else left to right), so planning stays cheap.
 const MAX_CHAIN: usize = 16;
@@ -27,6 +27,9 @@ const FLIP_DEPTH: usize = 200;
 /// Applications of one matrix's inverse that are solves rather than one
 /// explicit inverse.
 const MAX_SOLVES: usize = 2;
+
+/// Sizes assumed for named dimensions in the cost model.
+pub(super) type Sizes = FastMap<Dim, f64>;
 
 /// How a product chain is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +69,9 @@ pub(super) struct Plan {
     pub(super) solved: FastSet<ExprId>,
     /// Set during the walk that finds how inverses are used.
     deciding: bool,
+    /// Sizes the cost model assumes for some named dimensions (the others
+    /// are [`NAMED_SIZE`]).
+    pub(super) assumed: Sizes,
 }
 
 impl Emitter<'_> {
@@ -355,23 +361,28 @@ impl Emitter<'_> {
         })
     }
 
-    /// The size of `d` in the cost model, `perturbed` scaling one named size.
-    fn size(d: Dim, perturbed: Option<(Dim, f64)>) -> f64 {
+    /// The size of `d` in the cost model (an assumed size, else
+    /// [`NAMED_SIZE`]), `perturbed` scaling one named size.
+    fn size(&self, d: Dim, perturbed: Option<(Dim, f64)>) -> f64 {
         match d {
             Dim::Fixed(n) => n as f64,
-            Dim::Named(_) => match perturbed {
-                Some((p, factor)) if p == d => NAMED_SIZE * factor,
-                _ => NAMED_SIZE,
-            },
+            Dim::Named(_) => {
+                let size = self.plan.assumed.get(&d).copied().unwrap_or(NAMED_SIZE);
+                match perturbed {
+                    Some((p, factor)) if p == d => size * factor,
+                    _ => size,
+                }
+            }
         }
     }
 
     /// The cheapest evaluation order of `chain`: `best[i][j]` is where the
     /// product of factors `i..=j` splits.
-    fn cheapest(&mut self, chain: &[ExprId], perturbed: Option<(Dim, f64)>) -> Vec<Vec<usize>> {
+    pub(super) fn cheapest(&mut self, chain: &[ExprId], perturbed: Option<(Dim, f64)>) -> Vec<Vec<usize>> {
         let n = chain.len();
-        let mut dims = vec![Self::size(self.graph.shape(chain[0]).rows, perturbed)];
-        dims.extend(chain.iter().map(|f| Self::size(self.graph.shape(*f).cols, perturbed)));
+        let mut dims = vec![self.size(self.graph.shape(chain[0]).rows, perturbed)];
+        let cols: Vec<f64> = chain.iter().map(|f| self.size(self.graph.shape(*f).cols, perturbed)).collect();
+        dims.extend(cols);
         let diagonal: Vec<bool> = chain.iter().map(|f| self.diagonal_of(*f).is_some()).collect();
         let mut cost = vec![vec![0.0f64; n]; n];
         let mut best = vec![vec![0usize; n]; n];
