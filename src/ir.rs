@@ -51,7 +51,9 @@ pub struct Symbol {
 
 pub use crate::ops::Func;
 
-/// A node of the graph; children are ids of earlier nodes.
+/// A node of the graph; children are ids of earlier nodes. The child lists
+/// are shared (`Arc`): passes clone a node to match on it while building
+/// others, and a clone is then a count, not a copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     /// An exact scalar constant.
@@ -65,13 +67,13 @@ pub enum Node {
     /// A zero matrix or vector (a scalar zero is `Const(0)`).
     Zero(Shape),
     /// A sum; children sorted; scalar children broadcast over the shape.
-    Add(Box<[ExprId]>),
+    Add(Arc<[ExprId]>),
     /// A product: scalar factors first (sorted), then the matrix chain in order.
-    Mul(Box<[ExprId]>),
+    Mul(Arc<[ExprId]>),
     /// `c · e` with c ∉ {0, 1} and e neither a constant nor a `Scale`.
     Scale(Coeff, ExprId),
     /// Hadamard product of equal-shaped children, sorted.
-    Hadamard(Box<[ExprId]>),
+    Hadamard(Arc<[ExprId]>),
     /// Elementwise power `base .^ exponent` (exponent scalar).
     Pow(ExprId, ExprId),
     /// Transpose of a leaf-like node.
@@ -487,15 +489,19 @@ impl Graph {
             }
             _ => {}
         }
-        if let Some(&id) = self.memo.get(&node) {
-            return id;
-        }
+        // One hash and probe for both the lookup and the insertion.
         let id = ExprId(self.nodes.len() as u32);
-        debug_assert!(self.children_of_node(&node).iter().all(|c| *c < id), "children precede parents");
-        self.nodes.push(node.clone());
-        self.shapes.push(shape);
-        self.memo.insert(node, id);
-        id
+        match self.memo.entry(node) {
+            std::collections::hash_map::Entry::Occupied(existing) => *existing.get(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let node = slot.key().clone();
+                slot.insert(id);
+                debug_assert!(self.children_of_node(&node).iter().all(|c| *c < id), "children precede parents");
+                self.nodes.push(node);
+                self.shapes.push(shape);
+                id
+            }
+        }
     }
 
     fn children_of_node(&self, node: &Node) -> Vec<ExprId> {
@@ -610,9 +616,9 @@ impl Graph {
             }
             seen[id.0 as usize] = true;
             out.push(id);
-            stack.extend(self.children(id));
+            self.for_each_child(id, |c| stack.push(c));
         }
-        out.sort();
+        out.sort_unstable();
         out
     }
 

@@ -32,11 +32,13 @@ pub fn norm_of_square(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
             Some(graph.apply(Func::Norm, v))
         }
         Node::Pow(base, e) => {
-            let c = graph.as_const(e)?.clone();
-            let doubled = c * coeff::int(2);
-            if !doubled.is_integer() || doubled.numer().is_even() {
+            // An odd multiple of 1/2 (in lowest terms, a denominator of 2),
+            // told before any arithmetic: most powers here are `.^ 2`.
+            let c = graph.as_const(e)?;
+            if !c.denom().is_even() || *c.denom() != num_bigint::BigInt::from(2) {
                 return None;
             }
+            let doubled = coeff::Coeff::from_integer(c.numer().clone());
             let v = squared_norm_of(graph, base)?;
             let norm = graph.apply(Func::Norm, v);
             Some(graph.powc(norm, doubled))

@@ -78,7 +78,7 @@ impl Graph {
                     return self.scale(c, result);
                 }
                 others.sort_by(|a, b| self.factor_order(*a, *b));
-                self.intern(Node::Hadamard(others.into_boxed_slice()), shape)
+                self.intern(Node::Hadamard(others.into()), shape)
             }
         };
         scalars.push(product);
@@ -136,6 +136,9 @@ impl Graph {
             let Node::Add(terms) = self.node(factors[position]).clone() else { continue };
             let rest: Vec<ExprId> =
                 factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
+            if !self.may_cancel(&rest, &terms) {
+                continue;
+            }
             let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
             let mut distributed = Vec::with_capacity(terms.len());
             let mut after = 0;
@@ -157,6 +160,48 @@ impl Graph {
             }
         }
         None
+    }
+
+    /// Whether distributing `rest` over `terms` could cancel a factor: only
+    /// the exponents of one base merging can lower the count, so some
+    /// term must share a base with `rest`. A mostly negative sum is
+    /// flipped when multiplied, so it may meet a sum of the other side
+    /// under another id: two sides with sums are not ruled out. A cheap
+    /// test that spares the trial products (the adjoints of a k-layer
+    /// net built k dead pairs of Hadamard products).
+    fn may_cancel(&self, rest: &[ExprId], terms: &[ExprId]) -> bool {
+        let mut rest_bases = Vec::new();
+        for f in rest {
+            self.hadamard_bases(*f, &mut rest_bases);
+        }
+        let rest_has_sum = rest_bases.iter().any(|b| matches!(self.node(*b), Node::Add(_)));
+        let mut term_bases = Vec::new();
+        terms.iter().any(|t| {
+            term_bases.clear();
+            self.hadamard_bases(*t, &mut term_bases);
+            term_bases.iter().any(|b| {
+                rest_bases.contains(b)
+                    || (rest_has_sum && matches!(self.node(*b), Node::Add(_)) && self.mostly_negative(*b))
+                    || (matches!(self.node(*b), Node::Add(_))
+                        && rest_bases.iter().any(|r| matches!(self.node(*r), Node::Add(_)) && self.mostly_negative(*r)))
+            })
+        })
+    }
+
+    /// The bases whose exponents a Hadamard product of `f` merges: `f`
+    /// without its coefficient, each factor of a Hadamard product, a power
+    /// with a constant exponent by its base.
+    fn hadamard_bases(&self, f: ExprId, out: &mut Vec<ExprId>) {
+        match self.node(f) {
+            Node::Scale(_, b) => self.hadamard_bases(*b, out),
+            Node::Hadamard(children) => {
+                for c in children.iter() {
+                    self.hadamard_bases(*c, out);
+                }
+            }
+            Node::Pow(b, e) if self.as_const(*e).is_some() => out.push(*b),
+            _ => out.push(f),
+        }
     }
 
     /// Elementwise power `base .^ exponent` (a scalar power for scalars).

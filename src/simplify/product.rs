@@ -96,7 +96,7 @@ impl Graph {
                         c *= d;
                         bare.push(base);
                     }
-                    self.intern(Node::Mul(bare.into_boxed_slice()), Shape::SCALAR)
+                    self.intern(Node::Mul(bare.into()), Shape::SCALAR)
                 }
             };
             let (d, inner) = self.split_coeff(inner);
@@ -121,7 +121,7 @@ impl Graph {
             1 => all[0],
             _ => {
                 let shape = self.product_shape(&all);
-                self.intern(Node::Mul(all.into_boxed_slice()), shape)
+                self.intern(Node::Mul(all.into()), shape)
             }
         };
         self.scale(c, product)

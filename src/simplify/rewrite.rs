@@ -76,7 +76,7 @@ impl Graph {
                 self.for_each_child(id, |c| stack.push(c));
             }
         }
-        out.sort();
+        out.sort_unstable();
         out
     }
 

@@ -156,7 +156,7 @@ impl Graph {
             1 => kept[0],
             _ => {
                 kept.sort_by(|a, b| self.term_order(*a, *b));
-                self.intern(Node::Add(kept.into_boxed_slice()), shape)
+                self.intern(Node::Add(kept.into()), shape)
             }
         }
     }
