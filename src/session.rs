@@ -508,6 +508,22 @@ impl Value<'_> {
         })
     }
 
+    /// The differential with respect to `wrt` as the equation `dF = …`, in
+    /// text, Unicode or LaTeX at `width` (see
+    /// [`Analysis::print_differential`]). The direction symbol `dX` is the
+    /// answer's alone: the session's names stay as they were.
+    pub fn differential_text(&mut self, wrt: &str, format: Format, width: usize) -> Result<String, Error> {
+        let of = self.of.clone();
+        self.analysis(|analysis| {
+            let mark = analysis.graph().mark();
+            let printed = analysis.differential(of.as_deref(), wrt).and_then(|differential| {
+                analysis.print_differential(&differential, of.as_deref(), format, &Default::default(), width)
+            });
+            analysis.graph_mut().rollback(mark);
+            printed
+        })
+    }
+
     /// Whether `claim` is the derivative with respect to `wrt`.
     pub fn verify(&mut self, wrt: &str, claim: &str) -> Result<verify::Report, verify::ClaimError> {
         let of = self.of.clone();

@@ -153,3 +153,21 @@ fn an_expression_aside_leaves_nothing_behind() {
     assert_eq!(named.unwrap().as_deref(), Some("L"));
     assert_eq!(session.texts(), texts.as_slice());
 }
+
+/// A value's differential prints what the whole program's does, and its
+/// direction symbol `dW` does not become a name of the session: a `dW`
+/// declared afterwards is the program's own.
+#[test]
+fn differentials_leave_the_session_names_as_they_were() {
+    let statements = ["W: matrix(m, n)", "x: vector(n)", "L = 1/2 * norm2(W^T W x - x)"];
+    let mut whole = matcalc::analyze(&statements.join("\n")).unwrap();
+    let differential = whole.differential(None, "W").unwrap();
+    let expected = whole.print_differential(&differential, None, Format::Text, &Default::default(), 100).unwrap();
+    let (mut session, last) = incremental(&statements);
+    let names = session.name_count();
+    assert_eq!(session.value(&last).differential_text("W", Format::Text, 100).unwrap(), expected);
+    assert_eq!(session.name_count(), names);
+    assert!(!session.has_name("dW"));
+    let added = session.add("dW: matrix(m, n); tr(dW^T W)").unwrap();
+    assert_eq!(session.value(&added).derivative_text("dW", Format::Text, 100).unwrap(), "W");
+}
