@@ -34,6 +34,24 @@ fn simplify_latex(program: &str, notation: &Latex, width: usize) -> String {
     }
 }
 
+/// `\mathrm{d}L = …`, the differential of every case of the shared case
+/// tables in LaTeX, at the default width and a narrow one.
+fn differential_latex() -> Vec<String> {
+    use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, ML};
+    let mut out = Vec::new();
+    for (_, program, wrt) in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS].concat() {
+        let Ok(mut analysis) = analyze(program) else { continue };
+        let Ok(differential) = analysis.differential(None, wrt) else { continue };
+        for width in [80, 30] {
+            if let Ok(text) = analysis.print_differential(&differential, None, Format::Latex, &Latex::default(), width)
+            {
+                out.push(text);
+            }
+        }
+    }
+    out
+}
+
 fn steps(program: &str, wrt: &str, format: Format) -> String {
     match analyze(program).and_then(|mut a| a.steps(None, wrt, format, 100)) {
         Ok(text) => text,
@@ -286,6 +304,9 @@ fn katex_renders_every_latex_output() {
     assert!(snapshot_count >= 20, "expected the tex_* snapshots, found {snapshot_count}");
     items.extend(latex_cases().into_iter().map(|(_, t)| t));
     items.extend(random_latex());
+    let differentials = differential_latex();
+    assert!(differentials.len() > 200, "only {} differentials in LaTeX", differentials.len());
+    items.extend(differentials);
     let json = format!("[{}]", items.iter().map(|s| common::json_string(s)).collect::<Vec<_>>().join(",\n"));
     let file = std::env::temp_dir().join(format!("matcalc-katex-{}.json", std::process::id()));
     std::fs::write(&file, json).unwrap();
