@@ -1,10 +1,30 @@
 //! Every `matcalc diff '…' --wrt X` example in README.md and docs/*.md is
-//! a derivative that agrees with finite differences.
+//! a derivative that agrees with finite differences (a differential,
+//! `--differential`, with the central differences along its direction).
+
+mod common;
 
 use matcalc::{analyze, check, DerivativeKind};
 
-/// (file, program, variable) for each `matcalc diff 'PROGRAM' --wrt X` example.
-fn examples() -> Vec<(String, String, String)> {
+/// A documented `matcalc diff 'PROGRAM' --wrt X` example.
+struct Example {
+    file: String,
+    program: String,
+    wrt: String,
+    /// `--of NAME`, if given.
+    of: Option<String>,
+    /// Printed as a differential (`--differential`).
+    differential: bool,
+}
+
+/// The flag's value after `flag` in `rest`: a name.
+fn flag_value(rest: &str, flag: &str) -> Option<String> {
+    let at = rest.find(flag)?;
+    Some(rest[at + flag.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+}
+
+/// Every `matcalc diff 'PROGRAM' --wrt X` example.
+fn examples() -> Vec<Example> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut files = vec![format!("{root}/README.md")];
     if let Ok(entries) = std::fs::read_dir(format!("{root}/docs")) {
@@ -22,10 +42,11 @@ fn examples() -> Vec<(String, String, String)> {
             let rest = &line[start + "matcalc diff '".len()..];
             let Some(end) = rest.find('\'') else { continue };
             let program = &rest[..end];
-            let Some(wrt_at) = rest[end..].find("--wrt ") else { continue };
-            let wrt: String =
-                rest[end + wrt_at + 6..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            found.push((file.clone(), program.to_string(), wrt));
+            let flags = &rest[end..];
+            let Some(wrt) = flag_value(flags, "--wrt ") else { continue };
+            let of = flag_value(flags, "--of ");
+            let differential = flags.contains("--differential");
+            found.push(Example { file: file.clone(), program: program.to_string(), wrt, of, differential });
         }
     }
     found
@@ -35,9 +56,15 @@ fn examples() -> Vec<(String, String, String)> {
 fn documented_derivatives_pass_the_numeric_check() {
     let examples = examples();
     assert!(examples.len() >= 3, "found only {} examples", examples.len());
-    for (file, program, wrt) in examples {
+    for Example { file, program, wrt, of, differential } in examples {
         let mut analysis = analyze(&program).unwrap_or_else(|e| panic!("{file}: {}", e.render(&program)));
-        let d = analysis.derivative(None, &wrt).unwrap_or_else(|e| panic!("{file}: {program}: {e}"));
+        if differential {
+            let d = analysis.differential(of.as_deref(), &wrt).unwrap_or_else(|e| panic!("{file}: {program}: {e}"));
+            let (error, points) = common::directional::compare(analysis.graph(), d.of, d.wrt, d.direction, d.result);
+            assert!(points > 0 && error < 1e-6, "{file}: d{wrt} {program}: {error:.2e} at {points} points");
+            continue;
+        }
+        let d = analysis.derivative(of.as_deref(), &wrt).unwrap_or_else(|e| panic!("{file}: {program}: {e}"));
         let comparison = check::compare_with_finite_differences(
             analysis.graph(),
             d.of,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod directional;
 pub mod generate;
 pub mod libraries;
 pub mod numpy;
