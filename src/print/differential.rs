@@ -56,10 +56,13 @@ impl Right {
             Right::Linear(_) => printer.doc(root, Prec::Sum),
             Right::Inner { scalar, direction, trace, .. } => {
                 let n = printer.notation;
-                let product = printer
-                    .doc(root, Prec::Product)
-                    .append(n.product_separator())
-                    .append(printer.doc(direction, Prec::Power));
+                let direction = printer.doc(direction, Prec::Power);
+                // With respect to the value itself G is 1: `dL = dL`.
+                let product = if printer.graph.as_const(root).is_some_and(|c| c.is_one()) {
+                    direction
+                } else {
+                    printer.doc(root, Prec::Product).append(n.product_separator()).append(direction)
+                };
                 let inner = if trace { n.function(Func::Trace, product) } else { product };
                 let Some(scalar) = scalar else { return inner };
                 let (c, rest) = printer.graph.split_coeff(scalar);
