@@ -386,7 +386,10 @@ impl Graph {
         let mut others = Vec::new();
         for (t, parts) in split {
             match parts {
-                Some((s, rest)) if s == shared => remainders.push(rest),
+                Some(part) if part.shared == shared => {
+                    let rest = self.mul(part.rest);
+                    remainders.push(self.scale(part.coeff, rest));
+                }
                 _ => others.push(t),
             }
         }
@@ -396,20 +399,20 @@ impl Graph {
         Some(self.add(others))
     }
 
-    /// Each term with its first (`left`) or last matrix-chain factor and the
-    /// rest of the term; `vector` asks for a column (left) or row (right)
-    /// vector factor.
-    #[allow(clippy::type_complexity)]
+    /// Each term with its first (`left`) or last matrix-chain factor, and
+    /// the rest of the term as its coefficient and factors (built only for
+    /// the terms the shared factor is taken out of); `vector` asks for a
+    /// column (left) or row (right) vector factor.
     pub(super) fn split_shared(
         &mut self,
         terms: &[ExprId],
         left: bool,
         vector: bool,
-    ) -> Vec<(ExprId, Option<(ExprId, ExprId)>)> {
+    ) -> Vec<(ExprId, Option<SharedSplit>)> {
         let mut split = Vec::with_capacity(terms.len());
         for &t in terms {
             let (c, base) = self.split_coeff(t);
-            let parts = match self.node(base).clone() {
+            let parts = match self.node(base) {
                 Node::Mul(factors) => {
                     let chain_start = factors.iter().position(|f| !self.shape(*f).is_scalar());
                     match chain_start {
@@ -421,14 +424,14 @@ impl Graph {
                                 } else {
                                     let mut rest: Vec<ExprId> = factors[..start].to_vec();
                                     rest.extend(factors[start + 1..].iter().copied());
-                                    Some((shared, rest))
+                                    Some(SharedSplit { shared, coeff: c, rest })
                                 }
                             } else {
                                 let shared = *factors.last().unwrap();
                                 if vector && self.shape(shared).rows != Dim::ONE {
                                     None
                                 } else {
-                                    Some((shared, factors[..factors.len() - 1].to_vec()))
+                                    Some(SharedSplit { shared, coeff: c, rest: factors[..factors.len() - 1].to_vec() })
                                 }
                             }
                         }
@@ -437,13 +440,6 @@ impl Graph {
                 }
                 _ => None,
             };
-            let parts = match parts {
-                Some((shared, rest)) => {
-                    let rest = self.mul(rest);
-                    Some((shared, self.scale(c, rest)))
-                }
-                None => None,
-            };
             split.push((t, parts));
         }
         split
@@ -451,12 +447,10 @@ impl Graph {
 
     /// [`Graph::pick_shared`] comparing the factors' transposes: the factor
     /// whose transpose the transposed sum would pick.
-    pub(super) fn pick_shared_transposed(&mut self, split: &[(ExprId, Option<(ExprId, ExprId)>)]) -> Option<ExprId> {
+    pub(super) fn pick_shared_transposed(&mut self, split: &[(ExprId, Option<SharedSplit>)]) -> Option<ExprId> {
         let mut counts: FastMap<ExprId, usize> = FastMap::default();
-        for (_, parts) in split {
-            if let Some((shared, _)) = parts {
-                *counts.entry(*shared).or_default() += 1;
-            }
+        for part in split.iter().filter_map(|(_, parts)| parts.as_ref()) {
+            *counts.entry(part.shared).or_default() += 1;
         }
         let candidates: Vec<ExprId> = counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).collect();
         let transposed: Vec<(ExprId, ExprId)> = candidates.into_iter().map(|c| (c, self.transpose(c))).collect();
@@ -465,13 +459,21 @@ impl Graph {
 
     /// The factor shared by at least two terms of `split` (the structurally
     /// smallest if several are).
-    pub(super) fn pick_shared(&self, split: &[(ExprId, Option<(ExprId, ExprId)>)]) -> Option<ExprId> {
+    pub(super) fn pick_shared(&self, split: &[(ExprId, Option<SharedSplit>)]) -> Option<ExprId> {
         let mut counts: FastMap<ExprId, usize> = FastMap::default();
-        for (_, parts) in split {
-            if let Some((shared, _)) = parts {
-                *counts.entry(*shared).or_default() += 1;
-            }
+        for part in split.iter().filter_map(|(_, parts)| parts.as_ref()) {
+            *counts.entry(part.shared).or_default() += 1;
         }
         counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).min_by(|a, b| self.structural_cmp(*a, *b))
     }
+}
+
+/// A term of a sum split around a factor it may share with other terms.
+pub(super) struct SharedSplit {
+    /// The first or last factor of the term's matrix chain.
+    shared: ExprId,
+    /// The term's coefficient.
+    coeff: Coeff,
+    /// The term's other factors, in order.
+    rest: Vec<ExprId>,
 }
