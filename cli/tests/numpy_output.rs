@@ -355,6 +355,48 @@ const FORMS: &[Form] = &[
         products: None,
         second_products: None,
     },
+    // Solves of one matrix against vectors share one factorisation, the
+    // right-hand sides stacked; three of them are no longer an inverse.
+    Form {
+        label: "stacked_solves",
+        program: "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v",
+        wrt: "",
+        contains: &["np.column_stack([", "[:, 1]"],
+        absent: &["inv("],
+        products: None,
+        second_products: None,
+    },
+    Form {
+        label: "three_stacked_solves",
+        program: "A: matrix(n, n); b, c, u, v, w: vector(n); b^T inv(A) c + u^T inv(A) v + w^T inv(A) w",
+        wrt: "",
+        contains: &["np.column_stack([", "[:, 2]"],
+        absent: &["inv("],
+        products: None,
+        second_products: None,
+    },
+    // Solves from both sides: one factorisation of `A` (two right-hand
+    // sides), one of `A^T`; the definition is made before the stack.
+    Form {
+        label: "stacked_solves_both_sides",
+        program: "A: matrix(n, n); b, c, u: vector(n); h = tanh(u); b^T inv(A) c + sum(inv(A) h) + h^T inv(A) b",
+        wrt: "",
+        contains: &["np.column_stack(["],
+        absent: &["inv("],
+        products: None,
+        second_products: None,
+    },
+    // The gradient -A^-T b c^T A^-T - A^-T u v^T A^-T: two factorisations,
+    // each against two vectors, rather than an inverse.
+    Form {
+        label: "stacked_solves_gradient",
+        program: "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v",
+        wrt: "A",
+        contains: &[],
+        absent: &["inv("],
+        products: None,
+        second_products: None,
+    },
     // Diagonal matrices scale rows or columns.
     Form {
         label: "diag_rows",
@@ -480,6 +522,11 @@ fn evaluation_forms_are_taken_and_compute_the_right_numbers() {
             }
             (None, None) => {}
             _ => panic!("{}: a second form expected: {:?}\n{source}", form.label, form.second_products),
+        }
+        if form.label.starts_with("stacked") || form.label.starts_with("three_stacked") {
+            let factorisations = source.matches("np.linalg.solve(").count();
+            let expected = if form.label.ends_with("both_sides") || form.label.ends_with("gradient") { 2 } else { 1 };
+            assert!(factorisations <= expected, "{}: {factorisations} solves:\n{source}", form.label);
         }
         if form.label == "swish_mlp" {
             assert_eq!(source.matches("_sigmoid(").count(), 3, "one definition, one call per layer:\n{source}");

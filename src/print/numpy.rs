@@ -10,6 +10,7 @@ mod cost;
 mod distribute;
 mod library;
 mod plan;
+mod solves;
 
 use library::helper_source;
 pub use library::Library;
@@ -308,7 +309,9 @@ impl Emitter<'_> {
             let r = self.norm(r);
             *self.plan.uses.entry(r).or_default() += 1;
         }
+        let stacks = self.solve_groups(&steps);
         for (i, step) in steps.iter().enumerate() {
+            self.emit_stacked_solves(&stacks, i);
             match *step {
                 Step::Definition(s, value) => self.emit_definition(s, value),
                 Step::Node(id) => {
@@ -724,9 +727,21 @@ impl Emitter<'_> {
             return (format!("{} * {}", self.expr(left, 2), self.expr(v, 2)), 1);
         }
         if let Some(a) = self.solved_matrix(left) {
+            if rs.cols == Dim::ONE {
+                let (matrix, rhs) = (self.solved_orientation(a, false), self.norm(right));
+                if let Some(column) = self.stacked_solve(matrix, rhs) {
+                    return (column, 4);
+                }
+            }
             return (format!("np.linalg.solve({}, {})", self.expr(a, 0), self.expr(right, 0)), 4);
         }
         if let Some(a) = self.solved_matrix(right) {
+            if ls.rows == Dim::ONE {
+                let (matrix, rhs) = (self.solved_orientation(a, true), self.norm(left));
+                if let Some(column) = self.stacked_solve(matrix, rhs) {
+                    return (column, 4);
+                }
+            }
             let transposed = self.flip(a, 0).unwrap_or(a);
             let a_t = if transposed == a { format!("{}.T", self.expr(a, 4)) } else { self.expr(transposed, 0) };
             let text = if ls.rows == Dim::ONE {

@@ -21,6 +21,8 @@ pub const FORMS: &[(&str, &str, &str)] = &[
     ("nll_mu", "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)", "mu"),
     ("nll_S", "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)", "S"),
     ("diag", "v: vector(n); M: matrix(m, n); A: matrix(n, n); sum(M diag(v) + M diag(exp(v)) A)", "v"),
+    ("stacked_solves", "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v + c^T inv(A) u", "A"),
+    ("stacked_solves_b", "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v + c^T inv(A) u", "b"),
     (
         "swish",
         "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = swish(W1 x + b1); 1/2 * norm2(swish(W2 h1 + b2) - y)",

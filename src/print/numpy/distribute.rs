@@ -12,6 +12,9 @@ use super::cost::{verdict, Cost, Verdict};
 use super::plan::{Sizes, NAMED_SIZE};
 use super::Emitter;
 
+/// Rounds of distributing sums with applied terms.
+const MAX_ROUNDS: usize = 4;
+
 /// Sums of matrix products considered for distribution in one function.
 pub(super) const MAX_SITES: usize = 8;
 
@@ -171,9 +174,20 @@ impl Emitter<'_> {
 /// that each inverse is applied by a solve, each diagonal by broadcasting
 /// and each outer product after the product rather than formed; the rules
 /// take such common factors out for the printed answer (rule
-/// `factor-common`). Definitions' values are left as they are.
+/// `factor-common`). Again on the result, a few times, for a sum between
+/// two such neighbours (`A^-T (b c^T + u v^T) A^-T`, whose terms are outer
+/// products once the right one is in). Definitions' values are left as
+/// they are.
 pub(super) fn applied_factors_distributed(graph: &mut Graph, root: ExprId) -> ExprId {
-    graph.rewrite(root, &mut |graph, n| distributed(graph, n, has_applied))
+    let mut current = root;
+    for _ in 0..MAX_ROUNDS {
+        let next = graph.rewrite(current, &mut |graph, n| distributed(graph, n, has_applied));
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
 }
 
 /// The products among `results`' subterms (definitions' values aside) with

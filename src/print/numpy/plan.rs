@@ -5,8 +5,9 @@
 //! a product chain is split where it costs least for its operands' shapes
 //! (named dimensions large and alike, vectors thin, a product computed
 //! elsewhere anyway amortised over its uses; where only the sizes can decide,
-//! `np.linalg.multi_dot` decides at run time); an inverse applied at most
-//! twice and used nowhere else is a solve; a diagonal matrix in a product
+//! `np.linalg.multi_dot` decides at run time); an inverse only applied,
+//! with at most two factorisations (one per matrix solved against vectors,
+//! one per solve against a matrix), is solves; a diagonal matrix in a product
 //! scales rows or columns; `swish(z)` is `z * sigmoid(z)`, sharing the
 //! sigmoid with the derivative.
 
@@ -24,8 +25,8 @@ const MAX_CHAIN: usize = 16;
 const FLIP_BUDGET: usize = 200_000;
 /// Nesting a transposed form is built through.
 const FLIP_DEPTH: usize = 200;
-/// Applications of one matrix's inverse that are solves rather than one
-/// explicit inverse.
+/// Factorisations of one matrix that are solves rather than one explicit
+/// inverse (which costs about three).
 const MAX_SOLVES: usize = 2;
 
 /// Sizes assumed for named dimensions in the cost model.
@@ -63,10 +64,16 @@ pub(super) struct Plan {
     present: FastSet<ExprId>,
     /// Uses of each subterm in its planned form.
     pub(super) uses: FastMap<ExprId, usize>,
-    /// Uses of each inverse as the applied side of a product.
-    applied: FastMap<ExprId, usize>,
+    /// Each inverse's applications as a side of a product: the matrix
+    /// solved (`A` for `A^-1 b`, `A^T` for `b^T A^-1`) and whether the other
+    /// side is a vector (solves against vectors share one factorisation).
+    applied: FastMap<ExprId, Vec<(ExprId, bool)>>,
     /// The matrices whose inverses are applied by solves.
     pub(super) solved: FastSet<ExprId>,
+    /// Solves against vectors computed together (`solves.rs`): the matrix
+    /// solved and the right-hand side (in NumPy form), and the column of the
+    /// stacked solution that is their solve (`t1[:, 0]`).
+    pub(super) stacked: FastMap<(super::solves::Solved, ExprId), String>,
     /// Set during the walk that finds how inverses are used.
     deciding: bool,
     /// Sizes the cost model assumes for some named dimensions (the others
@@ -173,19 +180,19 @@ impl Emitter<'_> {
         }
     }
 
+    /// `A` for `A` and `A^T`: inverses of both share the factorisation's matrix.
+    pub(super) fn inverse_base(&self, a: ExprId) -> ExprId {
+        match self.graph.node(a) {
+            Node::Transpose(b) => *b,
+            _ => a,
+        }
+    }
+
     /// The matrix `A` of an inverse `A^-1` applied by solves.
     pub(super) fn solved_matrix(&self, id: ExprId) -> Option<ExprId> {
         match self.graph.node(id) {
             Node::Inverse(a) if self.plan.solved.contains(&self.inverse_base(*a)) => Some(*a),
             _ => None,
-        }
-    }
-
-    /// `A` for `A` and `A^T`: inverses of both share the factorisation's matrix.
-    fn inverse_base(&self, a: ExprId) -> ExprId {
-        match self.graph.node(a) {
-            Node::Transpose(b) => *b,
-            _ => a,
         }
     }
 
@@ -439,8 +446,9 @@ impl Emitter<'_> {
     }
 
     /// The children of `id` in its planned form (in NumPy form), and the
-    /// inverse it applies, if any.
-    fn planned_children(&mut self, id: ExprId) -> (Vec<ExprId>, Option<ExprId>) {
+    /// inverse it applies, if any, with the matrix solved and whether the
+    /// other side is a vector.
+    fn planned_children(&mut self, id: ExprId) -> (Vec<ExprId>, Option<(ExprId, ExprId, bool)>) {
         if let Some(&rep) = self.plan.views.get(&id) {
             return (vec![rep], None);
         }
@@ -459,7 +467,13 @@ impl Emitter<'_> {
                             let right = self.segment(&chain[k + 1..]);
                             let (operands, inverse) = self.product_operands(left, right);
                             out.extend(operands);
-                            applied = inverse.map(|(v, _)| v);
+                            if let Some((v, is_left)) = inverse {
+                                let (ls, rs) = (self.segment_shape(&chain[..=k]), self.segment_shape(&chain[k + 1..]));
+                                let Node::Inverse(a) = self.graph.node(v).clone() else { unreachable!() };
+                                let solved = if is_left { a } else { self.flip(a, 0).unwrap_or(a) };
+                                let vector = if is_left { rs.cols == Dim::ONE } else { ls.rows == Dim::ONE };
+                                applied = Some((v, solved, vector));
+                            }
                         }
                         Split::MultiDot => {
                             for f in chain {
@@ -504,8 +518,8 @@ impl Emitter<'_> {
                     continue;
                 }
                 let (children, applied) = self.planned_children(id);
-                if let Some(v) = applied {
-                    *self.plan.applied.entry(v).or_default() += 1;
+                if let Some((v, solved, vector)) = applied {
+                    self.plan.applied.entry(v).or_default().push((solved, vector));
                 }
                 stack.push((id, true));
                 for c in children.into_iter().rev() {
@@ -520,22 +534,30 @@ impl Emitter<'_> {
         steps
     }
 
-    /// The matrices whose inverses are only ever applied, at most
-    /// [`MAX_SOLVES`] times in all: these become solves.
+    /// The matrices whose inverses are only ever applied, with at most
+    /// [`MAX_SOLVES`] factorisations in all: these become solves. Solves of
+    /// one matrix against vectors share a factorisation (their right-hand
+    /// sides stacked, `solves.rs`); each against a matrix has its own.
     fn choose_solves(&mut self) {
-        let mut groups: FastMap<ExprId, (bool, usize)> = FastMap::default();
+        let mut groups: FastMap<ExprId, (bool, FastSet<ExprId>, usize)> = FastMap::default();
         let mut inverses: Vec<ExprId> = self.plan.uses.keys().copied().collect();
         inverses.sort();
         for v in inverses {
             let Node::Inverse(a) = self.graph.node(v).clone() else { continue };
             let uses = self.plan.uses[&v];
-            let applied = self.plan.applied.get(&v).copied().unwrap_or(0);
-            let group = groups.entry(self.inverse_base(a)).or_insert((true, 0));
-            group.0 &= uses == applied;
-            group.1 += applied;
+            let applied = self.plan.applied.get(&v).cloned().unwrap_or_default();
+            let group = groups.entry(self.inverse_base(a)).or_insert((true, FastSet::default(), 0));
+            group.0 &= uses == applied.len();
+            for (solved, vector) in applied {
+                if vector {
+                    group.1.insert(solved);
+                } else {
+                    group.2 += 1;
+                }
+            }
         }
-        for (base, (only_applied, count)) in groups {
-            if only_applied && (1..=MAX_SOLVES).contains(&count) {
+        for (base, (only_applied, against_vectors, against_matrices)) in groups {
+            if only_applied && (1..=MAX_SOLVES).contains(&(against_vectors.len() + against_matrices)) {
                 self.plan.solved.insert(base);
             }
         }
