@@ -194,3 +194,21 @@ fn hessians_of_deep_nets_print_in_linear_length() {
     let sizes = [8, 16, 32, 64, 128];
     assert_linear("hessian text / digits", &sizes, |k| printed(k).len() / (digits(4 * k) + 1));
 }
+
+/// The arena a residual net's gradient leaves behind, per layer: the
+/// adjoint step `a(i-1) = a(i) + Wi^T ((1 - tanh(..) .^ 2) .* a(i))` builds
+/// its Hadamard product once. The constructor used to try distributing it
+/// over the sum `a(i)` (two trial products per layer, never kept), which
+/// no base shared between the two sides can make shorter.
+#[test]
+fn residual_gradient_builds_no_trial_products() {
+    let per_layer = |k: usize| footprint_after_derivative(&cases::resnet(k)).0;
+    let (small, large) = (per_layer(32), per_layer(64));
+    eprintln!("residual arena: k = 32: {small}, k = 64: {large}, per layer {}", (large - small) / 32);
+    assert!(large - small <= 32 * MAX_RESIDUAL_FOOTPRINT_PER_LAYER, "{} per layer", (large - small) / 32);
+}
+
+/// Child references plus nodes per layer of the residual net's gradient
+/// arena, as measured (what the forward pass, the adjoint and the rules
+/// build once per layer; 36 while the trial products were built).
+const MAX_RESIDUAL_FOOTPRINT_PER_LAYER: usize = 30;
