@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use crate::ir::{ExprId, FastMap, Graph, Node, Role, SymbolId};
 use crate::print::latex::{self, Latex};
 use crate::print::text::Unicode;
+use crate::print::{render_spelled, Spellings};
 use crate::steps::{body, representative, step_graph, StepGraph};
 
 mod layout;
@@ -119,11 +120,14 @@ pub fn dot(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     // the text does not depend on how the graph was built.
     let index: FastMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let mut out = String::from("digraph computation {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
+    // One spelling of the names for every label: made per label, it read
+    // every symbol each time (quadratic in a deep net).
+    let spellings = Spellings::new(graph, &Unicode);
     for &n in &d.steps.order {
         let expr = if graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES {
             "…".to_string()
         } else {
-            html_escape(&crate::print::render(graph, n, &Unicode, usize::MAX))
+            html_escape(&render_spelled(graph, n, &Unicode, &spellings, usize::MAX))
         };
         let label = match operation(graph, n) {
             Some((op, _)) => {
@@ -160,11 +164,18 @@ pub fn tikz(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>, notation: &L
     let index: FastMap<ExprId, usize> = d.steps.order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     let mut nodes = Vec::with_capacity(d.steps.order.len());
     let mut labels = Vec::with_capacity(d.steps.order.len());
+    let latex_spellings = Spellings::new(graph, notation);
+    let unicode_spellings = Spellings::new(graph, &Unicode);
     for &n in &d.steps.order {
         let long = graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES;
-        let expr = if long { "\\ldots".to_string() } else { latex::render(graph, n, notation, None, usize::MAX) };
+        let expr = if long {
+            "\\ldots".to_string()
+        } else {
+            latex::render_spelled(graph, n, notation, &latex_spellings, None, usize::MAX)
+        };
         let op = operation(graph, n);
-        let unicode = if long { "…".to_string() } else { crate::print::render(graph, n, &Unicode, usize::MAX) };
+        let unicode =
+            if long { "…".to_string() } else { render_spelled(graph, n, &Unicode, &unicode_spellings, usize::MAX) };
         let width = expression_width(&unicode);
         let op_width = op.as_ref().map_or(0.0, |(text, _)| operator_width(text));
         let children = d.steps.children.get(&n).into_iter().flatten().filter_map(|c| index.get(c).copied()).collect();

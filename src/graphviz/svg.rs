@@ -110,9 +110,14 @@ pub fn svg(graph: &mut Graph, root: ExprId, wrt: Option<SymbolId>) -> String {
     let mut nodes = Vec::with_capacity(d.steps.order.len());
     let mut labels = Vec::with_capacity(d.steps.order.len());
     let mut kinds = Vec::with_capacity(d.steps.order.len());
+    let spellings = crate::print::Spellings::new(graph, &Unicode);
     for &n in &d.steps.order {
         let long = graph.tree_size(n, MAX_LABEL_NODES) > MAX_LABEL_NODES;
-        let text = if long { "…".to_string() } else { crate::print::render(graph, n, &Unicode, usize::MAX) };
+        let text = if long {
+            "…".to_string()
+        } else {
+            crate::print::render_spelled(graph, n, &Unicode, &spellings, usize::MAX)
+        };
         let op = operation(graph, n).map(|(text, _)| text);
         let width = text_width(&text, 14.0, 12.0);
         let op_width = op.as_ref().map_or(0.0, |text| text_width(text, 11.0, 6.0));

@@ -141,7 +141,20 @@ pub fn render(graph: &mut Graph, id: ExprId, notation: &Latex, lhs: Option<&str>
         return text;
     }
     let spellings = Spellings::new(graph, notation);
-    let mut printer = Printer::new(graph, notation, &spellings, false);
+    render_spelled(graph, id, notation, &spellings, lhs, width)
+}
+
+/// [`render`] without naming shared parts, with the names' [`Spellings`]
+/// already made (for the many small labels of one drawing).
+pub fn render_spelled(
+    graph: &mut Graph,
+    id: ExprId,
+    notation: &Latex,
+    spellings: &Spellings,
+    lhs: Option<&str>,
+    width: usize,
+) -> String {
+    let mut printer = Printer::new(graph, notation, spellings, false);
     let body = printer.doc(id, Prec::Sum);
     // Every row of the `aligned` block starts after the left side: the
     // left side's width is taken off the page, not counted on the first row.
