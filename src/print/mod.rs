@@ -453,14 +453,8 @@ impl Printer<'_, '_> {
         } else {
             n.parens(Doc::intersperse(den_docs, n.product_separator()))
         };
-        let num = if numerator.len() == 1
-            && !n.fraction_brackets()
-            && matches!(self.graph.node(numerator[0]), Node::Mul(_))
-        {
-            n.parens(num)
-        } else {
-            num
-        };
+        // A lone product over the bar is bracketed by `factor_doc` already
+        // (`(x^T y) / k`, not `((x^T y)) / k`).
         (n.divide(num, den, false), Prec::Product)
     }
 
