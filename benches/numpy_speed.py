@@ -121,8 +121,8 @@ def hand_quadratic_inverse(a, X, b):
 
 def hand_nll_S(S, x, mu):
     Si = np.linalg.inv(S)
-    u = Si.T @ (x - mu)
-    return 0.5 * Si.T - 0.5 * np.outer(u, u)
+    d = x - mu
+    return 0.5 * Si.T - 0.5 * np.outer(Si.T @ d, Si @ d)
 
 
 def hand_nll_mu(S, x, mu):
