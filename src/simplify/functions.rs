@@ -5,47 +5,66 @@
 use num_traits::{One, Signed, Zero};
 
 use crate::coeff::{self, Coeff};
-use crate::ir::{ExprId, Func, Graph, Node, SymbolId};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, SymbolId};
 use crate::shape::{Dim, Shape};
 
 impl Graph {
-    /// The transpose, pushed towards the leaves.
+    /// The transpose, pushed towards the leaves. A subterm shared within
+    /// `a` is transposed once (a deep net's differential shares each
+    /// layer's; transposing it path by path took time exponential in the
+    /// depth).
     pub fn transpose(&mut self, a: ExprId) -> ExprId {
+        self.transpose_shared(a, &mut FastMap::default())
+    }
+
+    /// [`Graph::transpose`], with the transposes of `a`'s subterms made so
+    /// far in `done`.
+    fn transpose_shared(&mut self, a: ExprId, done: &mut FastMap<ExprId, ExprId>) -> ExprId {
         let shape = self.shape(a);
         if shape.is_scalar() {
             return a;
         }
+        if let Some(&t) = done.get(&a) {
+            return t;
+        }
+        let t = self.transpose_step(a, shape, done);
+        done.insert(a, t);
+        t
+    }
+
+    /// The transpose of the non-scalar `a` (of shape `shape`), its children's from `done`.
+    fn transpose_step(&mut self, a: ExprId, shape: Shape, done: &mut FastMap<ExprId, ExprId>) -> ExprId {
         match self.node(a).clone() {
             Node::Const(_) | Node::Identity(_) => a,
             Node::Zero(s) => self.zero(s.transpose()),
             Node::Ones(s) => self.ones(s.transpose()),
             Node::Transpose(b) => b,
             Node::Add(terms) => {
-                let t = terms.iter().map(|x| self.transpose(*x)).collect();
+                let t = terms.iter().map(|x| self.transpose_shared(*x, done)).collect();
                 self.add(t)
             }
             Node::Mul(factors) => {
-                let t = factors.iter().rev().map(|x| self.transpose(*x)).collect();
+                let t = factors.iter().rev().map(|x| self.transpose_shared(*x, done)).collect();
                 self.mul(t)
             }
             Node::Scale(c, b) => {
-                let t = self.transpose(b);
+                let t = self.transpose_shared(b, done);
                 self.scale(c, t)
             }
             Node::Hadamard(factors) => {
-                let t = factors.iter().map(|x| self.transpose(*x)).collect();
+                let t = factors.iter().map(|x| self.transpose_shared(*x, done)).collect();
                 self.hadamard(t)
             }
             Node::Pow(b, e) => {
-                let t = self.transpose(b);
+                let t = self.transpose_shared(b, done);
                 self.pow(t, e)
             }
             Node::Inverse(b) => {
-                let t = self.transpose(b);
+                let t = self.transpose_shared(b, done);
                 self.inverse(t)
             }
             Node::Apply(f, b) if f.is_elementwise() && !self.shape(b).is_column() => {
-                let t = self.transpose(b);
+                let t = self.transpose_shared(b, done);
                 self.apply(f, t)
             }
             _ if self.is_symmetric(a) => a,
