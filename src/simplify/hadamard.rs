@@ -38,6 +38,12 @@ impl Graph {
                 }
                 Node::Zero(_) => return self.zero(shape),
                 Node::Ones(_) => {}
+                // A broadcast scalar (`s ones(n)`, the gradient of `sum`
+                // scaled) is a scalar factor: `exp(x) .* (ones(n) / s)` is
+                // `exp(x) / s`.
+                Node::Mul(children) if self.is_broadcast_scalar(&children) => {
+                    scalars.extend(children.iter().copied().filter(|c| self.shape(*c).is_scalar()));
+                }
                 Node::Add(_) if self.mostly_negative(f) => {
                     c = -c;
                     let flipped = self.neg_terms(f);
@@ -160,6 +166,12 @@ impl Graph {
             }
         }
         None
+    }
+
+    /// Whether a product's `children` are scalars and one matrix of ones.
+    fn is_broadcast_scalar(&self, children: &[ExprId]) -> bool {
+        let mut arrays = children.iter().filter(|c| !self.shape(**c).is_scalar());
+        matches!((arrays.next(), arrays.next()), (Some(a), None) if matches!(self.node(*a), Node::Ones(_)))
     }
 
     /// Whether distributing `rest` over `terms` could cancel a factor: only
