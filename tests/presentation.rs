@@ -113,3 +113,28 @@ fn a_sum_of_transposes_prints_as_one_outer_transpose() {
         }
     }
 }
+
+/// A scalar quotient of a lone product brackets the product once, and the
+/// text reads back as the same node.
+#[test]
+fn a_quotient_of_one_product_has_one_bracket() {
+    for (program, expected) in [
+        ("x, y: vector(n); k: scalar; (x^T y) / k", "(x^T y) / k"),
+        ("x, y: vector(n); (x^T y) / norm(x)", "(x^T y) / norm(x)"),
+        ("A: matrix(n, n); x: vector(n); k: scalar; (A x) / k", "A x / k"),
+    ] {
+        let text = common::simplify_text(program);
+        assert_eq!(text, expected, "{program}");
+        let declarations = &program[..program.rfind(';').expect("declarations")];
+        let again = common::simplify_text(&format!("{declarations}; {text}"));
+        assert_eq!(again, text, "{program}: the text reads back as itself");
+    }
+}
+
+/// A broadcast scalar in a Hadamard product is a scalar factor: the
+/// gradient of `log(sum(exp(x)))` is `softmax(x)`.
+#[test]
+fn a_broadcast_scalar_in_a_hadamard_product_is_a_factor() {
+    assert_eq!(common::simplify_text("x: vector(n); k: scalar; (k ones(n)) .* x"), "k x");
+    assert_eq!(common::simplify_text("x: vector(n); grad(log(sum(exp(x))), x)"), "softmax(x)");
+}
