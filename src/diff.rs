@@ -346,7 +346,10 @@ fn propagate(
                     g.symbol(loss).name
                 ),
             )
-            .with_help(format!("the argument was node {}", arg.0)));
+            .with_help(format!(
+                "its argument `{}` depends on the variable",
+                crate::print::render(g, arg, &crate::print::text::Text, usize::MAX)
+            )));
         }
     }
     Ok(())

@@ -117,3 +117,15 @@ fn long_flat_sums_are_fine() {
     let sum = vec!["x"; 150].join(" + ");
     assert_eq!(common::simplify_text(&sum), "150 x");
 }
+
+/// A second derivative through an opaque function is an error whose help
+/// line names the function's argument as the user wrote it (it named an
+/// internal node number).
+#[test]
+fn an_opaque_second_derivative_names_its_argument() {
+    let program = "f: function; W: matrix(m, n); x: vector(n); z = W x; grad(sum(grad(f(z), z)), x)";
+    let rendered = common::simplify_text(program);
+    assert!(rendered.contains("whose second derivative is unknown"), "{rendered}");
+    assert!(rendered.contains("help: its argument `z` depends on the variable"), "{rendered}");
+    assert!(!rendered.contains("node"), "{rendered}");
+}
