@@ -77,16 +77,22 @@ pub fn gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId
     budgeted(graph, |graph| reverse_gradient(graph, root, wrt))
 }
 
-fn reverse_gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    if !graph.shape(root).is_scalar() {
-        return Err(Error::bare(ErrorKind::Differentiation, "the gradient needs a scalar expression"));
-    }
+/// An error unless `wrt` is a variable (a function cannot be differentiated by).
+fn check_variable(graph: &Graph, wrt: SymbolId) -> Result<()> {
     if graph.symbol(wrt).role == Role::Function {
         return Err(Error::bare(
             ErrorKind::Differentiation,
             format!("`{}` is a function, not a variable", graph.symbol(wrt).name),
         ));
     }
+    Ok(())
+}
+
+fn reverse_gradient(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    if !graph.shape(root).is_scalar() {
+        return Err(Error::bare(ErrorKind::Differentiation, "the gradient needs a scalar expression"));
+    }
+    check_variable(graph, wrt)?;
     let target = graph.var(wrt);
     let depends = dependence(graph, root, target);
     let wrt_shape = graph.symbol(wrt).shape;

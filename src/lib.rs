@@ -296,16 +296,33 @@ impl Analysis {
         (named, trace)
     }
 
+    /// `err` pointing at the program's value, if it points nowhere yet.
+    fn at_value(&self, err: Error) -> Error {
+        match self.lowered.value_span {
+            Some(s) => err.or_span(s),
+            None => err,
+        }
+    }
+
+    /// What a derivative of the value (or of definition `of`) with respect
+    /// to `wrt` differentiates: with respect to a definition its inputs are
+    /// held fixed, so the value that is the definition itself is its name
+    /// (derivative 1, or I).
+    fn differentiated(&mut self, of: Option<&str>, wrt: SymbolId) -> Result<ExprId> {
+        if self.value_symbol(of) == Some(wrt) {
+            Ok(self.graph_mut().var(wrt))
+        } else {
+            self.value(of)
+        }
+    }
+
     /// An exact constant beyond [`ir::MAX_CONSTANT_BITS`] (a product or
     /// power of huge numbers) is an error, not a slow crawl; so is a divisor
     /// that simplification showed to be zero.
     fn check_constants(&self) -> Result<()> {
         if self.graph().divides_by_zero() {
             let err = Error::bare(ErrorKind::Value, "division by zero: simplified, a divisor is zero");
-            return Err(match self.lowered.value_span {
-                Some(s) => err.or_span(s),
-                None => err,
-            });
+            return Err(self.at_value(err));
         }
         if !self.graph().oversized_constant() {
             return Ok(());
@@ -313,10 +330,7 @@ impl Analysis {
         let err =
             Error::bare(ErrorKind::Limit, format!("a number with more than {} digits", ir::MAX_CONSTANT_BITS * 3 / 10))
                 .with_help("matcalc computes with exact numbers; keep constants below about 20000 digits");
-        Err(match self.lowered.value_span {
-            Some(s) => err.or_span(s),
-            None => err,
-        })
+        Err(self.at_value(err))
     }
 
     /// A derivation too long to write out (each `--steps` line writes an
@@ -334,10 +348,7 @@ impl Analysis {
     fn steps_too_long(&self, why: String) -> Error {
         let err = Error::bare(ErrorKind::Limit, format!("the derivation is too long to write out: {why}"))
             .with_help("print the derivative without --steps (shared subterms are written once)");
-        match self.lowered.value_span {
-            Some(s) => err.or_span(s),
-            None => err,
-        }
+        self.at_value(err)
     }
 
     /// Looks up a variable to differentiate with respect to.
@@ -365,10 +376,7 @@ impl Analysis {
     pub fn derivative_traced(&mut self, of: Option<&str>, wrt: &str) -> Result<(Derivative, rules::Trace)> {
         stack::run(self.deep(), || {
             let sid = self.variable(wrt)?;
-            // With respect to a definition its inputs are held fixed: the
-            // value that is the definition itself has derivative 1 (or I).
-            let root = if self.value_symbol(of) == Some(sid) { self.graph_mut().var(sid) } else { self.value(of)? };
-            let span = self.lowered.value_span;
+            let root = self.differentiated(of, sid)?;
             let graph = &mut self.lowered.graph;
             graph.reset_derivative_work();
             let shape = graph.shape(root);
@@ -383,15 +391,9 @@ impl Analysis {
                     format!("the value is a {text} matrix; `diff` takes gradients of scalars and Jacobians of vectors"),
                 )
                 .with_help("differentiate a scalar function of it, e.g. sum(...) or tr(...)");
-                return Err(match span {
-                    Some(s) => err.or_span(s),
-                    None => err,
-                });
+                return Err(self.at_value(err));
             };
-            let raw = raw.map_err(|e| match span {
-                Some(s) => e.or_span(s),
-                None => e,
-            })?;
+            let raw = raw.map_err(|e| self.at_value(e))?;
             let (result, trace) = self.apply_rules(raw, None);
             self.check_constants()?;
             Ok((Derivative { kind, of: root, wrt: sid, result }, trace))
@@ -406,15 +408,11 @@ impl Analysis {
             if self.graph().shape(self.value(of)?).is_scalar() { Some(self.derivative(of, wrt)?.result) } else { None };
         stack::run(self.deep(), || {
             let sid = self.variable(wrt)?;
-            let root = if self.value_symbol(of) == Some(sid) { self.graph_mut().var(sid) } else { self.value(of)? };
-            let span = self.lowered.value_span;
+            let root = self.differentiated(of, sid)?;
             let graph = &mut self.lowered.graph;
             graph.reset_derivative_work();
             let direction = diff::differential::direction(graph, sid);
-            let raw = diff::differential::differential(graph, root, sid, direction).map_err(|e| match span {
-                Some(s) => e.or_span(s),
-                None => e,
-            })?;
+            let raw = diff::differential::differential(graph, root, sid, direction).map_err(|e| self.at_value(e))?;
             let (result, _) = self.apply_rules(raw, None);
             self.check_constants()?;
             Ok(Differential { of: root, wrt: sid, direction, result, gradient })

@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, Symbol, SymbolId};
 use crate::ops;
 
-use super::{budgeted, check_budget, dependence, elementwise_derivative, power_derivative};
+use super::{budgeted, check_budget, check_variable, dependence, elementwise_derivative, power_derivative};
 
 /// The direction symbol dX of the variable `wrt`: the one made before for
 /// `wrt`, or a new input of its shape (symmetric if `wrt` is) named `d` and
@@ -53,12 +53,7 @@ pub fn differential(graph: &mut Graph, root: ExprId, wrt: SymbolId, direction: S
 }
 
 fn linearize(graph: &mut Graph, root: ExprId, wrt: SymbolId, direction: SymbolId) -> Result<ExprId> {
-    if graph.symbol(wrt).role == Role::Function {
-        return Err(Error::bare(
-            ErrorKind::Differentiation,
-            format!("`{}` is a function, not a variable", graph.symbol(wrt).name),
-        ));
-    }
+    check_variable(graph, wrt)?;
     let target = graph.var(wrt);
     let depends = dependence(graph, root, target);
     let mut order: Vec<ExprId> = depends.keys().copied().collect();
@@ -102,27 +97,11 @@ fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -
             g.scale(c, db)
         }
         Node::Mul(factors) => {
-            let mut parts = Vec::new();
-            for (i, f) in factors.iter().enumerate() {
-                let Some(df) = d(f) else { continue };
-                check_budget(g)?;
-                let mut product = factors.to_vec();
-                product[i] = df;
-                parts.push(g.mul(product));
-            }
-            let sum = g.add(parts);
+            let sum = product_rule(g, &factors, &d, Graph::mul)?;
             broadcast(g, sum, shape)
         }
         Node::Hadamard(factors) => {
-            let mut parts = Vec::new();
-            for (i, f) in factors.iter().enumerate() {
-                let Some(df) = d(f) else { continue };
-                check_budget(g)?;
-                let mut product = factors.to_vec();
-                product[i] = df;
-                parts.push(g.hadamard(product));
-            }
-            let sum = g.add(parts);
+            let sum = product_rule(g, &factors, &d, Graph::hadamard)?;
             broadcast(g, sum, shape)
         }
         Node::Pow(base, exponent) => {
@@ -168,6 +147,26 @@ fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -
             ))
         }
     })
+}
+
+/// The product rule, for a matrix or an elementwise product of `factors`:
+/// the sum over the factors that depend on the variable of the product
+/// with that factor replaced by its differential.
+fn product_rule(
+    g: &mut Graph,
+    factors: &[ExprId],
+    d: &dyn Fn(&ExprId) -> Option<ExprId>,
+    product: fn(&mut Graph, Vec<ExprId>) -> ExprId,
+) -> Result<ExprId> {
+    let mut parts = Vec::new();
+    for (i, f) in factors.iter().enumerate() {
+        let Some(df) = d(f) else { continue };
+        check_budget(g)?;
+        let mut replaced = factors.to_vec();
+        replaced[i] = df;
+        parts.push(product(g, replaced));
+    }
+    Ok(g.add(parts))
 }
 
 /// A scalar differential of an array-valued node (`X + c` with only `c`
