@@ -120,6 +120,7 @@ fn render_results(
         function_params: BTreeSet::new(),
         dim_names: FastMap::default(),
         lines: Vec::new(),
+        scipy_linalg: false,
         pending_dims: FastMap::default(),
         plan: Plan::default(),
     };
@@ -144,7 +145,11 @@ fn render_results(
         parameters.push((name.clone(), Parameter::Dimension(*d)));
     }
     let notes = emitter.parameter_notes(&parameters);
-    let mut out = format!("{}\n\n\n", Library::Numpy.import());
+    let mut out = Library::Numpy.import().to_string();
+    if emitter.scipy_linalg {
+        out.push_str("\nimport jax.scipy.linalg");
+    }
+    out.push_str("\n\n\n");
     let list: Vec<&str> = parameters.iter().map(|(n, _)| n.as_str()).collect();
     out.push_str(&format!("def {function_name}({}):\n", list.join(", ")));
     // The result on one line: definitions (`t1 = …`) joined by `;`, as a
@@ -225,6 +230,8 @@ struct Emitter<'g> {
     /// The Python name of each dimension size used.
     dim_names: FastMap<Dim, String>,
     lines: Vec<String>,
+    /// Whether the JAX source calls `jax.scipy.linalg` (an LU factorisation).
+    scipy_linalg: bool,
     /// Sizes read from an argument (`n = x.shape[0]`), written at first use.
     pending_dims: FastMap<Dim, String>,
     /// The form each subterm is computed in.
@@ -733,6 +740,10 @@ impl Emitter<'_> {
                     return (column, 4);
                 }
             }
+            let rhs = self.expr(right, 4);
+            if let Some(text) = self.factorised_solve((a, false), &rhs, rs.cols == Dim::ONE) {
+                return (text, 4);
+            }
             return (format!("np.linalg.solve({}, {})", self.expr(a, 0), self.expr(right, 0)), 4);
         }
         if let Some(a) = self.solved_matrix(right) {
@@ -741,15 +752,23 @@ impl Emitter<'_> {
                 if let Some(column) = self.stacked_solve(matrix, rhs) {
                     return (column, 4);
                 }
+                let rhs = self.expr(left, 4);
+                if let Some(text) = self.factorised_solve(matrix, &rhs, true) {
+                    return (text, 4);
+                }
             }
             let transposed = self.flip(a, 0).unwrap_or(a);
             let a_t = if transposed == a { format!("{}.T", self.expr(a, 4)) } else { self.expr(transposed, 0) };
             let text = if ls.rows == Dim::ONE {
                 format!("np.linalg.solve({a_t}, {})", self.expr(left, 0))
             } else {
-                let left_t = self.flip(left, 0).map(|t| self.expr(t, 0));
+                let left_t = self.flip(left, 0).map(|t| self.expr(t, 4));
                 let left_t = left_t.unwrap_or_else(|| format!("{}.T", self.expr(left, 4)));
-                format!("np.linalg.solve({a_t}, {left_t}).T")
+                let solved = self.solved_orientation(a, true);
+                match self.factorised_solve(solved, &left_t, false) {
+                    Some(text) => format!("{text}.T"),
+                    None => format!("np.linalg.solve({a_t}, {left_t}).T"),
+                }
             };
             return (text, 4);
         }

@@ -8,11 +8,11 @@
 use crate::ir::{FastMap, FastSet, Graph, SymbolId};
 
 /// Words a Python function cannot use as a local name: the keywords, and
-/// `np`, `jnp` and `torch`, the modules the generated code calls.
+/// `np`, `jnp`, `jax` and `torch`, the modules the generated code calls.
 const RESERVED: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
     "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "jnp", "torch",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "jnp", "jax", "torch",
 ];
 
 /// Greek letters and their ASCII names, as matcalc spells them in text.

@@ -23,6 +23,11 @@ pub const FORMS: &[(&str, &str, &str)] = &[
     ("diag", "v: vector(n); M: matrix(m, n); A: matrix(n, n); sum(M diag(v) + M diag(exp(v)) A)", "v"),
     ("stacked_solves", "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v + c^T inv(A) u", "A"),
     ("stacked_solves_b", "A: matrix(n, n); b, c, u, v: vector(n); b^T inv(A) c + u^T inv(A) v + c^T inv(A) u", "b"),
+    // JAX and PyTorch: one LU factorisation for solves with `A` and `A^T`,
+    // against vectors and against matrices (from the left and the right).
+    ("lu_shared", "A: matrix(n, n); M: matrix(m, n); b, c: vector(n); b^T inv(A) c + sum(M inv(A) b)", "A"),
+    ("lu_shared_b", "A: matrix(n, n); M: matrix(m, n); b, c: vector(n); b^T inv(A) c + sum(M inv(A) b)", "b"),
+    ("lu_matrices", "A: matrix(n, n); B: matrix(n, n); tr(A B^-1 A^T)", "B"),
     (
         "swish",
         "W1, W2: matrix(n, n); x, y, b1, b2: vector(n); h1 = swish(W1 x + b1); 1/2 * norm2(swish(W2 h1 + b2) - y)",

@@ -74,6 +74,9 @@ pub(super) struct Plan {
     /// solved and the right-hand side (in NumPy form), and the column of the
     /// stacked solution that is their solve (`t1[:, 0]`).
     pub(super) stacked: FastMap<(super::solves::Solved, ExprId), String>,
+    /// Matrices factorised once for all their solves (JAX, PyTorch), with
+    /// the names of their LU factorisation (`t1`; `t1, t2` for PyTorch).
+    pub(super) factorised: FastMap<ExprId, String>,
     /// Set during the walk that finds how inverses are used.
     deciding: bool,
     /// Sizes the cost model assumes for some named dimensions (the others
