@@ -160,6 +160,8 @@ pub enum BinaryOp {
     Hadamard,
     /// `./`
     ElementwiseDivide,
+    /// `⊗`, the Kronecker product
+    Kron,
 }
 
 impl BinaryOp {
@@ -172,6 +174,7 @@ impl BinaryOp {
             BinaryOp::Divide => "/",
             BinaryOp::Hadamard => ".*",
             BinaryOp::ElementwiseDivide => "./",
+            BinaryOp::Kron => "⊗",
         }
     }
 }

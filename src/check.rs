@@ -443,7 +443,11 @@ fn finite_difference_settling(
         (None, None) => return Err(Error::bare(ErrorKind::Evaluation, "the variable has no value")),
     };
     let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
-    let outputs = evaluate(graph, root, env)?.data.len();
+    let value = evaluate(graph, root, env)?;
+    let outputs = value.data.len();
+    // The Jacobian's rows and columns are the entries in vec order
+    // (column-major); values are stored row by row.
+    let vec_index = |rows: usize, cols: usize, k: usize| (k % cols) * rows + k / cols;
     let entries = base.data.len();
     let mut result =
         if jacobian { Matrix::filled(outputs, entries, 0.0) } else { Matrix::filled(base.rows, base.cols, 0.0) };
@@ -508,8 +512,9 @@ fn finite_difference_settling(
             settled = false;
         }
         if jacobian {
-            for (row, value) in d.iter().enumerate() {
-                result.data[row * entries + k] = *value;
+            let column = vec_index(base.rows, base.cols, k);
+            for (output, slope) in d.iter().enumerate() {
+                result.data[vec_index(value.rows, value.cols, output) * entries + column] = *slope;
             }
         } else {
             let (i, j) = (k / base.cols, k % base.cols);

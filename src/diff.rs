@@ -19,6 +19,7 @@ use crate::shape::Shape;
 
 pub mod differential;
 mod identities;
+mod kronecker;
 mod through_gradient;
 
 /// Most work the derivative operators of one command may do together
@@ -246,7 +247,13 @@ fn propagate(
     let push = |out: &mut Vec<(ExprId, ExprId)>, child: ExprId, contribution: ExprId| out.push((child, contribution));
     let shape = g.shape(node);
     match g.node(node).clone() {
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
+        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {}
+        Node::Kron(..) => {
+            return Err(Error::bare(
+                ErrorKind::Differentiation,
+                "matcalc has no gradient through a Kronecker product yet",
+            ))
+        }
         Node::Var(s) => {
             if let Some(value) = g.definition_value(s) {
                 if dep(&value) {
@@ -398,36 +405,31 @@ pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
     }
 }
 
-/// The Jacobian of `e` (a column vector or scalar) with respect to the
-/// vector or scalar `wrt`: rows are outputs, columns inputs.
+/// The Jacobian ∂vec(e)/∂vec(wrt)ᵀ of `e` with respect to `wrt`, in
+/// numerator layout: a row per entry of `e`, a column per entry of `wrt`,
+/// vec stacking columns (for a vector `e` and a vector `wrt` the usual
+/// Jacobian; with a matrix on either side in Kronecker form, as
+/// `kron(B^T, A)` for `A X B` with respect to `X`).
 pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     budgeted(graph, |graph| forward_jacobian(graph, e, wrt))
 }
 
 fn forward_jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let wrt_shape = graph.symbol(wrt).shape;
-    if wrt_shape.cols != crate::shape::Dim::ONE {
-        return Err(Error::bare(
-            ErrorKind::Differentiation,
-            format!(
-                "the Jacobian with respect to the matrix `{}` is a 4-tensor; matcalc takes Jacobians with respect to vectors",
-                graph.symbol(wrt).name
-            ),
-        ));
-    }
     let shape = graph.shape(e);
-    if shape.cols != crate::shape::Dim::ONE {
-        return Err(Error::bare(
-            ErrorKind::Differentiation,
-            "the Jacobian of a matrix-valued expression is a tensor; matcalc takes Jacobians of vectors",
-        ));
+    if wrt_shape.cols != crate::shape::Dim::ONE || shape.cols != crate::shape::Dim::ONE {
+        return kronecker::jacobian(graph, e, wrt);
     }
     match forward_only(graph, e, wrt) {
-        // Through a matrix that depends on the variable: from a gradient.
+        // Through a matrix that depends on the variable: from a gradient,
+        // else from the differential.
         Err(refused) if refused.kind == ErrorKind::Differentiation => match through_gradient::jacobian(graph, e, wrt) {
             Ok(Some(jacobian)) => Ok(jacobian),
             Err(other) if other.kind != ErrorKind::Differentiation => Err(other),
-            _ => Err(refused),
+            _ => match kronecker::jacobian(graph, e, wrt) {
+                Err(other) if other.kind == ErrorKind::Differentiation => Err(refused),
+                result => result,
+            },
         },
         result => result,
     }

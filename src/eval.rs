@@ -221,10 +221,8 @@ pub struct Env {
 impl Env {
     /// The concrete size of a dimension.
     pub fn size(&self, d: Dim) -> usize {
-        match d {
-            Dim::Fixed(n) => n as usize,
-            Dim::Named(id) => self.dims.get(id.0 as usize).copied().unwrap_or(3),
-        }
+        let named = |id: crate::shape::DimId| self.dims.get(id.0 as usize).copied().unwrap_or(3) as u64;
+        d.size(named).map_or(usize::MAX, |n| n as usize)
     }
 
     /// The concrete (rows, cols) of a shape.
@@ -288,6 +286,8 @@ fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Ma
             })?,
         },
         Node::Identity(d) => Matrix::identity(env.size(*d)),
+        Node::Commutation(m, n) => commutation(env.size(*m), env.size(*n)),
+        Node::Kron(a, b) => kron(get(a), get(b)),
         Node::Ones(_) => Matrix::filled(shape.0, shape.1, 1.0),
         Node::Zero(_) => Matrix::filled(shape.0, shape.1, 0.0),
         Node::Add(terms) => {
@@ -341,6 +341,36 @@ fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Ma
             opaque_gradient(env, *function, arg.rows, arg.cols)
         }
     })
+}
+
+/// The commutation matrix K(m, n): K vec(A) = vec(Aᵀ) for an m×n A, with
+/// vec stacking columns.
+pub fn commutation(m: usize, n: usize) -> Matrix {
+    let mut k = Matrix::filled(m * n, m * n, 0.0);
+    for i in 0..m {
+        for j in 0..n {
+            // A[i, j] is entry i + j m of vec(A) and entry j + i n of vec(Aᵀ).
+            k.data[(j + i * n) * (m * n) + i + j * m] = 1.0;
+        }
+    }
+    k
+}
+
+/// The Kronecker product: block (i, j) is a[i, j] b.
+pub fn kron(a: &Matrix, b: &Matrix) -> Matrix {
+    let (rows, cols) = (a.rows * b.rows, a.cols * b.cols);
+    let mut k = Matrix::filled(rows, cols, 0.0);
+    for i in 0..a.rows {
+        for j in 0..a.cols {
+            let x = a.at(i, j);
+            for p in 0..b.rows {
+                for q in 0..b.cols {
+                    k.data[(i * b.rows + p) * cols + j * b.cols + q] = x * b.at(p, q);
+                }
+            }
+        }
+    }
+    k
 }
 
 /// The gradient of the linear realisation of an opaque function.

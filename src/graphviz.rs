@@ -54,7 +54,7 @@ fn kind(graph: &Graph, id: ExprId, root: ExprId, wrt: Option<SymbolId>) -> Kind 
     match graph.node(id) {
         Node::Var(s) if Some(*s) == wrt => Kind::Parameter,
         Node::Var(s) if !matches!(graph.symbol(*s).role, Role::Definition(_)) => Kind::Input,
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => Kind::Constant,
+        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => Kind::Constant,
         _ => Kind::Operation,
     }
 }
@@ -66,7 +66,10 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     let b = body(graph, id);
     let pair = |u: &str, l: &str| Some((u.to_string(), l.to_string()));
     match graph.node(b) {
-        Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => None,
+        Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {
+            None
+        }
+        Node::Kron(..) => pair("⊗", "\\otimes"),
         Node::Add(_) => pair("+", "+"),
         Node::Mul(_) => pair("×", "\\times"),
         Node::Scale(c, _) => {

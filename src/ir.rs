@@ -84,6 +84,11 @@ pub enum Node {
     Apply(Func, ExprId),
     /// An opaque scalar function applied to an argument.
     Opaque(SymbolId, ExprId),
+    /// The Kronecker product `kron(A, B)`, neither factor 1×1.
+    Kron(ExprId, ExprId),
+    /// The commutation matrix `K(m, n)`: K(m, n) vec(A) = vec(Aᵀ) for an
+    /// m×n A; neither size 1.
+    Commutation(Dim, Dim),
     /// The upstream gradient ∂loss/∂arg through the opaque `function`.
     Upstream {
         /// The name the loss is known by (definition or function).
@@ -110,9 +115,13 @@ impl Hash for Node {
             }
             Node::Var(s) => s.hash(state),
             Node::Identity(d) => d.hash(state),
+            Node::Commutation(m, n) => {
+                m.hash(state);
+                n.hash(state);
+            }
             Node::Ones(s) | Node::Zero(s) => s.hash(state),
             Node::Add(children) | Node::Mul(children) | Node::Hadamard(children) => children.hash(state),
-            Node::Pow(b, e) => {
+            Node::Pow(b, e) | Node::Kron(b, e) => {
                 b.hash(state);
                 e.hash(state);
             }
@@ -143,6 +152,7 @@ impl Node {
             Node::Hadamard(c) => Node::Hadamard(c.iter().map(|x| map(*x)).collect()),
             Node::Scale(c, a) => Node::Scale(c, map(a)),
             Node::Pow(a, b) => Node::Pow(map(a), map(b)),
+            Node::Kron(a, b) => Node::Kron(map(a), map(b)),
             Node::Transpose(a) => Node::Transpose(map(a)),
             Node::Inverse(a) => Node::Inverse(map(a)),
             Node::Apply(f, a) => Node::Apply(f, map(a)),
@@ -174,6 +184,7 @@ pub struct Graph {
     /// with respect to (see [`crate::diff::differential::direction`]).
     directions: FastMap<SymbolId, SymbolId>,
     oversized_constant: bool,
+    oversized_dimension: bool,
     divides_by_zero: bool,
     /// Set while `distribute_hadamard` builds its candidate terms, so that
     /// distribution never nests.
@@ -203,6 +214,7 @@ pub struct GraphMark {
     symbols: usize,
     dims: usize,
     oversized_constant: bool,
+    oversized_dimension: bool,
     divides_by_zero: bool,
 }
 
@@ -276,6 +288,7 @@ impl Graph {
             symbols: self.symbols.len(),
             dims: self.dim_names.len(),
             oversized_constant: self.oversized_constant,
+            oversized_dimension: self.oversized_dimension,
             divides_by_zero: self.divides_by_zero,
         }
     }
@@ -307,6 +320,7 @@ impl Graph {
             self.dim_index.remove(&name);
         }
         self.oversized_constant = mark.oversized_constant;
+        self.oversized_dimension = mark.oversized_dimension;
         self.divides_by_zero = mark.divides_by_zero;
         self.distributing = false;
         self.distribution_blocked = false;
@@ -444,11 +458,11 @@ impl Graph {
             | Node::Apply(_, a)
             | Node::Opaque(_, a)
             | Node::Upstream { arg: a, .. } => f(*a),
-            Node::Pow(a, b) => {
+            Node::Pow(a, b) | Node::Kron(a, b) => {
                 f(*a);
                 f(*b);
             }
-            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
+            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {}
         }
     }
 
@@ -513,7 +527,7 @@ impl Graph {
             | Node::Apply(_, a)
             | Node::Opaque(_, a)
             | Node::Upstream { arg: a, .. } => vec![*a],
-            Node::Pow(a, b) => vec![*a, *b],
+            Node::Pow(a, b) | Node::Kron(a, b) => vec![*a, *b],
             _ => Vec::new(),
         }
     }
@@ -549,6 +563,18 @@ impl Graph {
         } else {
             self.differentiating = self.differentiating.saturating_sub(1);
         }
+    }
+
+    /// Whether a dimension product had more factors than a dimension holds
+    /// ([`crate::shape::MAX_FACTORS`]); its node's shape is then wrong, and
+    /// the command that built it fails.
+    pub fn oversized_dimension(&self) -> bool {
+        self.oversized_dimension
+    }
+
+    /// Marks a dimension product too large to hold.
+    pub(crate) fn mark_oversized_dimension(&mut self) {
+        self.oversized_dimension = true;
     }
 
     /// `true` once a constant beyond [`MAX_CONSTANT_BITS`] was built: the
@@ -636,6 +662,7 @@ impl Graph {
                 Role::Function => false,
             },
             Node::Apply(Func::DiagMat, _) => true,
+            Node::Kron(a, b) => self.is_symmetric(*a) && self.is_symmetric(*b),
             Node::Add(c) | Node::Hadamard(c) => c.iter().all(|x| self.shape(*x).is_scalar() || self.is_symmetric(*x)),
             Node::Scale(_, a) | Node::Inverse(a) | Node::Pow(a, _) => self.is_symmetric(*a),
             Node::Apply(f, a) if f.is_elementwise() => self.is_symmetric(*a),

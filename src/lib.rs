@@ -324,6 +324,14 @@ impl Analysis {
             let err = Error::bare(ErrorKind::Value, "division by zero: simplified, a divisor is zero");
             return Err(self.at_value(err));
         }
+        if self.graph().oversized_dimension() {
+            let err =
+                Error::bare(ErrorKind::Limit, format!("a size with more than {} named factors", shape::MAX_FACTORS))
+                    .with_help(
+                    "matcalc's sizes are products of at most four size names; take the derivative of a smaller part",
+                );
+            return Err(self.at_value(err));
+        }
         if !self.graph().oversized_constant() {
             return Ok(());
         }
@@ -382,16 +390,8 @@ impl Analysis {
             let shape = graph.shape(root);
             let (kind, raw) = if shape.is_scalar() {
                 (DerivativeKind::Gradient, diff::gradient(graph, root, sid))
-            } else if shape.cols == shape::Dim::ONE {
-                (DerivativeKind::Jacobian, diff::jacobian(graph, root, sid))
             } else {
-                let text = print::shape_text(graph, shape);
-                let err = Error::bare(
-                    ErrorKind::Differentiation,
-                    format!("the value is a {text} matrix; `diff` takes gradients of scalars and Jacobians of vectors"),
-                )
-                .with_help("differentiate a scalar function of it, e.g. sum(...) or tr(...)");
-                return Err(self.at_value(err));
+                (DerivativeKind::Jacobian, diff::jacobian(graph, root, sid))
             };
             let raw = raw.map_err(|e| self.at_value(e))?;
             let (result, trace) = self.apply_rules(raw, None);

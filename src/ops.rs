@@ -90,11 +90,13 @@ pub enum Func {
     Erf,
     /// the exact GELU x Φ(x)
     Gelu,
+    /// the columns of a matrix stacked into one column
+    Vec,
 }
 
 impl Func {
     /// Every function, for tables and tests.
-    pub const ALL: [Func; 30] = [
+    pub const ALL: [Func; 31] = [
         Func::Exp,
         Func::Log,
         Func::Sin,
@@ -125,6 +127,7 @@ impl Func {
         Func::LogSumExp,
         Func::Erf,
         Func::Gelu,
+        Func::Vec,
     ];
 
     /// Applies entry by entry.
@@ -216,6 +219,10 @@ pub enum Meaning {
     Ones,
     /// A zero vector or matrix.
     Zeros,
+    /// The Kronecker product of two expressions.
+    Kron,
+    /// The commutation matrix K(m, n) (a program's own `K` shadows it).
+    Commutation,
     /// The gradient of a scalar expression.
     Gradient,
     /// The Jacobian of a vector expression.
@@ -357,6 +364,11 @@ pub enum ShapeRule {
     /// A derivative's shape (a gradient the variable's, a Jacobian outputs
     /// by inputs, a Hessian inputs by inputs).
     Derivative,
+    /// The column of an m×n argument's m n entries.
+    Vec,
+    /// The Kronecker product's: rows and columns the products of the
+    /// arguments'.
+    Kron,
 }
 
 /// The phrase for every built-in function.
@@ -502,6 +514,8 @@ pub const BUILTINS: &[Builtin] = &[
         logdet, d_logdet, Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det"))
         .irregular(Irregular::AtSingular),
     reduction("diag", Meaning::Diag, ShapeRule::Diag, diag, d_diag, Notation::call("\\operatorname{diag}", "np.diag($0)")),
+    reduction("vec", Meaning::Apply(Func::Vec), ShapeRule::Vec, vec, d_vec,
+        Notation::call("\\operatorname{vec}", "np.reshape($0, -1, order=\"F\")").torch("$0.T.reshape(-1)")),
     reduction("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn, softmax, d_softmax,
         Notation::call("\\operatorname{softmax}", "$softmax($0)")),
     reduction("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn, logsumexp, d_logsumexp,
@@ -529,6 +543,17 @@ pub const BUILTINS: &[Builtin] = &[
         shape: ShapeRule::Dimensions, summary: "the zero vector or matrix, zeros(n)",
         value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
+    Builtin {
+        name: "kron", aliases: &[], meaning: Meaning::Kron,
+        arity: Arity::Exactly(2), shape: ShapeRule::Kron, summary: FUNCTION,
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
+    },
+    Builtin {
+        name: "K", aliases: &[], meaning: Meaning::Commutation,
+        arity: Arity::Dimensions { two: true, usage: "K(m, n)" },
+        shape: ShapeRule::Dimensions, summary: "the commutation matrix, K(m, n)",
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
+    },
     defined("log_softmax", Definition::LogSoftmax, 1, ShapeRule::SameOfColumn),
     defined("mean", Definition::Mean, 1, ShapeRule::Scalar),
     defined("max", Definition::Max, 2, ShapeRule::SameOfPair),
@@ -542,6 +567,12 @@ impl Builtin {
     /// This entry, irregular where `irregular` says.
     const fn irregular(self, irregular: Irregular) -> Builtin {
         Builtin { irregular, ..self }
+    }
+
+    /// Whether a program may name its own variable so (which then shadows
+    /// the built-in): `K`, a common name for a matrix.
+    pub fn shadowable(&self) -> bool {
+        self.meaning == Meaning::Commutation
     }
 
     /// Whether `name` is this built-in's name or one of its aliases.

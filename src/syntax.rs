@@ -381,6 +381,7 @@ fn pratt() -> &'static PrattParser<Rule> {
     PRATT.get_or_init(|| {
         PrattParser::new()
             .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::subtract, Assoc::Left))
+            .op(Op::infix(Rule::kron, Assoc::Left))
             .op(Op::infix(Rule::multiply, Assoc::Left)
                 | Op::infix(Rule::divide, Assoc::Left)
                 | Op::infix(Rule::hadamard, Assoc::Left)
@@ -461,6 +462,7 @@ fn fold(pairs: Pairs<Rule>) -> Result<Expr> {
                 Rule::divide => BinaryOp::Divide,
                 Rule::hadamard => BinaryOp::Hadamard,
                 Rule::elementwise_divide => BinaryOp::ElementwiseDivide,
+                Rule::kron => BinaryOp::Kron,
                 rule => unreachable!("unexpected infix {rule:?}"),
             };
             Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
@@ -552,8 +554,19 @@ fn squared_bars(base: Expr, exponent: &Expr, elementwise: bool) -> std::result::
     }
 }
 
-/// A dimension of `𝟙(m×n)` as the argument of a call `ones(m, n)`.
+/// A dimension of `𝟙(m×n)` as the argument of a call `ones(m, n)`: a
+/// product of sizes (`𝟙(m n)`) as the product `m n`.
 fn dimension_argument(pair: Pair<Rule>) -> Expr {
+    let mut factors = pair.into_inner().map(dimension_factor);
+    let first = factors.next().expect("a dimension product has a factor");
+    factors.fold(first, |a, b| {
+        let span = Span::new(a.span.start, b.span.end);
+        Expr { kind: ExprKind::Binary(BinaryOp::Multiply, Box::new(a), Box::new(b)), span }
+    })
+}
+
+/// One size of a dimension product.
+fn dimension_factor(pair: Pair<Rule>) -> Expr {
     let d = pair.into_inner().next().expect("dimension has content");
     let span = span_of(&d);
     let kind = match d.as_rule() {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, KRONECKER, ML};
 
 use matcalc::{analyze, check, DerivativeKind, Format};
 
@@ -31,11 +31,12 @@ fn derive_checked(label: &str, program: &str, wrt: &str) -> String {
         "{label}: d/d{wrt} of `{program}` = {text} disagrees with finite differences (relative error {:.2e})",
         comparison.relative_error
     );
+    let expression = program.rsplit(';').next().unwrap_or(program).trim();
+    let row = format!("{label:<8} d/d{wrt} {expression}\n         = {text}\n");
     // The printed text parses back to the same graph.
     let reparsed = analysis.lower_claim(&text).unwrap_or_else(|e| panic!("{label}: {text}: {}", e.render(&text)));
     assert_eq!(reparsed, derivative.result, "{label}: `{text}` does not parse back to the same expression");
-    let expression = program.rsplit(';').next().unwrap_or(program).trim();
-    format!("{label:<8} d/d{wrt} {expression}\n         = {text}\n")
+    row
 }
 
 #[test]
@@ -82,6 +83,17 @@ fn jacobians() {
         table.push_str(&derive_checked(label, program, wrt));
     }
     common::snapshots(|| insta::assert_snapshot!("jacobians", table));
+}
+
+/// Jacobians of matrices and with respect to matrices in Kronecker form,
+/// each against central finite differences of vec(F) in column-major order.
+#[test]
+fn kronecker_jacobians() {
+    let mut table = String::new();
+    for (label, program, wrt) in KRONECKER {
+        table.push_str(&derive_checked(label, program, wrt));
+    }
+    common::snapshots(|| insta::assert_snapshot!("kronecker", table));
 }
 
 /// Hessians are the Jacobian of the gradient: check them against finite

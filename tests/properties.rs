@@ -541,10 +541,7 @@ fn check_exact(source: &str, wrt: &str, seed: u64) -> Result<bool, TestCaseError
     }
     let mut rng = Rng::new(seed);
     let dims: Vec<usize> = (0..graph.dim_names().len()).map(|_| rng.range(2, 3)).collect();
-    let sizes = |dim: matcalc::shape::Dim| match dim {
-        matcalc::shape::Dim::Fixed(n) => n as usize,
-        matcalc::shape::Dim::Named(id) => dims[id.0 as usize],
-    };
+    let sizes = |dim: matcalc::shape::Dim| dim.size(|id| dims[id.0 as usize] as u64).unwrap_or(0) as usize;
     let int = |rng: &mut Rng, lo: i64, hi: i64| {
         Coeff::from_integer(BigInt::from(lo + rng.range(0, (hi - lo) as usize) as i64))
     };

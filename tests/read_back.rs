@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, KRONECKER, ML};
 use matcalc::check::{random_env, Rng, Sampling};
 use matcalc::ir::Role;
 use matcalc::{analyze, eval, Analysis, ExprId, Format};
@@ -112,7 +112,7 @@ fn check_program(program: &str) -> Vec<String> {
 #[test]
 fn every_printed_result_reads_back() {
     let mut programs: Vec<&str> = READ_BACK.to_vec();
-    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, JACOBIANS_THROUGH_MATRICES, FUNCTIONS] {
+    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, JACOBIANS_THROUGH_MATRICES, FUNCTIONS, KRONECKER] {
         programs.extend(table.iter().map(|(_, p, _)| *p));
     }
     programs.dedup();

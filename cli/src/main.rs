@@ -156,7 +156,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Differentiate the program's value: the gradient of a scalar, the Jacobian of a vector
+    /// Differentiate the program's value: the gradient of a scalar, else the Jacobian
+    /// ∂vec(F)/∂vec(X)ᵀ (numerator layout, vec stacking columns; Kronecker form for matrices)
     #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]

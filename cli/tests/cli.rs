@@ -70,7 +70,11 @@ fn program_errors_exit_one_with_a_caret() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no variable `V`"));
     let o = matcalc(&["diff", "W x", "--wrt", "W"]);
-    assert_eq!(o.status.code(), Some(1), "a Jacobian with respect to a matrix is a tensor");
+    assert_eq!(o.status.code(), Some(0), "a Jacobian with respect to a matrix is in Kronecker form");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(x^T, I(m))");
+    let o = matcalc(&["diff", "X: matrix(n, n); diag(X)", "--wrt", "X"]);
+    assert_eq!(o.status.code(), Some(1), "no Kronecker form of the diagonal's Jacobian yet");
+    assert!(stderr(&o).contains("the diagonal of a matrix") && stderr(&o).contains('^'), "{}", stderr(&o));
 }
 
 #[test]

@@ -10,7 +10,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, ML};
+use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, KRONECKER, ML};
 use common::libraries::branch_cases;
 use common::numpy::{case_json, numpy_available, run_cases};
 use matcalc::check::{self, Rng, Sampling};
@@ -79,6 +79,27 @@ fn numpy_output_matches_finite_differences() {
         cases.push(derivative_case(label, &mut analysis, wrt, &env));
     }
     assert!(cases.len() >= 30);
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Jacobians in Kronecker form, generated as NumPy returning the 2-D
+/// Jacobian (`np.kron`, vec as `reshape(-1, order="F")`, the commutation
+/// matrix as a permuted identity), against finite differences of vec(F)
+/// in column-major order, at two points each.
+#[test]
+fn numpy_kronecker_jacobians_match_finite_differences() {
+    if !numpy_available("numpy_output") {
+        return;
+    }
+    let mut cases = Vec::new();
+    for (i, (label, program, wrt)) in KRONECKER.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        for (seed, sampling) in [(0, Sampling::Positive), (1, Sampling::Mixed)] {
+            let env = check::random_env(analysis.graph(), &mut Rng::new(300 + 2 * i as u64 + seed), sampling);
+            cases.push(derivative_case(label, &mut analysis, wrt, &env));
+        }
+    }
     let failures = run_cases(&cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -465,6 +465,7 @@ fn eval_ast_node(e: &Expr, values: &HashMap<String, Matrix>, n: usize) -> Option
                 BinaryOp::Multiply => a.matmul(&b).ok()?,
                 BinaryOp::Hadamard => a.zip(&b, |x, y| x * y).ok()?,
                 BinaryOp::Divide | BinaryOp::ElementwiseDivide => a.zip(&b, |x, y| x / y).ok()?,
+                BinaryOp::Kron => eval::kron(&a, &b),
             }
         }
         ExprKind::Power { base, exponent, elementwise } => {

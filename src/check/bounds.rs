@@ -37,6 +37,7 @@ pub fn bound_fixed_dimensions(graph: &Graph, program: Option<&Program>) -> Resul
         .filter_map(|d| match d {
             Dim::Fixed(n) => Some(n),
             Dim::Named(_) => None,
+            Dim::Product(p) => Some(p.fixed()),
         })
         .max()
         .unwrap_or(1);

@@ -82,7 +82,17 @@ fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -
     let d = |x: &ExprId| tangents.get(x).copied();
     let shape = g.shape(node);
     Ok(match g.node(node).clone() {
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => g.zero(shape),
+        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => g.zero(shape),
+        Node::Kron(a, b) => {
+            let mut parts = Vec::new();
+            if let Some(da) = d(&a) {
+                parts.push(g.kron(da, b));
+            }
+            if let Some(db) = d(&b) {
+                parts.push(g.kron(a, db));
+            }
+            g.add(parts)
+        }
         Node::Var(s) => match g.definition_value(s).and_then(|v| d(&v)) {
             Some(dv) => dv,
             None => g.zero(shape),

@@ -16,6 +16,9 @@ use crate::hints;
 use crate::ops::{self, Builtin, Func, Meaning};
 
 mod operators;
+mod products;
+
+pub(super) use products::Factor;
 
 pub(super) type DimVar = u32;
 
@@ -24,6 +27,8 @@ pub(super) enum DimValue {
     Free,
     Fixed(u64),
     Named(String),
+    /// The product of the sizes of these classes (see `products`).
+    Product(Vec<DimVar>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -206,8 +211,26 @@ impl Inference {
         }
         let merged = match (self.values[ra as usize].clone(), self.values[rb as usize].clone()) {
             (DimValue::Free, DimValue::Fixed(1)) | (DimValue::Fixed(1), DimValue::Free) => return false,
-            (DimValue::Free, other) | (other, DimValue::Free) => other,
+            (DimValue::Free, other) | (other, DimValue::Free) => {
+                // A size is never a product of itself and others.
+                let (free, product) = if self.values[ra as usize] == DimValue::Free { (ra, rb) } else { (rb, ra) };
+                if matches!(other, DimValue::Product(_)) && self.normal_form(product).1.contains(&Factor::Free(free)) {
+                    return false;
+                }
+                other
+            }
             (x, y) if x == y => x,
+            (x, y) if matches!(x, DimValue::Product(_)) || matches!(y, DimValue::Product(_)) => {
+                if self.normal_form(ra) != self.normal_form(rb) {
+                    return false;
+                }
+                // The plainer value stays (`m` for `m 1`).
+                if matches!(x, DimValue::Product(_)) {
+                    y
+                } else {
+                    x
+                }
+            }
             _ => return false,
         };
         // The older variable stays the root, so a class keeps its root as
@@ -226,6 +249,7 @@ impl Inference {
             DimValue::Fixed(n) => n.to_string(),
             DimValue::Named(name) => name,
             DimValue::Free => "?".to_string(),
+            DimValue::Product(_) => self.product_text(v).replace(' ', "·"),
         }
     }
 
@@ -284,7 +308,7 @@ impl Inference {
     }
 
     pub(super) fn check_new_name(&mut self, name: &str, span: Span) -> Result<()> {
-        if let Some(builtin) = ops::lookup(name) {
+        if let Some(builtin) = ops::lookup(name).filter(|b| !b.shadowable()) {
             // One name, one meaning: `I: matrix(n, n)` would make `I + I` of
             // a result ambiguous.
             return Err(Error::new(ErrorKind::Redefinition, format!("`{name}` is {}", builtin.summary), span)
@@ -541,7 +565,7 @@ impl Inference {
             }
             return Ok(info.shape);
         }
-        match ops::lookup(name).map(|builtin| builtin.meaning) {
+        match ops::lookup(name).filter(|b| !b.shadowable()).map(|builtin| builtin.meaning) {
             Some(Meaning::Identity) => {
                 let n = self.fresh(DimValue::Free);
                 Ok(TShape { rows: n, cols: n })

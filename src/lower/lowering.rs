@@ -96,6 +96,14 @@ impl Lowering {
         match self.inference.values[root as usize].clone() {
             DimValue::Fixed(n) => Dim::Fixed(n),
             DimValue::Named(name) => Dim::Named(self.graph.add_dim(name)),
+            DimValue::Product(parts) => {
+                let mut product = Dim::ONE;
+                for part in parts {
+                    let d = self.dim(part);
+                    product = self.graph.dim_times(product, d);
+                }
+                product
+            }
             DimValue::Free => {
                 let name = match self.free_names.get(&root) {
                     Some(n) => n.clone(),
@@ -238,6 +246,10 @@ impl Lowering {
             ExprKind::Binary(BinaryOp::Hadamard | BinaryOp::ElementwiseDivide, ..) => self.hadamard_chain(e),
             ExprKind::Binary(BinaryOp::Add | BinaryOp::Subtract, ..) => self.sum_chain(e),
             ExprKind::Binary(BinaryOp::Multiply | BinaryOp::Divide, ..) => self.product_chain(e),
+            ExprKind::Binary(BinaryOp::Kron, a, b) => {
+                let (a, b) = (self.expr(a)?, self.expr(b)?);
+                Ok(self.graph.kron(a, b))
+            }
             ExprKind::Power { base, exponent, elementwise } => {
                 let outer = self.power_multiplicity;
                 let outer_span = self.outermost_power;
@@ -496,6 +508,14 @@ impl Lowering {
             Meaning::Zeros => {
                 let s = self.node_shape(e)?;
                 Ok(self.graph.zero(s))
+            }
+            Meaning::Kron => {
+                let (a, b) = (self.expr(&args[0])?, self.expr(&args[1])?);
+                Ok(self.graph.kron(a, b))
+            }
+            Meaning::Commutation => {
+                let (m, n) = (self.node_shape(&args[0])?.rows, self.node_shape(&args[1])?.rows);
+                Ok(self.graph.commutation(m, n))
             }
             Meaning::Gradient | Meaning::Jacobian | Meaning::Hessian => {
                 if builtin.meaning == Meaning::Gradient {

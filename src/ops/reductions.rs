@@ -55,6 +55,12 @@ pub(super) fn diag(a: &Matrix) -> Matrix {
     }
 }
 
+/// `vec`: the entries in column-major order, as one column.
+pub(super) fn vec(a: &Matrix) -> Matrix {
+    let data = (0..a.cols).flat_map(|j| (0..a.rows).map(move |i| (i, j))).map(|(i, j)| a.at(i, j)).collect();
+    Matrix { rows: a.rows * a.cols, cols: 1, data }
+}
+
 pub(super) fn softmax(a: &Matrix) -> Matrix {
     let top = top(a);
     let e: Vec<f64> = a.data.iter().map(|x| (x - top).exp()).collect();
@@ -69,6 +75,19 @@ pub(super) fn logsumexp(a: &Matrix) -> Matrix {
 
 // The adjoints: for `y = f(b)` and the adjoint `a` of `y`, the adjoint of `b`
 // (a row vector times the derivative for a scalar `y`).
+
+/// The adjoint of `vec(b)` for an m×n `b` is the adjoint `a` (m n × 1)
+/// reshaped: `(vec(I(n))^T ⊗ I(m)) (I(n) ⊗ a)`.
+pub(super) fn d_vec(g: &mut Graph, _y: ExprId, b: ExprId, a: ExprId) -> ExprId {
+    let shape = g.shape(b);
+    let column = g.vec(a);
+    let (i_m, i_n) = (g.identity(shape.rows), g.identity(shape.cols));
+    let vec_i = g.vec(i_n);
+    let row = g.transpose(vec_i);
+    let left = g.kron(row, i_m);
+    let right = g.kron(i_n, column);
+    g.mul(vec![left, right])
+}
 
 pub(super) fn d_trace(g: &mut Graph, _y: ExprId, b: ExprId, a: ExprId) -> ExprId {
     let identity = g.identity(g.shape(b).rows);

@@ -183,7 +183,12 @@ pub fn derivative_lhs(
 ) -> String {
     let of = spellings.name(&Latex::default(), value_name, value_shape);
     let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
-    if jacobian {
+    let matrix = |s: Shape| s.rows != crate::shape::Dim::ONE && s.cols != crate::shape::Dim::ONE;
+    if jacobian && (matrix(value_shape) || matrix(wrt_shape)) {
+        // ∂vec(F)/∂vec(X)ᵀ, a vector's vec being itself.
+        let vec = |name: String, s: Shape| if matrix(s) { format!("\\operatorname{{vec}}({name})") } else { name };
+        format!("\\frac{{\\partial {}}}{{\\partial {}^\\top}}", vec(of, value_shape), vec(wrt, wrt_shape))
+    } else if jacobian {
         format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}")
     } else {
         format!("\\nabla_{{{wrt}}} {of}")
@@ -362,9 +367,10 @@ fn subscript_part(part: &str) -> String {
     format!("\\mathrm{{{}}}", escape(part))
 }
 
-/// A dimension name for a subscript (`n`, `d_1`).
+/// A dimension name for a subscript (`n`, `d_1`; a product's factors
+/// side by side, `m n`).
 fn dim(text: &str) -> String {
-    escape(text)
+    text.split(' ').map(escape).collect::<Vec<_>>().join(" ")
 }
 
 impl Latex {
@@ -455,6 +461,12 @@ impl Notation for Latex {
             None => format!("\\operatorname{{{}}}", escape(function)),
         };
         tex_around(arg, |a| format!("{head}{}", bracket(a)))
+    }
+    fn kron(&self) -> Option<Doc> {
+        Some(tex(" \\otimes "))
+    }
+    fn commutation(&self, m: String, n: String) -> Doc {
+        tex(format!("\\mathbf{{K}}_{{{},{}}}", dim(&m), dim(&n)))
     }
     fn identity(&self, dimension: Option<String>) -> Doc {
         match dimension {

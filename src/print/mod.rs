@@ -89,6 +89,15 @@ pub trait Notation {
     fn zero(&self, rows: String, cols: Option<String>) -> Doc;
     /// The upstream gradient ∂loss/∂arg.
     fn upstream(&self, loss: &str, arg: Doc) -> Doc;
+    /// The infix Kronecker product sign (` ⊗ `); `None` writes the call
+    /// `kron(a, b)`.
+    fn kron(&self) -> Option<Doc> {
+        None
+    }
+    /// The commutation matrix of the sizes `m` and `n`.
+    fn commutation(&self, m: String, n: String) -> Doc {
+        Doc::text(format!("K({m}, {n})"))
+    }
     /// Printed text (a name, a sign, a number) as a document of its printed
     /// width.
     fn text(&self, text: String) -> Doc {
@@ -264,6 +273,22 @@ impl Printer<'_, '_> {
                 let name = self.graph.symbol(f).name.clone();
                 (n.opaque(&name, arg), Prec::Atom)
             }
+            Node::Kron(a, b) => match n.kron() {
+                // As loose as a sum: a product, negation or transpose brackets it.
+                Some(sign) => {
+                    let (a, b) = (self.doc(a, Prec::Power), self.doc(b, Prec::Power));
+                    (a.append(sign).append(b), Prec::Sum)
+                }
+                None => {
+                    let (a, b) = (self.doc(a, Prec::Sum), self.doc(b, Prec::Sum));
+                    let call = n.text("kron(".to_string()).append(a).append(n.text(", ".to_string())).append(b);
+                    (call.append(n.text(")".to_string())), Prec::Atom)
+                }
+            },
+            Node::Commutation(p, q) => {
+                let names = self.graph.dim_names();
+                (n.commutation(dim_name(p, names), dim_name(q, names)), Prec::Atom)
+            }
             Node::Upstream { loss, arg, .. } => {
                 let context = if n.upstream_brackets() { Prec::Atom } else { Prec::Sum };
                 let a = self.doc(arg, context);
@@ -321,7 +346,9 @@ impl Printer<'_, '_> {
 
     fn term_doc(&mut self, t: ExprId, dims_fixed: bool) -> (Doc, Prec) {
         let (doc, prec) = self.doc_with_prec(t, dims_fixed);
-        if prec == Prec::Sum {
+        // A term of a sum that is itself a sum is bracketed; `A ⊗ B`, as
+        // loose as a sum elsewhere, is not one.
+        if prec == Prec::Sum && !matches!(self.graph.node(t), Node::Kron(..)) {
             (self.notation.parens(doc), Prec::Atom)
         } else {
             (doc, prec)

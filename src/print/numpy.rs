@@ -8,10 +8,12 @@
 
 mod cost;
 mod distribute;
+mod kron;
 mod library;
 mod plan;
 mod solves;
 
+use kron::named_factors;
 use library::helper_source;
 pub use library::Library;
 
@@ -256,11 +258,13 @@ impl Emitter<'_> {
             match self.graph.node(id).clone() {
                 Node::Var(s) if matches!(self.graph.symbol(s).role, Role::Definition(_)) => definitions.push(s),
                 Node::Identity(d) => {
-                    dims.insert(d);
+                    dims.extend(named_factors(d));
+                }
+                Node::Commutation(m, n) => {
+                    dims.extend(named_factors(m).into_iter().chain(named_factors(n)));
                 }
                 Node::Ones(s) | Node::Zero(s) => {
-                    dims.insert(s.rows);
-                    dims.insert(s.cols);
+                    dims.extend(named_factors(s.rows).into_iter().chain(named_factors(s.cols)));
                 }
                 Node::Upstream { loss, arg, .. } => {
                     let arg_name = match self.graph.node(arg) {
@@ -471,7 +475,7 @@ impl Emitter<'_> {
                     let own = &self.graph.dim_names()[id.0 as usize];
                     notes.push(format!("{name}: the size {own} (an integer)"));
                 }
-                Parameter::Dimension(Dim::Fixed(_)) => {}
+                Parameter::Dimension(Dim::Fixed(_) | Dim::Product(_)) => {}
             }
         }
         notes
@@ -502,6 +506,11 @@ impl Emitter<'_> {
         match d {
             Dim::Fixed(n) => n.to_string(),
             Dim::Named(_) => self.dim_names.get(&d).cloned().unwrap_or_else(|| "1".to_string()),
+            Dim::Product(p) => {
+                let fixed = (p.fixed() != 1).then(|| p.fixed().to_string());
+                let named: Vec<String> = p.named().iter().map(|id| self.dim(Dim::Named(*id))).collect();
+                fixed.into_iter().chain(named).collect::<Vec<_>>().join(" * ")
+            }
         }
     }
 
@@ -548,6 +557,8 @@ impl Emitter<'_> {
             Node::Const(c) => Self::constant(&c),
             Node::Var(s) => (self.names.symbol(s).to_string(), 4),
             Node::Identity(d) => (format!("np.eye({}{})", self.dim(d), self.like()), 4),
+            Node::Commutation(m, n) => self.commutation(id, m, n),
+            Node::Kron(a, b) => self.kron(shape, a, b),
             Node::Ones(s) => (format!("np.ones({}{})", self.shape_args(s), self.like()), 4),
             Node::Zero(s) => (format!("np.zeros({}{})", self.shape_args(s), self.like()), 4),
             Node::Add(terms) => {

@@ -153,6 +153,9 @@ impl Notation for Unicode {
     fn upstream(&self, loss: &str, arg: Doc) -> Doc {
         Doc::text(format!("∂{}/∂", greek(loss))).append(arg)
     }
+    fn kron(&self) -> Option<Doc> {
+        Some(Doc::text(" ⊗ "))
+    }
     fn minus(&self) -> &'static str {
         "−"
     }

@@ -107,7 +107,7 @@ struct Bindings {
 impl Bindings {
     fn dim(&mut self, pattern: Dim, target: Dim) -> bool {
         match pattern {
-            Dim::Fixed(n) => target == Dim::Fixed(n),
+            Dim::Fixed(_) | Dim::Product(_) => target == pattern,
             Dim::Named(id) => match self.dims.iter().find(|(p, _)| *p == id) {
                 Some((_, bound)) => *bound == target,
                 None => {
@@ -122,6 +122,9 @@ impl Bindings {
         match pattern {
             Dim::Fixed(n) => Some(Dim::Fixed(n)),
             Dim::Named(id) => self.dims.iter().find(|(p, _)| *p == id).map(|(_, d)| *d),
+            Dim::Product(p) => {
+                p.named().iter().try_fold(Dim::Fixed(p.fixed()), |acc, id| acc.times(self.map_dim(Dim::Named(*id))?))
+            }
         }
     }
 
@@ -352,6 +355,8 @@ fn instantiate(variant: &Variant, graph: &mut Graph, b: &Bindings) -> Option<Exp
             Node::Transpose(a) => graph.transpose(map(&a)),
             Node::Inverse(a) => graph.inverse(map(&a)),
             Node::Apply(f, a) => graph.apply(f, map(&a)),
+            Node::Kron(a, c) => graph.kron(map(&a), map(&c)),
+            Node::Commutation(m, n) => graph.commutation(b.map_dim(m)?, b.map_dim(n)?),
             Node::Opaque(..) | Node::Upstream { .. } => return None,
         };
         built.insert(p, id);

@@ -63,6 +63,11 @@ impl Graph {
                 let t = self.transpose_shared(b, done);
                 self.inverse(t)
             }
+            Node::Kron(x, y) => {
+                let (tx, ty) = (self.transpose_shared(x, done), self.transpose_shared(y, done));
+                self.kron(tx, ty)
+            }
+            Node::Commutation(m, n) => self.commutation(n, m),
             Node::Apply(f, b) if f.is_elementwise() && !self.shape(b).is_column() => {
                 let t = self.transpose_shared(b, done);
                 self.apply(f, t)
@@ -111,6 +116,7 @@ impl Graph {
         let node = self.node(a).clone();
         match f {
             Func::Trace => self.trace(a),
+            Func::Vec => self.vec(a),
             Func::Sum => match node {
                 _ if shape.is_scalar() => a,
                 Node::Scale(c, b) => {

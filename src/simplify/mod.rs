@@ -70,6 +70,7 @@ use crate::shape::{Dim, Shape};
 
 mod functions;
 mod hadamard;
+mod kron;
 mod order;
 mod product;
 mod rewrite;

@@ -36,13 +36,16 @@ impl Graph {
         for _ in 0..64 {
             match self.node(id) {
                 Node::Var(s) => return &self.symbol(*s).name,
-                Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => return "",
+                Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {
+                    return ""
+                }
                 Node::Opaque(s, _) => return &self.symbol(*s).name,
                 Node::Upstream { loss, .. } => return &self.symbol(*loss).name,
                 Node::Scale(_, a) | Node::Transpose(a) | Node::Inverse(a) | Node::Apply(_, a) | Node::Pow(a, _) => {
                     id = *a
                 }
                 Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => id = c[0],
+                Node::Kron(a, _) => id = *a,
             }
         }
         ""
@@ -105,6 +108,9 @@ impl Graph {
                 (Node::Const(c), Node::Const(d)) => return c.cmp(d),
                 (Node::Var(s), Node::Var(t)) => return symbols(*s, *t),
                 (Node::Identity(m), Node::Identity(n)) => return self.dim_cmp(*m, *n),
+                (Node::Commutation(m, n), Node::Commutation(p, q)) => {
+                    return self.dim_cmp(*m, *p).then_with(|| self.dim_cmp(*n, *q))
+                }
                 (Node::Ones(s), Node::Ones(t)) | (Node::Zero(s), Node::Zero(t)) => {
                     return self.dim_cmp(s.rows, t.rows).then_with(|| self.dim_cmp(s.cols, t.cols))
                 }
@@ -114,7 +120,7 @@ impl Graph {
                     Some((u, v)) => (*u, *v),
                     None => return p.len().cmp(&q.len()),
                 },
-                (Node::Pow(u, e), Node::Pow(v, f)) => {
+                (Node::Pow(u, e), Node::Pow(v, f)) | (Node::Kron(u, e), Node::Kron(v, f)) => {
                     if u == v {
                         (*e, *f)
                     } else {
@@ -160,11 +166,20 @@ impl Graph {
 
     /// Dimensions by size, named ones after fixed ones and by name.
     fn dim_cmp(&self, m: Dim, n: Dim) -> Ordering {
+        let names =
+            |d: Dim| -> Vec<&str> { d.factors().1.iter().map(|id| self.dim_names()[id.0 as usize].as_str()).collect() };
         match (m, n) {
             (Dim::Fixed(a), Dim::Fixed(b)) => a.cmp(&b),
-            (Dim::Fixed(_), Dim::Named(_)) => Ordering::Less,
-            (Dim::Named(_), Dim::Fixed(_)) => Ordering::Greater,
+            (Dim::Fixed(_), _) => Ordering::Less,
+            (_, Dim::Fixed(_)) => Ordering::Greater,
             (Dim::Named(a), Dim::Named(b)) => self.dim_names()[a.0 as usize].cmp(&self.dim_names()[b.0 as usize]),
+            // A product after its first factor alone, then by its factors' names and its number.
+            _ => {
+                let (mut p, mut q) = (names(m), names(n));
+                p.sort_unstable();
+                q.sort_unstable();
+                p.cmp(&q).then_with(|| m.factors().0.cmp(&n.factors().0))
+            }
         }
     }
 
@@ -198,5 +213,7 @@ fn kind_rank(node: &Node) -> u8 {
         Node::Apply(..) => 12,
         Node::Opaque(..) => 13,
         Node::Upstream { .. } => 14,
+        Node::Kron(..) => 15,
+        Node::Commutation(..) => 16,
     }
 }

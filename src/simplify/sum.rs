@@ -292,11 +292,16 @@ impl Graph {
             | Node::Apply(_, a)
             | Node::Opaque(_, a)
             | Node::Upstream { arg: a, .. } => stack.push(*a),
-            Node::Pow(a, b) => {
+            Node::Pow(a, b) | Node::Kron(a, b) => {
                 stack.push(*a);
                 stack.push(*b);
             }
-            Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) => {}
+            Node::Const(_)
+            | Node::Var(_)
+            | Node::Identity(_)
+            | Node::Ones(_)
+            | Node::Zero(_)
+            | Node::Commutation(..) => {}
         }
     }
 

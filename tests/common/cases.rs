@@ -112,6 +112,29 @@ pub const JACOBIANS_THROUGH_MATRICES: &[(&str, &str, &str)] = &[
     ("jac_inv_t", "A, B: matrix(n, n); t: scalar; x: vector(n); inv(t A + B) x", "t"),
 ];
 
+/// Jacobians in vec/Kronecker form, ∂vec(F)/∂vec(X)ᵀ with vec stacking
+/// columns: of matrices, or with respect to matrices (label, program,
+/// variable).
+pub const KRONECKER: &[(&str, &str, &str)] = &[
+    ("kron_AXB", "A: matrix(p, m); X: matrix(m, n); B: matrix(n, q); A X B", "X"),
+    ("kron_Wx", "W: matrix(m, n); x: vector(n); W x", "W"),
+    ("kron_XT", "X: matrix(m, n); X^T", "X"),
+    ("kron_inv", "X: matrix(n, n); inv(X)", "X"),
+    ("kron_outer", "x: vector(n); x x^T", "x"),
+    ("kron_exp", "X: matrix(m, n); exp(X)", "X"),
+    ("kron_kX", "k: scalar; X: matrix(m, n); k X", "k"),
+    ("kron_XAX", "X: matrix(n, n); A: matrix(n, n); X A X", "X"),
+    ("kron_XTX", "X: matrix(m, n); X^T X", "X"),
+    ("kron_had", "A, X: matrix(m, n); A .* sin(X)", "X"),
+    ("kron_trX", "X: matrix(n, n); tr(X) X", "X"),
+    ("kron_sum", "X: matrix(m, n); A: matrix(p, q); sum(X) A", "X"),
+    ("kron_invA", "X: matrix(n, n); A: matrix(n, p); inv(X) A", "X"),
+    ("kron_XTx", "X: matrix(m, n); x: vector(n); X^T X x", "X"),
+    ("kron_sig", "W: matrix(m, n); x: vector(n); b: vector(m); sigmoid(W x + b)", "W"),
+    ("kron_grad_quad", "A: matrix(m, m); X: matrix(m, n); grad(tr(X^T A X), X)", "X"),
+    ("kron_grad_logdet", "X: matrix(n, n); grad(logdet(X), X)", "X"),
+];
+
 /// More derivatives across every function and operator: (label, program, variable).
 pub const EXTRA: &[(&str, &str, &str)] = &[
     ("tr_inv", "A: matrix(n, n); tr(inv(A))", "A"),

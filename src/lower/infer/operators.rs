@@ -109,6 +109,7 @@ impl Inference {
                     span,
                 ))
             }
+            BinaryOp::Kron => self.kron_shape(sa, sb, span),
             BinaryOp::Multiply => {
                 if a_scalar {
                     return Ok(sb);
@@ -261,6 +262,17 @@ impl Inference {
                 for arg in args {
                     dims.push(self.dimension_argument(arg)?);
                 }
+                if builtin.meaning == Meaning::Commutation {
+                    let [m, n] = dims.as_slice() else {
+                        return Err(Error::new(
+                            ErrorKind::Arity,
+                            format!("`{name}` takes two sizes: write K(m, n)"),
+                            span,
+                        ));
+                    };
+                    let mn = self.product(*m, *n, span)?;
+                    return Ok(TShape { rows: mn, cols: mn });
+                }
                 let square = builtin.meaning == Meaning::Identity;
                 Ok(match (square, dims.as_slice()) {
                     (false, [n]) => TShape { rows: *n, cols: self.one() },
@@ -270,6 +282,16 @@ impl Inference {
                 })
             }
             ShapeRule::Derivative => self.infer_derivative(builtin.meaning, name, args),
+            ShapeRule::Vec => {
+                let s = self.infer(&args[0])?;
+                let rows = self.product(s.rows, s.cols, span)?;
+                Ok(TShape { rows, cols: self.one() })
+            }
+            ShapeRule::Kron => {
+                let sa = self.infer(&args[0])?;
+                let sb = self.infer(&args[1])?;
+                self.kron_shape(sa, sb, span)
+            }
             ShapeRule::SameOfPair => {
                 let sa = self.infer(&args[0])?;
                 let sb = self.infer(&args[1])?;
@@ -341,17 +363,10 @@ impl Inference {
                 Ok(sx)
             }
             Meaning::Jacobian => {
-                let one = self.one();
-                if !self.is_scalar(se) && !self.unify(se.cols, one) {
-                    let t = self.shape_text(se);
-                    return Err(Error::new(
-                        ErrorKind::Shape,
-                        format!("jacobian needs a vector expression, but `{e_text}` is {t}"),
-                        args[0].span,
-                    ));
-                }
-                self.require_column(&args[1], sx, "jacobian")?;
-                Ok(TShape { rows: se.rows, cols: sx.rows })
+                // ∂vec(e)/∂vec(x)ᵀ: the entries of e by the entries of x.
+                let rows = self.product(se.rows, se.cols, args[0].span)?;
+                let cols = self.product(sx.rows, sx.cols, args[1].span)?;
+                Ok(TShape { rows, cols })
             }
             _ => {
                 if !self.is_scalar(se) {
@@ -362,10 +377,17 @@ impl Inference {
                         args[0].span,
                     ));
                 }
-                self.require_column(&args[1], sx, "hessian")?;
-                Ok(TShape { rows: sx.rows, cols: sx.rows })
+                let n = self.product(sx.rows, sx.cols, args[1].span)?;
+                Ok(TShape { rows: n, cols: n })
             }
         }
+    }
+
+    /// The shape of `kron(a, b)` (a 1×1 factor scales the other).
+    pub(super) fn kron_shape(&mut self, sa: TShape, sb: TShape, span: Span) -> Result<TShape> {
+        let rows = self.product(sa.rows, sb.rows, span)?;
+        let cols = self.product(sa.cols, sb.cols, span)?;
+        Ok(TShape { rows, cols })
     }
 
     /// The error for a call of a name that is neither the program's nor built in.
@@ -382,7 +404,20 @@ impl Inference {
     }
 
     fn dimension_argument(&mut self, arg: &Expr) -> Result<DimVar> {
+        let v = self.dimension_value(arg)?;
+        let one = self.one();
+        self.node_shapes.insert((arg.span.start, arg.span.end), TShape { rows: v, cols: one });
+        Ok(v)
+    }
+
+    /// The size a dimension argument writes: a name, a positive integer,
+    /// or a product of them (`m n`, `2 n`).
+    fn dimension_value(&mut self, arg: &Expr) -> Result<DimVar> {
         match &arg.kind {
+            ExprKind::Binary(BinaryOp::Multiply, a, b) => {
+                let (a, b) = (self.dimension_value(a)?, self.dimension_value(b)?);
+                self.product(a, b, arg.span)
+            }
             ExprKind::Number(c) => match coeff::to_i64(c) {
                 Some(n) if n > 0 => Ok(self.fresh(DimValue::Fixed(n as u64))),
                 _ => Err(Error::new(ErrorKind::Value, "a dimension must be a positive integer", arg.span)),
@@ -398,7 +433,11 @@ impl Inference {
                 let spec = Some(DimSpec::Named(name.clone(), arg.span));
                 Ok(self.dim_of_spec(&spec))
             }
-            _ => Err(Error::new(ErrorKind::Value, "a dimension must be a name or a positive integer", arg.span)),
+            _ => Err(Error::new(
+                ErrorKind::Value,
+                "a dimension must be a name, a positive integer or a product of them (`m n`)",
+                arg.span,
+            )),
         }
     }
 }

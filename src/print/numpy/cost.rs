@@ -27,6 +27,10 @@ impl Cost {
             match d {
                 Dim::Fixed(n) => coefficient = coefficient.saturating_mul(i128::from(n)),
                 Dim::Named(_) => named.push(d),
+                Dim::Product(p) => {
+                    coefficient = coefficient.saturating_mul(i128::from(p.fixed()));
+                    named.extend(p.named().iter().map(|id| Dim::Named(*id)));
+                }
             }
         }
         named.sort();

@@ -90,6 +90,9 @@ pub(super) fn helper_source(helper: &str, name: &str, library: Library) -> Strin
         "erf" => format!(
             "    def {name}(t):\n        import math\n        return np.vectorize(math.erf, otypes=[float])(t)\n\n"
         ),
+        "commutation" => {
+            format!("    def {name}(eye, m, n):\n        return eye[np.arange(m * n).reshape(n, m).T.reshape(-1)]\n\n")
+        }
         "sigmoid" => format!("    def {name}(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n"),
         "softmax" => format!("    def {name}(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n"),
         "logsumexp" => format!(

@@ -141,6 +141,10 @@ impl Emitter<'_> {
                     let t = self.flip(b, depth + 1)?;
                     self.graph.inverse(t)
                 }
+                Node::Kron(a, b) => {
+                    let (ta, tb) = (self.flip(a, depth + 1)?, self.flip(b, depth + 1)?);
+                    self.graph.kron(ta, tb)
+                }
                 Node::Apply(f, b) if f.is_elementwise() && !self.graph.shape(b).is_column() => {
                     let t = self.flip(b, depth + 1)?;
                     self.graph.apply(f, t)
@@ -382,6 +386,9 @@ impl Emitter<'_> {
                     Some((p, factor)) if p == d => size * factor,
                     _ => size,
                 }
+            }
+            Dim::Product(p) => {
+                p.named().iter().fold(p.fixed() as f64, |acc, id| acc * self.size(Dim::Named(*id), perturbed))
             }
         }
     }

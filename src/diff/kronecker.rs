@@ -1,0 +1,290 @@
+//! Jacobians in vec/Kronecker form: J = ∂vec(F)/∂vec(X)ᵀ (numerator
+//! layout: a row per entry of F, a column per entry of X, vec stacking
+//! columns), read off the differential dF (see [`super::differential`]),
+//! which is linear in the direction dX, term by term:
+//! vec(A dX B) = (Bᵀ ⊗ A) vec(dX), vec(dXᵀ) = K vec(dX) (the commutation
+//! matrix), vec(a ⊙ dX) = diag(vec(a)) vec(dX), vec(s B) = vec(B) s for a
+//! scalar s, tr(dX) = vec(I)ᵀ vec(dX), sum(dX) = 1ᵀ vec(dX), and
+//! diag(L diag(v) R) = (L ⊙ Rᵀ) v. A form without a rule yet is an error.
+
+use super::{dependence, differential};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
+use crate::shape::{Dim, Shape};
+
+/// The Jacobian ∂vec(e)/∂vec(wrt)ᵀ, of size (entries of e) × (entries of
+/// `wrt`). Nodes made on the way (the differential, the direction) leave
+/// no trace in the graph.
+pub(super) fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    if graph.symbol(wrt).role == (Role::Input { symmetric: true }) {
+        return Err(Error::bare(
+            ErrorKind::Differentiation,
+            format!("matcalc takes no Jacobian with respect to the symmetric matrix `{}` yet", graph.symbol(wrt).name),
+        )
+        .with_help("declare it a matrix for the Jacobian of the unconstrained function"));
+    }
+    let mark = graph.mark();
+    let result = read_off(graph, e, wrt);
+    match result {
+        Ok(j) => match graph.keep_only_since(mark, j) {
+            Some(j) => Ok(j),
+            None => Err(Error::bare(ErrorKind::Differentiation, "the Jacobian depends on the direction")),
+        },
+        Err(error) => {
+            graph.rollback(mark);
+            Err(error)
+        }
+    }
+}
+
+fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let direction = differential::direction(graph, wrt);
+    let d_e = differential::differential(graph, e, wrt, direction)?;
+    let dx = graph.var(direction);
+    let linear = dependence(graph, d_e, dx);
+    let shape = graph.symbol(wrt).shape;
+    let entries = size(graph, shape);
+    let mut reader = Reader { dx, entries, linear, memo: FastMap::default() };
+    reader.jacobian(graph, d_e)
+}
+
+/// The number of entries of `shape`, as a dimension.
+fn size(graph: &mut Graph, shape: Shape) -> Dim {
+    graph.dim_times(shape.rows, shape.cols)
+}
+
+/// Terms of a sum with a common Kronecker factor merged:
+/// kron(P, A) + kron(P, B) = kron(P, A + B), and kron(A, Q) + kron(B, Q) =
+/// kron(A + B, Q) (so the Hessian of tr(Xᵀ A X) is kron(I(n), A + Aᵀ)).
+fn merge_kronecker_terms(g: &mut Graph, mut parts: Vec<ExprId>) -> Vec<ExprId> {
+    let factors = |g: &Graph, id: ExprId| match g.node(id) {
+        Node::Kron(a, b) => Some((*a, *b)),
+        _ => None,
+    };
+    let mut i = 0;
+    while i < parts.len() {
+        let mut merged = false;
+        for j in i + 1..parts.len() {
+            let (Some((p, q)), Some((r, s))) = (factors(g, parts[i]), factors(g, parts[j])) else { continue };
+            let combined = if p == r {
+                let sum = g.add(vec![q, s]);
+                g.kron(p, sum)
+            } else if q == s {
+                let sum = g.add(vec![p, r]);
+                g.kron(sum, q)
+            } else {
+                continue;
+            };
+            parts[i] = combined;
+            parts.remove(j);
+            merged = true;
+            break;
+        }
+        if !merged {
+            i += 1;
+        }
+    }
+    parts
+}
+
+/// Reads the Jacobian off a differential.
+struct Reader {
+    /// The direction dX.
+    dx: ExprId,
+    /// The entries of dX.
+    entries: Dim,
+    /// The nodes of the differential that contain dX.
+    linear: FastMap<ExprId, bool>,
+    memo: FastMap<ExprId, ExprId>,
+}
+
+impl Reader {
+    fn has(&self, id: ExprId) -> bool {
+        id == self.dx || self.linear.contains_key(&id)
+    }
+
+    fn unsupported(&self, g: &mut Graph, id: ExprId, what: &str) -> Error {
+        let text = crate::print::render(g, id, &crate::print::text::Text, 80);
+        Error::bare(
+            ErrorKind::Differentiation,
+            format!("matcalc cannot yet write the Jacobian through {what} (its differential has the term `{text}`)"),
+        )
+        .with_help("take the derivative of a scalar function of it, or of a part without this form")
+    }
+
+    /// ∂vec(id)/∂vec(dX)ᵀ for a node of the differential.
+    fn jacobian(&mut self, g: &mut Graph, id: ExprId) -> Result<ExprId> {
+        if let Some(&j) = self.memo.get(&id) {
+            return Ok(j);
+        }
+        super::check_budget(g)?;
+        let shape = g.shape(id);
+        let rows = size(g, shape);
+        let j = if id == self.dx {
+            g.identity(self.entries)
+        } else if !self.has(id) {
+            g.zero(Shape::new(rows, self.entries))
+        } else {
+            self.step(g, id, shape, rows)?
+        };
+        self.memo.insert(id, j);
+        Ok(j)
+    }
+
+    fn step(&mut self, g: &mut Graph, id: ExprId, shape: Shape, rows: Dim) -> Result<ExprId> {
+        Ok(match g.node(id).clone() {
+            Node::Add(terms) => {
+                let mut parts = Vec::new();
+                let linear: Vec<ExprId> = terms.iter().copied().filter(|t| self.has(*t)).collect();
+                for t in linear {
+                    let j = self.jacobian(g, t)?;
+                    // A scalar term broadcast over the sum's shape.
+                    parts.push(if g.shape(t).is_scalar() && !shape.is_scalar() {
+                        let ones = g.ones(Shape::column(rows));
+                        g.mul(vec![ones, j])
+                    } else {
+                        j
+                    });
+                }
+                let merged = merge_kronecker_terms(g, parts);
+                g.add(merged)
+            }
+            Node::Scale(c, e) => {
+                let j = self.jacobian(g, e)?;
+                g.scale(c, j)
+            }
+            Node::Mul(factors) => self.product(g, id, &factors)?,
+            Node::Hadamard(factors) => {
+                let (inner, others) = self.split(g, id, &factors, "an elementwise product of two changes")?;
+                let a = g.hadamard(others);
+                let j = self.jacobian(g, inner)?;
+                if g.shape(inner).is_scalar() && !shape.is_scalar() {
+                    let v = g.vec(a);
+                    g.mul(vec![v, j])
+                } else if g.shape(a).is_scalar() {
+                    g.mul(vec![a, j])
+                } else {
+                    let v = g.vec(a);
+                    let d = g.apply(Func::DiagMat, v);
+                    g.mul(vec![d, j])
+                }
+            }
+            Node::Transpose(e) => {
+                let s = g.shape(e);
+                let k = g.commutation(s.rows, s.cols);
+                let j = self.jacobian(g, e)?;
+                g.mul(vec![k, j])
+            }
+            Node::Apply(f, e) => self.linear_function(g, id, f, e)?,
+            Node::Kron(..) => return Err(self.unsupported(g, id, "a Kronecker product")),
+            _ => return Err(self.unsupported(g, id, "this form")),
+        })
+    }
+
+    /// The factor of `factors` that contains dX and the others; an error
+    /// unless exactly one does.
+    fn split(&self, g: &mut Graph, id: ExprId, factors: &[ExprId], what: &str) -> Result<(ExprId, Vec<ExprId>)> {
+        let linear: Vec<usize> = (0..factors.len()).filter(|i| self.has(factors[*i])).collect();
+        match linear.as_slice() {
+            [k] => {
+                let others = factors.iter().enumerate().filter(|(i, _)| i != k).map(|(_, f)| *f).collect();
+                Ok((factors[*k], others))
+            }
+            _ => Err(self.unsupported(g, id, what)),
+        }
+    }
+
+    /// A matrix product with one factor containing dX: vec(c L E R) =
+    /// c (Rᵀ ⊗ L) vec(E) with c the 1×1 factors, or vec(s B) = vec(B) s
+    /// where the factor is a scalar s.
+    fn product(&mut self, g: &mut Graph, id: ExprId, factors: &[ExprId]) -> Result<ExprId> {
+        let (inner, _) = self.split(g, id, factors, "a product of two changes")?;
+        let whole_scalar = g.shape(id).is_scalar();
+        let scalar = |g: &Graph, f: ExprId| g.shape(f).is_scalar() && !whole_scalar;
+        if scalar(g, inner) {
+            let rest: Vec<ExprId> = factors.iter().copied().filter(|f| *f != inner).collect();
+            let b = g.mul(rest);
+            let v = g.vec(b);
+            let j = self.jacobian(g, inner)?;
+            return Ok(g.mul(vec![v, j]));
+        }
+        let coefficient: Vec<ExprId> = factors.iter().copied().filter(|f| scalar(g, *f)).collect();
+        let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !scalar(g, *f)).collect();
+        let k = chain.iter().position(|f| *f == inner).unwrap_or(0);
+        let s = g.shape(inner);
+        let left = if k == 0 { g.identity(s.rows) } else { g.mul(chain[..k].to_vec()) };
+        let right = if k + 1 == chain.len() { g.identity(s.cols) } else { g.mul(chain[k + 1..].to_vec()) };
+        let rt = g.transpose(right);
+        let kron = g.kron(rt, left);
+        let j = self.jacobian(g, inner)?;
+        let mut all = coefficient;
+        all.extend([kron, j]);
+        Ok(g.mul(all))
+    }
+
+    /// A linear function of a change: trace, sum, vec and the diagonals.
+    fn linear_function(&mut self, g: &mut Graph, id: ExprId, f: Func, e: ExprId) -> Result<ExprId> {
+        // f(s B) = f(B) s for a scalar change s.
+        if let Node::Mul(factors) = g.node(e).clone() {
+            let (inner, rest) = self.split(g, id, &factors, "a product of two changes")?;
+            if g.shape(inner).is_scalar() && !g.shape(e).is_scalar() {
+                let b = g.mul(rest);
+                let fb = g.apply(f, b);
+                let v = g.vec(fb);
+                let j = self.jacobian(g, inner)?;
+                return Ok(g.mul(vec![v, j]));
+            }
+        }
+        let s = g.shape(e);
+        Ok(match f {
+            Func::Trace => {
+                let identity = g.identity(s.rows);
+                let v = g.vec(identity);
+                let row = g.transpose(v);
+                let j = self.jacobian(g, e)?;
+                g.mul(vec![row, j])
+            }
+            Func::Sum => {
+                let entries = size(g, s);
+                let ones = g.ones(Shape::new(Dim::ONE, entries));
+                let j = self.jacobian(g, e)?;
+                g.mul(vec![ones, j])
+            }
+            Func::Vec => self.jacobian(g, e)?,
+            Func::DiagVec => match self.diagonal_factor(g, e) {
+                // diag(L diag(v) R) = (L ⊙ Rᵀ) v.
+                Some((left, v, right)) => {
+                    let rt = g.transpose(right);
+                    let weights = g.hadamard(vec![left, rt]);
+                    let j = self.jacobian(g, v)?;
+                    g.mul(vec![weights, j])
+                }
+                None => return Err(self.unsupported(g, id, "the diagonal of a matrix")),
+            },
+            Func::DiagMat => return Err(self.unsupported(g, id, "the diagonal matrix of a vector")),
+            _ => return Err(self.unsupported(g, id, "a function of a change")),
+        })
+    }
+
+    /// For a square `e` = L diag(v) R with v containing dX (L and R free of
+    /// it; either may be missing), (L, v, R) with missing factors as
+    /// identities.
+    fn diagonal_factor(&self, g: &mut Graph, e: ExprId) -> Option<(ExprId, ExprId, ExprId)> {
+        let factors: Vec<ExprId> = match g.node(e).clone() {
+            Node::Mul(factors) => factors.to_vec(),
+            Node::Apply(Func::DiagMat, _) => vec![e],
+            _ => return None,
+        };
+        if factors.iter().any(|f| g.shape(*f).is_scalar()) {
+            return None;
+        }
+        let k = factors.iter().position(|f| self.has(*f))?;
+        if factors.iter().filter(|f| self.has(**f)).count() != 1 {
+            return None;
+        }
+        let Node::Apply(Func::DiagMat, v) = g.node(factors[k]).clone() else { return None };
+        let left = if k == 0 { g.identity(g.shape(e).rows) } else { g.mul(factors[..k].to_vec()) };
+        let right = if k + 1 == factors.len() { g.identity(g.shape(e).cols) } else { g.mul(factors[k + 1..].to_vec()) };
+        Some((left, v, right))
+    }
+}
