@@ -73,8 +73,8 @@ fn check_round_trip(source: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Gradients (scalar values) and Jacobians (vector values) against
-/// finite differences.
+/// Gradients (scalar values) and Jacobians (vector and matrix values)
+/// against finite differences.
 fn check_derivative(source: &str, wrt: &str, seed: u64) -> Result<(), TestCaseError> {
     let mut analysis = analyze(source).map_err(|e| TestCaseError::fail(e.render(source)))?;
     let derivative = match analysis.derivative(None, wrt) {
@@ -156,6 +156,18 @@ proptest! {
     #[test]
     fn jacobians_match_finite_differences(seed in any::<u64>(), wrt in prop::sample::select(vec!["x", "y"])) {
         check_derivative(&generate(seed, 'v', false), wrt, seed)?;
+    }
+
+    /// Jacobians in Kronecker form, ∂vec(F)/∂vec(X)ᵀ, of random
+    /// matrix- and vector-valued expressions with respect to matrices,
+    /// vectors and scalars, against finite differences in vec order.
+    #[test]
+    fn matrix_jacobians_match_finite_differences(
+        seed in any::<u64>(),
+        kind in prop::sample::select(vec!['m', 'v']),
+        wrt in prop::sample::select(vec!["A", "R", "x", "k"]),
+    ) {
+        check_derivative(&generate(seed, kind, false), wrt, seed)?;
     }
 
     #[test]
