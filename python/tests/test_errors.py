@@ -53,12 +53,17 @@ def test_an_unknown_variable_has_no_position_but_a_help():
     assert e.help == "its variables are: x"
 
 
-def test_a_matrix_jacobian_cannot_be_differentiated():
+def test_a_matrix_jacobian_is_in_kronecker_form():
+    j = matcalc.diff("W x", "W")
+    assert j.kind == "jacobian"
+    assert j.text == "kron(x^T, I(m))"
+
+
+def test_a_jacobian_through_a_diagonal_is_refused_with_its_reason():
     with pytest.raises(matcalc.DifferentiationError) as caught:
-        matcalc.diff("W x", "W")
-    assert "4-tensor" in caught.value.message
-    with pytest.raises(matcalc.DifferentiationError):
-        matcalc.diff("W: matrix(m, n); W", "W")
+        matcalc.diff("diag(X)", "X")
+    assert "diagonal" in caught.value.message
+    assert "diag(dX)" in caught.value.message
 
 
 def test_an_error_in_a_claim_points_into_the_claim():
