@@ -267,28 +267,40 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 /// comment inside brackets ends at its line instead of swallowing the joined
 /// lines after it.
 fn join_bracketed_lines(source: &str) -> String {
+    let bytes = source.as_bytes();
     let mut depth = 0usize;
     let mut in_comment = false;
-    let mut out = String::with_capacity(source.len());
-    for (i, c) in source.char_indices() {
-        if c == '\n' && !in_comment && depth == 0 && continues_expression(&source[i + 1..]) {
-            out.push(' ');
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' && !in_comment && depth == 0 && continues_expression(&source[i + 1..]) {
+            out.push(b' ');
+            i += 1;
             continue;
         }
-        match c {
-            '#' if !in_comment => in_comment = true,
-            '\n' => in_comment = false,
-            '(' | '{' if !in_comment => depth += 1,
-            ')' | '}' if !in_comment => depth = depth.saturating_sub(1),
+        match b {
+            b'#' if !in_comment => in_comment = true,
+            b'\n' => in_comment = false,
+            b'(' | b'{' if !in_comment => depth += 1,
+            b')' | b'}' if !in_comment => depth = depth.saturating_sub(1),
             _ => {}
         }
-        if in_comment || (depth > 0 && c == '\n') {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        } else {
-            out.push(c);
+        // Tabs, carriage returns and no-break spaces are spaces to the
+        // grammar, whose only whitespace is ' ' (one literal to try per
+        // token instead of four alternatives).
+        let no_break_space = b == 0xC2 && bytes.get(i + 1) == Some(&0xA0);
+        if no_break_space {
+            out.extend_from_slice(b"  ");
+            i += 2;
+            continue;
         }
+        let blank = in_comment || b == b'\t' || b == b'\r' || (depth > 0 && b == b'\n');
+        out.push(if blank { b' ' } else { b });
+        i += 1;
     }
-    out
+    // Only whole characters were replaced, each byte by an ASCII space.
+    String::from_utf8(out).expect("spaces replace whole characters")
 }
 
 /// `true` if a line is an indented continuation of the previous one: it

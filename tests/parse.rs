@@ -146,3 +146,26 @@ fn greek_letters_and_unclosed_bars() {
         assert_eq!(error.span.map(|s| s.start), Some(bar), "{source}");
     }
 }
+
+#[test]
+fn every_whitespace_is_a_space() {
+    // Tabs, carriage returns and no-break spaces separate tokens as a
+    // space does, in and out of brackets and comments, and errors still
+    // point at the right bytes.
+    // Spans differ where a replacement is longer than a space.
+    let without_spans = |text: String| {
+        text.split("Span {")
+            .enumerate()
+            .map(|(i, part)| if i == 0 { part } else { &part[part.find('}').map_or(0, |k| k + 1)..] })
+            .collect::<String>()
+    };
+    let spaced = without_spans(statements("W: matrix(m, n); x: vector(n)\nz = W x - 2 x # c\nz^T z"));
+    for (from, to) in [(" ", "\t"), (" ", "\u{00A0}"), ("\n", "\r\n"), (" ", " \t\u{00A0} ")] {
+        let source = "W: matrix(m, n); x: vector(n)\nz = W x - 2 x # c\nz^T z".replace(from, to);
+        assert_eq!(without_spans(statements(&source)), spaced, "{source:?}");
+    }
+    assert_eq!(statements("norm2(W\tx\r\n\u{00A0}- y)"), statements("norm2(W x - y)"));
+    let error = parse_program("x\u{00A0}+\t*").unwrap_err();
+    let span = error.span.expect("a syntax error has a span");
+    assert_eq!(span.start, "x\u{00A0}+\t".len());
+}
