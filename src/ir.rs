@@ -246,6 +246,13 @@ impl Graph {
         Graph::default()
     }
 
+    /// Makes room for `nodes` more nodes (their shapes and their interning).
+    pub fn reserve(&mut self, nodes: usize) {
+        self.nodes.reserve(nodes);
+        self.shapes.reserve(nodes);
+        self.memo.reserve(nodes);
+    }
+
     /// The node behind `id`.
     pub fn node(&self, id: ExprId) -> &Node {
         &self.nodes[id.0 as usize]
@@ -633,19 +640,17 @@ impl Graph {
     /// Every node reachable from `root`, in increasing id order (children
     /// before parents).
     pub fn reachable(&self, root: ExprId) -> Vec<ExprId> {
+        // Children have smaller ids than their parents, so `root` bounds
+        // them, except a definition's value built after its name's node.
         let mut seen = vec![false; root.0 as usize + 1];
         let mut stack = vec![root];
-        let mut out = Vec::new();
         while let Some(id) = stack.pop() {
-            if seen[id.0 as usize] {
+            if !mark(&mut seen, id) {
                 continue;
             }
-            seen[id.0 as usize] = true;
-            out.push(id);
             self.for_each_child(id, |c| stack.push(c));
         }
-        out.sort_unstable();
-        out
+        seen_ids(&seen)
     }
 
     /// `true` if `id` is a symmetric matrix by construction.
@@ -729,6 +734,20 @@ impl Hasher for FxHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The ids marked in `seen` (indexed by id), in increasing order.
+pub(crate) fn seen_ids(seen: &[bool]) -> Vec<ExprId> {
+    seen.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| ExprId(i as u32)).collect()
+}
+
+/// Marks `id` in `seen` (growing it if needed); `false` if it was marked.
+pub(crate) fn mark(seen: &mut Vec<bool>, id: ExprId) -> bool {
+    let i = id.0 as usize;
+    if i >= seen.len() {
+        seen.resize(i + 1, false);
+    }
+    !std::mem::replace(&mut seen[i], true)
 }
 
 #[cfg(test)]

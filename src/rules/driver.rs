@@ -6,7 +6,7 @@
 //! result holds the rewritten value in its place; where they do not, the
 //! name stays. Rules for the whole result are tried at the root last.
 
-use crate::ir::{ExprId, FastMap, Graph, Node};
+use crate::ir::{ExprId, FastSet, Graph, Node};
 
 use super::RuleSet;
 
@@ -49,14 +49,36 @@ impl Trace {
 
 struct Driver<'a> {
     set: &'a RuleSet,
-    memo: FastMap<ExprId, ExprId>,
+    memo: Memo,
     trace: Trace,
+}
+
+/// The rewritten form of each node done, indexed by id (ids are dense).
+#[derive(Default)]
+struct Memo(Vec<Option<ExprId>>);
+
+impl Memo {
+    fn get(&self, id: ExprId) -> Option<ExprId> {
+        self.0.get(id.0 as usize).copied().flatten()
+    }
+
+    fn contains(&self, id: ExprId) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn insert(&mut self, id: ExprId, result: ExprId) {
+        let i = id.0 as usize;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some(result);
+    }
 }
 
 /// `root` with `set` applied to every subterm until none applies (or a
 /// bound is reached), and the trace of the rewrites.
 pub fn normalise(graph: &mut Graph, root: ExprId, set: &RuleSet) -> (ExprId, Trace) {
-    let mut driver = Driver { set, memo: FastMap::default(), trace: Trace::default() };
+    let mut driver = Driver { set, memo: Memo::default(), trace: Trace::default() };
     let mut result = driver.run(graph, root, 0);
     // The rules for the whole result, each rewrite rewritten again.
     let mut rewrites = 0;
@@ -75,25 +97,37 @@ pub fn normalise(graph: &mut Graph, root: ExprId, set: &RuleSet) -> (ExprId, Tra
 impl Driver<'_> {
     /// Rewrites every node under `root` not yet seen, children first.
     fn run(&mut self, graph: &mut Graph, root: ExprId, depth: usize) -> ExprId {
-        for n in self.pending(graph, root) {
-            if self.memo.contains_key(&n) {
+        for n in self.pending(graph, root, depth) {
+            if self.memo.contains(n) {
                 continue;
             }
             let result = self.node(graph, n, depth);
             self.memo.insert(n, result);
             self.memo.insert(result, result);
         }
-        self.memo.get(&root).copied().unwrap_or(root)
+        self.memo.get(root).unwrap_or(root)
     }
 
     /// The nodes under `root` (definitions' values included) not yet
-    /// rewritten, in increasing id order: children before parents.
-    fn pending(&self, graph: &Graph, root: ExprId) -> Vec<ExprId> {
-        let mut seen = crate::ir::FastSet::default();
+    /// rewritten, in increasing id order: children before parents. The
+    /// first run marks them in a vector as long as the graph; the runs on
+    /// rebuilt nodes (`depth` > 0) reach few new nodes and keep a set.
+    fn pending(&self, graph: &Graph, root: ExprId, depth: usize) -> Vec<ExprId> {
         let mut stack = vec![root];
+        if depth == 0 {
+            let mut seen = vec![false; root.0 as usize + 1];
+            while let Some(id) = stack.pop() {
+                if self.memo.contains(id) || !crate::ir::mark(&mut seen, id) {
+                    continue;
+                }
+                graph.for_each_child(id, |c| stack.push(c));
+            }
+            return crate::ir::seen_ids(&seen);
+        }
+        let mut seen = FastSet::default();
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {
-            if self.memo.contains_key(&id) || !seen.insert(id) {
+            if self.memo.contains(id) || !seen.insert(id) {
                 continue;
             }
             out.push(id);
@@ -123,7 +157,7 @@ impl Driver<'_> {
 
     /// `id` (a node just built) rewritten, one level deeper.
     fn again(&mut self, graph: &mut Graph, id: ExprId, depth: usize) -> ExprId {
-        if let Some(&done) = self.memo.get(&id) {
+        if let Some(done) = self.memo.get(id) {
             return done;
         }
         if depth + 1 >= MAX_REWRITES_PER_NODE {
@@ -136,7 +170,7 @@ impl Driver<'_> {
     /// `n` with its children replaced by their rewritten forms, through the
     /// constructors; `n` itself when no child changed.
     fn rebuild(&self, graph: &mut Graph, n: ExprId) -> ExprId {
-        let map = |x: &ExprId| *self.memo.get(x).unwrap_or(x);
+        let map = |x: &ExprId| self.memo.get(*x).unwrap_or(*x);
         let node = graph.node(n).clone();
         let children = match &node {
             Node::Var(_) => graph.children(n),
@@ -147,7 +181,7 @@ impl Driver<'_> {
             | Node::Apply(_, a)
             | Node::Opaque(_, a)
             | Node::Upstream { arg: a, .. } => vec![*a],
-            Node::Pow(a, b) => vec![*a, *b],
+            Node::Pow(a, b) | Node::Kron(a, b) => vec![*a, *b],
             _ => Vec::new(),
         };
         if children.iter().all(|c| map(c) == *c) {
@@ -161,6 +195,7 @@ impl Driver<'_> {
             Node::Hadamard(c) => graph.hadamard(c.iter().map(map).collect()),
             Node::Scale(c, a) => graph.scale(c, map(&a)),
             Node::Pow(a, b) => graph.pow(map(&a), map(&b)),
+            Node::Kron(a, b) => graph.kron(map(&a), map(&b)),
             Node::Transpose(a) => graph.transpose(map(&a)),
             Node::Inverse(a) => graph.inverse(map(&a)),
             Node::Apply(f, a) => graph.apply(f, map(&a)),

@@ -2,7 +2,7 @@
 //! `rebuild_with` (no simplification, for printers), and
 //! `rename_definitions`, which writes named values by their names.
 
-use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, FastMap, Graph, Node, Role, SymbolId};
 
 impl Graph {
     /// Rebuilds `id` bottom-up through the constructors with `replace`
@@ -64,20 +64,19 @@ impl Graph {
 
     /// Nodes reachable from `root` without entering definitions' values.
     pub fn reachable_without_definitions(&self, root: ExprId) -> Vec<ExprId> {
-        let mut seen = FastSet::default();
+        // Children have smaller ids than their parents, so `root` bounds
+        // them, except a definition's value built after its name's node.
+        let mut seen = vec![false; root.0 as usize + 1];
         let mut stack = vec![root];
-        let mut out = Vec::new();
         while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
+            if !crate::ir::mark(&mut seen, id) {
                 continue;
             }
-            out.push(id);
             if !matches!(self.node(id), Node::Var(_)) {
                 self.for_each_child(id, |c| stack.push(c));
             }
         }
-        out.sort_unstable();
-        out
+        crate::ir::seen_ids(&seen)
     }
 
     /// Rewrites `id` so that every subterm equal to the value of a
