@@ -258,14 +258,16 @@ const LINEAR_NET: &str = "W1, W2, W3: matrix(n, n); x, y: vector(n); 1/2 * norm2
 const GAUSSIAN_NLL: &str = "S: matrix(n, n); x, mu: vector(n); 1/2 * logdet(S) + 1/2 * (x - mu)^T inv(S) (x - mu)";
 
 const FORMS: &[Form] = &[
-    // `x^T W^T W` is `W^T (W x)`: three matrix-vector products in all.
+    // `x^T W^T W` is `W^T (W x)`: three matrix-vector products, then the
+    // sum of the two outer products `(W x) r^T + (W r) x^T` as one product
+    // of stacked columns (m×2 times 2×n), four products in all.
     Form {
         label: "seed",
         program: "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)",
         wrt: "W",
-        contains: &["np.outer("],
-        absent: &["W.T @ W"],
-        products: Some(3),
+        contains: &["(np.stack([t1, (W @ t2)], 1) @ np.stack([t2, x]))"],
+        absent: &["W.T @ W", "np.outer("],
+        products: Some(4),
         second_products: None,
     },
     // No Gram matrix. Where the n×n matrix `(W^T W X - X) X^T` is cheap
@@ -498,6 +500,73 @@ const FORMS: &[Form] = &[
         contains: &["np.outer("],
         absent: &["lambda"],
         products: Some(3),
+        second_products: None,
+    },
+    // Sums of outer products, each one product of stacked columns and rows:
+    // a scalar factor, a sign or a coefficient scales its column.
+    Form {
+        label: "outer_sum_scalar_factors",
+        program: "u, w: vector(m); v, x: vector(n); s: scalar; s * u v^T - 2 * w x^T",
+        wrt: "",
+        contains: &["np.stack([s * u, -2.0 * w], 1) @ np.stack([v, x])"],
+        absent: &["np.outer("],
+        products: Some(1),
+        second_products: None,
+    },
+    // Three terms, two of them through matrices and one written transposed:
+    // `A u v^T B` is `(A u) (B^T v)^T`.
+    Form {
+        label: "outer_sum_three_terms",
+        program: "A: matrix(m, m); B: matrix(n, n); u, w: vector(m); v, x: vector(n); k: scalar; \
+                  A u v^T B - 1/2 * (B^T x w^T A^T)^T + exp(k) * u x^T",
+        wrt: "",
+        contains: &["np.stack([(A @ u), np.exp(k) * u, -1 / 2 * (A @ w)], 1) @ "],
+        absent: &["np.outer("],
+        // `A u`, `A w`, `B^T v`, `B^T x` and the stacked product.
+        products: Some(5),
+        second_products: None,
+    },
+    // A gradient that is a sum of outer products with scalar factors
+    // (`a (…)^T + k c d^T`, after the rules group the terms in `a`).
+    Form {
+        label: "outer_sum_gradient",
+        program: "W: matrix(m, n); a, c: vector(m); b, d: vector(n); k: scalar; \
+                  (a^T W b)^2 + k * c^T W d + tanh(a^T W d)",
+        wrt: "W",
+        contains: &["np.stack([a, k * c], 1) @ np.stack(["],
+        absent: &["np.outer("],
+        products: Some(4),
+        second_products: None,
+    },
+    // `(W b a^T + b a^T W)^T`: both terms transposed.
+    Form {
+        label: "outer_sum_transposed",
+        program: "W: matrix(n, n); a, b: vector(n); a^T W W b",
+        wrt: "W",
+        contains: &["np.stack([(a @ W), a], 1) @ np.stack([b, (W @ b)])"],
+        absent: &["np.outer("],
+        products: Some(3),
+        second_products: None,
+    },
+    // Beside a full matrix a bias stays a broadcast, outside the stack.
+    Form {
+        label: "outer_sum_beside_a_broadcast",
+        program: "W: matrix(m, n); b, u, w: vector(m); v, x: vector(n); W + b ones(n)^T + u v^T - w x^T",
+        wrt: "",
+        contains: &["b[:, None]", "np.stack([u, -w], 1) @ np.stack([v, x])"],
+        absent: &["np.outer(", "np.ones("],
+        products: Some(1),
+        second_products: None,
+    },
+    // A small matrix of fixed size keeps its outer products: two stacks
+    // cost more than they save.
+    Form {
+        label: "outer_sum_small",
+        program: "u, w: vector(3); v, x: vector(4); u v^T + w x^T",
+        wrt: "",
+        contains: &["np.outer("],
+        absent: &["np.stack("],
+        products: Some(0),
         second_products: None,
     },
 ];

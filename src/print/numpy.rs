@@ -12,6 +12,7 @@ mod kron;
 mod library;
 mod plan;
 mod solves;
+mod sums;
 
 use kron::named_factors;
 use library::helper_source;
@@ -561,44 +562,7 @@ impl Emitter<'_> {
             Node::Kron(a, b) => self.kron(shape, a, b),
             Node::Ones(s) => (format!("np.ones({}{})", self.shape_args(s), self.like()), 4),
             Node::Zero(s) => (format!("np.zeros({}{})", self.shape_args(s), self.like()), 4),
-            Node::Add(terms) => {
-                // Beside a full matrix term, `b ones(k)^T` is NumPy's broadcast `b[:, None]`
-                // (a constant is written as a number, which is not a full matrix).
-                let signed: Vec<(bool, ExprId)> = terms
-                    .iter()
-                    .map(|t| match self.graph.node(*t).clone() {
-                        Node::Scale(c, b) if c.is_negative() => (true, self.graph.scale(-c, b)),
-                        Node::Const(c) if c.is_negative() => (true, self.graph.constant(-c)),
-                        _ => (false, *t),
-                    })
-                    .collect();
-                let full = signed.iter().any(|&(_, t)| {
-                    !self.shape(t).is_scalar()
-                        && !matches!(self.graph.node(t), Node::Const(_))
-                        && self.broadcast(t).is_none()
-                });
-                let mut out = String::new();
-                for (i, &(negative, positive)) in signed.iter().enumerate() {
-                    let text = match self.broadcast(positive) {
-                        Some((v, along_rows)) if full && !self.expr_names.contains_key(&positive) => {
-                            let v = self.expr(v, 4);
-                            if along_rows {
-                                format!("{v}[None, :]")
-                            } else {
-                                format!("{v}[:, None]")
-                            }
-                        }
-                        _ => self.expr(positive, if negative { 1 } else { 0 }),
-                    };
-                    if i == 0 {
-                        out = if negative { format!("-{text}") } else { text };
-                    } else {
-                        out.push_str(if negative { " - " } else { " + " });
-                        out.push_str(&text);
-                    }
-                }
-                (out, 0)
-            }
+            Node::Add(terms) => (self.sum(id, &terms), 0),
             Node::Scale(c, b) => {
                 let (number, _) = Self::constant(&c.abs());
                 let body = self.expr(b, 2);

@@ -38,6 +38,14 @@ pub const FORMS: &[(&str, &str, &str)] = &[
         "W: matrix(m, n); X: matrix(n, B); b: vector(m); Y: matrix(m, B); 1/2 * norm2(tanh(W X + b ones(B)^T) - Y)",
         "b",
     ),
+    // Sums of outer products: stacked columns for PyTorch, `outer` for JAX.
+    (
+        "outer_sum_gradient",
+        "W: matrix(m, n); a, c: vector(m); b, d: vector(n); k: scalar; (a^T W b)^2 + k * c^T W d + tanh(a^T W d)",
+        "W",
+    ),
+    ("outer_sum_transposed", "W: matrix(n, n); a, b: vector(n); a^T W W b", "W"),
+    ("outer_sum_seed", "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)", "W"),
     ("constant", "k: scalar; 3 * k", "k"),
     ("identity", "x: vector(n); x", "x"),
     ("ones", "X: matrix(m, n); sum(X)", "X"),
