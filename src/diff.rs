@@ -207,7 +207,7 @@ fn symmetrize_if_needed(graph: &mut Graph, wrt: SymbolId, gradient: ExprId) -> E
 
 /// The nodes under `root` that depend on `target` (value: `true`); the
 /// walk counts as derivative work.
-fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bool> {
+pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> FastMap<ExprId, bool> {
     let mut depends: FastMap<ExprId, bool> = FastMap::default();
     let reachable = graph.reachable(root);
     graph.charge_derivative_work(reachable.len() as u64);

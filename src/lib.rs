@@ -612,6 +612,51 @@ impl Analysis {
         })
     }
 
+    /// The Magnus–Neudecker derivation of the gradient of the value (or
+    /// definition `of`) with respect to `wrt` (`diff --steps
+    /// --differential`): df, the product and chain rules, the trace rules
+    /// that bring it to `tr(G^T dX)`, and G read off, in `format`.
+    pub fn differential_steps(
+        &mut self,
+        of: Option<&str>,
+        wrt: &str,
+        format: Format,
+        latex: &print::latex::Latex,
+        width: usize,
+    ) -> Result<String> {
+        let mut derivation = self.differential_derivation(of, wrt)?;
+        Ok(stack::run(self.deep(), || derivation.render(format, latex, width)))
+    }
+
+    /// The derivation [`Analysis::differential_steps`] prints, unprinted.
+    pub fn differential_derivation(&mut self, of: Option<&str>, wrt: &str) -> Result<steps::differential::Derivation> {
+        stack::run(self.deep(), || {
+            let sid = self.variable(wrt)?;
+            let root = self.differentiated(of, sid)?;
+            if !self.graph().shape(root).is_scalar() {
+                return Err(self.at_value(steps::differential::not_scalar()));
+            }
+            let derivative = self.derivative(of, wrt)?;
+            self.check_steps_size(derivative.result)?;
+            let loss = self.value_name(of);
+            steps::differential::derive(
+                self.graph(),
+                derivative.of,
+                derivative.wrt,
+                derivative.result,
+                &loss,
+                MAX_STEPS_WRITTEN,
+            )
+            .map_err(|e| {
+                if e.kind == ErrorKind::Limit {
+                    self.steps_too_long(e.message)
+                } else {
+                    self.at_value(e)
+                }
+            })
+        })
+    }
+
     /// NumPy source of a function named `name` returning `id`.
     pub fn numpy(&mut self, id: ExprId, name: &str) -> String {
         self.numpy_function(id, name).source

@@ -13,6 +13,9 @@
 
 use crate::ir::FastMap;
 
+pub mod differential;
+mod trace_form;
+
 use crate::diff;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, Graph, Node, Role, Symbol, SymbolId};

@@ -48,6 +48,10 @@ fn differential_latex() -> Vec<String> {
                 out.push(text);
             }
         }
+        // The derivation by differentials (`--steps --differential`).
+        if let Ok(text) = analysis.differential_steps(None, wrt, Format::Latex, &Latex::default(), 80) {
+            out.push(text);
+        }
     }
     out
 }

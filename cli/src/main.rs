@@ -8,6 +8,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, DerivativeKind, Error, Format};
 
+mod usage;
+use usage::{ABOUT, CHECK_EXAMPLES, DIFF_EXAMPLES, EXAMPLES, LONG_ABOUT, SIMPLIFY_EXAMPLES, TYPES_EXAMPLES};
+
 /// `println!` that ignores a closed standard output (`matcalc … | head`)
 /// instead of panicking, and remembers any other failure to write (a full
 /// disk), which makes the exit status 1.
@@ -41,112 +44,6 @@ macro_rules! eprint {
 /// Set when writing the output failed for another reason than a closed pipe.
 static OUTPUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-const ABOUT: &str = "Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions, \
-printed as a person writes them.";
-
-const LONG_ABOUT: &str = "\
-Symbolic matrix calculus: gradients, Jacobians and Hessians of matrix expressions,
-printed as a person writes them.
-
-A PROGRAM is statements separated by `;` or newlines: declarations
-(`W: matrix(m, n)`, `x: vector(n)`, `k: scalar`, `S: symmetric(n)`,
-`ell: function`), definitions (`z = W x + b`) and expressions. Its value is
-the last expression, or the last definition. Undeclared names get their
-kind from how they are used, else from their spelling: upper case is a
-matrix, lower case a vector, a Greek name (alpha, lambda, sigma2) a scalar.
-
-Note: norm2(r) is the SQUARED norm ‖r‖² (homework notation), norm(r) the
-plain Euclidean/Frobenius norm.";
-
-const EXAMPLES: &str = "\
-Examples (each `$` line prints the indented lines under it):
-  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W
-    t1 = (W^T W x - x) x^T
-    W (t1 + t1^T)
-  $ matcalc diff 'x^T A x' --wrt x
-    (A + A^T) x
-  $ matcalc diff 'ell: function; z = W1 x + b1; h1 = swish(z); z2 = W2 h1 + b2; L = ell(z2)' --wrt W2
-    grad(L, z2) h1^T
-  $ matcalc simplify 'hessian(sum(exp(x)), x)'
-    diag(exp(x))
-  $ matcalc check 'sum(log(sigmoid(W x)))' --wrt W
-    derivative: (1 - sigmoid(W x)) x^T
-    relative error 3.48e-11 at 5 random points (tolerance 1e-6)
-    ok
-
-  matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables, one derivative after another
-  matcalc diff PROGRAM --wrt W --format latex|unicode|numpy|dot|tikz
-  matcalc diff PROGRAM --wrt W --steps    # the derivation, one line per node of the graph
-  matcalc diff PROGRAM --wrt X -d         # the differential: d(A X B) = A dX B, dL = tr(G^T dX)
-  matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf
-  matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
-  matcalc diff -f loss.mc --wrt W         # program from a file
-  echo 'tr(A X B)' | matcalc diff - --wrt X
-  matcalc repl                            # interactive; `:help` lists its commands
-  matcalc repl < session.txt              # the same, scripted: one result per expression
-  matcalc completions bash                # shell completions; `matcalc man` the manual page
-
-Exit status: 0 success, 1 an error in the program (or a failed check or
-verify), 2 bad command-line use.
-
-Derivatives at kinks: relu'(0), step'(x), sign'(x) and abs'(0) are taken
-as step(x) = 0 at 0, 0, 0 and sign(0) = 0; log and sqrt are differentiated
-by their formulas, which are undefined at 0.";
-
-const DIFF_EXAMPLES: &str = "\
-Examples (each `$` line prints the indented lines under it):
-  $ matcalc diff 'tr(A X B)' --wrt X
-    A^T B^T
-  $ matcalc diff 'logdet(X)' --wrt X
-    X^-T
-  $ matcalc diff 'x: vector(n); softmax(x)' --wrt x
-    diag(softmax(x)) - softmax(x) softmax(x)^T
-  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --format latex
-    \\begin{aligned}
-    \\nabla_{\\mathbf{W}} f &= \\mathbf{W} (\\mathbf{t}_1 + \\mathbf{t}_1^\\top) \\\\
-    \\text{where } \\mathbf{t}_1 &= (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
-    \\end{aligned}
-  $ matcalc diff 'A X B' --wrt X --differential
-    d(A X B) = A dX B
-  $ matcalc diff 'X^-1' --wrt X --differential
-    d(X^-1) = -X^-1 dX X^-1
-  $ matcalc diff 'L = 1/2 * norm2(W^T W x - x)' --wrt W --differential
-    t1 = (W^T W x - x) x^T
-    dL = tr((t1 + t1^T) W^T dW)
-  $ matcalc diff '1/2 * norm2(W^T W x - x)' --wrt W --steps
-    grad(f, W^T W x - x) = W^T W x - x
-    grad(f, W^T W x) = grad(f, W^T W x - x) = W^T W x - x
-    grad(f, W^T) = grad(f, W^T W x) (W x)^T = (W^T W x - x) (W x)^T
-    grad(f, W x) = W grad(f, W^T W x) = W (W^T W x - x)
-    grad(f, W) = grad(f, W x) x^T + grad(f, W^T)^T = W ((W^T W x - x) x^T + x (W^T W x - x)^T)
-
-  matcalc diff PROGRAM -w W1,b1,W2,b2     # several variables at once (LaTeX: one aligned block)
-  matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf";
-
-const SIMPLIFY_EXAMPLES: &str = "\
-Examples (each `$` line prints the indented lines under it):
-  $ matcalc simplify '(W^T W x - x)^T'
-    x^T W^T W - x^T
-  $ matcalc simplify 'W: matrix(m, n); x: vector(n); (W x)^T W x' --format unicode
-    xᵀ Wᵀ W x
-  $ matcalc simplify 'A^T x' --format latex --transpose T
-    \\mathbf{A}^T \\mathbf{x}
-  $ matcalc simplify 'hessian(sum(exp(x)), x)'
-    diag(exp(x))";
-
-const TYPES_EXAMPLES: &str = "\
-Examples (each `$` line prints the indented lines under it):
-  $ matcalc types '1/2 * norm2(W^T W x - x)'
-    W: matrix(m, n)  (inferred)
-    x: vector(n)  (inferred)";
-
-const CHECK_EXAMPLES: &str = "\
-Examples (each `$` line prints the indented lines under it):
-  $ matcalc check 'sum(log(sigmoid(W x)))' --wrt W
-    derivative: (1 - sigmoid(W x)) x^T
-    relative error 3.48e-11 at 5 random points (tolerance 1e-6)
-    ok";
-
 #[derive(Parser)]
 #[command(name = "matcalc", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
 struct Cli {
@@ -173,7 +70,8 @@ enum Command {
         #[arg(long)]
         bare: bool,
         /// Print the derivative as a differential, linear in dX: `d(A X B) = A dX B`, and for a
-        /// scalar `dL = tr(G^T dX)` with G the gradient (text, unicode, latex)
+        /// scalar `dL = tr(G^T dX)` with G the gradient (text, unicode, latex); with --steps, the
+        /// derivation of the gradient by differentials (product and chain rules, trace rules, G read off)
         #[arg(short = 'd', long)]
         differential: bool,
         /// NumPy: one function returning (value, derivative, ...) from one forward pass, with the
@@ -454,11 +352,10 @@ fn run() -> ExitCode {
             );
             ExitCode::from(2)
         }
-        Command::Diff { differential: true, steps, output, .. }
-            if steps || !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
+        Command::Diff { differential: true, output, .. }
+            if !matches!(output.format, FormatArg::Text | FormatArg::Unicode | FormatArg::Latex) =>
         {
-            let _ = steps;
-            eprintln!("error: --differential prints text, unicode or latex, without --steps");
+            eprintln!("error: --differential prints text, unicode or latex");
             ExitCode::from(2)
         }
         Command::Diff { input, wrt, steps, bare, output, .. }
@@ -489,7 +386,7 @@ fn run() -> ExitCode {
             }
             if differential {
                 return with_program(&input, |analysis| {
-                    Ok(output.document(differentials(analysis, &variables, &output)?))
+                    Ok(output.document(differentials(analysis, &variables, steps, &output)?))
                 });
             }
             with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
@@ -602,11 +499,18 @@ fn diff(
 }
 
 /// `matcalc diff --differential`: the differential with respect to each of
-/// `variables`, one equation after another (LaTeX: one `aligned` block).
-fn differentials(analysis: &mut Analysis, variables: &[String], output: &Output) -> Result<String, Error> {
+/// `variables`, one equation after another (LaTeX: one `aligned` block);
+/// with `steps`, the derivation of each gradient from its differential.
+fn differentials(analysis: &mut Analysis, variables: &[String], steps: bool, output: &Output) -> Result<String, Error> {
     let of = output.of.as_deref();
     let format = Format::from(output.format);
     let mut parts = Vec::new();
+    if steps {
+        for wrt in variables {
+            parts.push(analysis.differential_steps(of, wrt, format, &output.latex(), output.width())?);
+        }
+        return Ok(parts.join("\n\n"));
+    }
     for wrt in variables {
         let differential = analysis.differential(of, wrt)?;
         parts.push(analysis.print_differential(&differential, of, format, &output.latex(), output.width())?);

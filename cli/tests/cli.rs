@@ -299,13 +299,31 @@ fn differentials_print_as_text_unicode_and_latex_only() {
     );
     let o = matcalc(&["diff", "L = x^T A x", "--wrt", "x,A", "-d", "-F", "unicode"]);
     assert_eq!(stdout(&o), "dL = xᵀ (A + Aᵀ) dx\ndL = tr(x xᵀ dA)\n");
-    for refused in [&["-F", "numpy"][..], &["-F", "jax"], &["-F", "torch"], &["-F", "dot"], &["--steps"]] {
+    for refused in [&["-F", "numpy"][..], &["-F", "jax"], &["-F", "torch"], &["-F", "dot"], &["--steps", "-F", "tikz"]]
+    {
         let mut args = vec!["diff", "A X B", "--wrt", "X", "--differential"];
         args.extend_from_slice(refused);
         let o = matcalc(&args);
         assert_eq!(o.status.code(), Some(2), "{refused:?}");
         assert!(stderr(&o).contains("--differential prints text, unicode or latex"), "{}", stderr(&o));
     }
+}
+
+/// `--steps --differential`: the derivation of a gradient by differentials;
+/// a value that is not a scalar is an error with a caret (exit 1).
+#[test]
+fn steps_by_differentials() {
+    let o = matcalc(&["diff", "logdet(X)", "--wrt", "X", "--steps", "--differential"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "df = d(logdet(X))\n   = tr(X^-1 dX)   [chain rule: d(logdet(U)) = tr(U^-1 dU)]\n\
+         grad(f, X) = X^-T  [first identification theorem]\n"
+    );
+    let o = matcalc(&["diff", "A X B", "--wrt", "X", "-s", "-d"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("derives the gradient of a scalar"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("^^^"), "{}", stderr(&o));
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn linearize(graph: &mut Graph, root: ExprId, wrt: SymbolId, direction: SymbolId
 
 /// The differential of `node` from its children's (`tangents` holds those
 /// of the children that depend on the variable).
-fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -> Result<ExprId> {
+pub(crate) fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId, ExprId>) -> Result<ExprId> {
     let d = |x: &ExprId| tangents.get(x).copied();
     let shape = g.shape(node);
     Ok(match g.node(node).clone() {

@@ -170,6 +170,9 @@ pub struct Printer<'g, 'n> {
     /// expanded when the text is read back: nested matrix powers compound,
     /// and their product is bounded by [`crate::lower::MAX_MATRIX_POWER`].
     power_room: usize,
+    /// Symbols standing for the differential d(E) of an expression E, as a
+    /// derivation writes them before it expands them (see [`Printer::with_differentials`]).
+    differentials: Option<&'n crate::ir::FastMap<crate::ir::SymbolId, ExprId>>,
 }
 
 impl<'g, 'n> Printer<'g, 'n> {
@@ -181,7 +184,32 @@ impl<'g, 'n> Printer<'g, 'n> {
         group_transposes: bool,
     ) -> Printer<'g, 'n> {
         let power_room = crate::lower::MAX_MATRIX_POWER.unsigned_abs() as usize;
-        Printer { graph, notation, spellings, group_transposes, power_room }
+        Printer { graph, notation, spellings, group_transposes, power_room, differentials: None }
+    }
+
+    /// This printer, writing each symbol of `differentials` as the
+    /// differential of its expression: `dz` for a name, `d(W x - y)` for
+    /// anything else.
+    pub fn with_differentials(
+        mut self,
+        differentials: &'n crate::ir::FastMap<crate::ir::SymbolId, ExprId>,
+    ) -> Printer<'g, 'n> {
+        self.differentials = Some(differentials);
+        self
+    }
+
+    /// `d` applied to the printed `of` (see [`Printer::with_differentials`]).
+    fn differential_of(&mut self, of: ExprId) -> Doc {
+        let n = self.notation;
+        let d = n.differential("").unwrap_or_else(|| "d".to_string());
+        match self.graph.node(of).clone() {
+            Node::Var(s) => {
+                let symbol = self.graph.symbol(s);
+                let name = self.spellings.name(n, &symbol.name, symbol.shape);
+                n.text(n.differential(&name).unwrap_or_else(|| format!("d{name}")))
+            }
+            _ => n.text(d).append(n.parens(self.doc(of, Prec::Sum))),
+        }
     }
 }
 
@@ -210,6 +238,10 @@ impl Printer<'_, '_> {
                 } else {
                     n.number(&c)
                 }
+            }
+            Node::Var(s) if self.differentials.is_some_and(|d| d.contains_key(&s)) => {
+                let of = self.differentials.and_then(|d| d.get(&s).copied()).unwrap_or(id);
+                (self.differential_of(of), Prec::Atom)
             }
             Node::Var(s) => {
                 let symbol = self.graph.symbol(s);

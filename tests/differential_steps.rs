@@ -1,0 +1,183 @@
+//! The Magnus–Neudecker derivation (`diff --steps --differential`): every
+//! line of every derivation of the case tables equals df numerically (each
+//! d(E) still in a line taken as the differential of E, against central
+//! differences of f along a random dX); every line written without a d(E)
+//! parses back (dX declared like X) to df; the gradient read off at the
+//! end parses back and `verify` accepts it; the examples as
+//! snapshots in text, Unicode and LaTeX; values without a gradient and
+//! opaque functions are errors with a span.
+
+mod common;
+
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, ML};
+use common::directional::compare;
+use matcalc::print::latex::Latex;
+use matcalc::{analyze, Analysis, Format};
+
+/// The examples and a few more: (label, program, variable).
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("tr_axb", "A: matrix(p, m); X: matrix(m, n); B: matrix(n, p); tr(A X B)", "X"),
+    ("quadratic", "x: vector(n); A: matrix(n, n); x^T A x", "x"),
+    ("least_squares", "W: matrix(m, n); x: vector(n); y: vector(m); 1/2 * norm2(W x - y)", "W"),
+    ("logdet", "X: matrix(n, n); logdet(X)", "X"),
+    ("inverse_form", "a, b: vector(n); X: matrix(n, n); a^T X^-1 b", "X"),
+    ("seed", "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)", "W"),
+    ("det", "X: matrix(n, n); det(X)", "X"),
+    ("symmetric", "S: symmetric(n); A: matrix(n, n); tr(A S) + logdet(S)", "S"),
+    ("tanh_layer", "W: matrix(m, n); x: vector(n); y: vector(m); z = W x; h = tanh(z); L = 1/2 * norm2(h - y)", "W"),
+    ("sum_exp", "X: matrix(m, n); sum(exp(X))", "X"),
+    ("scalar", "k: scalar; sin(k) k", "k"),
+    ("frobenius", "X: matrix(m, n); A: matrix(m, n); norm2(X - A) + tr(X^T X)", "X"),
+];
+
+/// Every case: [`EXAMPLES`] and the tables of scalar derivative cases.
+fn cases() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut all: Vec<(&str, &str, &str)> = EXAMPLES.to_vec();
+    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS] {
+        all.extend(table.iter().copied());
+    }
+    all
+}
+
+/// Relative error above which a line is not df.
+const TOLERANCE: f64 = 1e-6;
+
+/// The kind of `name` as a declaration writes it (`matrix(m, n)`).
+fn kind_of(analysis: &Analysis, name: &str) -> String {
+    analysis.symbol_types().into_iter().find(|t| t.name == name).expect("the variable has a type").kind
+}
+
+#[test]
+fn every_line_equals_df() {
+    let (mut derived, mut lines, mut refused) = (0, 0, Vec::new());
+    let mut failures = Vec::new();
+    for (label, program, wrt) in cases() {
+        let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
+        if !analysis.graph().shape(analysis.value(None).unwrap()).is_scalar() {
+            continue;
+        }
+        let mut derivation = match analysis.differential_derivation(None, wrt) {
+            Ok(d) => d,
+            Err(e) => {
+                assert!(e.span.is_some(), "{label}: an error without a span: {}", e.message);
+                refused.push(format!("{label}: {}", e.message));
+                continue;
+            }
+        };
+        derived += 1;
+        if std::env::var_os("MN_DEBUG").is_some() {
+            eprintln!("{label}\n{}", derivation.render(Format::Text, &Latex::default(), 100));
+        }
+        let resolved = derivation.resolved_lines().expect("the lines' differentials exist");
+        let (root, wrt_id, direction) = derivation.parts();
+        for (i, line) in resolved.into_iter().enumerate() {
+            let (error, points) = compare(derivation.graph(), root, wrt_id, direction, line);
+            lines += 1;
+            if points == 0 || error.is_nan() || error > TOLERANCE {
+                let text = derivation.render(Format::Text, &Latex::default(), 100);
+                failures.push(format!("{label}, line {i}: {error:.2e} off ({points} points)\n{text}"));
+            }
+        }
+    }
+    eprintln!("{derived} derivations, {lines} lines compared; refused: {refused:#?}");
+    assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(derived >= 80, "only {derived} derivations");
+    assert!(refused.len() * 10 <= derived, "{} refused: {refused:#?}", refused.len());
+}
+
+/// The right side of a printed text line `lhs = expr  [reason]`.
+fn expression_of(line: &str) -> &str {
+    let (_, rest) = line.split_once(" = ").expect("an equation line");
+    let rest = rest.rsplit_once("  [").map_or(rest, |(e, _)| e);
+    rest.trim_end()
+}
+
+#[test]
+fn printed_lines_and_gradients_read_back() {
+    let (mut gradients, mut read_lines) = (0, 0);
+    let mut failures = Vec::new();
+    for (label, program, wrt) in cases() {
+        let mut analysis = analyze(program).expect("case analyses");
+        for format in [Format::Text, Format::Unicode] {
+            let Ok(derivation) = analysis.differential_derivation(None, wrt) else { continue };
+            let printed = analysis.differential_steps(None, wrt, format, &Latex::default(), 100_000).expect("prints");
+            let rows: Vec<&str> = printed.lines().collect();
+            // The gradient read off the last line is the gradient.
+            let claim = expression_of(rows[rows.len() - 1]);
+            let derivative = analysis.derivative(None, wrt).expect("a gradient");
+            match matcalc::verify::verify(&mut analysis, &derivative, claim, &Default::default()) {
+                Ok(verdict) if verdict.correct() => gradients += 1,
+                Ok(verdict) => failures.push(format!("{label}: G = {claim} is not the gradient: {verdict:?}")),
+                Err(e) => failures.push(format!("{label}: G = {claim} does not parse: {}", e.render(claim))),
+            }
+            // Lines without a d(E) are expressions in dX.
+            let direction = format!("d{wrt}");
+            if analysis.graph().find_symbol(&direction).is_some() {
+                continue;
+            }
+            let declared = format!("{direction}: {}; {program}", kind_of(&analysis, wrt));
+            assert_eq!(rows.len(), derivation.lines.len() + 1, "{label}: a row per line\n{printed}");
+            for (i, row) in rows[..rows.len() - 1].iter().enumerate() {
+                let expr = expression_of(row);
+                if derivation.holds_differentials(i) {
+                    continue;
+                }
+                let mut again = analyze(&declared).expect("the program with dX declared analyses");
+                let back = match again.lower_claim(expr) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        failures.push(format!("{label} ({format:?}): line {row} does not parse: {}", e.render(expr)));
+                        continue;
+                    }
+                };
+                let graph = again.graph();
+                let (x, dx) = (graph.find_symbol(wrt).unwrap(), graph.find_symbol(&direction).unwrap());
+                let root = again.value(None).unwrap();
+                let (error, points) = compare(again.graph(), root, x, dx, back);
+                read_lines += 1;
+                if points == 0 || error.is_nan() || error > TOLERANCE {
+                    failures.push(format!("{label} ({format:?}): line {row} reads back {error:.2e} away"));
+                }
+            }
+        }
+    }
+    eprintln!("{gradients} gradients verified, {read_lines} printed lines read back");
+    assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(gradients >= 160, "only {gradients} gradients verified");
+    assert!(read_lines >= 300, "only {read_lines} lines read back");
+}
+
+#[test]
+fn examples() {
+    let mut out = String::new();
+    for (label, program, wrt) in EXAMPLES {
+        let mut analysis = analyze(program).expect("example analyses");
+        out.push_str(&format!("# {label}\n$ matcalc diff '{program}' --wrt {wrt} --steps --differential\n"));
+        for format in [Format::Text, Format::Unicode, Format::Latex] {
+            let printed = analysis
+                .differential_steps(None, wrt, format, &Latex::default(), 100)
+                .unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
+            out.push_str(&printed);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    common::snapshots(|| insta::assert_snapshot!(out));
+}
+
+/// A value that is not a scalar, an opaque function, a definition's
+/// derivation: errors with a span, never a panic.
+#[test]
+fn refusals_point_at_the_value() {
+    for (program, wrt, message) in [
+        ("A: matrix(m, n); X: matrix(n, p); A X", "X", "derives the gradient of a scalar"),
+        ("ell: function; W: matrix(n, n); x: vector(n); ell(W x)", "W", "opaque function `ell`"),
+        ("x: vector(n); x", "x", "derives the gradient of a scalar"),
+    ] {
+        let mut analysis = analyze(program).expect("analyses");
+        let e = analysis.differential_steps(None, wrt, Format::Text, &Latex::default(), 100).expect_err(program);
+        assert!(e.message.contains(message), "{program}: {}", e.message);
+        let rendered = e.render(program);
+        assert!(rendered.contains('^'), "{program}: no caret:\n{rendered}");
+    }
+}
