@@ -19,7 +19,7 @@ macro_rules! println {
         use std::io::Write as _;
         if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+                crate::OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
     }};
@@ -40,6 +40,8 @@ macro_rules! eprint {
         let _ = write!(std::io::stderr(), $($arg)*);
     }};
 }
+
+mod checking;
 
 /// Set when writing the output failed for another reason than a closed pipe.
 static OUTPUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -268,7 +270,7 @@ impl From<FormatArg> for Format {
 /// which is quietly ignored), making the exit status 1.
 fn note_write_error(e: &std::io::Error) {
     if e.kind() != std::io::ErrorKind::BrokenPipe {
-        OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+        crate::OUTPUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -409,8 +411,10 @@ fn run() -> ExitCode {
             ))
         }),
         Command::Types { input } => with_program(&input, |analysis| Ok(analysis.types().trim_end().to_string())),
-        Command::Check { input, wrt, points, seed, of } => check(&input, &wrt, points as usize, seed, of.as_deref()),
-        Command::Verify { input, wrt, claim, of } => verify(&input, &wrt, &claim, of.as_deref()),
+        Command::Check { input, wrt, points, seed, of } => {
+            checking::check(&input, &wrt, points as usize, seed, of.as_deref())
+        }
+        Command::Verify { input, wrt, claim, of } => checking::verify(&input, &wrt, &claim, of.as_deref()),
         Command::Repl => repl(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -624,86 +628,5 @@ fn with_program(input: &Input, f: impl FnOnce(&mut Analysis) -> Result<String, E
             eprint!("{}", e.render(&source));
             ExitCode::from(1)
         }
-    }
-}
-
-fn check(input: &Input, wrt: &str, points: usize, seed: u64, of: Option<&str>) -> ExitCode {
-    let source = match program_text(input) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let outcome = analyze_noted(&source).and_then(|mut analysis| {
-        let derivative = analysis.derivative(of, wrt)?;
-        matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
-        let text = analysis.print(derivative.result, Format::Text);
-        let comparison = matcalc::check::compare_with_finite_differences(
-            analysis.graph(),
-            derivative.of,
-            derivative.wrt,
-            derivative.result,
-            derivative.kind == DerivativeKind::Jacobian,
-            points,
-            seed,
-        )?;
-        Ok((text, comparison))
-    });
-    match outcome {
-        Ok((text, comparison)) => {
-            println!("derivative: {text}");
-            for line in comparison.report() {
-                println!("{line}");
-            }
-            if comparison.passed() {
-                println!("ok");
-                ExitCode::SUCCESS
-            } else {
-                println!("MISMATCH: the symbolic derivative disagrees with finite differences");
-                if let Some((symbolic, numeric)) = comparison.worst {
-                    println!("  symbolic: {}", symbolic.compact());
-                    println!("  numeric:  {}", numeric.compact());
-                }
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprint!("{}", e.render(&source));
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn verify(input: &Input, wrt: &str, claim: &str, of: Option<&str>) -> ExitCode {
-    let source = match program_text(input) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let prepared = analyze_noted(&source).and_then(|mut analysis| {
-        let derivative = analysis.derivative(of, wrt)?;
-        matcalc::check::bounds::bound_fixed_dimensions(analysis.graph(), Some(&analysis.program))?;
-        Ok((analysis, derivative))
-    });
-    let (mut analysis, derivative) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            eprint!("{}", e.render(&source));
-            return ExitCode::from(1);
-        }
-    };
-    let verdict = match matcalc::verify::verify(&mut analysis, &derivative, claim, &Default::default()) {
-        Ok(v) => v,
-        Err(e) => {
-            eprint!("{}", e.render(claim));
-            return ExitCode::from(1);
-        }
-    };
-    let ours = analysis.print_one_line(derivative.result);
-    for line in verdict.describe(!analysis.graph().dim_names().is_empty()) {
-        println!("{line}");
-    }
-    println!("matcalc's answer: {ours}");
-    if verdict.correct() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     }
 }
