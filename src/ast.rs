@@ -58,6 +58,35 @@ pub enum DimSpec {
     Named(String, Span),
     /// A positive integer.
     Fixed(u64, Span),
+    /// A product of sizes, `m n` (two or more factors).
+    Product(Vec<DimSpec>, Span),
+}
+
+impl DimSpec {
+    /// Where it is written.
+    pub fn span(&self) -> Span {
+        match self {
+            DimSpec::Named(_, span) | DimSpec::Fixed(_, span) | DimSpec::Product(_, span) => *span,
+        }
+    }
+
+    /// The names it is written with, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            DimSpec::Named(name, _) => vec![name.as_str()],
+            DimSpec::Fixed(..) => Vec::new(),
+            DimSpec::Product(factors, _) => factors.iter().flat_map(DimSpec::names).collect(),
+        }
+    }
+
+    /// The product of its fixed factors (saturating), 1 when it has none.
+    pub fn fixed_part(&self) -> u64 {
+        match self {
+            DimSpec::Named(..) => 1,
+            DimSpec::Fixed(n, _) => *n,
+            DimSpec::Product(factors, _) => factors.iter().fold(1u64, |p, f| p.saturating_mul(f.fixed_part())),
+        }
+    }
 }
 
 /// An expression node with its span.

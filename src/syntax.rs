@@ -317,6 +317,22 @@ fn span_of(pair: &Pair<Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// One factor of a declared dimension: a name or a positive integer.
+fn declared_dimension(dim: Pair<Rule>) -> Result<DimSpec> {
+    let d = dim.into_inner().next().expect("dimension has content");
+    let dspan = span_of(&d);
+    Ok(match d.as_rule() {
+        Rule::integer => {
+            let n: u64 = d.as_str().parse().map_err(|_| Error::new(ErrorKind::Value, "dimension too large", dspan))?;
+            if n == 0 {
+                return Err(Error::new(ErrorKind::Value, "a dimension must be positive", dspan));
+            }
+            DimSpec::Fixed(n, dspan)
+        }
+        _ => DimSpec::Named(d.as_str().to_string(), dspan),
+    })
+}
+
 fn declaration(pair: Pair<Rule>) -> Result<Statement> {
     let span = span_of(&pair);
     let mut inner = pair.into_inner();
@@ -331,20 +347,10 @@ fn declaration(pair: Pair<Rule>) -> Result<Statement> {
     let mut kind_inner = kind_pair.into_inner();
     let kind_name = kind_inner.next().expect("kind has a name").as_str().to_string();
     let mut dims = Vec::new();
-    for dim in kind_inner {
-        let d = dim.into_inner().next().expect("dimension has content");
-        let dspan = span_of(&d);
-        dims.push(match d.as_rule() {
-            Rule::integer => {
-                let n: u64 =
-                    d.as_str().parse().map_err(|_| Error::new(ErrorKind::Value, "dimension too large", dspan))?;
-                if n == 0 {
-                    return Err(Error::new(ErrorKind::Value, "a dimension must be positive", dspan));
-                }
-                DimSpec::Fixed(n, dspan)
-            }
-            _ => DimSpec::Named(d.as_str().to_string(), dspan),
-        });
+    for product in kind_inner {
+        let product_span = span_of(&product);
+        let mut factors = product.into_inner().map(declared_dimension).collect::<Result<Vec<_>>>()?;
+        dims.push(if factors.len() == 1 { factors.remove(0) } else { DimSpec::Product(factors, product_span) });
     }
     let expect = |count: usize, usage: &str| -> Result<()> {
         if dims.len() == count || dims.is_empty() {

@@ -72,6 +72,7 @@ const CASES: &[(&str, &str)] = &[
         "W: matrix(m, n); x, y: vector(n); k: scalar\nS: symmetric(3)\nell: function # opaque\nz = W x\nell(z)",
     ),
     ("multiline_brackets", "norm2(W x\n  - y)"),
+    ("dimension_products", "v: vector(m n); A: matrix(2 n, m n n); I(m n) v"),
     ("comments_and_blank_lines", "# header\n\nx: vector(n)  # a vector\n\nx^T x\n"),
 ];
 
@@ -168,4 +169,13 @@ fn every_whitespace_is_a_space() {
     let error = parse_program("x\u{00A0}+\t*").unwrap_err();
     let span = error.span.expect("a syntax error has a span");
     assert_eq!(span.start, "x\u{00A0}+\t".len());
+}
+
+#[test]
+fn a_declared_product_of_sizes_is_checked_factor_by_factor() {
+    let error = parse_program("v: vector(m 0 n)").unwrap_err();
+    assert_eq!(error.message, "a dimension must be positive");
+    assert_eq!(error.span.expect("a span").start, "v: vector(m ".len());
+    let error = matcalc::analyze("v: vector(m n); w: vector(n); v + w").err().expect("m·n is not n");
+    assert!(error.message.contains("m·n"), "{}", error.message);
 }

@@ -60,10 +60,7 @@ pub fn bound_fixed_dimensions(graph: &Graph, program: Option<&Program>) -> Resul
 /// Where `program` writes a fixed size above `limit`: a declaration's
 /// dimension, or the argument of `I(…)`, `eye(…)` or `ones(…)`.
 fn span_of_large_dimension(program: &Program, limit: u64) -> Option<Span> {
-    let large = |d: &Option<DimSpec>| match d {
-        Some(DimSpec::Fixed(n, span)) if *n > limit => Some(*span),
-        _ => None,
-    };
+    let large = |d: &Option<DimSpec>| d.as_ref().filter(|d| d.fixed_part() > limit).map(DimSpec::span);
     let mut expressions: Vec<&Expr> = Vec::new();
     for statement in &program.statements {
         match statement {

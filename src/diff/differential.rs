@@ -197,7 +197,7 @@ fn apply_tangent(g: &mut Graph, f: Func, y: ExprId, b: ExprId, db: ExprId) -> Re
             g.hadamard(vec![local, db])
         }
         // Linear functions: their differential is the function of the change.
-        (Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec, _) => g.apply(f, db),
+        (Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec | Func::Vec, _) => g.apply(f, db),
         // The Jacobian diag(s) − s sᵀ is symmetric: the adjoint step is the tangent step.
         (Func::Softmax, Some(ops::Derivative::Adjoint(adjoint))) => adjoint(g, y, b, db),
         // A scalar of a whole argument: dy = ⟨G, db⟩ with G the adjoint of a unit change of y.

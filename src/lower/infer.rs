@@ -257,20 +257,28 @@ impl Inference {
         format!("{}×{}", self.dim_text(s.rows), self.dim_text(s.cols))
     }
 
-    pub(super) fn dim_of_spec(&mut self, spec: &Option<DimSpec>) -> DimVar {
-        match spec {
+    pub(super) fn dim_of_spec(&mut self, spec: &Option<DimSpec>) -> Result<DimVar> {
+        Ok(match spec {
             None => self.fresh(DimValue::Free),
             Some(DimSpec::Fixed(n, _)) => self.fresh(DimValue::Fixed(*n)),
+            Some(DimSpec::Product(factors, span)) => {
+                let mut product = self.one();
+                for factor in factors {
+                    let factor = self.dim_of_spec(&Some(factor.clone()))?;
+                    product = self.product(product, factor, *span)?;
+                }
+                product
+            }
             Some(DimSpec::Named(name, _)) => {
                 if let Some(&v) = self.named_dims.get(name) {
-                    return v;
+                    return Ok(v);
                 }
                 let v = self.fresh(DimValue::Named(name.clone()));
                 self.named_dims.insert(name.clone(), v);
                 self.record(Undo::NamedDim(name.clone()));
                 v
             }
-        }
+        })
     }
 
     pub(super) fn statement(&mut self, statement: &Statement) -> Result<()> {
@@ -335,16 +343,16 @@ impl Inference {
         let (shape, role) = match kind {
             Kind::Scalar => (self.scalar(), SymRole::Input { symmetric: false }),
             Kind::Vector(n) => {
-                let rows = self.dim_of_spec(n);
+                let rows = self.dim_of_spec(n)?;
                 (TShape { rows, cols: self.one() }, SymRole::Input { symmetric: false })
             }
             Kind::Matrix(m, n) => {
-                let rows = self.dim_of_spec(m);
-                let cols = self.dim_of_spec(n);
+                let rows = self.dim_of_spec(m)?;
+                let cols = self.dim_of_spec(n)?;
                 (TShape { rows, cols }, SymRole::Input { symmetric: false })
             }
             Kind::Symmetric(n) => {
-                let d = self.dim_of_spec(n);
+                let d = self.dim_of_spec(n)?;
                 (TShape { rows: d, cols: d }, SymRole::Input { symmetric: true })
             }
             Kind::Function => (self.scalar(), SymRole::Function),

@@ -79,8 +79,39 @@ pub(super) fn logsumexp(a: &Matrix) -> Matrix {
 /// The adjoint of `vec(b)` for an m×n `b` is the adjoint `a` (m n × 1)
 /// reshaped: `(vec(I(n))^T ⊗ I(m)) (I(n) ⊗ a)`.
 pub(super) fn d_vec(g: &mut Graph, _y: ExprId, b: ExprId, a: ExprId) -> ExprId {
-    let shape = g.shape(b);
-    let column = g.vec(a);
+    unvec(g, g.shape(b), a)
+}
+
+/// The matrix of shape `shape` whose vec is the column `a`: read off `a`'s
+/// form where it is a vec (`vec(M)` is `M`, `(P ⊗ Q) r` is `Q unvec(r) Pᵀ`),
+/// through sums and scalar factors; else the identity
+/// unvec(a) = (vec(I)ᵀ ⊗ I) (I ⊗ a).
+fn unvec(g: &mut Graph, shape: crate::shape::Shape, a: ExprId) -> ExprId {
+    match g.node(a).clone() {
+        Node::Apply(Func::Vec, m) if g.shape(m) == shape => return m,
+        Node::Scale(c, inner) => {
+            let inner = unvec(g, shape, inner);
+            return g.scale(c, inner);
+        }
+        Node::Add(terms) => {
+            let terms = terms.iter().map(|t| unvec(g, shape, *t)).collect();
+            return g.add(terms);
+        }
+        // (P ⊗ Q) r = vec(Q R Pᵀ) where r = vec(R), R of Q's columns by P's.
+        Node::Mul(factors) if factors.len() >= 2 => {
+            if let Node::Kron(p, q) = g.node(factors[0]).clone() {
+                let (ps, qs) = (g.shape(p), g.shape(q));
+                if qs.rows == shape.rows && ps.rows == shape.cols {
+                    let rest = g.mul(factors[1..].to_vec());
+                    let inner = unvec(g, crate::shape::Shape { rows: qs.cols, cols: ps.cols }, rest);
+                    let pt = g.transpose(p);
+                    return g.mul(vec![q, inner, pt]);
+                }
+            }
+        }
+        _ => {}
+    }
+    let column = a;
     let (i_m, i_n) = (g.identity(shape.rows), g.identity(shape.cols));
     let vec_i = g.vec(i_n);
     let row = g.transpose(vec_i);

@@ -6,7 +6,7 @@
 use crate::ir::FastSet;
 
 use super::MAX_NESTING;
-use crate::ast::{DimSpec, Expr, ExprKind, Kind, Statement};
+use crate::ast::{Expr, ExprKind, Kind, Statement};
 use crate::error::{Error, ErrorKind, Result, Span};
 
 /// An opening `‖` as the grammar sees it (a private-use character of the
@@ -199,9 +199,7 @@ pub fn respell_greek(statements: &mut [Statement], known: &dyn Fn(&str) -> bool)
                     Kind::Scalar | Kind::Function => vec![],
                 };
                 for dim in dims.into_iter().flatten() {
-                    if let DimSpec::Named(name, _) = dim {
-                        introduced.insert(name.clone());
-                    }
+                    introduced.extend(dim.names().into_iter().map(str::to_string));
                 }
             }
             Statement::Define { name, value, .. } => {

@@ -133,6 +133,16 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
     ("kron_sig", "W: matrix(m, n); x: vector(n); b: vector(m); sigmoid(W x + b)", "W"),
     ("kron_grad_quad", "A: matrix(m, m); X: matrix(m, n); grad(tr(X^T A X), X)", "X"),
     ("kron_grad_logdet", "X: matrix(n, n); grad(logdet(X), X)", "X"),
+    ("kron_vec", "X: matrix(m, n); vec(X)", "X"),
+    ("kron_vec_exp", "X: matrix(m, n); vec(exp(X) X^T)", "X"),
+    ("kron_vec_grad", "X: matrix(m, n); a: vector(m n); a^T vec(X)", "X"),
+    ("kron_vec_norm", "X: matrix(m, n); A: matrix(m, m); norm2(vec(A X))", "X"),
+    (
+        "kron_vec_AXB",
+        "X: matrix(n, p); A: matrix(m, n); B: matrix(p, q); C: matrix(m, q); norm2(kron(B^T, A) vec(X) - vec(C))",
+        "X",
+    ),
+    ("kron_decl", "v: vector(m n); X: matrix(m, n); v^T vec(X) + norm2(v)", "v"),
 ];
 
 /// More derivatives across every function and operator: (label, program, variable).

@@ -431,7 +431,7 @@ impl Inference {
                     ));
                 }
                 let spec = Some(DimSpec::Named(name.clone(), arg.span));
-                Ok(self.dim_of_spec(&spec))
+                self.dim_of_spec(&spec)
             }
             _ => Err(Error::new(
                 ErrorKind::Value,
