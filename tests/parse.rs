@@ -176,6 +176,6 @@ fn a_declared_product_of_sizes_is_checked_factor_by_factor() {
     let error = parse_program("v: vector(m 0 n)").unwrap_err();
     assert_eq!(error.message, "a dimension must be positive");
     assert_eq!(error.span.expect("a span").start, "v: vector(m ".len());
-    let error = matcalc::analyze("v: vector(m n); w: vector(n); v + w").err().expect("m·n is not n");
+    let Err(error) = matcalc::analyze("v: vector(m n); w: vector(n); v + w") else { panic!("m·n is not n") };
     assert!(error.message.contains("m·n"), "{}", error.message);
 }
