@@ -126,9 +126,11 @@ class Session:
     def __init__(self) -> None: ...
     def run(self, statements: str) -> Result | None: ...
     @overload
-    def diff(self, expression: str, wrt: str) -> Result: ...
+    def diff(self, expression: str, wrt: str, *, layout: Literal["numerator", "denominator"] = "numerator") -> Result: ...
     @overload
-    def diff(self, expression: str, wrt: list[str] | tuple[str, ...]) -> Derivatives: ...
+    def diff(
+        self, expression: str, wrt: list[str] | tuple[str, ...], *, layout: Literal["numerator", "denominator"] = "numerator"
+    ) -> Derivatives: ...
     def simplify(self, expression: str) -> Result: ...
     def verify(self, expression: str, wrt: str, claim: str) -> Verdict: ...
     def check(self, expression: str, wrt: str, *, points: int = 5, seed: int = 1) -> Check: ...
@@ -137,10 +139,19 @@ class Session:
     def program(self) -> str: ...
 
 @overload
-def diff(program: str, wrt: str, *, of: str | None = None) -> Result:
-    """The gradient (scalar value) or Jacobian (vector value) with respect to one variable."""
+def diff(
+    program: str, wrt: str, *, of: str | None = None, layout: Literal["numerator", "denominator"] = "numerator"
+) -> Result:
+    """The gradient (scalar value) or Jacobian (vector value) with respect to one variable; a Jacobian in
+    numerator layout d vec(F) / d vec(X)^T, or with layout="denominator" its transpose."""
 @overload
-def diff(program: str, wrt: list[str] | tuple[str, ...], *, of: str | None = None) -> Derivatives:
+def diff(
+    program: str,
+    wrt: list[str] | tuple[str, ...],
+    *,
+    of: str | None = None,
+    layout: Literal["numerator", "denominator"] = "numerator",
+) -> Derivatives:
     """The derivatives with respect to each variable of a list."""
 
 def simplify(program: str, *, of: str | None = None) -> Result: ...

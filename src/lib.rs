@@ -75,6 +75,7 @@ pub mod hints;
 pub mod input;
 pub mod interrupt;
 pub mod ir;
+pub mod layout;
 pub mod lower;
 pub mod ops;
 pub mod print;
@@ -89,6 +90,7 @@ pub mod verify;
 
 pub use error::{Error, ErrorKind, Result, Span};
 pub use ir::{ExprId, Graph, SymbolId};
+pub use layout::Layout;
 pub use print::Format;
 pub use session::{Session, SessionError};
 
@@ -141,6 +143,9 @@ pub struct Derivative {
     pub wrt: SymbolId,
     /// The simplified result, written with the user's names.
     pub result: ExprId,
+    /// The layout a Jacobian is written in ([`Layout::Numerator`] unless
+    /// asked for with [`Analysis::derivative_in`]).
+    pub layout: Layout,
 }
 
 /// A computed differential dF of a value F with respect to a variable X.
@@ -396,7 +401,7 @@ impl Analysis {
             let raw = raw.map_err(|e| self.at_value(e))?;
             let (result, trace) = self.apply_rules(raw, None);
             self.check_constants()?;
-            Ok((Derivative { kind, of: root, wrt: sid, result }, trace))
+            Ok((Derivative { kind, of: root, wrt: sid, result, layout: Layout::Numerator }, trace))
         })
     }
 
@@ -542,18 +547,24 @@ impl Analysis {
     }
 
     /// The LaTeX left side of `derivative`: `\nabla_{\mathbf{W}} L` or
-    /// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}`.
+    /// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}` (in denominator
+    /// layout `\frac{\partial \mathbf{y}^\top}{\partial \mathbf{x}}`).
     pub fn derivative_lhs(&self, derivative: &Derivative, of: Option<&str>) -> String {
         let graph = self.graph();
         let wrt = graph.symbol(derivative.wrt);
-        print::latex::derivative_lhs(
-            &print::Spellings::new(graph, &print::latex::Latex::default()),
-            &self.value_name(of),
-            graph.shape(derivative.of),
-            &wrt.name,
-            wrt.shape,
-            derivative.kind == DerivativeKind::Jacobian,
-        )
+        let spellings = print::Spellings::new(graph, &print::latex::Latex::default());
+        let (value, value_shape) = (self.value_name(of), graph.shape(derivative.of));
+        if derivative.kind == DerivativeKind::Jacobian {
+            return print::latex::jacobian_lhs(
+                &spellings,
+                &value,
+                value_shape,
+                &wrt.name,
+                wrt.shape,
+                derivative.layout,
+            );
+        }
+        print::latex::derivative_lhs(&spellings, &value, value_shape, &wrt.name, wrt.shape, false)
     }
 
     /// The computational graph of the value (or definition `of`) in Graphviz
@@ -701,22 +712,7 @@ impl Analysis {
         wrt: &[&str],
         library: print::numpy::Library,
     ) -> Result<print::numpy::PythonFunction> {
-        let value = self.simplified(of)?;
-        let mut results = vec![value];
-        let mut names = Vec::new();
-        for w in wrt {
-            let derivative = self.derivative(of, w)?;
-            let jacobian = derivative.kind == DerivativeKind::Jacobian;
-            names.push(print::numpy::derivative_function_name(self.graph(), derivative.wrt, jacobian));
-            results.push(derivative.result);
-        }
-        let function_name = format!("value_and_{}", names.join("_"));
-        stack::run(self.deep(), || {
-            let graph = &mut self.lowered.graph;
-            let value_text = print::bindings::render_shared(graph, value, &print::text::Text, usize::MAX);
-            let doc = format!("(value, {}) of {value_text}", names.join(", "));
-            Ok(print::numpy::render_value_and_derivatives(graph, &results, &function_name, &doc, library))
-        })
+        self.python_value_and_derivatives_in(of, wrt, library, Layout::Numerator)
     }
 
     /// The inferred kind and shape of every symbol, one per line.

@@ -7,7 +7,7 @@ mod common;
 
 use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, KRONECKER, ML};
 
-use matcalc::{analyze, check, DerivativeKind, Format};
+use matcalc::{analyze, check, DerivativeKind, Format, Layout};
 
 /// Derives `program` with respect to `wrt`, asserts agreement with finite
 /// differences, and returns a table row.
@@ -94,6 +94,52 @@ fn kronecker_jacobians() {
         table.push_str(&derive_checked(label, program, wrt));
     }
     common::snapshots(|| insta::assert_snapshot!("kronecker", table));
+}
+
+/// `--layout denominator`: every Jacobian is the transpose of the numerator
+/// layout's (∂vec(F)ᵀ/∂vec(X), of the transposed shape), prints so that it
+/// reads back, and once transposed back agrees with finite differences of
+/// vec(F) in column-major order; a gradient does not change.
+#[test]
+fn denominator_layout_jacobians() {
+    let (mut jacobians, mut gradients) = (0, 0);
+    let tables = [KRONECKER, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML, FUNCTIONS];
+    for (label, program, wrt) in tables.concat() {
+        let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
+        let Ok(numerator) = analysis.derivative(None, wrt) else { continue };
+        let denominator =
+            analysis.derivative_in(None, wrt, Layout::Denominator).expect("the numerator layout's exists");
+        if numerator.kind == DerivativeKind::Gradient {
+            assert_eq!(denominator.result, numerator.result, "{label}: a gradient has one layout");
+            assert_eq!(denominator.layout, Layout::Numerator, "{label}");
+            gradients += 1;
+            continue;
+        }
+        let graph = analysis.graph();
+        assert_eq!(graph.shape(denominator.result), graph.shape(numerator.result).transpose(), "{label}");
+        assert_eq!(denominator.layout, Layout::Denominator, "{label}");
+        let text = analysis.print(denominator.result, Format::Text);
+        let back = analysis.lower_claim(&text).unwrap_or_else(|e| panic!("{label}: {text}: {}", e.render(&text)));
+        let transposed_back = analysis.graph_mut().transpose(back);
+        let comparison = check::compare_with_finite_differences(
+            analysis.graph(),
+            denominator.of,
+            denominator.wrt,
+            transposed_back,
+            true,
+            3,
+            11,
+        )
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert!(
+            comparison.relative_error < 1e-6,
+            "{label}: the denominator-layout Jacobian {text} disagrees with finite differences ({:.2e})",
+            comparison.relative_error
+        );
+        jacobians += 1;
+    }
+    eprintln!("{jacobians} Jacobians in denominator layout checked, {gradients} gradients unchanged");
+    assert!(jacobians >= 40 && gradients >= 20, "{jacobians} Jacobians, {gradients} gradients");
 }
 
 /// Hessians are the Jacobian of the gradient: check them against finite

@@ -56,7 +56,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Differentiate the program's value: the gradient of a scalar, else the Jacobian
-    /// ∂vec(F)/∂vec(X)ᵀ (numerator layout, vec stacking columns; Kronecker form for matrices)
+    /// ∂vec(F)/∂vec(X)ᵀ (numerator layout, vec stacking columns; Kronecker form for matrices;
+    /// --layout denominator for its transpose)
     #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]
@@ -76,6 +77,11 @@ enum Command {
         /// derivation of the gradient by differentials (product and chain rules, trace rules, G read off)
         #[arg(short = 'd', long)]
         differential: bool,
+        /// Jacobians: numerator layout ∂vec(F)/∂vec(X)ᵀ (a row per entry of F, vec stacking columns;
+        /// the default) or denominator layout ∂vec(F)ᵀ/∂vec(X), its transpose (a row per entry of X).
+        /// A gradient has the shape of X in both
+        #[arg(long, value_enum, default_value = "numerator", value_name = "LAYOUT")]
+        layout: LayoutArg,
         /// NumPy: one function returning (value, derivative, ...) from one forward pass, with the
         /// arguments' shapes checked
         #[arg(long)]
@@ -231,6 +237,24 @@ impl Output {
     }
 }
 
+/// `--layout`: which way round a Jacobian is written.
+#[derive(Clone, Copy, ValueEnum)]
+enum LayoutArg {
+    /// ∂vec(F)/∂vec(X)ᵀ: a row per entry of F (the default)
+    Numerator,
+    /// ∂vec(F)ᵀ/∂vec(X): a row per entry of X, the transpose
+    Denominator,
+}
+
+impl From<LayoutArg> for matcalc::Layout {
+    fn from(l: LayoutArg) -> matcalc::Layout {
+        match l {
+            LayoutArg::Numerator => matcalc::Layout::Numerator,
+            LayoutArg::Denominator => matcalc::Layout::Denominator,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     /// The input language (parses back)
@@ -367,7 +391,7 @@ fn run() -> ExitCode {
             eprintln!("error: --steps prints text, unicode or latex; drop --steps for the graph in dot or tikz");
             ExitCode::from(2)
         }
-        Command::Diff { input, wrt, steps, bare, with_value, differential, output } => {
+        Command::Diff { input, wrt, steps, bare, with_value, differential, layout, output } => {
             let variables: Vec<String> =
                 wrt.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
             if variables.is_empty() {
@@ -383,7 +407,7 @@ fn run() -> ExitCode {
                 let of = output.of.as_deref();
                 let library = Format::from(output.format).python_library().unwrap_or_default();
                 return with_program(&input, |analysis| {
-                    Ok(analysis.python_value_and_derivatives(of, &variables, library)?.source)
+                    Ok(analysis.python_value_and_derivatives_in(of, &variables, library, layout.into())?.source)
                 });
             }
             if differential {
@@ -391,7 +415,10 @@ fn run() -> ExitCode {
                     Ok(output.document(differentials(analysis, &variables, steps, &output)?))
                 });
             }
-            with_program(&input, |analysis| Ok(output.document(diff(analysis, &variables, steps, bare, &output)?)))
+            let layout = layout.into();
+            with_program(&input, |analysis| {
+                Ok(output.document(diff(analysis, &variables, steps, bare, layout, &output)?))
+            })
         }
         Command::Simplify { input, output } => with_program(&input, |analysis| {
             let (value, trace) = analysis.simplified_traced(output.of.as_deref())?;
@@ -441,6 +468,7 @@ fn diff(
     variables: &[String],
     steps: bool,
     bare: bool,
+    layout: matcalc::Layout,
     output: &Output,
 ) -> Result<String, Error> {
     let of = output.of.as_deref();
@@ -455,7 +483,7 @@ fn diff(
                 Format::Dot => analysis.dot(of, Some(wrt))?,
                 Format::Tikz => analysis.tikz(of, Some(wrt), &output.latex())?,
                 _ => {
-                    let (derivative, trace) = analysis.derivative_traced(of, wrt)?;
+                    let (derivative, trace) = analysis.derivative_traced_in(of, wrt, layout)?;
                     let trace = if output.trace { analysis.trace_lines(&trace) } else { Vec::new() };
                     trace.into_iter().map(|l| l + "\n").collect::<String>()
                         + &match format {

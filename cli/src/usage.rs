@@ -67,6 +67,10 @@ Examples (each `$` line prints the indented lines under it):
     \\nabla_{\\mathbf{W}} f &= \\mathbf{W} (\\mathbf{t}_1 + \\mathbf{t}_1^\\top) \\\\
     \\text{where } \\mathbf{t}_1 &= (\\mathbf{W}^\\top \\mathbf{W} \\mathbf{x} - \\mathbf{x}) \\mathbf{x}^\\top
     \\end{aligned}
+  $ matcalc diff 'W x' --wrt W
+    kron(x^T, I(m))
+  $ matcalc diff 'W x' --wrt W --layout denominator
+    kron(x, I(m))
   $ matcalc diff 'A X B' --wrt X --differential
     d(A X B) = A dX B
   $ matcalc diff 'X^-1' --wrt X --differential

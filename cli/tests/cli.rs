@@ -326,6 +326,25 @@ fn steps_by_differentials() {
     assert!(stderr(&o).contains("^^^"), "{}", stderr(&o));
 }
 
+/// `--layout denominator` transposes Jacobians (and says so in LaTeX);
+/// gradients keep the variable's shape.
+#[test]
+fn layouts() {
+    let o = matcalc(&["diff", "W x", "--wrt", "W", "--layout", "denominator"]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "kron(x, I(m))\n"), "{}", stderr(&o));
+    let o = matcalc(&["diff", "W x", "--wrt", "x", "--layout", "denominator", "-F", "latex"]);
+    assert_eq!(stdout(&o), "\\frac{\\partial \\mathbf{f}^\\top}{\\partial \\mathbf{x}} = \\mathbf{W}^\\top\n");
+    let o = matcalc(&["diff", "W x", "--wrt", "x", "--layout", "numerator"]);
+    assert_eq!(stdout(&o), "W\n");
+    let o = matcalc(&["diff", "x^T A x", "--wrt", "x", "--layout", "denominator"]);
+    assert_eq!(stdout(&o), "(A + A^T) x\n");
+    let o = matcalc(&["diff", "W x", "--wrt", "x", "--layout", "denominator", "-F", "numpy", "--with-value"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("W.T"), "{}", stdout(&o));
+    let o = matcalc(&["diff", "W x", "--wrt", "x", "--layout", "sideways"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
 #[test]
 fn standalone_is_for_latex_and_tikz() {
     let o = matcalc(&["diff", SEED, "--wrt", "W", "--standalone"]);

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use matcalc::{analyze, Analysis};
+use matcalc::{analyze, Analysis, Layout};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -47,21 +47,22 @@ fn notes_of(analysis: &Analysis) -> Vec<String> {
     analysis.lowered.notes.iter().map(|n| n.render(&analysis.source).trim_end().to_string()).collect()
 }
 
-/// The derivatives of `analysis` with respect to each of `names`: one
-/// `Result`, or `Derivatives` if `several`.
+/// The derivatives of `analysis` with respect to each of `names` (`wrt`:
+/// the names and whether several were asked for), Jacobians in `layout`:
+/// one `Result`, or `Derivatives` if several.
 pub(crate) fn derivatives(
     py: Python<'_>,
     analysis: Analysis,
     of: Option<&str>,
-    names: &[String],
-    several: bool,
+    wrt: (&[String], bool, Layout),
     source: &str,
     notes: Vec<String>,
 ) -> PyResult<Py<PyAny>> {
+    let (names, several, layout) = wrt;
     let shared: SharedAnalysis = Arc::new(Mutex::new(analysis));
     let mut items = Vec::new();
     for wrt in names {
-        let derivative = lock(&shared).derivative(of, wrt).map_err(|e| to_py(&e, source))?;
+        let derivative = lock(&shared).derivative_in(of, wrt, layout).map_err(|e| to_py(&e, source))?;
         let result = MatcalcResult::new(
             Arc::clone(&shared),
             Target::Derivative(derivative),
@@ -106,12 +107,19 @@ pub(crate) fn types_of<'py>(py: Python<'py>, analysis: &Analysis) -> PyResult<Bo
 /// respect to `wrt`: a gradient of a scalar, a Jacobian of a vector. With
 /// a list of variables the answer is a `Derivatives` of one `Result` each.
 #[pyfunction]
-#[pyo3(signature = (program, wrt, *, of = None))]
-fn diff(py: Python<'_>, program: &str, wrt: &Bound<'_, PyAny>, of: Option<&str>) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (program, wrt, *, of = None, layout = "numerator"))]
+fn diff(py: Python<'_>, program: &str, wrt: &Bound<'_, PyAny>, of: Option<&str>, layout: &str) -> PyResult<Py<PyAny>> {
+    let layout = parse_layout(layout)?;
     let (names, several) = variables(wrt)?;
     let analysis = analyze(program).map_err(|e| to_py(&e, program))?;
     let notes = notes_of(&analysis);
-    derivatives(py, analysis, of, &names, several, program, notes)
+    derivatives(py, analysis, of, (&names, several, layout), program, notes)
+}
+
+/// The layout named `name` (`"numerator"` or `"denominator"`).
+pub(crate) fn parse_layout(name: &str) -> PyResult<Layout> {
+    Layout::parse(name)
+        .ok_or_else(|| PyValueError::new_err(format!("layout is 'numerator' or 'denominator', not {name:?}")))
 }
 
 /// The program's value (or its definition `of`), simplified, with

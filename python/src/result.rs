@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use matcalc::print::latex::Latex;
 use matcalc::print::numpy::Library;
-use matcalc::{Analysis, Derivative, DerivativeKind, ExprId, Format};
+use matcalc::{Analysis, Derivative, DerivativeKind, ExprId, Format, Layout};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -72,6 +72,14 @@ impl MatcalcResult {
         }
     }
 
+    /// The layout the derivative's Jacobian is written in (numerator for a value).
+    fn layout(&self) -> Layout {
+        match &self.target {
+            Target::Derivative(d) => d.layout,
+            Target::Value(_) => Layout::Numerator,
+        }
+    }
+
     fn print(&self, format: Format) -> String {
         lock(&self.analysis).print_width(self.id(), format, TEXT_WIDTH)
     }
@@ -103,8 +111,9 @@ impl MatcalcResult {
         let Some(wrt) = &self.wrt else {
             return Err(PyValueError::new_err("with_value returns a value and its derivative; this result is a value"));
         };
+        let layout = self.layout();
         let mut analysis = lock(&self.analysis);
-        let function = analysis.python_value_and_derivatives(self.of.as_deref(), &[wrt.as_str()], library);
+        let function = analysis.python_value_and_derivatives_in(self.of.as_deref(), &[wrt.as_str()], library, layout);
         Ok((function.map_err(|e| to_py(&e, &self.source))?.source, format!("value_and_{name}")))
     }
 
@@ -414,8 +423,9 @@ impl Derivatives {
         if with_value && !items.is_empty() {
             let wrts: Vec<&str> = items.iter().filter_map(|item| item.wrt.as_deref()).collect();
             let first = items[0];
+            let layout = first.layout();
             let mut analysis = lock(&first.analysis);
-            let function = analysis.python_value_and_derivatives(first.of.as_deref(), &wrts, library);
+            let function = analysis.python_value_and_derivatives_in(first.of.as_deref(), &wrts, library, layout);
             return Ok(function.map_err(|e| to_py(&e, &first.source))?.source);
         }
         let parts: PyResult<Vec<String>> = items.iter().map(|item| Ok(item.source_in(library, false)?.0)).collect();

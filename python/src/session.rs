@@ -87,11 +87,14 @@ impl Session {
     /// The derivative of `expression` (after any statements before it; a
     /// definition's name stands for its value) with respect to `wrt`, one
     /// name or several, as `matcalc.diff`.
-    fn diff(&self, py: Python<'_>, expression: &str, wrt: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (expression, wrt, *, layout = "numerator"))]
+    fn diff(&self, py: Python<'_>, expression: &str, wrt: &Bound<'_, PyAny>, layout: &str) -> PyResult<Py<PyAny>> {
+        let layout = crate::parse_layout(layout)?;
         let (names, several) = crate::variables(wrt)?;
         self.transact(expression, |mut value, added| {
             let analysis = value.analysis(|a| a.clone());
-            crate::derivatives(py, analysis, value.of(), &names, several, expression, notes(added, expression))
+            let notes = notes(added, expression);
+            crate::derivatives(py, analysis, value.of(), (&names, several, layout), expression, notes)
         })
     }
 

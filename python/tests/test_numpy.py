@@ -74,3 +74,37 @@ def test_an_opaque_function_and_its_upstream_gradient_are_parameters(rng):
     z = W1 @ x + b1
     h1 = z / (1 + np.exp(-z))
     np.testing.assert_allclose(call(d.to_numpy(), d.numpy_parameters, arrays), np.outer(upstream, h1), rtol=1e-12)
+
+
+LAYOUT_CASES = [
+    ("W: matrix(m, n); x: vector(n); sigmoid(W x)", "x", {"W": (3, 2), "x": (2,)}),
+    ("A: matrix(m, n); x: vector(n); tanh(A x) .* (A x)", "x", {"A": (4, 3), "x": (3,)}),
+    ("x: vector(n); softmax(x)", "x", {"x": (4,)}),
+    ("x: vector(n); k: scalar; exp(k x)", "k", {"x": (3,), "k": ()}),
+]
+
+
+@pytest.mark.parametrize("program, wrt, sizes", LAYOUT_CASES)
+def test_a_denominator_layout_jacobian_is_the_transpose(program, wrt, sizes, rng):
+    denominator = matcalc.diff(program, wrt, layout="denominator")
+    value = matcalc.simplify(program)
+    f, dj = value.to_numpy(), denominator.to_numpy()
+    with_value = denominator.to_numpy(with_value=True)
+    for _ in range(3):
+        arrays = arrays_for(sizes, rng)
+        symbolic = np.asarray(call(dj, denominator.numpy_parameters, arrays), dtype=float)
+        numeric = central_difference(lambda **a: call(f, value.numpy_parameters, a), arrays, wrt)
+        numeric = numeric.reshape(numeric.shape[0], -1)
+        assert symbolic.reshape(-1, numeric.shape[0]).shape == numeric.T.shape, (program, wrt)
+        np.testing.assert_allclose(symbolic.reshape(numeric.T.shape), numeric.T, rtol=1e-6, atol=1e-7)
+        _, jacobian = call(with_value, denominator.numpy_parameters, arrays)
+        np.testing.assert_allclose(np.asarray(jacobian, dtype=float), symbolic, rtol=1e-12, atol=1e-12)
+
+
+def test_the_layout_transposes_jacobians_only():
+    assert matcalc.diff("W x", "W", layout="denominator").text == "kron(x, I(m))"
+    assert matcalc.diff("W x", "W").text == "kron(x^T, I(m))"
+    assert matcalc.diff("x^T A x", "x", layout="denominator").text == matcalc.diff("x^T A x", "x").text
+    assert matcalc.Session().diff("A x", "x", layout="denominator").text == "A^T"
+    with pytest.raises(ValueError, match="numerator"):
+        matcalc.diff("W x", "x", layout="sideways")

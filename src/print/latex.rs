@@ -181,17 +181,39 @@ pub fn derivative_lhs(
     wrt_shape: Shape,
     jacobian: bool,
 ) -> String {
+    if jacobian {
+        return jacobian_lhs(spellings, value_name, value_shape, wrt_name, wrt_shape, crate::Layout::Numerator);
+    }
+    let of = spellings.name(&Latex::default(), value_name, value_shape);
+    let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
+    format!("\\nabla_{{{wrt}}} {of}")
+}
+
+/// The left side of a Jacobian in `layout`: numerator
+/// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}`
+/// (`\frac{\partial \operatorname{vec}(\mathbf{F})}{\partial \operatorname{vec}(\mathbf{X})^\top}`),
+/// denominator its transpose `\frac{\partial \mathbf{y}^\top}{\partial \mathbf{x}}`.
+pub fn jacobian_lhs(
+    spellings: &Spellings,
+    value_name: &str,
+    value_shape: Shape,
+    wrt_name: &str,
+    wrt_shape: Shape,
+    layout: crate::Layout,
+) -> String {
     let of = spellings.name(&Latex::default(), value_name, value_shape);
     let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
     let matrix = |s: Shape| s.rows != crate::shape::Dim::ONE && s.cols != crate::shape::Dim::ONE;
-    if jacobian && (matrix(value_shape) || matrix(wrt_shape)) {
-        // ∂vec(F)/∂vec(X)ᵀ, a vector's vec being itself.
-        let vec = |name: String, s: Shape| if matrix(s) { format!("\\operatorname{{vec}}({name})") } else { name };
-        format!("\\frac{{\\partial {}}}{{\\partial {}^\\top}}", vec(of, value_shape), vec(wrt, wrt_shape))
-    } else if jacobian {
-        format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}")
-    } else {
-        format!("\\nabla_{{{wrt}}} {of}")
+    // ∂vec(F)/∂vec(X)ᵀ, a vector's vec being itself.
+    let vec = |name: String, s: Shape| if matrix(s) { format!("\\operatorname{{vec}}({name})") } else { name };
+    match layout {
+        crate::Layout::Numerator if matrix(value_shape) || matrix(wrt_shape) => {
+            format!("\\frac{{\\partial {}}}{{\\partial {}^\\top}}", vec(of, value_shape), vec(wrt, wrt_shape))
+        }
+        crate::Layout::Numerator => format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}"),
+        crate::Layout::Denominator => {
+            format!("\\frac{{\\partial {}^\\top}}{{\\partial {}}}", vec(of, value_shape), vec(wrt, wrt_shape))
+        }
     }
 }
 
