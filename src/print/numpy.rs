@@ -553,6 +553,9 @@ impl Emitter<'_> {
     }
 
     fn expr_inner(&mut self, id: ExprId) -> (String, u8) {
+        if let Some(text) = self.scaled_outer_product(id) {
+            return (text, 4);
+        }
         let shape = self.shape(id);
         match self.graph.node(id).clone() {
             Node::Const(c) => Self::constant(&c),

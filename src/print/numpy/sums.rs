@@ -9,7 +9,9 @@
 //! coefficient too. JAX keeps `np.outer`: XLA fuses the outer products and
 //! their sum into one loop, as fast as the stacked product (measured), and
 //! so does a matrix of a fixed size under [`MIN_ENTRIES`] entries, for which
-//! the two stacks cost more than they save.
+//! the two stacks cost more than they save. A lone outer product's
+//! coefficient and scalar factors scale its column too (`np.outer(-2.0 * s *
+//! u, v)`, not `-2.0 * s * np.outer(u, v)`), in every library.
 
 use num_traits::{One, Signed};
 
@@ -128,6 +130,26 @@ impl Emitter<'_> {
         }
         let text = format!("(np.stack([{}], 1) @ np.stack([{}]))", columns.join(", "), rows.join(", "));
         Some((text, found.iter().map(|(i, _)| *i).collect()))
+    }
+
+    /// An outer product with a coefficient or scalar factors (`-2 s u v^T`)
+    /// as `np.outer(-2.0 * s * u, v)`: the factors scale the column, not
+    /// the m×n product (a pass over it and a temporary fewer).
+    pub(super) fn scaled_outer_product(&mut self, id: ExprId) -> Option<String> {
+        if !matches!(self.graph.node(id), Node::Scale(..) | Node::Mul(_)) {
+            return None;
+        }
+        let shape = self.shape(id);
+        if shape.rows == Dim::ONE || shape.cols == Dim::ONE {
+            return None;
+        }
+        let r = self.rank_one(id, Coeff::one())?;
+        if r.coefficient.is_one() && r.scalars.is_empty() {
+            return None;
+        }
+        let column = self.scaled_column(&r);
+        let row = self.expr(r.row, 0);
+        Some(format!("np.outer({column}, {row})"))
     }
 
     /// `term` (times `coefficient`) as an outer product, if it is computed
