@@ -4,7 +4,7 @@
 Usage (from anywhere; the repository is this file's parent's parent):
 
     python3 benches/numpy_speed.py [--runs N] [--min-time S] [--cases a,b]
-                                   [--matcalc PATH] [--markdown FILE] [--jax] [--torch]
+                                   [--matcalc PATH] [--markdown FILE] [--jax] [--torch] [--hlo]
 
 For each case it asks the release binary (target/release/matcalc, built
 with `cargo build --release` if it is missing) for the NumPy function of a
@@ -22,7 +22,8 @@ not timed. With --jax (run it with a Python that has jax, e.g.
 target/jax-venv/bin/python, see tests/jax_output.rs) the table also times
 `jax.jit(jax.grad(loss))` (`jax.hessian` for the Hessian) of the same loss
 written in jax.numpy, and matcalc's `--format jax` function under `jax.jit`,
-in float64, XLA on one thread. With --torch (a Python with torch, e.g. the
+in float64, XLA on one thread (--hlo also prints the dots, LAPACK calls
+and fusions each of the two compiles to). With --torch (a Python with torch, e.g. the
 one MATCALC_TORCH_PYTHON names, see tests/torch_output.rs) it also times
 matcalc's `--format torch` function on float64 CPU tensors, torch on one
 thread (torch.set_num_threads(1)). This is a benchmark,
@@ -216,19 +217,23 @@ def generated_torch_call(matcalc, program, wrt, args):
     return lambda: function(*values)
 
 
-def generated_jax_call(matcalc, program, wrt, args):
-    """matcalc's `--format jax` function compiled by `jax.jit`, bound to `args`."""
+def generated_jax_call(matcalc, program, wrt, args, hlo=None):
+    """matcalc's `--format jax` function compiled by `jax.jit`, bound to
+    `args`; the compiled module's text is appended to `hlo` if given."""
     import jax
 
     _, function = generated(matcalc, program, wrt, "jax")
     compiled = jax.jit(function)
     names = list(inspect.signature(function).parameters)
     values = [jax.device_put(args[n]) for n in names]
+    if hlo is not None:
+        hlo.append(compiled.lower(*values).compile().as_text())
     return lambda: compiled(*values).block_until_ready()
 
 
-def jax_call(name, args):
-    """`jax.jit` of the case's gradient (or Hessian), bound to `args`."""
+def jax_call(name, args, hlo=None):
+    """`jax.jit` of the case's gradient (or Hessian), bound to `args`; the
+    compiled module's text is appended to the list `hlo` if one is given."""
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -242,7 +247,26 @@ def jax_call(name, args):
     index = order.index(wrt[1] if hessian else wrt)
     compiled = jax.jit((jax.hessian if hessian else jax.grad)(loss, argnums=index))
     values = [jax.device_put(args[n]) for n in order]
+    if hlo is not None:
+        hlo.append(compiled.lower(*values).compile().as_text())
     return lambda: compiled(*values).block_until_ready()
+
+
+def hlo_work(text):
+    """The work in a compiled XLA module's text: its dots, LAPACK calls
+    (custom-call targets) and loop fusions, as `dot 3, fusion 3, ...`."""
+    import collections
+    import re
+
+    counts = collections.Counter()
+    for line in text.splitlines():
+        op = re.search(r"= \S+ (dot|fusion|custom-call|while|gather|copy)\(", line)
+        if op:
+            counts[op.group(1)] += 1
+        target = re.search(r'custom_call_target="([^"]+)"', line)
+        if target:
+            counts[target.group(1)] += 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
 # ---------------------------------------------------------------- cases
@@ -377,6 +401,8 @@ def main():
     parser.add_argument("--show", action="store_true", help="print each generated function")
     parser.add_argument("--jax", action="store_true", help="also time jax.jit(jax.grad(loss))")
     parser.add_argument("--torch", action="store_true", help="also time the generated PyTorch function")
+    parser.add_argument("--hlo", action="store_true",
+                        help="with --jax: print the work (dots, LAPACK calls, fusions) each JAX function compiles to")
     options = parser.parse_args()
     if not os.path.exists(options.matcalc):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -398,7 +424,8 @@ def main():
             continue
         calls = [gen_call, hand_call]
         if options.jax:
-            jax_grad = jax_call(name, args)
+            hlo = [] if options.hlo else None
+            jax_grad = jax_call(name, args, hlo)
             jax_result = np.asarray(jax_grad())
             jax_error = np.max(np.abs(jax_result.reshape(want.shape) - want)) / max(np.max(np.abs(want)), 1e-300)
             if not jax_error <= 1e-6:
@@ -407,7 +434,9 @@ def main():
             calls.append(jax_grad)
             # Called once before it is calibrated: the first call compiles,
             # and a calibration that times it settles on one call per sample.
-            generated_jax = generated_jax_call(options.matcalc, program, wrt, args)
+            generated_jax = generated_jax_call(options.matcalc, program, wrt, args, hlo)
+            if hlo is not None:
+                print(f"{name}: jax.grad compiles to {hlo_work(hlo[0])}; generated JAX to {hlo_work(hlo[1])}")
             generated_jax_result = np.asarray(generated_jax())
             generated_jax_error = (np.max(np.abs(generated_jax_result.reshape(want.shape) - want))
                                    / max(np.max(np.abs(want)), 1e-300))
