@@ -320,6 +320,17 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
             let reason = sum_hadamard_reason(b, b.g.shape(h), traced);
             return Ok(Some((vec![with(vec![row, c], traced)], vec![reason])));
         }
+        Node::Apply(Func::Sum, inner) if scalar_change_factor(b, inner).is_some() => {
+            // sum(s U) = s sum(U) for the scalar s that holds dX.
+            let Some((j, factors)) = scalar_change_factor(b, inner) else { unreachable!("matched above") };
+            let rest: Vec<ExprId> = factors.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, f)| *f).collect();
+            let product = b.g.mul(rest);
+            let summed = b.g.apply(Func::Sum, product);
+            let mut term = with(vec![factors[j]], false);
+            term.scalars.push(summed);
+            let reason = sum_scale_reason(b, b.g.shape(inner));
+            return Ok(Some((vec![term], vec![reason])));
+        }
         Node::Apply(Func::Sum, u) => {
             let s = b.g.shape(u);
             let mut chain = Vec::new();
@@ -428,9 +439,19 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
     }
     let dxt = b.g.transpose(b.dtarget);
     if core == dxt && core != b.dtarget {
-        let mut chain: Vec<ExprId> = right.iter().rev().map(|f| b.g.transpose(*f)).collect();
+        let before: Vec<ExprId> = right.iter().rev().map(|f| b.g.transpose(*f)).collect();
+        let after: Vec<ExprId> = left.iter().rev().map(|f| b.g.transpose(*f)).collect();
+        if t.traced && !after.is_empty() {
+            // tr(L dXᵀ R) = tr(Rᵀ dX Lᵀ) = tr(Lᵀ Rᵀ dX): turned round and rotated in one line.
+            let mut chain = after;
+            chain.extend(before);
+            chain.push(b.dtarget);
+            let why = vec![transpose_reason(b, kind), cyclic_reason(b, kind)];
+            return Ok(Some((vec![with(chain, true)], why)));
+        }
+        let mut chain = before;
         chain.push(b.dtarget);
-        chain.extend(left.iter().rev().map(|f| b.g.transpose(*f)).collect::<Vec<_>>());
+        chain.extend(after);
         let reason = if t.traced { transpose_reason(b, kind) } else { scalar_transpose_reason(b) };
         return Ok(Some((vec![with(chain, t.traced)], vec![reason])));
     }
@@ -718,4 +739,24 @@ fn canonical(g: &mut Graph, id: ExprId) -> ExprId {
         }
     }
     *memo.get(&id).unwrap_or(&id)
+}
+
+/// The position of the one scalar factor of the product `id` that holds
+/// dX (no other factor holding it), and the factors.
+fn scalar_change_factor(b: &Builder, id: ExprId) -> Option<(usize, Vec<ExprId>)> {
+    let Node::Mul(factors) = b.g.node(id) else { return None };
+    let j = factors.iter().position(|f| b.g.shape(*f).is_scalar() && holds(b, *f))?;
+    let alone = factors.iter().enumerate().all(|(k, f)| k == j || !holds(b, *f));
+    alone.then(|| (j, factors.to_vec()))
+}
+
+/// `sum(s U) = s sum(U)` (vectors: `sum(s u) = s sum(u)`).
+fn sum_scale_reason(b: &mut Builder, shape: Shape) -> Reason {
+    let (k, u) = (b.placeholder(Shape::SCALAR, 0), b.placeholder(shape, 0));
+    let (k, u) = (b.g.var(k), b.g.var(u));
+    let ku = raw_mul(&mut b.g, vec![k, u]);
+    let lhs = b.g.apply(Func::Sum, ku);
+    let su = b.g.apply(Func::Sum, u);
+    let rhs = raw_mul(&mut b.g, vec![k, su]);
+    Reason { words: "linearity", formula: Some((lhs, rhs)) }
 }
