@@ -605,3 +605,27 @@ fn exact_checks_are_not_vacuous() {
         .count();
     assert!(compared >= 150, "only {compared} of 200 exact checks ran");
 }
+
+/// Every Jacobian of a random matrix- or vector-valued expression with
+/// respect to a matrix, a vector or a scalar is formed (none refused).
+#[test]
+fn matrix_jacobians_are_formed() {
+    let mut refused = Vec::new();
+    for seed in 0..200u64 {
+        for kind in ['m', 'v'] {
+            for wrt in ["A", "R", "x", "k"] {
+                let source = generate(seed, kind, false);
+                let mut analysis = analyze(&source).unwrap_or_else(|e| panic!("{}", e.render(&source)));
+                if let Err(e) = analysis.derivative(None, wrt) {
+                    refused.push(format!("d/d{wrt} {source}: {e}"));
+                }
+            }
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of 1600 refused, the first:\n{}",
+        refused.len(),
+        refused.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
+}

@@ -73,8 +73,11 @@ fn program_errors_exit_one_with_a_caret() {
     assert_eq!(o.status.code(), Some(0), "a Jacobian with respect to a matrix is in Kronecker form");
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(x^T, I(m))");
     let o = matcalc(&["diff", "X: matrix(n, n); diag(X)", "--wrt", "X"]);
-    assert_eq!(o.status.code(), Some(1), "no Kronecker form of the diagonal's Jacobian yet");
-    assert!(stderr(&o).contains("the diagonal of a matrix") && stderr(&o).contains('^'), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "the diagonal's Jacobian selects the rows of vec at (i, i)");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(ones(n)^T, I(n)) diag(vec(I(n)))");
+    let o = matcalc(&["diff", "S: symmetric(n); x: vector(n); S x", "--wrt", "S"]);
+    assert_eq!(o.status.code(), Some(1), "no Jacobian with respect to a symmetric matrix yet");
+    assert!(stderr(&o).contains("the symmetric matrix `S`") && stderr(&o).contains('^'), "{}", stderr(&o));
 }
 
 #[test]

@@ -59,11 +59,11 @@ def test_a_matrix_jacobian_is_in_kronecker_form():
     assert j.text == "kron(x^T, I(m))"
 
 
-def test_a_jacobian_through_a_diagonal_is_refused_with_its_reason():
+def test_a_jacobian_with_respect_to_a_symmetric_matrix_is_refused_with_its_reason():
+    assert matcalc.diff("X: matrix(n, n); diag(X)", "X").text == "kron(ones(n)^T, I(n)) diag(vec(I(n)))"
     with pytest.raises(matcalc.DifferentiationError) as caught:
-        matcalc.diff("diag(X)", "X")
-    assert "diagonal" in caught.value.message
-    assert "diag(dX)" in caught.value.message
+        matcalc.diff("S: symmetric(n); x: vector(n); S x", "S")
+    assert "symmetric matrix `S`" in caught.value.message
 
 
 def test_an_error_in_a_claim_points_into_the_claim():

@@ -176,9 +176,37 @@ impl Reader {
                 g.mul(vec![k, j])
             }
             Node::Apply(f, e) => self.linear_function(g, id, f, e)?,
-            Node::Kron(..) => return Err(self.unsupported(g, id, "a Kronecker product")),
+            Node::Kron(a, b) => self.kronecker(g, id, a, b)?,
             _ => return Err(self.unsupported(g, id, "this form")),
         })
+    }
+
+    /// vec(P ⊗ Q) = (I(n) ⊗ K(q, m) ⊗ I(p)) (vec(P) ⊗ vec(Q)) for an m×n P
+    /// and a p×q Q, with one of them containing dX: vec(P) ⊗ vec(Q) is
+    /// (I ⊗ vec(Q)) vec(P), or (vec(P) ⊗ I) vec(Q).
+    fn kronecker(&mut self, g: &mut Graph, id: ExprId, p: ExprId, q: ExprId) -> Result<ExprId> {
+        let (ps, qs) = (g.shape(p), g.shape(q));
+        let (inner, spread) = match (self.has(p), self.has(q)) {
+            (true, false) => {
+                let vq = g.vec(q);
+                let entries = size(g, ps);
+                let identity = g.identity(entries);
+                (p, g.kron(identity, vq))
+            }
+            (false, true) => {
+                let vp = g.vec(p);
+                let entries = size(g, qs);
+                let identity = g.identity(entries);
+                (q, g.kron(vp, identity))
+            }
+            _ => return Err(self.unsupported(g, id, "a Kronecker product of two changes")),
+        };
+        let (i_n, i_p) = (g.identity(ps.cols), g.identity(qs.rows));
+        let k = g.commutation(qs.cols, ps.rows);
+        let left = g.kron(i_n, k);
+        let shuffle = g.kron(left, i_p);
+        let j = self.jacobian(g, inner)?;
+        Ok(g.mul(vec![shuffle, spread, j]))
     }
 
     /// The factor of `factors` that contains dX and the others; an error
@@ -259,9 +287,30 @@ impl Reader {
                     let j = self.jacobian(g, v)?;
                     g.mul(vec![weights, j])
                 }
+                // diag(E) = (1ᵀ ⊗ I) vec(I ⊙ E): the rows of vec(E) at (i, i).
+                None if s.rows == s.cols => {
+                    let select = diagonal_selection(g, s.rows);
+                    let select = g.transpose(select);
+                    let j = self.jacobian(g, e)?;
+                    g.mul(vec![select, j])
+                }
                 None => return Err(self.unsupported(g, id, "the diagonal of a matrix")),
             },
-            Func::DiagMat => return Err(self.unsupported(g, id, "the diagonal matrix of a vector")),
+            Func::DiagMat => {
+                if let Node::Apply(Func::DiagVec, inner) = g.node(e).clone() {
+                    // vec(diag(diag(E))) = vec(I ⊙ E) = diag(vec(I)) vec(E).
+                    let identity = g.identity(s.rows);
+                    let v = g.vec(identity);
+                    let mask = g.apply(Func::DiagMat, v);
+                    let j = self.jacobian(g, inner)?;
+                    g.mul(vec![mask, j])
+                } else {
+                    // vec(diag(v)) = vec(I ⊙ v 1ᵀ) = diag(vec(I)) (1 ⊗ I) v.
+                    let select = diagonal_selection(g, s.rows);
+                    let j = self.jacobian(g, e)?;
+                    g.mul(vec![select, j])
+                }
+            }
             _ => return Err(self.unsupported(g, id, "a function of a change")),
         })
     }
@@ -287,4 +336,16 @@ impl Reader {
         let right = if k + 1 == factors.len() { g.identity(g.shape(e).cols) } else { g.mul(factors[k + 1..].to_vec()) };
         Some((left, v, right))
     }
+}
+
+/// The n²×n matrix that places a vector on the diagonal, vec(diag(v)) = S v:
+/// S = diag(vec(I(n))) kron(ones(n), I(n)); its transpose reads the
+/// diagonal off a vec, diag(E) = Sᵀ vec(E).
+fn diagonal_selection(g: &mut Graph, n: Dim) -> ExprId {
+    let identity = g.identity(n);
+    let v = g.vec(identity);
+    let mask = g.apply(Func::DiagMat, v);
+    let ones = g.ones(Shape::column(n));
+    let copies = g.kron(ones, identity);
+    g.mul(vec![mask, copies])
 }
