@@ -179,6 +179,16 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
+    /// Hessians with respect to matrices (and vectors, scalars),
+    /// ∂²f/∂vec(X)∂vec(X)ᵀ, as the Jacobian of `grad(f, X)`, against finite
+    /// differences of the gradient.
+    #[test]
+    fn hessians_match_finite_differences(seed in any::<u64>(), wrt in prop::sample::select(vec!["A", "R", "x", "k"])) {
+        let program = generate(seed, 's', false);
+        let body = &program[HEADER.len()..];
+        check_derivative(&format!("{HEADER}grad({body}, {wrt})"), wrt, seed)?;
+    }
+
     /// `verify` accepts matcalc's own printed gradient or Jacobian and never
     /// calls it correct scaled by 1.01, negated, with a term dropped or
     /// transposed (see `checks::verify_own_answer`).
@@ -625,6 +635,29 @@ fn matrix_jacobians_are_formed() {
     assert!(
         refused.is_empty(),
         "{} of 1600 refused, the first:\n{}",
+        refused.len(),
+        refused.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// Every Hessian of a random scalar with respect to a matrix, a vector or
+/// a scalar (the Jacobian of its gradient) is formed.
+#[test]
+fn hessians_are_formed() {
+    let mut refused = Vec::new();
+    for seed in 0..200u64 {
+        for wrt in ["A", "R", "x", "k"] {
+            let program = generate(seed, 's', false);
+            let source = format!("{HEADER}grad({}, {wrt})", &program[HEADER.len()..]);
+            let mut analysis = analyze(&source).unwrap_or_else(|e| panic!("{}", e.render(&source)));
+            if let Err(e) = analysis.derivative(None, wrt) {
+                refused.push(format!("d/d{wrt} {source}: {e}"));
+            }
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of 800 refused, the first:\n{}",
         refused.len(),
         refused.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
     );
