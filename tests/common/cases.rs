@@ -143,6 +143,14 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
         "X",
     ),
     ("kron_decl", "v: vector(m n); X: matrix(m, n); v^T vec(X) + norm2(v)", "v"),
+    ("kron_diag", "X: matrix(n, n); diag(X)", "X"),
+    ("kron_diagmat", "x: vector(n); diag(x)", "x"),
+    ("kron_diag_A", "x: vector(n); A: matrix(n, p); diag(x) A", "x"),
+    ("kron_diag_AX", "X: matrix(n, n); A: matrix(n, n); diag(A X)", "X"),
+    ("kron_diag_diag", "X: matrix(n, n); diag(diag(X))", "X"),
+    ("kron_of_X", "X: matrix(m, n); A: matrix(p, q); kron(X, A)", "X"),
+    ("kron_of_X_right", "X: matrix(m, n); A: matrix(p, q); kron(A, X)", "X"),
+    ("kron_XX", "X: matrix(m, n); kron(X, X)", "X"),
 ];
 
 /// More derivatives across every function and operator: (label, program, variable).
