@@ -10,7 +10,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, KRONECKER, ML};
+use common::cases::{COOKBOOK, EXTRA, JACOBIANS_AND_HESSIANS, KRONECKER, KRON_APPLIED, ML};
 use common::libraries::branch_cases;
 use common::numpy::{case_json, numpy_available, run_cases};
 use matcalc::check::{self, Rng, Sampling};
@@ -99,6 +99,36 @@ fn numpy_kronecker_jacobians_match_finite_differences() {
             let env = check::random_env(analysis.graph(), &mut Rng::new(300 + 2 * i as u64 + seed), sampling);
             cases.push(derivative_case(label, &mut analysis, wrt, &env));
         }
+    }
+    let failures = run_cases(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A Kronecker product applied to a vector is computed as vec(Q R Pᵀ), and
+/// the unvec of a gradient as a reshape: no `np.kron` of a matrix, and the
+/// numbers right (values against the evaluator, gradients and Jacobians
+/// against finite differences).
+#[test]
+fn kronecker_products_applied_to_vectors_are_not_formed() {
+    let mut cases = Vec::new();
+    for (i, (label, program, wrt)) in KRON_APPLIED.iter().enumerate() {
+        let mut analysis = analyzed(label, program);
+        let value = analysis.simplified(None).unwrap();
+        let derivative = analysis.derivative(None, wrt).unwrap();
+        let unvec = label.starts_with("unvec");
+        let shown = if unvec { derivative.result } else { value };
+        let source = analysis.numpy_function(shown, "f").source;
+        // Only the vector kron(w, v) is formed, never a matrix.
+        let vectors = usize::from(*label == "applied_kron");
+        assert_eq!(source.matches("np.kron(").count(), vectors, "{label}: a Kronecker product is formed:\n{source}");
+        for (seed, sampling) in [(0, Sampling::Positive), (1, Sampling::Mixed)] {
+            let env = check::random_env(analysis.graph(), &mut Rng::new(400 + 2 * i as u64 + seed), sampling);
+            cases.push(value_case(label, &mut analysis, &env));
+            cases.push(derivative_case(label, &mut analysis, wrt, &env));
+        }
+    }
+    if !numpy_available("numpy_output") {
+        return;
     }
     let failures = run_cases(&cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -264,6 +264,13 @@ impl Emitter<'_> {
                 Node::Commutation(m, n) => {
                     dims.extend(named_factors(m).into_iter().chain(named_factors(n)));
                 }
+                // Applied to a vector, a Kronecker product reshapes by its factors' sizes.
+                Node::Kron(p, q) => {
+                    for f in [p, q] {
+                        let s = self.graph.shape(f);
+                        dims.extend(named_factors(s.rows).into_iter().chain(named_factors(s.cols)));
+                    }
+                }
                 Node::Ones(s) | Node::Zero(s) => {
                     dims.extend(named_factors(s.rows).into_iter().chain(named_factors(s.cols)));
                 }
@@ -642,7 +649,9 @@ impl Emitter<'_> {
                 (format!("{} * {}", self.argument(b, 2), self.expr(sigmoid, 2)), 1)
             }
             Node::Apply(f, b) => {
-                let arg = self.argument(b, 0);
+                // A template calling a method of its argument (`$0.T…`) needs it atomic.
+                let prec = if self.template(f).starts_with("$0") { 4 } else { 0 };
+                let arg = self.argument(b, prec);
                 (self.function(f, arg, shape), 4)
             }
             Node::Opaque(f, b) => {
@@ -671,6 +680,9 @@ impl Emitter<'_> {
     fn chain(&mut self, id: ExprId, chain: &[ExprId]) -> (String, u8) {
         if chain.len() == 1 {
             return (self.expr(chain[0], 4), 4);
+        }
+        if let Some(text) = self.chain_with_unvec(chain) {
+            return text;
         }
         match self.split(id, chain) {
             Split::MultiDot => {
@@ -701,6 +713,9 @@ impl Emitter<'_> {
     fn product(&mut self, left: ExprId, right: ExprId, (ls, rs): (Shape, Shape)) -> (String, u8) {
         if ls.is_scalar() || rs.is_scalar() {
             return (format!("{} * {}", self.expr(left, 2), self.expr(right, 2)), 1);
+        }
+        if let Some(applied) = self.kron_applied(left, right, rs) {
+            return applied;
         }
         if let Some(v) = self.diagonal_of(left) {
             let v = self.expr(v, 4);

@@ -153,6 +153,19 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
     ("kron_XX", "X: matrix(m, n); kron(X, X)", "X"),
 ];
 
+/// Kronecker products applied to vectors and the unvec of a gradient, which
+/// generated code computes without forming a Kronecker product: (label,
+/// program, variable).
+pub const KRON_APPLIED: &[(&str, &str, &str)] = &[
+    ("applied_AXB", "A: matrix(m, n); X: matrix(n, p); B: matrix(p, q); kron(B^T, A) vec(X)", "X"),
+    ("applied_row", "x: vector(n); W: matrix(m, n); kron(x^T, I(m)) vec(W)", "W"),
+    ("applied_sum", "x: vector(n); W, C: matrix(m, n); kron(x^T, I(m)) (vec(W) + 2 vec(C))", "W"),
+    ("applied_row_A", "x: vector(n); A: matrix(m, m); X: matrix(m, n); kron(x^T, A) vec(X)", "X"),
+    ("applied_kron", "P: matrix(p, p); Q: matrix(q, q); v: vector(q); w: vector(p); kron(P, Q) kron(w, v)", "v"),
+    ("unvec", "X: matrix(m, n); a: vector(m n); a^T vec(X)", "X"),
+    ("unvec_AXB", "X: matrix(n, p); A: matrix(m, n); B: matrix(p, q); c: vector(m q); c^T kron(B^T, A) vec(X)", "X"),
+];
+
 /// More derivatives across every function and operator: (label, program, variable).
 pub const EXTRA: &[(&str, &str, &str)] = &[
     ("tr_inv", "A: matrix(n, n); tr(inv(A))", "A"),

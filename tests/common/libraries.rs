@@ -5,7 +5,9 @@
 //! `--with-value` functions' values and derivatives, each against finite
 //! differences or the evaluator.
 
-use super::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, ML};
+use super::cases::{
+    COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, JACOBIANS_THROUGH_MATRICES, KRONECKER, KRON_APPLIED, ML,
+};
 use super::numpy::case_json;
 use matcalc::check::{self, Rng, Sampling};
 use matcalc::eval;
@@ -123,6 +125,10 @@ pub fn cases(library: Library) -> Vec<String> {
         cases.extend(with_value_cases(library, label, program, wrts, 900 + i as u64));
     }
     cases.extend(through_matrices(library));
+    cases.extend(table_cases(library, KRONECKER, 1000, Sampling::Positive));
+    for (i, (label, program, wrt)) in KRON_APPLIED.iter().enumerate() {
+        cases.extend(with_value_cases(library, label, program, &[wrt], 1100 + i as u64));
+    }
     cases.extend(functions(library));
     cases.extend(branch_cases(library));
     cases

@@ -130,13 +130,18 @@ impl Emitter<'_> {
         }
     }
 
-    /// The call of `f` on the source `arg`, from the template of its entry.
-    pub(super) fn function(&mut self, f: Func, arg: String, _shape: Shape) -> String {
+    /// The template of `f`'s call for this library.
+    pub(super) fn template(&self, f: Func) -> &'static str {
         let notation = crate::ops::notation(f);
-        let template = match (self.library, notation.torch) {
+        match (self.library, notation.torch) {
             (Library::Torch, Some(torch)) => torch,
             _ => notation.numpy,
-        };
+        }
+    }
+
+    /// The call of `f` on the source `arg`, from the template of its entry.
+    pub(super) fn function(&mut self, f: Func, arg: String, _shape: Shape) -> String {
+        let template = self.template(f);
         let mut out = String::with_capacity(template.len() + arg.len());
         for piece in pieces(template) {
             match piece {
