@@ -601,8 +601,12 @@ impl Graph {
     /// counts as one node), counted up to `limit` and saturating above it.
     pub fn tree_size(&self, root: ExprId, limit: usize) -> usize {
         self.tree_measure(root, limit, &|graph, id, of| {
-            let children = if matches!(graph.node(id), Node::Var(_)) { Vec::new() } else { graph.children(id) };
-            children.iter().fold(1usize, |acc, c| acc.saturating_add(of(*c)))
+            if matches!(graph.node(id), Node::Var(_)) {
+                return 1;
+            }
+            let mut acc = 1usize;
+            graph.for_each_child(id, |c| acc = acc.saturating_add(of(c)));
+            acc
         })
     }
 
@@ -611,9 +615,10 @@ impl Graph {
     /// measure of `id` given `of`, the measures of its children. Counted up
     /// to `limit` (at least one per distinct node) and saturating above it.
     pub fn tree_measure(&self, root: ExprId, limit: usize, node: &NodeMeasure) -> usize {
-        let mut sizes: FastMap<ExprId, usize> = FastMap::default();
-        let mut stack = vec![root];
-        let mut order = Vec::new();
+        let mut sizes: FastMap<ExprId, usize> = FastMap::with_capacity_and_hasher(32, Default::default());
+        let mut stack = Vec::with_capacity(32);
+        stack.push(root);
+        let mut order = Vec::with_capacity(32);
         while let Some(id) = stack.pop() {
             if sizes.insert(id, 0).is_some() {
                 continue;
@@ -624,11 +629,11 @@ impl Graph {
                 return limit.saturating_add(1);
             }
             if !matches!(self.node(id), Node::Var(_)) {
-                stack.extend(self.children(id));
+                self.for_each_child(id, |c| stack.push(c));
             }
         }
         // Children have smaller ids than their parents.
-        order.sort();
+        order.sort_unstable();
         let cap = limit.saturating_add(1);
         for id in order {
             let size = node(self, id, &|c| sizes.get(&c).copied().unwrap_or(0)).min(cap);
