@@ -111,7 +111,8 @@ pub fn factor_common(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
         return None;
     }
     let before = printed_size(graph, id, MAX_COMPARED);
-    let nodes = graph.tree_size(id, MAX_COMPARED);
+    // The node count is needed only once a candidate reads shorter.
+    let mut nodes = None;
     let mut best: Option<(ExprId, usize)> = None;
     for proposal in &proposals {
         let sided = !proposal.prefix.is_empty() || !proposal.suffix.is_empty();
@@ -133,7 +134,10 @@ pub fn factor_common(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
                 }
                 let size = printed_size(graph, candidate, MAX_COMPARED);
                 let shorter = size < before && best.is_none_or(|(_, s)| size < s);
-                if shorter && graph.tree_size(candidate, MAX_COMPARED) <= nodes {
+                if shorter
+                    && graph.tree_size(candidate, MAX_COMPARED)
+                        <= *nodes.get_or_insert_with(|| graph.tree_size(id, MAX_COMPARED))
+                {
                     best = Some((candidate, size));
                 }
             }
