@@ -14,6 +14,9 @@
 //! differentiated while it is lowered, so for those the stages are `analyze`,
 //! `simplified` (`Analysis::simplified(None)`) and `end_to_end`.
 //!
+//! The allocator is mimalloc, as in the command line (`cli/src/main.rs`):
+//! with glibc's malloc the seed pipeline costs about a fifth more instructions.
+//!
 //! Run all with `cargo bench --bench pipeline` (about three minutes on two
 //! cores), or a part with a filter, e.g. `cargo bench --bench pipeline -- seed/`.
 
@@ -27,6 +30,10 @@ use cases::Case;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use matcalc::{Analysis, ExprId, Format};
+
+/// The command line's allocator, so the benchmarks measure what it runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The MLP depths benchmarked.
 const DEPTHS: [usize; 6] = [1, 4, 16, 64, 256, 1024];

@@ -7,10 +7,15 @@
 //! ```
 //!
 //! Prints the seed's gradient once at the end, so a run also shows the output.
+//! The allocator is the command line's (mimalloc), as in `benches/pipeline.rs`.
 
 use std::hint::black_box;
 
 use matcalc::Format;
+
+/// The command line's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The seed autoencoder loss (as in `benches/common/cases.rs`).
 const SEED: &str = "W: matrix(m, n); x: vector(n); 1/2 * norm2(W^T W x - x)";
