@@ -49,6 +49,30 @@ impl Repeated {
     }
 }
 
+/// The place of each node in `order`, indexed by id: `order` is every node
+/// under a result, so its ids span no more than the graph the result's
+/// `reachable_without_definitions` already walked.
+struct Positions(Vec<u32>);
+
+impl Positions {
+    /// The positions of the nodes of `order` (increasing ids).
+    fn new(order: &[ExprId]) -> Positions {
+        let len = order.iter().map(|n| n.0 as usize + 1).max().unwrap_or(0);
+        let mut at = vec![u32::MAX; len];
+        for (i, n) in order.iter().enumerate() {
+            at[n.0 as usize] = i as u32;
+        }
+        Positions(at)
+    }
+
+    /// The position of `n`, which is in `order`.
+    fn of(&self, n: ExprId) -> usize {
+        let i = self.0[n.0 as usize];
+        debug_assert!(i != u32::MAX, "node {n:?} is not in the order");
+        i as usize
+    }
+}
+
 /// How a node of the result is written.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Written {
@@ -63,14 +87,14 @@ enum Written {
 /// The repeated parts of `root` worth naming; `order` is every node under
 /// `root` (definitions' values excluded), children first.
 pub fn repeated_parts(graph: &Graph, root: ExprId, order: &[ExprId]) -> Repeated {
-    let position: FastMap<ExprId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let position = Positions::new(order);
     let partner = transpose_partners(graph, order);
     // A constant (`arctan(1)^(1/2)`) reads better written out than named.
     let mut has_name = vec![false; order.len()];
     for (i, &n) in order.iter().enumerate() {
         let mut any = matches!(graph.node(n), Node::Var(_));
         if !any {
-            graph.for_each_child(n, |c| any |= has_name[position[&c]]);
+            graph.for_each_child(n, |c| any |= has_name[position.of(c)]);
         }
         has_name[i] = any;
     }
@@ -228,16 +252,11 @@ fn matched_as_multisets(xs: &[ExprId], ys: &[ExprId], pair: &mut dyn FnMut(ExprI
 
 /// The printed size of each node of `order` as written (a name counts 1,
 /// a transposed name 2).
-fn printed_sizes(
-    graph: &Graph,
-    order: &[ExprId],
-    position: &FastMap<ExprId, usize>,
-    written: &[Written],
-) -> Vec<usize> {
+fn printed_sizes(graph: &Graph, order: &[ExprId], position: &Positions, written: &[Written]) -> Vec<usize> {
     let mut sizes = vec![0usize; order.len()];
     for (i, &n) in order.iter().enumerate() {
         let of = |c: ExprId| {
-            let j = position[&c];
+            let j = position.of(c);
             match written[j] {
                 Written::Inline => sizes[j],
                 Written::Named => 1,
@@ -266,11 +285,11 @@ fn written_counts(
     graph: &Graph,
     root: ExprId,
     order: &[ExprId],
-    position: &FastMap<ExprId, usize>,
+    position: &Positions,
     written: &[Written],
 ) -> Vec<usize> {
     let mut counts = vec![0usize; order.len()];
-    counts[position[&root]] = 1;
+    counts[position.of(root)] = 1;
     for (i, &n) in order.iter().enumerate().rev() {
         if counts[i] == 0 || matches!(graph.node(n), Node::Var(_)) {
             continue;
@@ -281,7 +300,7 @@ fn written_counts(
             Written::Transposed => 0,
         };
         let add = |c: ExprId| {
-            let j = position[&c];
+            let j = position.of(c);
             counts[j] = counts[j].saturating_add(each);
         };
         match graph.node(n) {
