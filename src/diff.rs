@@ -220,6 +220,29 @@ pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> Fas
     depends
 }
 
+/// The adjoint of the left (`changes_left`) or right factor of `P ⊗ Q`
+/// (P m×n, Q p×q) from the adjoint `a` of the product: vec(P ⊗ Q) =
+/// R (vec(P) ⊗ vec(Q)) with R = I(n) ⊗ K(q, m) ⊗ I(p), and vec(P) ⊗ vec(Q)
+/// is (I ⊗ vec(Q)) vec(P) or (vec(P) ⊗ I) vec(Q); the adjoint is the unvec
+/// of the transposed map applied to vec(a).
+fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bool) -> ExprId {
+    let (ps, qs) = (g.shape(p), g.shape(q));
+    let (i_n, i_p) = (g.identity(ps.cols), g.identity(qs.rows));
+    let k = g.commutation(qs.cols, ps.rows);
+    let inner = g.kron(i_n, k);
+    let shuffle = g.kron(inner, i_p);
+    let unshuffle = g.transpose(shuffle);
+    let (changed, other) = if changes_left { (ps, q) } else { (qs, p) };
+    let other_vec = g.vec(other);
+    let entries = g.dim_times(changed.rows, changed.cols);
+    let identity = g.identity(entries);
+    let spread = if changes_left { g.kron(identity, other_vec) } else { g.kron(other_vec, identity) };
+    let gather = g.transpose(spread);
+    let column = g.vec(a);
+    let vec_adjoint = g.mul(vec![gather, unshuffle, column]);
+    crate::ops::unvec(g, changed, vec_adjoint)
+}
+
 /// The reverse-mode hook: given the adjoint `adjoint` of `node`, the
 /// contribution (child, adjoint part) it sends to each child for which
 /// `depends` holds, in the order `gradient` accumulates them. A definition's
@@ -248,11 +271,13 @@ fn propagate(
     let shape = g.shape(node);
     match g.node(node).clone() {
         Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {}
-        Node::Kron(..) => {
-            return Err(Error::bare(
-                ErrorKind::Differentiation,
-                "matcalc has no gradient through a Kronecker product yet",
-            ))
+        Node::Kron(p, q) => {
+            for (child, changes_left) in [(p, true), (q, false)] {
+                if dep(&child) {
+                    let contribution = kron_adjoint(g, p, q, a, changes_left);
+                    push(adjoints, child, contribution);
+                }
+            }
         }
         Node::Var(s) => {
             if let Some(value) = g.definition_value(s) {

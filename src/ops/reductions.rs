@@ -86,7 +86,7 @@ pub(super) fn d_vec(g: &mut Graph, _y: ExprId, b: ExprId, a: ExprId) -> ExprId {
 /// form where it is a vec (`vec(M)` is `M`, `(P ⊗ Q) r` is `Q unvec(r) Pᵀ`),
 /// through sums and scalar factors; else the identity
 /// unvec(a) = (vec(I)ᵀ ⊗ I) (I ⊗ a).
-fn unvec(g: &mut Graph, shape: crate::shape::Shape, a: ExprId) -> ExprId {
+pub(crate) fn unvec(g: &mut Graph, shape: crate::shape::Shape, a: ExprId) -> ExprId {
     match g.node(a).clone() {
         Node::Apply(Func::Vec, m) if g.shape(m) == shape => return m,
         Node::Scale(c, inner) => {
