@@ -75,4 +75,25 @@ impl Graph {
             _ => self.intern(Node::Apply(Func::Vec, a), column),
         }
     }
+
+    /// The mixed-product law in a chain: adjacent `(A ⊗ B)(C ⊗ D)` with
+    /// conforming factors become `A C ⊗ B D`. Terminates: each merge makes
+    /// the chain one factor shorter.
+    pub(super) fn merge_kronecker_factors(&mut self, chain: &mut Vec<ExprId>) {
+        let mut i = 0;
+        while i + 1 < chain.len() {
+            let (Node::Kron(a, b), Node::Kron(c, d)) = (self.node(chain[i]).clone(), self.node(chain[i + 1]).clone())
+            else {
+                i += 1;
+                continue;
+            };
+            if self.shape(a).cols != self.shape(c).rows || self.shape(b).cols != self.shape(d).rows {
+                i += 1;
+                continue;
+            }
+            let (left, right) = (self.mul(vec![a, c]), self.mul(vec![b, d]));
+            chain[i] = self.kron(left, right);
+            chain.remove(i + 1);
+        }
+    }
 }

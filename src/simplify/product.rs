@@ -59,6 +59,7 @@ impl Graph {
             let before = chain.clone();
             cancel_inverses(self, &mut chain);
             self.merge_diagonal_factors(&mut chain);
+            self.merge_kronecker_factors(&mut chain);
             self.extract_inner_products(&mut chain, &mut scalars);
             if chain == before {
                 break;
