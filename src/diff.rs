@@ -270,7 +270,12 @@ fn propagate(
     let push = |out: &mut Vec<(ExprId, ExprId)>, child: ExprId, contribution: ExprId| out.push((child, contribution));
     let shape = g.shape(node);
     match g.node(node).clone() {
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {}
+        Node::Const(_)
+        | Node::Identity(_)
+        | Node::Ones(_)
+        | Node::Zero(_)
+        | Node::Commutation(..)
+        | Node::Duplication(_) => {}
         Node::Kron(p, q) => {
             for (child, changes_left) in [(p, true), (q, false)] {
                 if dep(&child) {

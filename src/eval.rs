@@ -287,6 +287,7 @@ fn evaluate_node(graph: &Graph, id: ExprId, env: &Env, memo: &FastMap<ExprId, Ma
         },
         Node::Identity(d) => Matrix::identity(env.size(*d)),
         Node::Commutation(m, n) => commutation(env.size(*m), env.size(*n)),
+        Node::Duplication(n) => duplication(env.size(*n)),
         Node::Kron(a, b) => kron(get(a), get(b)),
         Node::Ones(_) => Matrix::filled(shape.0, shape.1, 1.0),
         Node::Zero(_) => Matrix::filled(shape.0, shape.1, 0.0),
@@ -354,6 +355,28 @@ pub fn commutation(m: usize, n: usize) -> Matrix {
         }
     }
     k
+}
+
+/// The duplication matrix D(n): D vech(S) = vec(S) for a symmetric n×n S,
+/// vech stacking the lower triangle column by column.
+pub fn duplication(n: usize) -> Matrix {
+    let columns = n * (n + 1) / 2;
+    let mut d = Matrix::filled(n * n, columns, 0.0);
+    for j in 0..n {
+        for i in j..n {
+            let k = vech_index(n, i, j);
+            // S[i, j] and S[j, i] are entries i + j n and j + i n of vec(S).
+            d.data[(i + j * n) * columns + k] = 1.0;
+            d.data[(j + i * n) * columns + k] = 1.0;
+        }
+    }
+    d
+}
+
+/// The position of S[i, j] (i ≥ j) in vech(S) for an n×n S: the lower
+/// triangle stacked column by column.
+pub fn vech_index(n: usize, i: usize, j: usize) -> usize {
+    j * n - j * (j.saturating_sub(1)) / 2 - j + i
 }
 
 /// The Kronecker product: block (i, j) is a[i, j] b.

@@ -54,7 +54,12 @@ fn kind(graph: &Graph, id: ExprId, root: ExprId, wrt: Option<SymbolId>) -> Kind 
     match graph.node(id) {
         Node::Var(s) if Some(*s) == wrt => Kind::Parameter,
         Node::Var(s) if !matches!(graph.symbol(*s).role, Role::Definition(_)) => Kind::Input,
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => Kind::Constant,
+        Node::Const(_)
+        | Node::Identity(_)
+        | Node::Ones(_)
+        | Node::Zero(_)
+        | Node::Commutation(..)
+        | Node::Duplication(_) => Kind::Constant,
         _ => Kind::Operation,
     }
 }
@@ -66,9 +71,13 @@ fn operation(graph: &Graph, id: ExprId) -> Option<(String, String)> {
     let b = body(graph, id);
     let pair = |u: &str, l: &str| Some((u.to_string(), l.to_string()));
     match graph.node(b) {
-        Node::Const(_) | Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {
-            None
-        }
+        Node::Const(_)
+        | Node::Var(_)
+        | Node::Identity(_)
+        | Node::Ones(_)
+        | Node::Zero(_)
+        | Node::Commutation(..)
+        | Node::Duplication(_) => None,
         Node::Kron(..) => pair("⊗", "\\otimes"),
         Node::Add(_) => pair("+", "+"),
         Node::Mul(_) => pair("×", "\\times"),

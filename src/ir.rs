@@ -89,6 +89,10 @@ pub enum Node {
     /// The commutation matrix `K(m, n)`: K(m, n) vec(A) = vec(Aᵀ) for an
     /// m×n A; neither size 1.
     Commutation(Dim, Dim),
+    /// The duplication matrix `D(n)`: D(n) vech(S) = vec(S) for a
+    /// symmetric n×n S (vech stacking the lower triangle by columns), of
+    /// size n² × n(n+1)/2; n a fixed size above 1.
+    Duplication(Dim),
     /// The upstream gradient ∂loss/∂arg through the opaque `function`.
     Upstream {
         /// The name the loss is known by (definition or function).
@@ -114,7 +118,7 @@ impl Hash for Node {
                 e.hash(state);
             }
             Node::Var(s) => s.hash(state),
-            Node::Identity(d) => d.hash(state),
+            Node::Identity(d) | Node::Duplication(d) => d.hash(state),
             Node::Commutation(m, n) => {
                 m.hash(state);
                 n.hash(state);
@@ -469,7 +473,12 @@ impl Graph {
                 f(*a);
                 f(*b);
             }
-            Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {}
+            Node::Const(_)
+            | Node::Identity(_)
+            | Node::Ones(_)
+            | Node::Zero(_)
+            | Node::Commutation(..)
+            | Node::Duplication(_) => {}
         }
     }
 

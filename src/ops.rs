@@ -225,6 +225,8 @@ pub enum Meaning {
     Kron,
     /// The commutation matrix K(m, n) (a program's own `K` shadows it).
     Commutation,
+    /// The duplication matrix D(n) (a program's own `D` shadows it).
+    Duplication,
     /// The gradient of a scalar expression.
     Gradient,
     /// The Jacobian of a vector expression.
@@ -556,6 +558,12 @@ pub const BUILTINS: &[Builtin] = &[
         shape: ShapeRule::Dimensions, summary: "the commutation matrix, K(m, n)",
         value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
     },
+    Builtin {
+        name: "D", aliases: &[], meaning: Meaning::Duplication,
+        arity: Arity::Dimensions { two: false, usage: "D(n)" },
+        shape: ShapeRule::Dimensions, summary: "the duplication matrix, D(n): D(n) vech(S) = vec(S)",
+        value: None, derivative: None, notation: None, irregular: Irregular::Nowhere,
+    },
     defined("log_softmax", Definition::LogSoftmax, 1, ShapeRule::SameOfColumn),
     defined("mean", Definition::Mean, 1, ShapeRule::Scalar),
     defined("max", Definition::Max, 2, ShapeRule::SameOfPair),
@@ -572,9 +580,9 @@ impl Builtin {
     }
 
     /// Whether a program may name its own variable so (which then shadows
-    /// the built-in): `K`, a common name for a matrix.
+    /// the built-in): `K` and `D`, common names for a matrix.
     pub fn shadowable(&self) -> bool {
-        self.meaning == Meaning::Commutation
+        matches!(self.meaning, Meaning::Commutation | Meaning::Duplication)
     }
 
     /// Whether `name` is this built-in's name or one of its aliases.

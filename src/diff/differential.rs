@@ -82,7 +82,12 @@ pub(crate) fn tangent_of(g: &mut Graph, node: ExprId, tangents: &FastMap<ExprId,
     let d = |x: &ExprId| tangents.get(x).copied();
     let shape = g.shape(node);
     Ok(match g.node(node).clone() {
-        Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => g.zero(shape),
+        Node::Const(_)
+        | Node::Identity(_)
+        | Node::Ones(_)
+        | Node::Zero(_)
+        | Node::Commutation(..)
+        | Node::Duplication(_) => g.zero(shape),
         Node::Kron(a, b) => {
             let mut parts = Vec::new();
             if let Some(da) = d(&a) {

@@ -517,6 +517,12 @@ impl Lowering {
                 let (m, n) = (self.node_shape(&args[0])?.rows, self.node_shape(&args[1])?.rows);
                 Ok(self.graph.commutation(m, n))
             }
+            Meaning::Duplication => {
+                let n = self.node_shape(&args[0])?.rows;
+                self.graph
+                    .duplication(n)
+                    .ok_or_else(|| Error::new(ErrorKind::Shape, "`D(n)` needs a numeric size", e.span))
+            }
             Meaning::Gradient | Meaning::Jacobian | Meaning::Hessian => {
                 if builtin.meaning == Meaning::Gradient {
                     if let Some(upstream) = self.upstream_form(&args[0], &args[1])? {

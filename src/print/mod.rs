@@ -98,6 +98,10 @@ pub trait Notation {
     fn commutation(&self, m: String, n: String) -> Doc {
         Doc::text(format!("K({m}, {n})"))
     }
+    /// The duplication matrix of the size `n`.
+    fn duplication(&self, n: String) -> Doc {
+        Doc::text(format!("D({n})"))
+    }
     /// Printed text (a name, a sign, a number) as a document of its printed
     /// width.
     fn text(&self, text: String) -> Doc {
@@ -321,6 +325,7 @@ impl Printer<'_, '_> {
                 let names = self.graph.dim_names();
                 (n.commutation(dim_name(p, names), dim_name(q, names)), Prec::Atom)
             }
+            Node::Duplication(p) => (n.duplication(dim_name(p, self.graph.dim_names())), Prec::Atom),
             Node::Upstream { loss, arg, .. } => {
                 let context = if n.upstream_brackets() { Prec::Atom } else { Prec::Sum };
                 let a = self.doc(arg, context);

@@ -569,6 +569,7 @@ impl Emitter<'_> {
             Node::Var(s) => (self.names.symbol(s).to_string(), 4),
             Node::Identity(d) => (format!("np.eye({}{})", self.dim(d), self.like()), 4),
             Node::Commutation(m, n) => self.commutation(id, m, n),
+            Node::Duplication(n) => self.duplication(id, n),
             Node::Kron(a, b) => self.kron(shape, a, b),
             Node::Ones(s) => (format!("np.ones({}{})", self.shape_args(s), self.like()), 4),
             Node::Zero(s) => (format!("np.zeros({}{})", self.shape_args(s), self.like()), 4),

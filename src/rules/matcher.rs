@@ -357,6 +357,7 @@ fn instantiate(variant: &Variant, graph: &mut Graph, b: &Bindings) -> Option<Exp
             Node::Apply(f, a) => graph.apply(f, map(&a)),
             Node::Kron(a, c) => graph.kron(map(&a), map(&c)),
             Node::Commutation(m, n) => graph.commutation(b.map_dim(m)?, b.map_dim(n)?),
+            Node::Duplication(n) => graph.duplication(b.map_dim(n)?)?,
             Node::Opaque(..) | Node::Upstream { .. } => return None,
         };
         built.insert(p, id);

@@ -23,7 +23,7 @@ pub fn node_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usi
     match graph.node(id) {
         Node::Const(c) => 1 + usize::from(c.is_negative()),
         Node::Var(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Upstream { .. } => 1,
-        Node::Commutation(..) => 1,
+        Node::Commutation(..) | Node::Duplication(_) => 1,
         Node::Kron(a, b) => of(*a).saturating_add(of(*b)).saturating_add(1),
         Node::Add(terms) => {
             let body = terms.iter().fold(0usize, |acc, t| acc.saturating_add(unsigned_size(graph, *t, of)));

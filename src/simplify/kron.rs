@@ -55,6 +55,19 @@ impl Graph {
         self.intern(Node::Commutation(m, n), Shape::square(mn))
     }
 
+    /// The duplication matrix `D(n)`, of size n² × n(n+1)/2 (the identity
+    /// for n = 1); `None` unless n is a fixed size, since n(n+1)/2 is not a
+    /// product of sizes.
+    pub fn duplication(&mut self, n: Dim) -> Option<ExprId> {
+        let Dim::Fixed(k) = n else { return None };
+        let columns = Dim::Fixed(k.checked_mul(k.checked_add(1)?)? / 2);
+        if k <= 1 {
+            return Some(self.identity(columns));
+        }
+        let rows = self.dim_times(n, n);
+        Some(self.intern(Node::Duplication(n), Shape::new(rows, columns)))
+    }
+
     /// `vec(a)`: the columns of `a` stacked into one column.
     pub fn vec(&mut self, a: ExprId) -> ExprId {
         let shape = self.shape(a);

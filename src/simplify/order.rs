@@ -36,9 +36,12 @@ impl Graph {
         for _ in 0..64 {
             match self.node(id) {
                 Node::Var(s) => return &self.symbol(*s).name,
-                Node::Const(_) | Node::Identity(_) | Node::Ones(_) | Node::Zero(_) | Node::Commutation(..) => {
-                    return ""
-                }
+                Node::Const(_)
+                | Node::Identity(_)
+                | Node::Ones(_)
+                | Node::Zero(_)
+                | Node::Commutation(..)
+                | Node::Duplication(_) => return "",
                 Node::Opaque(s, _) => return &self.symbol(*s).name,
                 Node::Upstream { loss, .. } => return &self.symbol(*loss).name,
                 Node::Scale(_, a) | Node::Transpose(a) | Node::Inverse(a) | Node::Apply(_, a) | Node::Pow(a, _) => {
@@ -107,7 +110,9 @@ impl Graph {
             let next = match (x, y) {
                 (Node::Const(c), Node::Const(d)) => return c.cmp(d),
                 (Node::Var(s), Node::Var(t)) => return symbols(*s, *t),
-                (Node::Identity(m), Node::Identity(n)) => return self.dim_cmp(*m, *n),
+                (Node::Identity(m), Node::Identity(n)) | (Node::Duplication(m), Node::Duplication(n)) => {
+                    return self.dim_cmp(*m, *n)
+                }
                 (Node::Commutation(m, n), Node::Commutation(p, q)) => {
                     return self.dim_cmp(*m, *p).then_with(|| self.dim_cmp(*n, *q))
                 }
@@ -215,5 +220,6 @@ fn kind_rank(node: &Node) -> u8 {
         Node::Upstream { .. } => 14,
         Node::Kron(..) => 15,
         Node::Commutation(..) => 16,
+        Node::Duplication(_) => 17,
     }
 }

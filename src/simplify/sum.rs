@@ -301,7 +301,8 @@ impl Graph {
             | Node::Identity(_)
             | Node::Ones(_)
             | Node::Zero(_)
-            | Node::Commutation(..) => {}
+            | Node::Commutation(..)
+            | Node::Duplication(_) => {}
         }
     }
 

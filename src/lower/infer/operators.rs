@@ -273,6 +273,9 @@ impl Inference {
                     let mn = self.product(*m, *n, span)?;
                     return Ok(TShape { rows: mn, cols: mn });
                 }
+                if builtin.meaning == Meaning::Duplication {
+                    return self.duplication_shape(dims[0], span);
+                }
                 let square = builtin.meaning == Meaning::Identity;
                 Ok(match (square, dims.as_slice()) {
                     (false, [n]) => TShape { rows: *n, cols: self.one() },
@@ -401,6 +404,26 @@ impl Inference {
         } else {
             err.with_help("declare it with `name: function` for an opaque function")
         }
+    }
+
+    /// The shape of `D(n)`, n² × n(n+1)/2: n must be a number, since
+    /// n(n+1)/2 is not a product of sizes.
+    fn duplication_shape(&mut self, n: DimVar, span: Span) -> Result<TShape> {
+        let DimValue::Fixed(k) = self.value(n) else {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "`D(n)` needs a numeric size: its n(n+1)/2 columns are not a product of sizes",
+                span,
+            )
+            .with_help("write the size as a number, as in D(3)"));
+        };
+        let rows = self.product(n, n, span)?;
+        let columns = k
+            .checked_mul(k + 1)
+            .map(|c| c / 2)
+            .ok_or_else(|| Error::new(ErrorKind::Limit, "a size too large", span))?;
+        let cols = self.fresh(DimValue::Fixed(columns));
+        Ok(TShape { rows, cols })
     }
 
     fn dimension_argument(&mut self, arg: &Expr) -> Result<DimVar> {

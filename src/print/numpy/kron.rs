@@ -1,8 +1,9 @@
-//! The Kronecker product and the commutation matrix in generated Python:
-//! `np.kron` (vectors, 1-D, reshaped to 2-D where the product is a
-//! matrix) and `K(m, n)` as the identity with its rows permuted; a
-//! Kronecker product applied to a vector as vec(Q R Pᵀ), never formed, and
-//! the unvec identity as a reshape.
+//! The Kronecker product, the commutation matrix and the duplication
+//! matrix in generated Python: `np.kron` (vectors, 1-D, reshaped to 2-D
+//! where the product is a matrix), `K(m, n)` as the identity with its rows
+//! permuted and `D(n)` as columns of the identity combined; a Kronecker
+//! product applied to a vector as vec(Q R Pᵀ), never formed, and the unvec
+//! identity as a reshape.
 
 use super::{Emitter, Library};
 use crate::ir::{ExprId, Func, Node};
@@ -24,6 +25,14 @@ impl Emitter<'_> {
         let eye = format!("np.eye({}{})", self.dim(size), self.like());
         let (m, n) = (self.dim(m), self.dim(n));
         (format!("{}({eye}, {m}, {n})", self.helper("commutation")), 4)
+    }
+
+    /// `D(n)` (n a fixed size): the duplication matrix, built by its helper.
+    pub(super) fn duplication(&mut self, id: ExprId, n: Dim) -> (String, u8) {
+        let size = self.graph.shape(id).rows;
+        let eye = format!("np.eye({}{})", self.dim(size), self.like());
+        let n = self.dim(n);
+        (format!("{}({eye}, {n})", self.helper("duplication")), 4)
     }
 
     /// `kron(a, b)` of the shape `shape`.

@@ -93,6 +93,10 @@ pub(super) fn helper_source(helper: &str, name: &str, library: Library) -> Strin
         "commutation" => {
             format!("    def {name}(eye, m, n):\n        return eye[np.arange(m * n).reshape(n, m).T.reshape(-1)]\n\n")
         }
+        "duplication" => format!(
+            "    def {name}(eye, n):\n        pairs = [(i, j) for j in range(n) for i in range(j, n)]\n        \
+             return np.maximum(eye[:, [i + j * n for i, j in pairs]], eye[:, [j + i * n for i, j in pairs]])\n\n"
+        ),
         "sigmoid" => format!("    def {name}(t):\n        return 0.5 * (1.0 + np.tanh(0.5 * t))\n\n"),
         "softmax" => format!("    def {name}(t):\n        e = np.exp(t - np.max(t))\n        return e / np.sum(e)\n\n"),
         "logsumexp" => format!(
