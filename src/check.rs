@@ -416,7 +416,9 @@ pub fn hadamard_ratio(m: &Matrix) -> f64 {
 
 /// Central differences with Richardson extrapolation. For a gradient: the
 /// shape of `wrt` (symmetric variables perturbed symmetrically, giving
-/// the symmetric gradient); for a Jacobian: outputs × inputs.
+/// the symmetric gradient); for a Jacobian: outputs × inputs (in vec
+/// order; for a symmetric variable its vech(S), an entry and its mirror
+/// perturbed together).
 pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, jacobian: bool) -> Result<Matrix> {
     finite_difference_settling(graph, root, wrt, env, jacobian).map(|(estimate, _)| estimate)
 }
@@ -449,8 +451,19 @@ fn finite_difference_settling(
     // (column-major); values are stored row by row.
     let vec_index = |rows: usize, cols: usize, k: usize| (k % cols) * rows + k / cols;
     let entries = base.data.len();
+    // With respect to a symmetric S, the Jacobian's columns are vech(S):
+    // the lower triangle stacked by columns, each perturbed with its mirror.
+    let columns = if symmetric { base.rows * (base.rows + 1) / 2 } else { entries };
+    let column_of = |k: usize| {
+        let (i, j) = (k / base.cols, k % base.cols);
+        if symmetric {
+            crate::eval::vech_index(base.rows, i.max(j), i.min(j))
+        } else {
+            vec_index(base.rows, base.cols, k)
+        }
+    };
     let mut result =
-        if jacobian { Matrix::filled(outputs, entries, 0.0) } else { Matrix::filled(base.rows, base.cols, 0.0) };
+        if jacobian { Matrix::filled(outputs, columns, 0.0) } else { Matrix::filled(base.rows, base.cols, 0.0) };
     let mut env = env.clone();
     let at = |env: &mut Env, k: usize, step: f64| -> Result<Vec<f64>> {
         let mut x = base.clone();
@@ -512,9 +525,9 @@ fn finite_difference_settling(
             settled = false;
         }
         if jacobian {
-            let column = vec_index(base.rows, base.cols, k);
+            let column = column_of(k);
             for (output, slope) in d.iter().enumerate() {
-                result.data[vec_index(value.rows, value.cols, output) * entries + column] = *slope;
+                result.data[vec_index(value.rows, value.cols, output) * columns + column] = *slope;
             }
         } else {
             let (i, j) = (k / base.cols, k % base.cols);

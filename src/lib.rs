@@ -555,12 +555,12 @@ impl Analysis {
         let spellings = print::Spellings::new(graph, &print::latex::Latex::default());
         let (value, value_shape) = (self.value_name(of), graph.shape(derivative.of));
         if derivative.kind == DerivativeKind::Jacobian {
+            let symmetric = wrt.role == Role::Input { symmetric: true };
             return print::latex::jacobian_lhs(
                 &spellings,
                 &value,
                 value_shape,
-                &wrt.name,
-                wrt.shape,
+                (&wrt.name, wrt.shape, symmetric),
                 derivative.layout,
             );
         }

@@ -358,3 +358,26 @@ fn a_jacobian_through_a_gradient_leaves_no_scratch_name() {
     assert_eq!(analysis.graph().len(), size, "the second derivative built new nodes");
     assert_eq!(analysis.print(first, Format::Text), "diag(cos(x y^T) y .^ 2)");
 }
+
+/// With respect to a `symmetric(n)` matrix of a named size the Jacobian
+/// would have n(n+1)/2 columns, not a product of sizes: an error that says
+/// so and points at the value; so is `D(n)` of a named size. A program's
+/// own `D` shadows the duplication matrix.
+#[test]
+fn symmetric_jacobians_and_duplication_need_numeric_sizes() {
+    let program = "S: symmetric(n); x: vector(n); S x";
+    let mut analysis = analyze(program).unwrap();
+    let error = analysis.derivative(None, "S").expect_err("a named size is refused");
+    assert_eq!(error.kind, matcalc::ErrorKind::Differentiation);
+    assert!(error.message.contains("n(n+1)/2"), "{}", error.message);
+    assert!(error.render(program).contains("^^^"), "{}", error.render(program));
+    // The gradient of a scalar is the symmetric gradient, as before.
+    assert_eq!(common::diff_text("S: symmetric(n); a: vector(n); a^T S a", "S"), "a a^T");
+    let program = "x: vector(n); y: vector(n n); y^T D(n) x";
+    let error = analyze(program).expect_err("D(n) of a named size is refused");
+    assert_eq!(error.kind, matcalc::ErrorKind::Shape);
+    let span = error.span.expect("the error points at D(n)");
+    assert_eq!(&program[span.start..span.end], "D(n)");
+    assert_eq!(common::diff_text("D: matrix(3, 3); x: vector(3); D x", "x"), "D");
+    assert_eq!(common::diff_text("v: vector(6); sum(D(3) v)", "v"), "D(3)^T ones(9)");
+}

@@ -13,18 +13,36 @@ use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 
 /// The Jacobian ∂vec(e)/∂vec(wrt)ᵀ, of size (entries of e) × (entries of
-/// `wrt`). Nodes made on the way (the differential, the direction) leave
-/// no trace in the graph.
+/// `wrt`); with respect to a symmetric n×n S, ∂vec(e)/∂vech(S)ᵀ = J D(n)
+/// (Magnus and Neudecker: the n(n+1)/2 free entries vech(S), the lower
+/// triangle stacked by columns, vec(S) = D(n) vech(S)). Nodes made on the
+/// way (the differential, the direction) leave no trace in the graph.
 pub(super) fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    if graph.symbol(wrt).role == (Role::Input { symmetric: true }) {
-        return Err(Error::bare(
-            ErrorKind::Differentiation,
-            format!("matcalc takes no Jacobian with respect to the symmetric matrix `{}` yet", graph.symbol(wrt).name),
-        )
-        .with_help("declare it a matrix for the Jacobian of the unconstrained function"));
+    let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
+    let n = graph.symbol(wrt).shape.rows;
+    if symmetric {
+        match n {
+            Dim::Fixed(_) => {}
+            _ => {
+                return Err(Error::bare(
+                    ErrorKind::Differentiation,
+                    format!(
+                        "the Jacobian with respect to the symmetric matrix `{}` has n(n+1)/2 columns, \
+                         not a product of sizes: matcalc writes it for a numeric size only",
+                        graph.symbol(wrt).name
+                    ),
+                )
+                .with_help(
+                    "declare it symmetric(3), say, or a matrix for the Jacobian of the unconstrained function",
+                ));
+            }
+        }
     }
     let mark = graph.mark();
-    let result = read_off(graph, e, wrt);
+    let result = read_off(graph, e, wrt).map(|j| match symmetric.then(|| graph.duplication(n)).flatten() {
+        Some(d) => graph.mul(vec![j, d]),
+        None => j,
+    });
     match result {
         Ok(j) => match graph.keep_only_since(mark, j) {
             Some(j) => Ok(j),

@@ -182,7 +182,13 @@ pub fn derivative_lhs(
     jacobian: bool,
 ) -> String {
     if jacobian {
-        return jacobian_lhs(spellings, value_name, value_shape, wrt_name, wrt_shape, crate::Layout::Numerator);
+        return jacobian_lhs(
+            spellings,
+            value_name,
+            value_shape,
+            (wrt_name, wrt_shape, false),
+            crate::Layout::Numerator,
+        );
     }
     let of = spellings.name(&Latex::default(), value_name, value_shape);
     let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
@@ -192,27 +198,31 @@ pub fn derivative_lhs(
 /// The left side of a Jacobian in `layout`: numerator
 /// `\frac{\partial \mathbf{y}}{\partial \mathbf{x}}`
 /// (`\frac{\partial \operatorname{vec}(\mathbf{F})}{\partial \operatorname{vec}(\mathbf{X})^\top}`),
-/// denominator its transpose `\frac{\partial \mathbf{y}^\top}{\partial \mathbf{x}}`.
+/// denominator its transpose `\frac{\partial \mathbf{y}^\top}{\partial \mathbf{x}}`;
+/// `wrt` is the variable's name, shape and whether it is symmetric (whose
+/// free entries are `\operatorname{vech}(\mathbf{S})`).
 pub fn jacobian_lhs(
     spellings: &Spellings,
     value_name: &str,
     value_shape: Shape,
-    wrt_name: &str,
-    wrt_shape: Shape,
+    wrt: (&str, Shape, bool),
     layout: crate::Layout,
 ) -> String {
+    let (wrt_name, wrt_shape, symmetric) = wrt;
     let of = spellings.name(&Latex::default(), value_name, value_shape);
     let wrt = spellings.name(&Latex::default(), wrt_name, wrt_shape);
     let matrix = |s: Shape| s.rows != crate::shape::Dim::ONE && s.cols != crate::shape::Dim::ONE;
     // ∂vec(F)/∂vec(X)ᵀ, a vector's vec being itself.
     let vec = |name: String, s: Shape| if matrix(s) { format!("\\operatorname{{vec}}({name})") } else { name };
+    let wrt =
+        if symmetric && matrix(wrt_shape) { format!("\\operatorname{{vech}}({wrt})") } else { vec(wrt, wrt_shape) };
     match layout {
         crate::Layout::Numerator if matrix(value_shape) || matrix(wrt_shape) => {
-            format!("\\frac{{\\partial {}}}{{\\partial {}^\\top}}", vec(of, value_shape), vec(wrt, wrt_shape))
+            format!("\\frac{{\\partial {}}}{{\\partial {wrt}^\\top}}", vec(of, value_shape))
         }
         crate::Layout::Numerator => format!("\\frac{{\\partial {of}}}{{\\partial {wrt}}}"),
         crate::Layout::Denominator => {
-            format!("\\frac{{\\partial {}^\\top}}{{\\partial {}}}", vec(of, value_shape), vec(wrt, wrt_shape))
+            format!("\\frac{{\\partial {}^\\top}}{{\\partial {wrt}}}", vec(of, value_shape))
         }
     }
 }
@@ -489,6 +499,9 @@ impl Notation for Latex {
     }
     fn commutation(&self, m: String, n: String) -> Doc {
         tex(format!("\\mathbf{{K}}_{{{},{}}}", dim(&m), dim(&n)))
+    }
+    fn duplication(&self, n: String) -> Doc {
+        tex(format!("\\mathbf{{D}}_{{{}}}", dim(&n)))
     }
     fn identity(&self, dimension: Option<String>) -> Doc {
         match dimension {

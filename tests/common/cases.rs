@@ -151,6 +151,15 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
     ("kron_of_X", "X: matrix(m, n); A: matrix(p, q); kron(X, A)", "X"),
     ("kron_of_X_right", "X: matrix(m, n); A: matrix(p, q); kron(A, X)", "X"),
     ("kron_XX", "X: matrix(m, n); kron(X, X)", "X"),
+    // With respect to a symmetric S: ∂vec(F)/∂vech(S)ᵀ = J D(n).
+    ("sym_Sx", "S: symmetric(3); x: vector(3); S x", "S"),
+    ("sym_S", "S: symmetric(3); S", "S"),
+    ("sym_inv", "S: symmetric(3); inv(S)", "S"),
+    ("sym_SAS", "S: symmetric(3); A: matrix(3, 3); S A S", "S"),
+    ("sym_exp", "S: symmetric(2); x: vector(2); exp(S) x", "S"),
+    ("sym_hess", "S: symmetric(3); A: matrix(3, 3); grad(tr(S A S), S)", "S"),
+    ("sym_grad", "S: symmetric(3); a: vector(3); a^T S a", "S"),
+    ("sym_D", "v: vector(6); D(3) v", "v"),
 ];
 
 /// Kronecker products applied to vectors and the unvec of a gradient, which

@@ -103,7 +103,8 @@ fn a_syntax_error_points_at_its_span_in_utf16_offsets() {
 
 #[test]
 fn a_matrix_valued_program_lists_its_variables_and_explains_the_derivative_error() {
-    // No Jacobian with respect to a symmetric matrix yet.
+    // No Jacobian with respect to a symmetric matrix of a named size (its
+    // n(n+1)/2 columns are not a product of sizes).
     let page = playground("A: symmetric(n); x: vector(n); A x", "A");
     assert_eq!(at(&page, &["ok"]), &Json::Bool(true));
     assert_eq!(at(&page, &["derivative", "ok"]), &Json::Bool(false));
