@@ -110,9 +110,9 @@ pub fn factor_common(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     if proposals.is_empty() {
         return None;
     }
-    let before = printed_size(graph, id, MAX_COMPARED);
-    // The node count is needed only once a candidate reads shorter.
-    let mut nodes = None;
+    // The sum's printed size is needed only once there is a candidate, its
+    // node count only once a candidate reads shorter (most sums have neither).
+    let (mut before, mut nodes) = (None, None);
     let mut best: Option<(ExprId, usize)> = None;
     for proposal in &proposals {
         let sided = !proposal.prefix.is_empty() || !proposal.suffix.is_empty();
@@ -133,6 +133,7 @@ pub fn factor_common(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
                     continue;
                 }
                 let size = printed_size(graph, candidate, MAX_COMPARED);
+                let before = *before.get_or_insert_with(|| printed_size(graph, id, MAX_COMPARED));
                 let shorter = size < before && best.is_none_or(|(_, s)| size < s);
                 if shorter
                     && graph.tree_size(candidate, MAX_COMPARED)
