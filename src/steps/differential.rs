@@ -3,7 +3,7 @@
 //! differential of the scalar f, apply the product and chain rules one
 //! level at a time (each line names the rules it used), bring the result
 //! to `tr(Gᵀ dX)` (`gᵀ dx` for a vector, `g dk` for a scalar) by the trace
-//! rules ([`super::trace_form`]), and read off G, the gradient
+//! rules (`steps::trace_form`), and read off G, the gradient
 //! [`crate::Analysis::derivative`] gives.
 //!
 //! While a line still holds the differential d(E) of a subexpression, d(E)
