@@ -227,12 +227,43 @@ pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> Fas
 /// of the transposed map applied to vec(a).
 fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bool) -> ExprId {
     let (ps, qs) = (g.shape(p), g.shape(q));
+    let (changed, other) = if changes_left { (ps, q) } else { (qs, p) };
+    // The map is linear in `a`; an adjoint that is itself a Kronecker
+    // product G1 ⊗ G2 (ones and identities of product size are ones ⊗ ones
+    // and I ⊗ I) gives ⟨G2, Q⟩ G1, or ⟨G1, P⟩ G2, without the shuffle.
+    let rows = g.dim_times(ps.rows, qs.rows);
+    let cols = g.dim_times(ps.cols, qs.cols);
+    match g.node(a).clone() {
+        Node::Add(terms) => {
+            let parts = terms.iter().map(|t| kron_adjoint(g, p, q, *t, changes_left)).collect();
+            return g.add(parts);
+        }
+        Node::Scale(c, inner) => {
+            let part = kron_adjoint(g, p, q, inner, changes_left);
+            return g.scale(c, part);
+        }
+        Node::Kron(g1, g2) if g.shape(g1) == ps && g.shape(g2) == qs => {
+            let (mine, theirs) = if changes_left { (g1, g2) } else { (g2, g1) };
+            let weight = g.inner(theirs, other);
+            return g.mul(vec![weight, mine]);
+        }
+        Node::Ones(s) if s == Shape::new(rows, cols) => {
+            let weight = g.apply(Func::Sum, other);
+            let ones = g.ones(changed);
+            return g.mul(vec![weight, ones]);
+        }
+        Node::Identity(d) if d == rows && ps.rows == ps.cols && qs.rows == qs.cols => {
+            let weight = g.apply(Func::Trace, other);
+            let identity = g.identity(changed.rows);
+            return g.mul(vec![weight, identity]);
+        }
+        _ => {}
+    }
     let (i_n, i_p) = (g.identity(ps.cols), g.identity(qs.rows));
     let k = g.commutation(qs.cols, ps.rows);
     let inner = g.kron(i_n, k);
     let shuffle = g.kron(inner, i_p);
     let unshuffle = g.transpose(shuffle);
-    let (changed, other) = if changes_left { (ps, q) } else { (qs, p) };
     let other_vec = g.vec(other);
     let entries = g.dim_times(changed.rows, changed.cols);
     let identity = g.identity(entries);
