@@ -178,4 +178,11 @@ fn a_declared_product_of_sizes_is_checked_factor_by_factor() {
     assert_eq!(error.span.expect("a span").start, "v: vector(m ".len());
     let Err(error) = matcalc::analyze("v: vector(m n); w: vector(n); v + w") else { panic!("m·n is not n") };
     assert!(error.message.contains("m·n"), "{}", error.message);
+    // Products past the bound on factors or on a fixed size are Limit
+    // errors at the product, not overflows.
+    for source in ["v: vector(a b c d e); sum(v)", "v: vector(18446744073709551615 2); sum(v)"] {
+        let Err(error) = matcalc::analyze(source) else { panic!("{source} is too large") };
+        assert_eq!(error.kind, matcalc::ErrorKind::Limit, "{source}: {}", error.message);
+        assert_eq!(error.span.expect("a span").start, "v: vector(".len(), "{source}");
+    }
 }

@@ -143,6 +143,12 @@ fn declared_sizes_too_large_to_evaluate_are_errors_with_a_span() {
             assert!(err.contains("vector(n)"), "{err}");
         }
     }
+    // A declared product of sizes is bounded as a product, pointed at whole.
+    let o = matcalc(&["check", "x: vector(100000 100000); sum(exp(x))", "--wrt", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("the size 10000000000 is too large to evaluate numerically"), "{err}");
+    assert!(err.contains(&"^".repeat("100000 100000".len())), "{err}");
     // A size written in the claim is bounded too.
     let (code, _, err) = verify("x: vector(n); sum(x)", "x", "ones(n) + sum(exp(ones(100000))) / 1e10");
     assert_eq!(code, Some(1), "{err}");
