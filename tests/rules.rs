@@ -243,3 +243,13 @@ fn the_logistic_gradient_is_one_short_form_however_the_loss_is_written() {
     let derivative = analysis.derivative(None, "w").unwrap();
     assert_eq!(analysis.print(derivative.result, Format::Text), "X^T (p - y)");
 }
+
+/// The rules reach inside Kronecker products: the driver rebuilds a
+/// product whose factors it rewrote.
+#[test]
+fn rules_apply_inside_kronecker_products() {
+    let program = "Z: matrix(m, n); A: matrix(p, q); kron(sigmoid(-Z) + sigmoid(Z), A)";
+    let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{}", e.render(program)));
+    let value = analysis.simplified(None).unwrap();
+    assert_eq!(analysis.print(value, Format::Text), "kron(ones(m, n), A)");
+}
