@@ -97,7 +97,10 @@ impl Emitter<'_> {
         if ps.rows == Dim::ONE {
             return Some((format!("({text})"), 4));
         }
-        Some((self.vec_text(&text), 4))
+        // vec from the operator table's template, as `vec(M)` prints.
+        let shape = Shape::column(self.graph.dim_times(qs.rows, ps.rows));
+        let matrix = if self.template(Func::Vec).starts_with("$0") { format!("({text})") } else { text };
+        Some((self.function(Func::Vec, matrix, shape), 4))
     }
 
     /// A chain with the factors of an unvec side by side, printed with the
@@ -149,14 +152,6 @@ impl Emitter<'_> {
         match self.library {
             Library::Torch => format!("{column}.reshape({c}, {r}).T"),
             _ => format!("np.reshape({column}, ({r}, {c}), order=\"F\")"),
-        }
-    }
-
-    /// The column-major vec of the matrix `matrix`, 1-D.
-    fn vec_text(&self, matrix: &str) -> String {
-        match self.library {
-            Library::Torch => format!("({matrix}).T.reshape(-1)"),
-            _ => format!("np.reshape({matrix}, -1, order=\"F\")"),
         }
     }
 }
