@@ -8,6 +8,7 @@
 
 use crate::ir::{ExprId, FastSet, Graph, Node};
 
+use super::funcs::FuncsUnder;
 use super::RuleSet;
 
 /// Most rewrites in a row at one node (each rewrite removes a construct, so
@@ -51,6 +52,8 @@ struct Driver<'a> {
     set: &'a RuleSet,
     memo: Memo,
     trace: Trace,
+    /// The functions under each node tried (which rules can match it).
+    funcs: FuncsUnder,
 }
 
 /// The rewritten form of each node done, indexed by id (ids are dense).
@@ -78,7 +81,7 @@ impl Memo {
 /// `root` with `set` applied to every subterm until none applies (or a
 /// bound is reached), and the trace of the rewrites.
 pub fn normalise(graph: &mut Graph, root: ExprId, set: &RuleSet) -> (ExprId, Trace) {
-    let mut driver = Driver { set, memo: Memo::default(), trace: Trace::default() };
+    let mut driver = Driver { set, memo: Memo::default(), trace: Trace::default(), funcs: FuncsUnder::default() };
     let mut result = driver.run(graph, root, 0);
     // The rules for the whole result, each rewrite rewritten again.
     let mut rewrites = 0;
@@ -150,7 +153,8 @@ impl Driver<'_> {
             self.trace.stopped = Some("the rewrites of one run reached their bound");
             return n;
         }
-        let Some((rule, next)) = self.set.rewrite_once(graph, n) else { return n };
+        let under = self.funcs.of(graph, n);
+        let Some((rule, next)) = self.set.rewrite_once(graph, n, under) else { return n };
         self.trace.entries.push(TraceEntry { rule: self.set.rules[rule].rule.name, before: n, after: next });
         self.again(graph, next, depth)
     }

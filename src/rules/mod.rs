@@ -34,6 +34,7 @@
 pub mod collect;
 pub mod driver;
 pub mod factor;
+pub mod funcs;
 pub mod matcher;
 pub mod norms;
 pub mod pattern;
@@ -46,6 +47,8 @@ pub mod table;
 use std::sync::OnceLock;
 
 use crate::ir::{ExprId, Graph};
+
+pub use funcs::FuncSet;
 
 pub use driver::{normalise, Trace, TraceEntry};
 pub use pattern::CompiledRule;
@@ -115,21 +118,32 @@ impl RuleSet {
         Ok(RuleSet { rules: compiled, index })
     }
 
-    /// The first rule (in table order) that rewrites `id`, with the result.
-    pub fn rewrite_once(&self, graph: &mut Graph, id: ExprId) -> Option<(usize, ExprId)> {
+    /// The first rule (in table order) that rewrites `id`, with the result;
+    /// `under` holds the functions applied under `id` (rules needing
+    /// others are not tried).
+    pub fn rewrite_once(&self, graph: &mut Graph, id: ExprId, under: FuncSet) -> Option<(usize, ExprId)> {
         let candidates = self.index.candidates(graph, id);
-        self.first_rewrite(candidates, graph, id)
+        self.first_rewrite(candidates, graph, id, under)
     }
 
     /// The first rule for the whole result ([`matcher::Head::Root`]) that
     /// rewrites `root`, with the result.
     pub fn rewrite_root(&self, graph: &mut Graph, root: ExprId) -> Option<(usize, ExprId)> {
-        self.first_rewrite(self.index.root_candidates(), graph, root)
+        self.first_rewrite(self.index.root_candidates(), graph, root, FuncSet::ALL)
     }
 
     /// The first of `candidates` that rewrites `id`, with the result.
-    fn first_rewrite(&self, candidates: &[usize], graph: &mut Graph, id: ExprId) -> Option<(usize, ExprId)> {
+    fn first_rewrite(
+        &self,
+        candidates: &[usize],
+        graph: &mut Graph,
+        id: ExprId,
+        under: FuncSet,
+    ) -> Option<(usize, ExprId)> {
         for &i in candidates {
+            if !under.has_all(self.rules[i].needs) {
+                continue;
+            }
             if let Some(new) = self.rules[i].apply(graph, id) {
                 if new != id {
                     return Some((i, new));

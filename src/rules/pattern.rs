@@ -10,6 +10,7 @@
 use crate::ir::{ExprId, Graph, Node, Role, SymbolId};
 use crate::shape::Shape;
 
+use super::funcs::FuncSet;
 use super::{Body, Rule};
 
 /// The prefix a metavariable `?z` is spelled with in the lowered program.
@@ -73,6 +74,9 @@ pub struct CompiledRule {
     pub guard: Guard,
     /// The metavariable the guard is about.
     pub guard_var: String,
+    /// The functions every variant's left side applies: a term without
+    /// all of them cannot match (none for a native rule).
+    pub needs: FuncSet,
 }
 
 impl CompiledRule {
@@ -91,7 +95,12 @@ impl CompiledRule {
                 return Err(format!("the guard is about `?{guard_var}`, which the pattern does not have"));
             }
         }
-        Ok(CompiledRule { rule: *rule, variants, guard, guard_var })
+        let needs = variants
+            .iter()
+            .map(|v| FuncSet::applied_under(&v.graph, v.lhs))
+            .reduce(FuncSet::intersection)
+            .unwrap_or_default();
+        Ok(CompiledRule { rule: *rule, variants, guard, guard_var, needs })
     }
 }
 
