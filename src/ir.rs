@@ -8,6 +8,10 @@
 //! - nodes are built only through the canonicalising constructors in
 //!   `simplify`, so every stored node is in canonical form.
 
+mod dense;
+
+pub(crate) use dense::IdMap;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -5,7 +5,7 @@
 
 use super::repeated::{self, worth_naming, Repeated};
 use super::{render, render_spelled, Notation, Spellings};
-use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, Role, Symbol};
+use crate::ir::{ExprId, FastMap, FastSet, Graph, IdMap, Node, Role, Symbol};
 use crate::shape::Shape;
 
 /// Results whose expanded tree has at most this many nodes print inline,
@@ -116,14 +116,15 @@ pub fn share(graph: &mut Graph, id: ExprId) -> Option<Shared> {
 /// definitions are added to `graph`, named `t1`, `t2`, … (names the program
 /// uses are skipped).
 fn bind(graph: &mut Graph, id: ExprId, order: &[ExprId], parts: &Repeated) -> Shared {
-    let mut binder = Binder { written: FastMap::default(), done: FastSet::default(), bindings: Vec::new(), counter: 0 };
+    let len = order.last().map_or(0, |n| n.0 as usize + 1);
+    let mut binder = Binder { written: IdMap::with_len(len), done: vec![false; len], bindings: Vec::new(), counter: 0 };
     // One pass in id order (children first): each node written with the
     // names of the shared nodes under it, each shared node then named. A
     // transposed use that comes before its partner (a smaller id) has the
     // partner, and all under it, written first.
     for &n in order {
         if let Some(&partner) = parts.transposed.get(&n) {
-            if !binder.done.contains(&partner) {
+            if !binder.done.get(partner.0 as usize).copied().unwrap_or(false) {
                 for m in graph.reachable_without_definitions(partner) {
                     binder.visit(graph, m, parts);
                 }
@@ -131,16 +132,16 @@ fn bind(graph: &mut Graph, id: ExprId, order: &[ExprId], parts: &Repeated) -> Sh
         }
         binder.visit(graph, n, parts);
     }
-    let root = binder.written.get(&id).copied().unwrap_or(id);
+    let root = binder.written.get(id).unwrap_or(id);
     Shared { bindings: binder.bindings, root }
 }
 
 /// The state of [`bind`]'s pass.
 struct Binder {
     /// Each node rewritten so far, where it changed: its new form.
-    written: FastMap<ExprId, ExprId>,
-    /// The nodes visited.
-    done: FastSet<ExprId>,
+    written: IdMap<ExprId>,
+    /// The nodes visited, indexed by id.
+    done: Vec<bool>,
     /// The definitions made, in order.
     bindings: Vec<(String, ExprId)>,
     /// The number of the last name tried.
@@ -152,11 +153,12 @@ impl Binder {
     /// names it if it is shared, or writes it as its partner's name
     /// transposed.
     fn visit(&mut self, graph: &mut Graph, n: ExprId, parts: &Repeated) {
-        if !self.done.insert(n) {
+        if !crate::ir::mark(&mut self.done, n) {
             return;
         }
-        if let Some(partner) = parts.transposed.get(&n) {
-            let name = self.written[partner];
+        if let Some(&partner) = parts.transposed.get(&n) {
+            // The partner is visited first, so it has its name.
+            let name = self.written.get(partner).unwrap_or(partner);
             let transposed = graph.transpose(name);
             self.written.insert(n, transposed);
             return;
@@ -193,13 +195,16 @@ pub const MAX_SUM_NESTING: usize = 3;
 /// Hessian) written out took k² columns of indentation.
 fn name_deep_sums(graph: &Graph, id: ExprId, order: &[ExprId], shared: &mut FastSet<ExprId>) {
     // How deep the sums of each node's printed form nest, named children counting none.
-    let mut nesting: FastMap<ExprId, usize> = FastMap::default();
+    let mut nesting: IdMap<usize> = IdMap::with_len(order.last().map_or(0, |n| n.0 as usize + 1));
     for &n in order {
-        let below = if matches!(graph.node(n), Node::Var(_)) {
-            0
-        } else {
-            graph.children(n).iter().map(|c| if shared.contains(c) { 0 } else { nesting[c] }).max().unwrap_or(0)
-        };
+        let mut below = 0;
+        if !matches!(graph.node(n), Node::Var(_)) {
+            graph.for_each_child(n, |c| {
+                if !shared.contains(&c) {
+                    below = below.max(nesting.get(c).unwrap_or(0));
+                }
+            });
+        }
         let mut depth = below + usize::from(matches!(graph.node(n), Node::Add(_)));
         if depth > MAX_SUM_NESTING && n != id && matches!(graph.node(n), Node::Add(_)) {
             shared.insert(n);
@@ -230,14 +235,14 @@ fn sizes_and_uses(graph: &Graph, order: &[ExprId]) -> (Vec<usize>, Vec<u32>) {
 }
 
 /// `n` with its children replaced as `written` says (`n` itself when none is).
-fn rewritten(graph: &mut Graph, n: ExprId, written: &FastMap<ExprId, ExprId>) -> ExprId {
+fn rewritten(graph: &mut Graph, n: ExprId, written: &IdMap<ExprId>) -> ExprId {
     if written.is_empty() || matches!(graph.node(n), Node::Var(_)) {
         return n;
     }
     let mut touched = false;
-    graph.for_each_child(n, |c| touched |= written.contains_key(&c));
+    graph.for_each_child(n, |c| touched |= written.contains(c));
     if touched {
-        graph.rebuild_with(n, written)
+        graph.rebuild_mapped(n, |c| written.get(c).unwrap_or(c))
     } else {
         n
     }
@@ -343,7 +348,7 @@ pub fn share_chain_ends(graph: &mut Graph, id: ExprId, order: &[ExprId]) -> (Exp
         built.insert(t, product);
         chain_ends.insert(product);
     }
-    let mut written: FastMap<ExprId, ExprId> = FastMap::default();
+    let mut written: IdMap<ExprId> = IdMap::with_len(order.last().map_or(0, |n| n.0 as usize + 1));
     for (n, end) in ends {
         let Node::Mul(factors) = graph.node(n) else { continue };
         let len = factors.len();
@@ -362,9 +367,9 @@ pub fn share_chain_ends(graph: &mut Graph, id: ExprId, order: &[ExprId]) -> (Exp
     }
     for &n in order {
         let value = rewritten(graph, n, &written);
-        if value != n {
-            written.entry(n).or_insert(value);
+        if value != n && !written.contains(n) {
+            written.insert(n, value);
         }
     }
-    (written.get(&id).copied().unwrap_or(id), chain_ends)
+    (written.get(id).unwrap_or(id), chain_ends)
 }

@@ -6,7 +6,7 @@
 //! result holds the rewritten value in its place; where they do not, the
 //! name stays. Rules for the whole result are tried at the root last.
 
-use crate::ir::{ExprId, FastSet, Graph, Node};
+use crate::ir::{ExprId, FastSet, Graph, IdMap, Node};
 
 use super::funcs::FuncsUnder;
 use super::RuleSet;
@@ -56,27 +56,8 @@ struct Driver<'a> {
     funcs: FuncsUnder,
 }
 
-/// The rewritten form of each node done, indexed by id (ids are dense).
-#[derive(Default)]
-struct Memo(Vec<Option<ExprId>>);
-
-impl Memo {
-    fn get(&self, id: ExprId) -> Option<ExprId> {
-        self.0.get(id.0 as usize).copied().flatten()
-    }
-
-    fn contains(&self, id: ExprId) -> bool {
-        self.get(id).is_some()
-    }
-
-    fn insert(&mut self, id: ExprId, result: ExprId) {
-        let i = id.0 as usize;
-        if i >= self.0.len() {
-            self.0.resize(i + 1, None);
-        }
-        self.0[i] = Some(result);
-    }
-}
+/// The rewritten form of each node done.
+type Memo = IdMap<ExprId>;
 
 /// `root` with `set` applied to every subterm until none applies (or a
 /// bound is reached), and the trace of the rewrites.

@@ -3,7 +3,7 @@
 //! that a term does not contain cannot match it: the driver does not try
 //! it there (`sigmoid(-?z)` is never tried inside a `tanh` network).
 
-use crate::ir::{ExprId, Graph, Node};
+use crate::ir::{ExprId, Graph, IdMap, Node};
 use crate::ops::Func;
 
 /// A set of built-in functions, one bit each.
@@ -51,19 +51,15 @@ impl FuncSet {
 /// are dense, so a vector indexed by id). A definition's value counts as
 /// under its name: more than a pattern can reach, so never a match missed.
 #[derive(Default)]
-pub struct FuncsUnder(Vec<Option<FuncSet>>);
+pub struct FuncsUnder(IdMap<FuncSet>);
 
 impl FuncsUnder {
     fn known(&self, id: ExprId) -> Option<FuncSet> {
-        self.0.get(id.0 as usize).copied().flatten()
+        self.0.get(id)
     }
 
     fn record(&mut self, id: ExprId, set: FuncSet) {
-        let i = id.0 as usize;
-        if i >= self.0.len() {
-            self.0.resize(i + 1, None);
-        }
-        self.0[i] = Some(set);
+        self.0.insert(id, set);
     }
 
     /// The functions applied under `id` (itself included). Children are

@@ -57,7 +57,12 @@ impl Graph {
     /// name shared subterms this way, so what they print is the graph's own
     /// structure (simplifying around a name could take another form).
     pub fn rebuild_with(&mut self, n: ExprId, written: &FastMap<ExprId, ExprId>) -> ExprId {
-        let node = self.node(n).clone().map_children(|x| *written.get(&x).unwrap_or(&x));
+        self.rebuild_mapped(n, |x| *written.get(&x).unwrap_or(&x))
+    }
+
+    /// [`Graph::rebuild_with`], each child `c` replaced by `written(c)`.
+    pub fn rebuild_mapped(&mut self, n: ExprId, written: impl Fn(ExprId) -> ExprId) -> ExprId {
+        let node = self.node(n).clone().map_children(written);
         let shape = self.shape(n);
         self.intern(node, shape)
     }
