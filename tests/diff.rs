@@ -372,24 +372,43 @@ fn a_jacobian_through_a_gradient_leaves_no_scratch_name() {
 }
 
 /// With respect to a `symmetric(n)` matrix of a named size the Jacobian
-/// would have n(n+1)/2 columns, not a product of sizes: an error that says
-/// so and points at the value; so is `D(n)` of a named size. A program's
-/// own `D` shadows the duplication matrix.
+/// has n(n+1)/2 columns, a dimension of its own that prints as
+/// `n (n + 1)/2` and reads back; `D(n)` of a named size is n² × n(n+1)/2.
+/// The size of a symmetric matrix that is a product (`symmetric(m n)`)
+/// has no such dimension: a limit error that says so. A program's own `D`
+/// shadows the duplication matrix.
 #[test]
-fn symmetric_jacobians_and_duplication_need_numeric_sizes() {
-    let program = "S: symmetric(n); x: vector(n); S x";
-    let mut analysis = analyze(program).unwrap();
-    let error = analysis.derivative(None, "S").expect_err("a named size is refused");
-    assert_eq!(error.kind, matcalc::ErrorKind::Differentiation);
-    assert!(error.message.contains("n(n+1)/2"), "{}", error.message);
-    assert!(error.render(program).contains("^^^"), "{}", error.render(program));
+fn symmetric_jacobians_and_duplication_of_named_sizes() {
+    assert_eq!(common::diff_text("S: symmetric(n); x: vector(n); S x", "S"), "kron(x^T, I(n)) D(n)");
+    assert_eq!(common::diff_text("S: symmetric(n); A: matrix(m, m); 2 A", "S"), "zeros(m m, n (n + 1)/2)");
     // The gradient of a scalar is the symmetric gradient, as before.
     assert_eq!(common::diff_text("S: symmetric(n); a: vector(n); a^T S a", "S"), "a a^T");
+    let program = "S: symmetric(m n); x: vector(m n); S x";
+    let mut analysis = analyze(program).unwrap();
+    let error = analysis.derivative(None, "S").expect_err("the triangle of a product is no dimension");
+    assert_eq!(error.kind, matcalc::ErrorKind::Limit);
+    assert!(error.message.contains("n(n+1)/2"), "{}", error.message);
     let program = "x: vector(n); y: vector(n n); y^T D(n) x";
-    let error = analyze(program).expect_err("D(n) of a named size is refused");
+    let error = analyze(program).expect_err("D(n) has n(n+1)/2 columns, not n");
     assert_eq!(error.kind, matcalc::ErrorKind::Shape);
-    let span = error.span.expect("the error points at D(n)");
-    assert_eq!(&program[span.start..span.end], "D(n)");
+    assert!(error.message.contains("n·(n+1)/2"), "{}", error.message);
+    let program = "x: vector(n (n + 1)/2); y: vector(n n); y^T D(n) x";
+    assert!(analyze(program).is_err(), "declarations take products of names, not n (n + 1)/2");
+    let program = "y: vector(n n); y^T D(n) ones(n (n + 1)/2)";
+    assert_eq!(common::simplify_text(program), "ones(n (n + 1)/2)^T D(n)^T y");
+    let program = "y: vector(m n); y^T D(m n) ones(3)";
+    assert_eq!(analyze(program).expect_err("D of a product").kind, matcalc::ErrorKind::Limit);
+    // jacobian(F, S) in a program has the vech(S) columns in inference too.
+    let program = "S: symmetric(3); x, y: vector(3); z: vector(6); J = jacobian(S x, S); y^T J z";
+    assert_eq!(common::simplify_text(program), "y^T J z");
+    let program = "S: symmetric(3); x, y: vector(3); z: vector(9); J = jacobian(S x, S); y^T J z";
+    assert_eq!(analyze(program).expect_err("6 columns, not 9").kind, matcalc::ErrorKind::Shape);
     assert_eq!(common::diff_text("D: matrix(3, 3); x: vector(3); D x", "x"), "D");
     assert_eq!(common::diff_text("v: vector(6); sum(D(3) v)", "v"), "D(3)^T ones(9)");
+    // Sizes with triangular numbers read back in any order of their factors.
+    let program = "zeros(3, m n (n + 1)/2) + zeros(3, (1 + n) m n / 2) + zeros(3, 2 m (n + 1) n / 4)";
+    assert_eq!(common::simplify_text(program), "zeros(3, m n (n + 1)/2)");
+    for odd in ["zeros(3, n (n + 1)/4)", "zeros(3, n (m + 1)/2)", "zeros(3, (n + 1)/2)"] {
+        assert_eq!(analyze(odd).expect_err(odd).kind, matcalc::ErrorKind::Value, "{odd}");
+    }
 }

@@ -79,8 +79,8 @@ enum Command {
         differential: bool,
         /// Jacobians: numerator layout ∂vec(F)/∂vec(X)ᵀ (a row per entry of F, vec stacking columns;
         /// the default) or denominator layout ∂vec(F)ᵀ/∂vec(X), its transpose (a row per entry of X).
-        /// A gradient has the shape of X in both. With respect to a symmetric S (numeric size), the
-        /// columns are its free entries vech(S): ∂vec(F)/∂vech(S)ᵀ = J D(n), D(n) the duplication matrix
+        /// A gradient has the shape of X in both. With respect to a symmetric S the columns are its
+        /// n(n+1)/2 free entries vech(S): ∂vec(F)/∂vech(S)ᵀ = J D(n), D(n) the duplication matrix
         #[arg(long, value_enum, default_value = "numerator", value_name = "LAYOUT")]
         layout: LayoutArg,
         /// NumPy: one function returning (value, derivative, ...) from one forward pass, with the

@@ -75,10 +75,12 @@ fn program_errors_exit_one_with_a_caret() {
     let o = matcalc(&["diff", "X: matrix(n, n); diag(X)", "--wrt", "X"]);
     assert_eq!(o.status.code(), Some(0), "the diagonal's Jacobian selects the rows of vec at (i, i)");
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(ones(n)^T, I(n)) diag(vec(I(n)))");
-    let o = matcalc(&["diff", "S: symmetric(n); x: vector(n); S x", "--wrt", "S"]);
-    assert_eq!(o.status.code(), Some(1), "no Jacobian with respect to a symmetric matrix of a named size");
+    let o = matcalc(&["diff", "S: symmetric(m n); x: vector(m n); S x", "--wrt", "S"]);
+    assert_eq!(o.status.code(), Some(1), "no Jacobian with respect to a symmetric matrix of a product size");
     assert!(stderr(&o).contains("the symmetric matrix `S`") && stderr(&o).contains('^'), "{}", stderr(&o));
-    assert!(stderr(&o).contains("n(n+1)/2 columns"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("n(n+1)/2 free entries"), "{}", stderr(&o));
+    let o = matcalc(&["diff", "S: symmetric(n); x: vector(n); S x", "--wrt", "S"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(x^T, I(n)) D(n)", "with respect to vech(S)");
     let o = matcalc(&["diff", "S: symmetric(3); x: vector(3); S x", "--wrt", "S"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "kron(x^T, I(3)) D(3)", "with respect to vech(S)");
 }

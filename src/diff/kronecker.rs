@@ -20,23 +20,8 @@ use crate::shape::{Dim, Shape};
 pub(super) fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let symmetric = graph.symbol(wrt).role == (Role::Input { symmetric: true });
     let n = graph.symbol(wrt).shape.rows;
-    if symmetric {
-        match n {
-            Dim::Fixed(_) => {}
-            _ => {
-                return Err(Error::bare(
-                    ErrorKind::Differentiation,
-                    format!(
-                        "the Jacobian with respect to the symmetric matrix `{}` has n(n+1)/2 columns, \
-                         not a product of sizes: matcalc writes it for a numeric size only",
-                        graph.symbol(wrt).name
-                    ),
-                )
-                .with_help(
-                    "declare it symmetric(3), say, or a matrix for the Jacobian of the unconstrained function",
-                ));
-            }
-        }
+    if symmetric && n.triangle().is_none() {
+        return Err(refused_vech(graph, wrt));
     }
     let mark = graph.mark();
     let result = read_off(graph, e, wrt).map(|j| match symmetric.then(|| graph.duplication(n)).flatten() {
@@ -53,6 +38,22 @@ pub(super) fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<Ex
             Err(error)
         }
     }
+}
+
+/// The error for a derivative with respect to a symmetric matrix whose
+/// size is a product (its n(n+1)/2 free entries are not a dimension).
+fn refused_vech(graph: &Graph, wrt: SymbolId) -> Error {
+    let symbol = graph.symbol(wrt);
+    let n = crate::shape::dim_name(symbol.shape.rows, graph.dim_names());
+    Error::bare(
+        ErrorKind::Limit,
+        format!(
+            "the symmetric matrix `{}` of size {n} has n(n+1)/2 free entries for n = {n}, not a size matcalc \
+             writes: sizes are products of names and of n (n + 1)/2 for a name n",
+            symbol.name
+        ),
+    )
+    .with_help("declare it with one size name, as in symmetric(n), or a matrix for the unconstrained Jacobian")
 }
 
 fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {

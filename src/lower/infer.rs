@@ -29,6 +29,8 @@ pub(super) enum DimValue {
     Named(String),
     /// The product of the sizes of these classes (see `products`).
     Product(Vec<DimVar>),
+    /// The triangular number n(n+1)/2 of this class's size (see `products`).
+    Triangle(DimVar),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -98,6 +100,12 @@ pub(super) enum Undo {
     Value(DimVar, DimValue),
     /// The named dimension `.0` was added.
     NamedDim(String),
+}
+
+/// Whether a class's value is compared by its normal form: a product or
+/// a triangular number.
+fn compound(v: &DimValue) -> bool {
+    matches!(v, DimValue::Product(_) | DimValue::Triangle(_))
 }
 
 /// `true` for a compound expression over names (`x'*A*x`, `sum(x)`): its
@@ -214,18 +222,28 @@ impl Inference {
             (DimValue::Free, other) | (other, DimValue::Free) => {
                 // A size is never a product of itself and others.
                 let (free, product) = if self.values[ra as usize] == DimValue::Free { (ra, rb) } else { (rb, ra) };
-                if matches!(other, DimValue::Product(_)) && self.normal_form(product).1.contains(&Factor::Free(free)) {
-                    return false;
+                if matches!(other, DimValue::Product(_) | DimValue::Triangle(_)) {
+                    let factors = self.normal_form(product).1;
+                    if factors.contains(&Factor::Free(free)) || factors.contains(&Factor::Triangle(free)) {
+                        return false;
+                    }
                 }
                 other
             }
             (x, y) if x == y => x,
-            (x, y) if matches!(x, DimValue::Product(_)) || matches!(y, DimValue::Product(_)) => {
+            // n(n+1)/2 = m(m+1)/2 exactly where n = m.
+            (DimValue::Triangle(a), DimValue::Triangle(b)) => {
+                if !self.unify(a, b) {
+                    return false;
+                }
+                DimValue::Triangle(a)
+            }
+            (x, y) if compound(&x) || compound(&y) => {
                 if self.normal_form(ra) != self.normal_form(rb) {
                     return false;
                 }
                 // The plainer value stays (`m` for `m 1`).
-                if matches!(x, DimValue::Product(_)) {
+                if compound(&x) {
                     y
                 } else {
                     x
@@ -249,7 +267,7 @@ impl Inference {
             DimValue::Fixed(n) => n.to_string(),
             DimValue::Named(name) => name,
             DimValue::Free => "?".to_string(),
-            DimValue::Product(_) => self.product_text(v).replace(' ', "·"),
+            DimValue::Product(_) | DimValue::Triangle(_) => self.product_text(v, "·", "+"),
         }
     }
 

@@ -96,6 +96,10 @@ impl Lowering {
         match self.inference.values[root as usize].clone() {
             DimValue::Fixed(n) => Dim::Fixed(n),
             DimValue::Named(name) => Dim::Named(self.graph.add_dim(name)),
+            DimValue::Triangle(n) => {
+                let n = self.dim(n);
+                self.graph.dim_triangle(n)
+            }
             DimValue::Product(parts) => {
                 let mut product = Dim::ONE;
                 for part in parts {
@@ -521,7 +525,7 @@ impl Lowering {
                 let n = self.node_shape(&args[0])?.rows;
                 self.graph
                     .duplication(n)
-                    .ok_or_else(|| Error::new(ErrorKind::Shape, "`D(n)` needs a numeric size", e.span))
+                    .ok_or_else(|| Error::new(ErrorKind::Limit, "`D(n)` of a product of sizes", e.span))
             }
             Meaning::Gradient | Meaning::Jacobian | Meaning::Hessian => {
                 if builtin.meaning == Meaning::Gradient {

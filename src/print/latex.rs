@@ -402,7 +402,8 @@ fn subscript_part(part: &str) -> String {
 /// A dimension name for a subscript (`n`, `d_1`; a product's factors
 /// side by side, `m n`).
 fn dim(text: &str) -> String {
-    text.split(' ').map(escape).collect::<Vec<_>>().join(" ")
+    // A triangular number's n (n + 1)/2 keeps its brackets, sign and slash.
+    text.chars().map(|c| if "()+/ ".contains(c) { c.to_string() } else { escape(&c.to_string()) }).collect()
 }
 
 impl Latex {

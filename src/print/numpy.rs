@@ -264,6 +264,9 @@ impl Emitter<'_> {
                 Node::Commutation(m, n) => {
                     dims.extend(named_factors(m).into_iter().chain(named_factors(n)));
                 }
+                Node::Duplication(n) => {
+                    dims.extend(named_factors(n));
+                }
                 // Applied to a vector, a Kronecker product reshapes by its factors' sizes.
                 Node::Kron(p, q) => {
                     for f in [p, q] {
@@ -517,7 +520,15 @@ impl Emitter<'_> {
             Dim::Product(p) => {
                 let fixed = (p.fixed() != 1).then(|| p.fixed().to_string());
                 let named: Vec<String> = p.named().iter().map(|id| self.dim(Dim::Named(*id))).collect();
-                fixed.into_iter().chain(named).collect::<Vec<_>>().join(" * ")
+                let triangles: Vec<String> = p
+                    .triangles()
+                    .iter()
+                    .map(|id| {
+                        let k = self.dim(Dim::Named(*id));
+                        format!("({k} * ({k} + 1) // 2)")
+                    })
+                    .collect();
+                fixed.into_iter().chain(named).chain(triangles).collect::<Vec<_>>().join(" * ")
             }
         }
     }

@@ -123,7 +123,11 @@ impl Bindings {
             Dim::Fixed(n) => Some(Dim::Fixed(n)),
             Dim::Named(id) => self.dims.iter().find(|(p, _)| *p == id).map(|(_, d)| *d),
             Dim::Product(p) => {
-                p.named().iter().try_fold(Dim::Fixed(p.fixed()), |acc, id| acc.times(self.map_dim(Dim::Named(*id))?))
+                let named = p
+                    .named()
+                    .iter()
+                    .try_fold(Dim::Fixed(p.fixed()), |acc, id| acc.times(self.map_dim(Dim::Named(*id))?))?;
+                p.triangles().iter().try_fold(named, |acc, id| acc.times(self.map_dim(Dim::Named(*id))?.triangle()?))
             }
         }
     }

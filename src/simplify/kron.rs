@@ -21,6 +21,18 @@ impl Graph {
         }
     }
 
+    /// The triangular number n(n+1)/2 of a dimension, marking the graph
+    /// where it is not a dimension (n a product).
+    pub(crate) fn dim_triangle(&mut self, n: Dim) -> Dim {
+        match n.triangle() {
+            Some(d) => d,
+            None => {
+                self.mark_oversized_dimension();
+                Dim::ONE
+            }
+        }
+    }
+
     /// The Kronecker product `kron(a, b)`.
     pub fn kron(&mut self, a: ExprId, b: ExprId) -> ExprId {
         let (sa, sb) = (self.shape(a), self.shape(b));
@@ -56,12 +68,11 @@ impl Graph {
     }
 
     /// The duplication matrix `D(n)`, of size n² × n(n+1)/2 (the identity
-    /// for n = 1); `None` unless n is a fixed size, since n(n+1)/2 is not a
-    /// product of sizes.
+    /// for n = 1); `None` where n(n+1)/2 is not a dimension (n a product of
+    /// sizes, or too large).
     pub fn duplication(&mut self, n: Dim) -> Option<ExprId> {
-        let Dim::Fixed(k) = n else { return None };
-        let columns = Dim::Fixed(k.checked_mul(k.checked_add(1)?)? / 2);
-        if k <= 1 {
+        let columns = n.triangle()?;
+        if n == Dim::ONE {
             return Some(self.identity(columns));
         }
         let rows = self.dim_times(n, n);

@@ -171,20 +171,23 @@ impl Graph {
 
     /// Dimensions by size, named ones after fixed ones and by name.
     fn dim_cmp(&self, m: Dim, n: Dim) -> Ordering {
-        let names =
-            |d: Dim| -> Vec<&str> { d.factors().1.iter().map(|id| self.dim_names()[id.0 as usize].as_str()).collect() };
+        // The named factors, then the triangular numbers' sizes, by name.
+        let names = |d: Dim| -> (Vec<&str>, Vec<&str>) {
+            let (_, named, triangles) = d.factors();
+            let spell = |ids: Vec<crate::shape::DimId>| -> Vec<&str> {
+                let mut v: Vec<&str> = ids.iter().map(|id| self.dim_names()[id.0 as usize].as_str()).collect();
+                v.sort_unstable();
+                v
+            };
+            (spell(named), spell(triangles))
+        };
         match (m, n) {
             (Dim::Fixed(a), Dim::Fixed(b)) => a.cmp(&b),
             (Dim::Fixed(_), _) => Ordering::Less,
             (_, Dim::Fixed(_)) => Ordering::Greater,
             (Dim::Named(a), Dim::Named(b)) => self.dim_names()[a.0 as usize].cmp(&self.dim_names()[b.0 as usize]),
             // A product after its first factor alone, then by its factors' names and its number.
-            _ => {
-                let (mut p, mut q) = (names(m), names(n));
-                p.sort_unstable();
-                q.sort_unstable();
-                p.cmp(&q).then_with(|| m.factors().0.cmp(&n.factors().0))
-            }
+            _ => names(m).cmp(&names(n)).then_with(|| m.factors().0.cmp(&n.factors().0)),
         }
     }
 

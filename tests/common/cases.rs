@@ -160,6 +160,13 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
     ("sym_hess", "S: symmetric(3); A: matrix(3, 3); grad(tr(S A S), S)", "S"),
     ("sym_grad", "S: symmetric(3); a: vector(3); a^T S a", "S"),
     ("sym_D", "v: vector(6); D(3) v", "v"),
+    // Of a named size: n(n+1)/2 columns.
+    ("symn_Sx", "S: symmetric(n); x: vector(n); S x", "S"),
+    ("symn_inv", "S: symmetric(n); inv(S)", "S"),
+    ("symn_SAS", "S: symmetric(n); A: matrix(n, n); S A S", "S"),
+    ("symn_hes", "S: symmetric(n); A: matrix(n, n); grad(tr(S A S), S)", "S"),
+    ("symn_0", "S: symmetric(n); A: matrix(m, p); 2 A", "S"),
+    ("symn_D", "v: vector(n n); D(n)^T v", "v"),
 ];
 
 /// Kronecker products applied to vectors and the unvec of a gradient, which

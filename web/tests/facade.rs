@@ -103,12 +103,14 @@ fn a_syntax_error_points_at_its_span_in_utf16_offsets() {
 
 #[test]
 fn a_matrix_valued_program_lists_its_variables_and_explains_the_derivative_error() {
-    // No Jacobian with respect to a symmetric matrix of a named size (its
-    // n(n+1)/2 columns are not a product of sizes).
-    let page = playground("A: symmetric(n); x: vector(n); A x", "A");
+    // No Jacobian with respect to a symmetric matrix whose size is a
+    // product (its n(n+1)/2 columns for n = m k are no size matcalc writes).
+    let page = playground("A: symmetric(m k); x: vector(m k); A x", "A");
     assert_eq!(at(&page, &["ok"]), &Json::Bool(true));
     assert_eq!(at(&page, &["derivative", "ok"]), &Json::Bool(false));
-    assert_eq!(text(&page, &["derivative", "error", "title"]), "cannot differentiate");
+    assert_eq!(text(&page, &["derivative", "error", "title"]), "input too large");
+    let page = playground("A: symmetric(n); x: vector(n); A x", "A");
+    assert_eq!(text(&page, &["derivative", "text"]), "kron(x^T, I(n)) D(n)");
     assert!(text(&page, &["svg"]).starts_with("<svg"));
     // A matrix product's Jacobian with respect to a factor, in Kronecker form.
     let page = playground("A: matrix(m, n); B: matrix(n, k); A B", "A");

@@ -366,9 +366,10 @@ impl Inference {
                 Ok(sx)
             }
             Meaning::Jacobian => {
-                // ∂vec(e)/∂vec(x)ᵀ: the entries of e by the entries of x.
+                // ∂vec(e)/∂vec(x)ᵀ: the entries of e by the entries of x
+                // (of vech(S) for a symmetric S).
                 let rows = self.product(se.rows, se.cols, args[0].span)?;
-                let cols = self.product(sx.rows, sx.cols, args[1].span)?;
+                let cols = self.free_entries(&args[1], sx)?;
                 Ok(TShape { rows, cols })
             }
             _ => {
@@ -380,9 +381,25 @@ impl Inference {
                         args[0].span,
                     ));
                 }
-                let n = self.product(sx.rows, sx.cols, args[1].span)?;
-                Ok(TShape { rows: n, cols: n })
+                // The Jacobian of the gradient (with respect to vech(S) for a
+                // symmetric S).
+                let rows = self.product(sx.rows, sx.cols, args[1].span)?;
+                let cols = self.free_entries(&args[1], sx)?;
+                Ok(TShape { rows, cols })
             }
+        }
+    }
+
+    /// How many entries a Jacobian or Hessian with respect to `x` (of the
+    /// shape `sx`) counts: all of them, or n(n+1)/2 for a symmetric n×n
+    /// matrix (its vech).
+    fn free_entries(&mut self, x: &Expr, sx: TShape) -> Result<DimVar> {
+        let symmetric = matches!(&x.kind, ExprKind::Name(name)
+            if self.symbols.get(name).is_some_and(|s| s.role == SymRole::Input { symmetric: true }));
+        if symmetric && !self.is_one(sx.rows) {
+            self.triangle(sx.rows, x.span)
+        } else {
+            self.product(sx.rows, sx.cols, x.span)
         }
     }
 
@@ -406,23 +423,10 @@ impl Inference {
         }
     }
 
-    /// The shape of `D(n)`, n² × n(n+1)/2: n must be a number, since
-    /// n(n+1)/2 is not a product of sizes.
+    /// The shape of `D(n)`, n² × n(n+1)/2.
     fn duplication_shape(&mut self, n: DimVar, span: Span) -> Result<TShape> {
-        let DimValue::Fixed(k) = self.value(n) else {
-            return Err(Error::new(
-                ErrorKind::Shape,
-                "`D(n)` needs a numeric size: its n(n+1)/2 columns are not a product of sizes",
-                span,
-            )
-            .with_help("write the size as a number, as in D(3)"));
-        };
         let rows = self.product(n, n, span)?;
-        let columns = k
-            .checked_mul(k + 1)
-            .map(|c| c / 2)
-            .ok_or_else(|| Error::new(ErrorKind::Limit, "a size too large", span))?;
-        let cols = self.fresh(DimValue::Fixed(columns));
+        let cols = self.triangle(n, span)?;
         Ok(TShape { rows, cols })
     }
 
@@ -434,8 +438,12 @@ impl Inference {
     }
 
     /// The size a dimension argument writes: a name, a positive integer,
-    /// or a product of them (`m n`, `2 n`).
+    /// or a product of them (`m n`, `2 n`), with triangular numbers
+    /// n(n+1)/2 as matcalc prints them (`n (n + 1)/2`, `m n (n + 1)/2`).
     fn dimension_value(&mut self, arg: &Expr) -> Result<DimVar> {
+        if let Some(v) = self.triangular_dimension(arg)? {
+            return Ok(v);
+        }
         match &arg.kind {
             ExprKind::Binary(BinaryOp::Multiply, a, b) => {
                 let (a, b) = (self.dimension_value(a)?, self.dimension_value(b)?);
@@ -461,6 +469,94 @@ impl Inference {
                 "a dimension must be a name, a positive integer or a product of them (`m n`)",
                 arg.span,
             )),
+        }
+    }
+
+    /// A size written with triangular numbers, `n (n + 1)/2` (any product
+    /// of names, numbers and n + 1 over a number, each n + 1 paired with an
+    /// n and a halving): `None` for a size without an n + 1 or a division.
+    fn triangular_dimension(&mut self, arg: &Expr) -> Result<Option<DimVar>> {
+        let mut parts = SizeParts { fixed: 1, denominator: 1, names: Vec::new(), successors: Vec::new() };
+        if !parts.collect(arg, false) || (parts.successors.is_empty() && parts.denominator == 1) {
+            return Ok(None);
+        }
+        let invalid = || {
+            Error::new(
+                ErrorKind::Value,
+                "a size with n + 1 or a division must be a product of names, numbers and triangular numbers \
+                 n (n + 1)/2",
+                arg.span,
+            )
+        };
+        // Each n + 1 takes an n with it: n (n + 1) is twice a triangular number.
+        let mut triangles = Vec::new();
+        for (name, span) in std::mem::take(&mut parts.successors) {
+            let Some(at) = parts.names.iter().position(|(n, _)| *n == name) else { return Err(invalid()) };
+            parts.names.remove(at);
+            triangles.push(Expr { kind: ExprKind::Name(name), span });
+        }
+        // fixed / denominator times 2 per triangular number must be whole.
+        let numerator = (0..triangles.len()).try_fold(parts.fixed, |acc, _| acc.checked_mul(2)).ok_or_else(invalid)?;
+        if !numerator.is_multiple_of(parts.denominator) {
+            return Err(invalid());
+        }
+        let mut size = self.fresh(DimValue::Fixed(numerator / parts.denominator));
+        for (name, span) in parts.names {
+            let factor = self.dimension_value(&Expr { kind: ExprKind::Name(name), span })?;
+            size = self.product(size, factor, arg.span)?;
+        }
+        for n in &triangles {
+            let n = self.dimension_value(n)?;
+            let factor = self.triangle(n, arg.span)?;
+            size = self.product(size, factor, arg.span)?;
+        }
+        Ok(Some(size))
+    }
+}
+
+/// The factors of a size written as a product over a number.
+struct SizeParts {
+    fixed: u64,
+    denominator: u64,
+    names: Vec<(String, Span)>,
+    /// The names n of factors n + 1.
+    successors: Vec<(String, Span)>,
+}
+
+impl SizeParts {
+    /// Adds the factors of `e` (under a division's right side when
+    /// `divisor`); `false` where `e` is not such a product.
+    fn collect(&mut self, e: &Expr, divisor: bool) -> bool {
+        match &e.kind {
+            ExprKind::Binary(BinaryOp::Multiply, a, b) => self.collect(a, divisor) && self.collect(b, divisor),
+            ExprKind::Binary(BinaryOp::Divide, a, b) if !divisor => self.collect(a, false) && self.collect(b, true),
+            ExprKind::Number(c) => match coeff::to_i64(c) {
+                Some(n) if n > 0 => {
+                    let slot = if divisor { &mut self.denominator } else { &mut self.fixed };
+                    match slot.checked_mul(n as u64) {
+                        Some(v) => {
+                            *slot = v;
+                            true
+                        }
+                        None => false,
+                    }
+                }
+                _ => false,
+            },
+            ExprKind::Name(name) if !divisor => {
+                self.names.push((name.clone(), e.span));
+                true
+            }
+            ExprKind::Binary(BinaryOp::Add, a, b) if !divisor => match (&a.kind, &b.kind) {
+                (ExprKind::Name(n), ExprKind::Number(c)) | (ExprKind::Number(c), ExprKind::Name(n))
+                    if coeff::to_i64(c) == Some(1) =>
+                {
+                    self.successors.push((n.clone(), e.span));
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
         }
     }
 }

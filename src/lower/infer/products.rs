@@ -2,11 +2,13 @@
 //! `I(m n)` and of Jacobians with respect to matrices are classes whose
 //! value is the product of other classes ([`DimValue::Product`]), compared
 //! by their normal form (the fixed factor, and the named and still free
-//! factors sorted), so that `m n` and `n m` are one size.
+//! factors sorted), so that `m n` and `n m` are one size. The size of
+//! vech(S) for a symmetric n×n S, n(n+1)/2, is a class of its own
+//! ([`DimValue::Triangle`]), a factor of products like a name.
 
 use super::{DimValue, DimVar, Inference};
 use crate::error::{Error, ErrorKind, Result, Span};
-use crate::shape::MAX_FACTORS;
+use crate::shape::{product_spelling, triangular, MAX_FACTORS};
 
 /// A factor of a product's normal form.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,6 +17,10 @@ pub(in crate::lower) enum Factor {
     Named(String),
     /// A size not known yet (its class's root).
     Free(DimVar),
+    /// The triangular number n(n+1)/2 of a named size n.
+    NamedTriangle(String),
+    /// The triangular number of a size not known yet (its class's root).
+    Triangle(DimVar),
 }
 
 impl Inference {
@@ -41,6 +47,32 @@ impl Inference {
         Ok(v)
     }
 
+    /// The size n(n+1)/2 of vech(S) for a symmetric n×n S: a number for a
+    /// number, a factor of its own for a name or a size not known yet; a
+    /// limit error at `span` for a product (`m n (m n + 1)/2` is not a
+    /// product of sizes and triangular numbers).
+    pub(in crate::lower) fn triangle(&mut self, n: DimVar, span: Span) -> Result<DimVar> {
+        match self.value(n) {
+            DimValue::Fixed(k) => match triangular(k) {
+                Some(t) => Ok(self.fresh(DimValue::Fixed(t))),
+                None => Err(too_large(span)),
+            },
+            DimValue::Named(_) | DimValue::Free => Ok(self.fresh(DimValue::Triangle(n))),
+            DimValue::Product(_) | DimValue::Triangle(_) => {
+                let text = self.dim_text(n);
+                Err(Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "the {text} × {text} symmetric matrix has a triangular number of free entries that is not \
+                         a product of sizes: matcalc's sizes are products of names and of n(n+1)/2 for a name n"
+                    ),
+                    span,
+                )
+                .with_help("declare the symmetric matrix with one size name, as in symmetric(n)"))
+            }
+        }
+    }
+
     /// The fixed factor and the sorted other factors of `v`'s size.
     pub(in crate::lower) fn normal_form(&mut self, v: DimVar) -> (u64, Vec<Factor>) {
         let mut fixed = 1u64;
@@ -53,21 +85,34 @@ impl Inference {
                 DimValue::Named(name) => factors.push(Factor::Named(name)),
                 DimValue::Free => factors.push(Factor::Free(root)),
                 DimValue::Product(parts) => stack.extend(parts),
+                DimValue::Triangle(n) => {
+                    let inner = self.find(n);
+                    match self.values[inner as usize].clone() {
+                        DimValue::Fixed(k) => fixed = fixed.saturating_mul(triangular(k).unwrap_or(u64::MAX)),
+                        DimValue::Named(name) => factors.push(Factor::NamedTriangle(name)),
+                        _ => factors.push(Factor::Triangle(inner)),
+                    }
+                }
             }
         }
         factors.sort();
         (fixed, factors)
     }
 
-    /// A product's text: its factors side by side (`m n`).
-    pub(in crate::lower) fn product_text(&mut self, v: DimVar) -> String {
+    /// A product's text: its factors with `between` between them (`m n`,
+    /// `n (n + 1)/2` with `plus` in n + 1), as the graph's sizes print.
+    pub(in crate::lower) fn product_text(&mut self, v: DimVar, between: &str, plus: &str) -> String {
         let (fixed, factors) = self.normal_form(v);
-        let fixed = (fixed != 1).then(|| fixed.to_string());
-        let names = factors.into_iter().map(|f| match f {
-            Factor::Named(name) => name,
-            Factor::Free(_) => "?".to_string(),
-        });
-        fixed.into_iter().chain(names).collect::<Vec<_>>().join(" ")
+        let (mut names, mut triangles) = (Vec::new(), Vec::new());
+        for f in factors {
+            match f {
+                Factor::Named(name) => names.push(name),
+                Factor::Free(_) => names.push("?".to_string()),
+                Factor::NamedTriangle(name) => triangles.push(name),
+                Factor::Triangle(_) => triangles.push("?".to_string()),
+            }
+        }
+        product_spelling(fixed, names, triangles, (between, plus))
     }
 }
 

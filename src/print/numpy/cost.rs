@@ -30,6 +30,9 @@ impl Cost {
                 Dim::Product(p) => {
                     coefficient = coefficient.saturating_mul(i128::from(p.fixed()));
                     named.extend(p.named().iter().map(|id| Dim::Named(*id)));
+                    // A triangular number n(n+1)/2 counted as its bound n²
+                    // (the polynomial's coefficients are integers).
+                    named.extend(p.triangles().iter().flat_map(|id| [Dim::Named(*id); 2]));
                 }
             }
         }

@@ -10,10 +10,11 @@ use crate::ir::{ExprId, Func, Node};
 use crate::shape::{Dim, Shape};
 
 /// The dimensions a dimension's size is written with: a product's named
-/// factors, any other dimension itself.
+/// factors (and the sizes of its triangular numbers), any other dimension
+/// itself.
 pub(super) fn named_factors(d: Dim) -> Vec<Dim> {
     match d {
-        Dim::Product(p) => p.named().iter().map(|id| Dim::Named(*id)).collect(),
+        Dim::Product(p) => p.named().iter().chain(p.triangles()).map(|id| Dim::Named(*id)).collect(),
         other => vec![other],
     }
 }
@@ -27,7 +28,7 @@ impl Emitter<'_> {
         (format!("{}({eye}, {m}, {n})", self.helper("commutation")), 4)
     }
 
-    /// `D(n)` (n a fixed size): the duplication matrix, built by its helper.
+    /// `D(n)`: the duplication matrix, built by its helper.
     pub(super) fn duplication(&mut self, id: ExprId, n: Dim) -> (String, u8) {
         let size = self.graph.shape(id).rows;
         let eye = format!("np.eye({}{})", self.dim(size), self.like());

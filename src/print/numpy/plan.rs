@@ -388,7 +388,12 @@ impl Emitter<'_> {
                 }
             }
             Dim::Product(p) => {
-                p.named().iter().fold(p.fixed() as f64, |acc, id| acc * self.size(Dim::Named(*id), perturbed))
+                let named =
+                    p.named().iter().fold(p.fixed() as f64, |acc, id| acc * self.size(Dim::Named(*id), perturbed));
+                p.triangles().iter().fold(named, |acc, id| {
+                    let k = self.size(Dim::Named(*id), perturbed);
+                    acc * k * (k + 1.0) / 2.0
+                })
             }
         }
     }
