@@ -3,10 +3,11 @@
 //! Gradients of scalars use reverse mode: adjoints flow from the root to
 //! the leaves in decreasing id order, one visit per node, so the result's
 //! graph is linear in the input's (for Y = A B: Ā += Ȳ Bᵀ, B̄ += Aᵀ Ȳ).
-//! Jacobians of vectors use forward mode with matrix rules
-//! (J(f(g)) = diag(f'(g)) J(g), J(A g) = A J(g), ...); Hessians are the
-//! Jacobian of the gradient. Every rule is checked against finite
-//! differences in `tests/`.
+//! Jacobians use forward mode: they are read off the differential
+//! (`differential.rs`, the one place besides the operator table that knows
+//! each operator's derivative) by `kronecker.rs`, which knows only the
+//! linear operators; Hessians are the Jacobian of the gradient. Every rule
+//! is checked against finite differences in `tests/`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +21,6 @@ use crate::shape::Shape;
 pub mod differential;
 mod identities;
 mod kronecker;
-mod through_gradient;
 
 /// Most work the derivative operators of one command may do together
 /// (nodes built or looked up, weighted by their number of children, plus
@@ -212,7 +212,8 @@ pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> Fas
     let reachable = graph.reachable(root);
     graph.charge_derivative_work(reachable.len() as u64);
     for id in reachable {
-        let d = id == target || graph.children(id).iter().any(|c| depends.contains_key(c));
+        let mut d = id == target;
+        graph.for_each_child(id, |c| d |= depends.contains_key(&c));
         if d {
             depends.insert(id, true);
         }
@@ -472,36 +473,7 @@ pub fn elementwise_derivative(g: &mut Graph, f: Func, b: ExprId) -> ExprId {
 /// Jacobian; with a matrix on either side in Kronecker form, as
 /// `kron(B^T, A)` for `A X B` with respect to `X`).
 pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    budgeted(graph, |graph| forward_jacobian(graph, e, wrt))
-}
-
-fn forward_jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    let wrt_shape = graph.symbol(wrt).shape;
-    let shape = graph.shape(e);
-    if wrt_shape.cols != crate::shape::Dim::ONE || shape.cols != crate::shape::Dim::ONE {
-        return kronecker::jacobian(graph, e, wrt);
-    }
-    match forward_only(graph, e, wrt) {
-        // Through a matrix that depends on the variable: from a gradient,
-        // else from the differential.
-        Err(refused) if refused.kind == ErrorKind::Differentiation => match through_gradient::jacobian(graph, e, wrt) {
-            Ok(Some(jacobian)) => Ok(jacobian),
-            Err(other) if other.kind != ErrorKind::Differentiation => Err(other),
-            _ => match kronecker::jacobian(graph, e, wrt) {
-                Err(other) if other.kind == ErrorKind::Differentiation => Err(refused),
-                result => result,
-            },
-        },
-        result => result,
-    }
-}
-
-/// The Jacobian of the column `e` by forward mode alone.
-fn forward_only(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
-    let target = graph.var(wrt);
-    let depends = dependence(graph, e, target);
-    let mut forward = Forward { wrt, target, depends, memo: FastMap::default() };
-    forward.jacobian(graph, e)
+    budgeted(graph, |graph| kronecker::jacobian(graph, e, wrt))
 }
 
 /// The Hessian of the scalar `e` with respect to the vector `wrt`.
@@ -510,304 +482,4 @@ pub fn hessian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
         let g = gradient(graph, e, wrt)?;
         jacobian(graph, g, wrt)
     })
-}
-
-struct Forward {
-    wrt: SymbolId,
-    target: ExprId,
-    depends: FastMap<ExprId, bool>,
-    memo: FastMap<ExprId, ExprId>,
-}
-
-impl Forward {
-    /// Whether `id` depends on the variable. The table holds the nodes
-    /// under the differentiated expression that do; any other node (one
-    /// that does not, or one built during differentiation) is walked once
-    /// and remembered, so repeated questions cost nothing.
-    fn depends(&mut self, graph: &mut Graph, id: ExprId) -> bool {
-        if id == self.target {
-            return true;
-        }
-        if let Some(d) = self.depends.get(&id) {
-            return *d;
-        }
-        let mut stack = vec![(id, false)];
-        let mut visited = 0u64;
-        while let Some((n, expanded)) = stack.pop() {
-            if n == self.target || self.depends.contains_key(&n) {
-                continue;
-            }
-            let children = graph.children(n);
-            if expanded {
-                let d = children.iter().any(|c| *c == self.target || self.depends.get(c).copied().unwrap_or(false));
-                self.depends.insert(n, d);
-                continue;
-            }
-            visited += 1;
-            stack.push((n, true));
-            stack.extend(children.into_iter().filter(|c| *c != self.target).map(|c| (c, false)));
-        }
-        graph.charge_derivative_work(visited);
-        self.depends[&id]
-    }
-
-    fn n(&self, graph: &Graph) -> crate::shape::Dim {
-        graph.symbol(self.wrt).shape.rows
-    }
-
-    fn unsupported(&self, graph: &Graph, what: &str) -> Error {
-        Error::bare(
-            ErrorKind::Differentiation,
-            format!("cannot form the Jacobian with respect to `{}` of {what}", graph.symbol(self.wrt).name),
-        )
-    }
-
-    /// J(e) for a column (or scalar) `e`.
-    fn jacobian(&mut self, g: &mut Graph, e: ExprId) -> Result<ExprId> {
-        if let Some(&j) = self.memo.get(&e) {
-            return Ok(j);
-        }
-        check_budget(g)?;
-        let shape = g.shape(e);
-        let n = self.n(g);
-        let result = if e == self.target {
-            g.identity(n)
-        } else if !self.depends(g, e) {
-            g.zero(Shape::new(shape.rows, n))
-        } else if shape.is_scalar() {
-            let grad = gradient(g, e, self.wrt)?;
-            g.transpose(grad)
-        } else {
-            self.column_jacobian(g, e, shape)?
-        };
-        self.memo.insert(e, result);
-        Ok(result)
-    }
-
-    fn column_jacobian(&mut self, g: &mut Graph, e: ExprId, shape: Shape) -> Result<ExprId> {
-        let n = self.n(g);
-        Ok(match g.node(e).clone() {
-            Node::Var(s) => match g.definition_value(s) {
-                Some(v) => self.jacobian(g, v)?,
-                None => g.zero(Shape::new(shape.rows, n)),
-            },
-            Node::Add(terms) => {
-                let mut parts = Vec::new();
-                for t in terms.iter() {
-                    let j = self.jacobian(g, *t)?;
-                    if g.shape(*t).is_scalar() {
-                        let ones = g.ones(Shape::column(shape.rows));
-                        parts.push(g.mul(vec![ones, j]));
-                    } else {
-                        parts.push(j);
-                    }
-                }
-                g.add(parts)
-            }
-            Node::Scale(c, b) => {
-                let j = self.jacobian(g, b)?;
-                g.scale(c, j)
-            }
-            Node::Mul(factors) => {
-                let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
-                    factors.iter().partition(|f| g.shape(**f).is_scalar());
-                let mut parts = Vec::new();
-                for (i, s) in scalars.iter().enumerate() {
-                    if !self.depends(g, *s) {
-                        continue;
-                    }
-                    let mut rest: Vec<ExprId> =
-                        scalars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
-                    rest.extend(chain.iter().copied());
-                    let others = g.mul(rest);
-                    let js = self.jacobian(g, *s)?;
-                    parts.push(g.mul(vec![others, js]));
-                }
-                for (i, f) in chain.iter().enumerate() {
-                    if !self.depends(g, *f) {
-                        continue;
-                    }
-                    check_budget(g)?;
-                    let left = g.mul(chain[..i].to_vec());
-                    let local = if i + 1 == chain.len() {
-                        self.jacobian(g, *f)?
-                    } else {
-                        let right = g.mul(chain[i + 1..].to_vec());
-                        self.matrix_times_constant(g, *f, right)?
-                    };
-                    let mut product = scalars.clone();
-                    if i > 0 {
-                        product.push(left);
-                    }
-                    product.push(local);
-                    parts.push(g.mul(product));
-                }
-                g.add(parts)
-            }
-            Node::Hadamard(factors) => {
-                let mut parts = Vec::new();
-                for (i, f) in factors.iter().enumerate() {
-                    if !self.depends(g, *f) {
-                        continue;
-                    }
-                    check_budget(g)?;
-                    let others: Vec<ExprId> =
-                        factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
-                    let others = g.hadamard(others);
-                    let d = g.apply(Func::DiagMat, others);
-                    let j = self.jacobian(g, *f)?;
-                    parts.push(g.mul(vec![d, j]));
-                }
-                g.add(parts)
-            }
-            Node::Pow(base, exponent) => {
-                let mut parts = Vec::new();
-                if self.depends(g, base) {
-                    let local = power_derivative(g, base, exponent);
-                    let d = g.apply(Func::DiagMat, local);
-                    let j = self.jacobian(g, base)?;
-                    parts.push(g.mul(vec![d, j]));
-                }
-                if self.depends(g, exponent) {
-                    let log = g.apply(Func::Log, base);
-                    let column = g.hadamard(vec![e, log]);
-                    let j = self.jacobian(g, exponent)?;
-                    parts.push(g.mul(vec![column, j]));
-                }
-                g.add(parts)
-            }
-            Node::Apply(f, b) if f.is_elementwise() => {
-                let local = elementwise_derivative(g, f, b);
-                let d = g.apply(Func::DiagMat, local);
-                let j = self.jacobian(g, b)?;
-                g.mul(vec![d, j])
-            }
-            Node::Apply(Func::Softmax, b) => {
-                let d = g.apply(Func::DiagMat, e);
-                let et = g.transpose(e);
-                let outer = g.mul(vec![e, et]);
-                let local = g.sub(d, outer);
-                let j = self.jacobian(g, b)?;
-                g.mul(vec![local, j])
-            }
-            Node::Apply(Func::DiagVec, m) => match identities::diagonal_inward(g, m) {
-                Some(column) if column != e => self.jacobian(g, column)?,
-                _ => return Err(self.unsupported(g, "the diagonal of a matrix that depends on it")),
-            },
-            Node::Upstream { .. } => {
-                return Err(self.unsupported(g, "an upstream gradient (the second derivative of an opaque function)"))
-            }
-            _ => return Err(self.unsupported(g, "this expression")),
-        })
-    }
-
-    /// ∂(M v)/∂x for a matrix M depending on x and a constant column v.
-    fn matrix_times_constant(&mut self, g: &mut Graph, m: ExprId, v: ExprId) -> Result<ExprId> {
-        let shape = g.shape(m);
-        if shape.cols == crate::shape::Dim::ONE {
-            // A column times a 1×1 remainder.
-            let j = self.jacobian(g, m)?;
-            return Ok(g.mul(vec![j, v]));
-        }
-        if shape.is_scalar() {
-            let j = self.jacobian(g, m)?;
-            return Ok(g.mul(vec![v, j]));
-        }
-        Ok(match g.node(m).clone() {
-            Node::Var(s) => match g.definition_value(s) {
-                Some(value) => self.matrix_times_constant(g, value, v)?,
-                None => g.zero(Shape::new(shape.rows, self.n(g))),
-            },
-            Node::Apply(Func::DiagMat, d) => {
-                let dv = g.apply(Func::DiagMat, v);
-                let j = self.jacobian(g, d)?;
-                g.mul(vec![dv, j])
-            }
-            Node::Transpose(c) if g.shape(c).cols == crate::shape::Dim::ONE => {
-                let vt = g.transpose(v);
-                let j = self.jacobian(g, c)?;
-                g.mul(vec![vt, j])
-            }
-            Node::Inverse(a) => {
-                let mv = g.mul(vec![m, v]);
-                let inner = self.matrix_times_constant(g, a, mv)?;
-                let product = g.mul(vec![m, inner]);
-                g.neg(product)
-            }
-            Node::Scale(c, a) => {
-                let inner = self.matrix_times_constant(g, a, v)?;
-                g.scale(c, inner)
-            }
-            Node::Add(terms) => {
-                let mut parts = Vec::new();
-                for t in terms.iter() {
-                    if self.depends(g, *t) {
-                        if g.shape(*t).is_scalar() {
-                            return Err(self.unsupported(g, "a matrix plus a scalar that depends on it"));
-                        }
-                        parts.push(self.matrix_times_constant(g, *t, v)?);
-                    }
-                }
-                g.add(parts)
-            }
-            Node::Mul(factors) => {
-                let mut parts = Vec::new();
-                for (i, f) in factors.iter().enumerate() {
-                    if !self.depends(g, *f) {
-                        continue;
-                    }
-                    check_budget(g)?;
-                    if g.shape(*f).is_scalar() {
-                        let rest: Vec<ExprId> =
-                            factors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| *x).collect();
-                        let mut rest = rest;
-                        rest.push(v);
-                        let column = g.mul(rest);
-                        let j = self.jacobian(g, *f)?;
-                        parts.push(g.mul(vec![column, j]));
-                        continue;
-                    }
-                    let left: Vec<ExprId> = factors[..i].to_vec();
-                    let mut right: Vec<ExprId> = factors[i + 1..].to_vec();
-                    right.push(v);
-                    let right = g.mul(right);
-                    let inner = self.matrix_times_constant(g, *f, right)?;
-                    let mut product = left;
-                    product.push(inner);
-                    parts.push(g.mul(product));
-                }
-                g.add(parts)
-            }
-            Node::Hadamard(factors) => {
-                // (C ⊙ a bᵀ) v = diag(C (b ⊙ v)) a = (C ⊙ a vᵀ) b, for one
-                // factor a bᵀ (an outer product) depending on x.
-                let (dependent, constant): (Vec<ExprId>, Vec<ExprId>) =
-                    factors.iter().partition(|f| self.depends(g, **f));
-                let [outer] = dependent[..] else {
-                    return Err(self.unsupported(g, "a Hadamard product of matrices that depend on it"));
-                };
-                let Some((a, b)) = identities::outer_factors(g, outer) else {
-                    return Err(self.unsupported(g, "a Hadamard product with a matrix that depends on it"));
-                };
-                let c = g.hadamard(constant);
-                let mut parts = Vec::new();
-                if self.depends(g, a) {
-                    let bv = g.hadamard(vec![b, v]);
-                    let column = g.mul(vec![c, bv]);
-                    let d = g.apply(Func::DiagMat, column);
-                    let j = self.jacobian(g, a)?;
-                    parts.push(g.mul(vec![d, j]));
-                }
-                if self.depends(g, b) {
-                    let vt = g.transpose(v);
-                    let av = g.mul(vec![a, vt]);
-                    let cav = g.hadamard(vec![c, av]);
-                    let j = self.jacobian(g, b)?;
-                    parts.push(g.mul(vec![cav, j]));
-                }
-                g.add(parts)
-            }
-            _ => return Err(self.unsupported(g, "a matrix that depends on it")),
-        })
-    }
 }

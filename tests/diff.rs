@@ -353,11 +353,11 @@ fn assert_simplified(cases: &[(&str, &str)]) {
     }
 }
 
-/// A Jacobian formed through the gradient of `uᵀe` leaves no trace of its
-/// scratch direction `u`: the program's names and the graph's size after
-/// it are those a second, identical derivative finds.
+/// A Jacobian read off the differential leaves no trace of its direction
+/// `dx`: the program's names and the graph's size after it are those a
+/// second, identical derivative finds.
 #[test]
-fn a_jacobian_through_a_gradient_leaves_no_scratch_name() {
+fn a_jacobian_leaves_no_trace_of_its_direction() {
     let program = "x, y: vector(n); sin(x y^T) y";
     let mut analysis = analyze(program).unwrap();
     let names = |a: &matcalc::Analysis| a.symbol_types().into_iter().map(|t| t.name).collect::<Vec<_>>();

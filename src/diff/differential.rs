@@ -12,9 +12,10 @@
 //!
 //! One visit per node in increasing id order (children first), memoised,
 //! so dF is linear in the graph's size (a k-layer residual net's
-//! differential has O(k) nodes). This is the linearisation that reverse
-//! mode, forward mode and `--steps` (in `diff.rs` and `steps.rs` today)
-//! are to be read from.
+//! differential has O(k) nodes). Forward mode reads every Jacobian off it
+//! (`kronecker.rs`; with respect to a scalar, dF at dX = 1 is the
+//! derivative itself); reverse mode and `--steps` (in `diff.rs` and
+//! `steps.rs` today) are still to be read from it.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, Symbol, SymbolId};
@@ -49,16 +50,27 @@ pub fn direction(graph: &mut Graph, wrt: SymbolId) -> SymbolId {
 /// where F does not depend on `wrt`. An operator without a differential
 /// yet is an [`ErrorKind::Differentiation`] error.
 pub fn differential(graph: &mut Graph, root: ExprId, wrt: SymbolId, direction: SymbolId) -> Result<ExprId> {
-    budgeted(graph, |graph| linearize(graph, root, wrt, direction))
+    budgeted(graph, |graph| {
+        let d_target = graph.var(direction);
+        linearize(graph, root, wrt, d_target)
+    })
 }
 
-fn linearize(graph: &mut Graph, root: ExprId, wrt: SymbolId, direction: SymbolId) -> Result<ExprId> {
+/// The derivative of `root` with respect to the scalar `wrt`: dF at dX = 1
+/// (forward mode with a unit seed), of F's shape.
+pub(super) fn unit_tangent(graph: &mut Graph, root: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let one = graph.int(1);
+    linearize(graph, root, wrt, one)
+}
+
+/// dF with the variable's own differential `d_target` (the direction dX, or
+/// 1 for a scalar variable).
+fn linearize(graph: &mut Graph, root: ExprId, wrt: SymbolId, d_target: ExprId) -> Result<ExprId> {
     check_variable(graph, wrt)?;
     let target = graph.var(wrt);
     let depends = dependence(graph, root, target);
     let mut order: Vec<ExprId> = depends.keys().copied().collect();
     order.sort_unstable();
-    let d_target = graph.var(direction);
     // The differential of every node that depends on the variable; any other
     // node's is zero, and is never built.
     let mut tangents: FastMap<ExprId, ExprId> = FastMap::default();

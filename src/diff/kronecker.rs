@@ -7,7 +7,7 @@
 //! scalar s, tr(dX) = vec(I)ᵀ vec(dX), sum(dX) = 1ᵀ vec(dX), and
 //! diag(L diag(v) R) = (L ⊙ Rᵀ) v. A form without a rule yet is an error.
 
-use super::{dependence, differential};
+use super::{differential, identities};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
@@ -57,11 +57,23 @@ fn refused_vech(graph: &Graph, wrt: SymbolId) -> Error {
 }
 
 fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let shape = graph.symbol(wrt).shape;
+    if shape.is_scalar() {
+        // dF = J dX for a scalar dX: J is vec(dF) at dX = 1.
+        let tangent = differential::unit_tangent(graph, e, wrt)?;
+        return Ok(graph.vec(tangent));
+    }
     let direction = differential::direction(graph, wrt);
     let d_e = differential::differential(graph, e, wrt, direction)?;
     let dx = graph.var(direction);
-    let linear = dependence(graph, d_e, dx);
-    let shape = graph.symbol(wrt).shape;
+    let reachable = graph.reachable(d_e);
+    graph.charge_derivative_work(reachable.len() as u64);
+    let mut linear = FastMap::default();
+    for id in reachable {
+        let mut has = id == dx;
+        graph.for_each_child(id, |c| has |= linear.get(&c) == Some(&true));
+        linear.insert(id, has);
+    }
     let entries = size(graph, shape);
     let mut reader = Reader { dx, entries, linear, memo: FastMap::default() };
     reader.jacobian(graph, d_e)
@@ -112,14 +124,33 @@ struct Reader {
     dx: ExprId,
     /// The entries of dX.
     entries: Dim,
-    /// The nodes of the differential that contain dX.
+    /// Whether a node contains dX: every node of the differential, and
+    /// each node built since that was asked about.
     linear: FastMap<ExprId, bool>,
     memo: FastMap<ExprId, ExprId>,
 }
 
 impl Reader {
-    fn has(&self, id: ExprId) -> bool {
-        id == self.dx || self.linear.contains_key(&id)
+    /// Whether `id` contains dX; a node built while reading is walked once.
+    fn has(&mut self, g: &Graph, id: ExprId) -> bool {
+        if let Some(&has) = self.linear.get(&id) {
+            return has;
+        }
+        let mut stack = vec![(id, false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if self.linear.contains_key(&n) {
+                continue;
+            }
+            let children = g.children(n);
+            if expanded {
+                let has = n == self.dx || children.iter().any(|c| self.linear[c]);
+                self.linear.insert(n, has);
+            } else {
+                stack.push((n, true));
+                stack.extend(children.into_iter().map(|c| (c, false)));
+            }
+        }
+        self.linear[&id]
     }
 
     fn unsupported(&self, g: &mut Graph, id: ExprId, what: &str) -> Error {
@@ -141,7 +172,7 @@ impl Reader {
         let rows = size(g, shape);
         let j = if id == self.dx {
             g.identity(self.entries)
-        } else if !self.has(id) {
+        } else if !self.has(g, id) {
             g.zero(Shape::new(rows, self.entries))
         } else {
             self.step(g, id, shape, rows)?
@@ -154,7 +185,7 @@ impl Reader {
         Ok(match g.node(id).clone() {
             Node::Add(terms) => {
                 let mut parts = Vec::new();
-                let linear: Vec<ExprId> = terms.iter().copied().filter(|t| self.has(*t)).collect();
+                let linear: Vec<ExprId> = terms.iter().copied().filter(|t| self.has(g, *t)).collect();
                 for t in linear {
                     let j = self.jacobian(g, t)?;
                     // A scalar term broadcast over the sum's shape.
@@ -205,7 +236,7 @@ impl Reader {
     /// (I ⊗ vec(Q)) vec(P), or (vec(P) ⊗ I) vec(Q).
     fn kronecker(&mut self, g: &mut Graph, id: ExprId, p: ExprId, q: ExprId) -> Result<ExprId> {
         let (ps, qs) = (g.shape(p), g.shape(q));
-        let (inner, spread) = match (self.has(p), self.has(q)) {
+        let (inner, spread) = match (self.has(g, p), self.has(g, q)) {
             (true, false) => {
                 let vq = g.vec(q);
                 let entries = size(g, ps);
@@ -230,8 +261,8 @@ impl Reader {
 
     /// The factor of `factors` that contains dX and the others; an error
     /// unless exactly one does.
-    fn split(&self, g: &mut Graph, id: ExprId, factors: &[ExprId], what: &str) -> Result<(ExprId, Vec<ExprId>)> {
-        let linear: Vec<usize> = (0..factors.len()).filter(|i| self.has(factors[*i])).collect();
+    fn split(&mut self, g: &mut Graph, id: ExprId, factors: &[ExprId], what: &str) -> Result<(ExprId, Vec<ExprId>)> {
+        let linear: Vec<usize> = (0..factors.len()).filter(|i| self.has(g, factors[*i])).collect();
         match linear.as_slice() {
             [k] => {
                 let others = factors.iter().enumerate().filter(|(i, _)| i != k).map(|(_, f)| *f).collect();
@@ -261,12 +292,95 @@ impl Reader {
         let s = g.shape(inner);
         let left = if k == 0 { g.identity(s.rows) } else { g.mul(chain[..k].to_vec()) };
         let right = if k + 1 == chain.len() { g.identity(s.cols) } else { g.mul(chain[k + 1..].to_vec()) };
+        let mut all = coefficient;
+        if g.shape(right).cols == Dim::ONE && s.cols != Dim::ONE {
+            if let Some(j) = self.applied(g, inner, right)? {
+                all.extend([left, j]);
+                return Ok(g.mul(all));
+            }
+        }
         let rt = g.transpose(right);
         let kron = g.kron(rt, left);
         let j = self.jacobian(g, inner)?;
-        let mut all = coefficient;
         all.extend([kron, j]);
         Ok(g.mul(all))
+    }
+
+    /// ∂(E v)/∂vec(dX)ᵀ for a matrix E containing dX and a column v free
+    /// of it, without a Kronecker product where E is made of forms whose
+    /// product with a column is a column again: diag(w) v = diag(v) w,
+    /// (C ⊙ a bᵀ) v = diag(C (b ⊙ v)) a = (C ⊙ a vᵀ) b, and sums and
+    /// multiples of these; `None` for any other E.
+    fn applied(&mut self, g: &mut Graph, e: ExprId, v: ExprId) -> Result<Option<ExprId>> {
+        Ok(match g.node(e).clone() {
+            Node::Apply(Func::DiagMat, w) => {
+                let d = g.apply(Func::DiagMat, v);
+                let j = self.jacobian(g, w)?;
+                Some(g.mul(vec![d, j]))
+            }
+            Node::Hadamard(factors) => {
+                let linear: Vec<usize> = (0..factors.len()).filter(|i| self.has(g, factors[*i])).collect();
+                let [k] = linear[..] else { return Ok(None) };
+                let others: Vec<ExprId> =
+                    factors.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, f)| *f).collect();
+                if others.iter().any(|f| g.shape(*f).is_scalar()) {
+                    return Ok(None);
+                }
+                let c = g.hadamard(others);
+                self.masked_outer(g, c, factors[k], v)?
+            }
+            _ => self.each_term(g, e, |reader, g, term| reader.applied(g, term, v))?,
+        })
+    }
+
+    /// ∂((C ⊙ S) v)/∂vec(dX)ᵀ for S a sum or multiple of outer products
+    /// a bᵀ, one of a, b containing dX; `None` for any other S.
+    fn masked_outer(&mut self, g: &mut Graph, c: ExprId, s: ExprId, v: ExprId) -> Result<Option<ExprId>> {
+        let Some((a, b)) = identities::outer_factors(g, s) else {
+            return self.each_term(g, s, |reader, g, term| reader.masked_outer(g, c, term, v));
+        };
+        Ok(match (self.has(g, a), self.has(g, b)) {
+            (true, false) => {
+                let bv = g.hadamard(vec![b, v]);
+                let column = g.mul(vec![c, bv]);
+                let d = g.apply(Func::DiagMat, column);
+                let j = self.jacobian(g, a)?;
+                Some(g.mul(vec![d, j]))
+            }
+            (false, true) => {
+                let vt = g.transpose(v);
+                let av = g.mul(vec![a, vt]);
+                let cav = g.hadamard(vec![c, av]);
+                let j = self.jacobian(g, b)?;
+                Some(g.mul(vec![cav, j]))
+            }
+            _ => None,
+        })
+    }
+
+    /// `read` over the terms of a sum or the inside of a multiple `e`
+    /// (terms free of dX contribute nothing), summed or scaled; `None` if
+    /// `e` is neither or `read` gives `None` for a term.
+    fn each_term(
+        &mut self,
+        g: &mut Graph,
+        e: ExprId,
+        mut read: impl FnMut(&mut Self, &mut Graph, ExprId) -> Result<Option<ExprId>>,
+    ) -> Result<Option<ExprId>> {
+        Ok(match g.node(e).clone() {
+            Node::Scale(c, inner) => read(self, g, inner)?.map(|j| g.scale(c, j)),
+            Node::Add(terms) if !terms.iter().any(|t| g.shape(*t).is_scalar()) => {
+                let mut parts = Vec::new();
+                for t in terms.iter() {
+                    if self.has(g, *t) {
+                        let Some(j) = read(self, g, *t)? else { return Ok(None) };
+                        parts.push(j);
+                    }
+                }
+                Some(g.add(parts))
+            }
+            _ => None,
+        })
     }
 
     /// A linear function of a change: trace, sum, vec and the diagonals.
@@ -299,10 +413,19 @@ impl Reader {
             }
             Func::Vec => self.jacobian(g, e)?,
             Func::DiagVec => match self.diagonal_factor(g, e) {
-                // diag(L diag(v) R) = (L ⊙ Rᵀ) v.
+                // diag(L diag(v) R) = (L ⊙ Rᵀ) v; diag(diag(v) R) = diag(diag(R)) v.
                 Some((left, v, right)) => {
-                    let rt = g.transpose(right);
-                    let weights = g.hadamard(vec![left, rt]);
+                    let weights = match (left, right) {
+                        (Some(l), Some(r)) => {
+                            let rt = g.transpose(r);
+                            g.hadamard(vec![l, rt])
+                        }
+                        (Some(side), None) | (None, Some(side)) => {
+                            let diagonal = g.apply(Func::DiagVec, side);
+                            g.apply(Func::DiagMat, diagonal)
+                        }
+                        (None, None) => g.identity(g.shape(v).rows),
+                    };
                     let j = self.jacobian(g, v)?;
                     g.mul(vec![weights, j])
                 }
@@ -335,9 +458,8 @@ impl Reader {
     }
 
     /// For a square `e` = L diag(v) R with v containing dX (L and R free of
-    /// it; either may be missing), (L, v, R) with missing factors as
-    /// identities.
-    fn diagonal_factor(&self, g: &mut Graph, e: ExprId) -> Option<(ExprId, ExprId, ExprId)> {
+    /// it; either may be missing), (L, v, R).
+    fn diagonal_factor(&mut self, g: &mut Graph, e: ExprId) -> Option<(Option<ExprId>, ExprId, Option<ExprId>)> {
         let factors: Vec<ExprId> = match g.node(e).clone() {
             Node::Mul(factors) => factors.to_vec(),
             Node::Apply(Func::DiagMat, _) => vec![e],
@@ -346,13 +468,11 @@ impl Reader {
         if factors.iter().any(|f| g.shape(*f).is_scalar()) {
             return None;
         }
-        let k = factors.iter().position(|f| self.has(*f))?;
-        if factors.iter().filter(|f| self.has(**f)).count() != 1 {
-            return None;
-        }
+        let linear: Vec<usize> = (0..factors.len()).filter(|i| self.has(g, factors[*i])).collect();
+        let [k] = linear[..] else { return None };
         let Node::Apply(Func::DiagMat, v) = g.node(factors[k]).clone() else { return None };
-        let left = if k == 0 { g.identity(g.shape(e).rows) } else { g.mul(factors[..k].to_vec()) };
-        let right = if k + 1 == factors.len() { g.identity(g.shape(e).cols) } else { g.mul(factors[k + 1..].to_vec()) };
+        let left = (k > 0).then(|| g.mul(factors[..k].to_vec()));
+        let right = (k + 1 < factors.len()).then(|| g.mul(factors[k + 1..].to_vec()));
         Some((left, v, right))
     }
 }

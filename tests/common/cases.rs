@@ -97,9 +97,10 @@ pub const JACOBIANS_AND_HESSIANS: &[(&str, &str, &str)] = &[
     ("jac_k", "k: scalar; x: vector(n); exp(k x)", "k"),
 ];
 
-/// Jacobians through a matrix that depends on the variable (forward mode's
-/// identities, or the gradient of uᵀe where they do not reach): (label,
-/// program, variable).
+/// Jacobians through a matrix that depends on the variable (read off the
+/// differential: diag(w) v = diag(v) w, (C ⊙ a bᵀ) v = diag(C (b ⊙ v)) a,
+/// the diagonal of L diag(v) R, or the derivative itself for a scalar
+/// variable): (label, program, variable).
 pub const JACOBIANS_THROUGH_MATRICES: &[(&str, &str, &str)] = &[
     ("jac_diag_beta", "X: matrix(n, n); beta: scalar; diag(beta X)", "beta"),
     ("jac_diag_diag", "A: matrix(n, n); x: vector(n); diag(diag(x) A)", "x"),
