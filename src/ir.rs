@@ -628,12 +628,15 @@ impl Graph {
     /// measure of `id` given `of`, the measures of its children. Counted up
     /// to `limit` (at least one per distinct node) and saturating above it.
     pub fn tree_measure(&self, root: ExprId, limit: usize, node: &NodeMeasure) -> usize {
-        let mut sizes: FastMap<ExprId, usize> = FastMap::with_capacity_and_hasher(32, Default::default());
-        let mut stack = Vec::with_capacity(32);
-        stack.push(root);
-        let mut order = Vec::with_capacity(32);
-        while let Some(id) = stack.pop() {
-            if sizes.insert(id, 0).is_some() {
+        // Children have smaller ids than their parents (a name is a leaf),
+        // so a max-heap hands out every node after all of its parents: each
+        // distinct node once, its copies one after another, in decreasing
+        // id order, without a set of the nodes seen.
+        let mut heap = std::collections::BinaryHeap::with_capacity(32);
+        heap.push(root);
+        let mut order: Vec<ExprId> = Vec::with_capacity(32);
+        while let Some(id) = heap.pop() {
+            if order.last() == Some(&id) {
                 continue;
             }
             order.push(id);
@@ -642,17 +645,19 @@ impl Graph {
                 return limit.saturating_add(1);
             }
             if !matches!(self.node(id), Node::Var(_)) {
-                self.for_each_child(id, |c| stack.push(c));
+                self.for_each_child(id, |c| heap.push(c));
             }
         }
-        // Children have smaller ids than their parents.
-        order.sort_unstable();
+        order.reverse();
         let cap = limit.saturating_add(1);
-        for id in order {
-            let size = node(self, id, &|c| sizes.get(&c).copied().unwrap_or(0)).min(cap);
-            sizes.insert(id, size);
+        let mut sizes: Vec<usize> = Vec::with_capacity(order.len());
+        for &id in &order {
+            // The children come earlier in `order`, their sizes already known.
+            let of = |c: ExprId| order.binary_search(&c).map_or(0, |i| sizes[i]);
+            let size = node(self, id, &of).min(cap);
+            sizes.push(size);
         }
-        sizes[&root]
+        sizes.last().copied().unwrap_or(0)
     }
 
     /// Every node reachable from `root`, in increasing id order (children
