@@ -52,6 +52,67 @@ pub fn to_i64(c: &Coeff) -> Option<i64> {
     }
 }
 
+/// `a · b`, the value of `a * b`; computed in machine integers when both
+/// fit in 64 bits (nearly every coefficient), which skips the big-integer
+/// products and the greatest common divisor on heap digits.
+pub fn mul(a: &Coeff, b: &Coeff) -> Coeff {
+    if a.is_one() {
+        return b.clone();
+    }
+    if b.is_one() {
+        return a.clone();
+    }
+    match (small(a), small(b)) {
+        (Some((an, ad)), Some((bn, bd))) => reduced(an * bn, ad * bd).unwrap_or_else(|| a * b),
+        _ => a * b,
+    }
+}
+
+/// `a / b`, the value of `a / b` (which panics on a zero `b`, as this does);
+/// in machine integers when both fit in 64 bits, as [`mul`].
+pub fn div(a: &Coeff, b: &Coeff) -> Coeff {
+    if b.is_one() {
+        return a.clone();
+    }
+    match (small(a), small(b)) {
+        (Some((an, ad)), Some((bn, bd))) if bn != 0 => reduced(an * bd, ad * bn).unwrap_or_else(|| a / b),
+        _ => a / b,
+    }
+}
+
+/// Numerator and denominator of `c`, widened, if both fit in 64 bits.
+fn small(c: &Coeff) -> Option<(i128, i128)> {
+    Some((i128::from(c.numer().to_i64()?), i128::from(c.denom().to_i64()?)))
+}
+
+/// `n / d` (`d` nonzero) in lowest terms with a positive denominator, as
+/// [`Coeff::new`] reduces it, if both parts then fit in 64 bits.
+fn reduced(n: i128, d: i128) -> Option<Coeff> {
+    let (n, d) = if d < 0 { (-n, -d) } else { (n, d) };
+    let g = binary_gcd(n.unsigned_abs(), d.unsigned_abs()) as i128;
+    let (n, d) = (i64::try_from(n / g).ok()?, i64::try_from(d / g).ok()?);
+    Some(Coeff::new_raw(BigInt::from(n), BigInt::from(d)))
+}
+
+/// The greatest common divisor of `a` and `b` (`b` nonzero), by Stein's algorithm.
+fn binary_gcd(mut a: u128, mut b: u128) -> u128 {
+    if a == 0 {
+        return b;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
 /// The nearest `f64`.
 pub fn to_f64(c: &Coeff) -> f64 {
     c.to_f64().unwrap_or_else(|| if c.is_negative() { f64::NEG_INFINITY } else { f64::INFINITY })
@@ -95,6 +156,25 @@ mod tests {
         assert_eq!(parse_decimal("1e-3"), Some(ratio(1, 1000)));
         assert_eq!(parse_decimal("2E2"), Some(int(200)));
         assert_eq!(parse_decimal("1e99999"), None);
+    }
+
+    #[test]
+    fn small_products_and_quotients_equal_the_big_ones() {
+        let values: Vec<Coeff> =
+            [(0, 1), (1, 1), (-1, 1), (1, 2), (-2, 3), (6, 4), (7, 1), (-9, 12), (i64::MAX, 3), (3, i64::MAX)]
+                .iter()
+                .map(|&(n, d)| ratio(n, d))
+                .collect();
+        for a in &values {
+            for b in &values {
+                let (product, got) = (a * b, mul(a, b));
+                assert_eq!((product.numer(), product.denom()), (got.numer(), got.denom()), "{a} * {b}");
+                if !b.is_zero() {
+                    let (quotient, got) = (a / b, div(a, b));
+                    assert_eq!((quotient.numer(), quotient.denom()), (got.numer(), got.denom()), "{a} / {b}");
+                }
+            }
+        }
     }
 
     #[test]

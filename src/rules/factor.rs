@@ -339,7 +339,7 @@ fn build(graph: &mut Graph, terms: &[Term], group: &[usize], p: &Proposal, conte
             1 => factors[0],
             _ => graph.mul(factors),
         };
-        remainders.push(graph.scale(&t.coeff / content, product));
+        remainders.push(graph.scale(coeff::div(&t.coeff, content), product));
     }
     let inner = graph.add(remainders);
     let mut factors = factors_of(graph, &p.scalars);

@@ -28,12 +28,12 @@ impl Graph {
             match self.node(f).clone() {
                 Node::Hadamard(children) => stack.extend(children.iter().rev().copied()),
                 Node::Scale(d, b) => {
-                    c *= d;
+                    c = coeff::mul(&c, &d);
                     self.bound_constant(&mut c);
                     stack.push(b);
                 }
                 Node::Const(d) => {
-                    c *= d;
+                    c = coeff::mul(&c, &d);
                     self.bound_constant(&mut c);
                 }
                 Node::Zero(_) => return self.zero(shape),

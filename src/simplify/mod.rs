@@ -152,9 +152,9 @@ impl Graph {
             return a;
         }
         match self.node(a).clone() {
-            Node::Const(d) => self.constant(c * d),
+            Node::Const(d) => self.constant(coeff::mul(&c, &d)),
             Node::Zero(_) => a,
-            Node::Scale(d, b) => self.scale(c * d, b),
+            Node::Scale(d, b) => self.scale(coeff::mul(&c, &d), b),
             // `-2 (-u - v)` as `2 (u + v)`: one sign for a bracketed sum.
             Node::Add(_) if self.mostly_negative(a) => {
                 let flipped = self.neg_terms(a);

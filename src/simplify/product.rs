@@ -4,7 +4,7 @@
 
 use num_traits::{One, Signed, Zero};
 
-use crate::coeff::Coeff;
+use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node};
 use crate::shape::{Dim, Shape};
 
@@ -24,11 +24,11 @@ impl Graph {
             let shape = self.shape(f);
             match self.node(f).clone() {
                 Node::Const(d) => {
-                    c *= d;
+                    c = coeff::mul(&c, &d);
                     self.bound_constant(&mut c);
                 }
                 Node::Scale(d, b) => {
-                    c *= d;
+                    c = coeff::mul(&c, &d);
                     self.bound_constant(&mut c);
                     stack.push(b);
                 }
@@ -94,14 +94,14 @@ impl Graph {
                     let mut bare = Vec::with_capacity(oriented.len());
                     for f in oriented {
                         let (d, base) = self.split_coeff(f);
-                        c *= d;
+                        c = coeff::mul(&c, &d);
                         bare.push(base);
                     }
                     self.intern(Node::Mul(bare.into()), Shape::SCALAR)
                 }
             };
             let (d, inner) = self.split_coeff(inner);
-            c *= d;
+            c = coeff::mul(&c, &d);
             if self.as_const(inner).is_none_or(|x| !x.is_one()) {
                 scalars.push(inner);
             }
@@ -294,9 +294,9 @@ impl Graph {
             let exponent = self.constant(e);
             let p = self.pow(base, exponent);
             match self.node(p).clone() {
-                Node::Const(d) => *c *= d,
+                Node::Const(d) => *c = coeff::mul(c, &d),
                 Node::Scale(d, b) => {
-                    *c *= d;
+                    *c = coeff::mul(c, &d);
                     others.push(b);
                 }
                 _ => others.push(p),
