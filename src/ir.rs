@@ -254,11 +254,14 @@ impl Graph {
         Graph::default()
     }
 
-    /// Makes room for `nodes` more nodes (their shapes and their interning).
-    pub fn reserve(&mut self, nodes: usize) {
+    /// Makes room for `nodes` more nodes (their shapes and their interning)
+    /// and `symbols` more symbols (their names' index).
+    pub fn reserve(&mut self, nodes: usize, symbols: usize) {
         self.nodes.reserve(nodes);
         self.shapes.reserve(nodes);
         self.memo.reserve(nodes);
+        self.symbols.reserve(symbols);
+        self.symbol_index.reserve(symbols);
     }
 
     /// The node behind `id`.

@@ -59,9 +59,11 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
     let (mut inference, flipped) = infer_program(program, source)?;
     let notes = std::mem::take(&mut inference.notes);
     let mut lowering = Lowering::new(inference);
-    // About one node per two bytes of source (measured on long programs):
-    // reserving once avoids the rehashes of a growing table.
-    lowering.graph.reserve(source.len() / 2);
+    // About one node per two bytes of source (measured on long programs),
+    // and a symbol per statement: reserving once avoids the rehashes of
+    // growing tables.
+    lowering.graph.reserve(source.len() / 2, program.statements.len());
+    lowering.symbols.reserve(program.statements.len());
     let mut value = None;
     let mut value_span = None;
     let mut value_symbol = None;

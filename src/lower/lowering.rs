@@ -62,13 +62,24 @@ impl Lowering {
             Some(letter) => letter.to_string(),
             None => format!("d{}", i - LETTERS.len() + 1),
         };
+        let free = |l: &mut Lowering, v: DimVar| {
+            let root = l.inference.find(v);
+            l.inference.values[root as usize] == DimValue::Free && !l.free_names.contains_key(&root)
+        };
+        let order = self.inference.order.clone();
+        let unnamed = order.iter().any(|name| {
+            let shape = self.inference.symbols[name].shape;
+            free(self, shape.rows) || free(self, shape.cols)
+        });
+        if !unnamed {
+            return;
+        }
         let mut used: FastSet<String> = self.inference.named_dims.keys().cloned().collect();
         used.extend(self.inference.symbols.keys().cloned());
         used.extend(self.graph.dim_names().iter().cloned());
         // Candidates before `next` are all used (`used` only grows).
         let mut next = 0;
         let mut chosen_at = FastSet::default();
-        let order = self.inference.order.clone();
         for name in order {
             let shape = self.inference.symbols[&name].shape;
             for v in [shape.rows, shape.cols] {

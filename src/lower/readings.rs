@@ -18,6 +18,9 @@ use crate::hints;
 pub(super) fn infer_program(program: &Program, source: &str) -> Result<(Inference, Vec<String>)> {
     let attempt = |flipped: &[String]| -> (Inference, Result<()>) {
         let mut inference = Inference::new(source);
+        // A symbol and a few shaped subexpressions per statement, room made once.
+        inference.symbols.reserve(program.statements.len());
+        inference.node_shapes.reserve(3 * program.statements.len());
         inference.flipped = flipped.to_vec();
         let mut outcome = Ok(());
         for statement in &program.statements {
