@@ -156,25 +156,15 @@ impl Driver<'_> {
     /// constructors; `n` itself when no child changed.
     fn rebuild(&self, graph: &mut Graph, n: ExprId) -> ExprId {
         let map = |x: &ExprId| self.memo.get(*x).unwrap_or(*x);
-        let node = graph.node(n).clone();
-        let children = match &node {
-            Node::Var(_) => graph.children(n),
-            Node::Add(c) | Node::Mul(c) | Node::Hadamard(c) => c.to_vec(),
-            Node::Scale(_, a)
-            | Node::Transpose(a)
-            | Node::Inverse(a)
-            | Node::Apply(_, a)
-            | Node::Opaque(_, a)
-            | Node::Upstream { arg: a, .. } => vec![*a],
-            Node::Pow(a, b) | Node::Kron(a, b) => vec![*a, *b],
-            _ => Vec::new(),
-        };
-        if children.iter().all(|c| map(c) == *c) {
+        // Most nodes keep their children: that is checked without copying anything.
+        let mut changed = false;
+        graph.for_each_child(n, |c| changed |= map(&c) != c);
+        if !changed {
             return n;
         }
-        match node {
+        match graph.node(n).clone() {
             // A definition whose value the rules changed: the changed value.
-            Node::Var(_) => map(&children[0]),
+            Node::Var(s) => graph.definition_value(s).map_or(n, |value| map(&value)),
             Node::Add(c) => graph.add(c.iter().map(map).collect()),
             Node::Mul(c) => graph.mul(c.iter().map(map).collect()),
             Node::Hadamard(c) => graph.hadamard(c.iter().map(map).collect()),
