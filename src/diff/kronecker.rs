@@ -9,7 +9,7 @@
 
 use super::{differential, identities};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role, SymbolId};
+use crate::ir::{ExprId, Func, Graph, IdMap, Node, Role, SymbolId};
 use crate::shape::{Dim, Shape};
 
 /// The Jacobian ∂vec(e)/∂vec(wrt)ᵀ, of size (entries of e) × (entries of
@@ -68,14 +68,14 @@ fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let dx = graph.var(direction);
     let reachable = graph.reachable(d_e);
     graph.charge_derivative_work(reachable.len() as u64);
-    let mut linear = FastMap::default();
+    let mut linear = IdMap::with_len(d_e.0 as usize + 1);
     for id in reachable {
         let mut has = id == dx;
-        graph.for_each_child(id, |c| has |= linear.get(&c) == Some(&true));
+        graph.for_each_child(id, |c| has |= linear.get(c) == Some(true));
         linear.insert(id, has);
     }
     let entries = size(graph, shape);
-    let mut reader = Reader { dx, entries, linear, memo: FastMap::default() };
+    let mut reader = Reader { dx, entries, linear, memo: IdMap::default() };
     reader.jacobian(graph, d_e)
 }
 
@@ -126,31 +126,31 @@ struct Reader {
     entries: Dim,
     /// Whether a node contains dX: every node of the differential, and
     /// each node built since that was asked about.
-    linear: FastMap<ExprId, bool>,
-    memo: FastMap<ExprId, ExprId>,
+    linear: IdMap<bool>,
+    memo: IdMap<ExprId>,
 }
 
 impl Reader {
     /// Whether `id` contains dX; a node built while reading is walked once.
     fn has(&mut self, g: &Graph, id: ExprId) -> bool {
-        if let Some(&has) = self.linear.get(&id) {
+        if let Some(has) = self.linear.get(id) {
             return has;
         }
         let mut stack = vec![(id, false)];
         while let Some((n, expanded)) = stack.pop() {
-            if self.linear.contains_key(&n) {
+            if self.linear.contains(n) {
                 continue;
             }
             let children = g.children(n);
             if expanded {
-                let has = n == self.dx || children.iter().any(|c| self.linear[c]);
+                let has = n == self.dx || children.iter().any(|c| self.linear.get(*c) == Some(true));
                 self.linear.insert(n, has);
             } else {
                 stack.push((n, true));
                 stack.extend(children.into_iter().map(|c| (c, false)));
             }
         }
-        self.linear[&id]
+        self.linear.get(id) == Some(true)
     }
 
     fn unsupported(&self, g: &mut Graph, id: ExprId, what: &str) -> Error {
@@ -164,7 +164,7 @@ impl Reader {
 
     /// ∂vec(id)/∂vec(dX)ᵀ for a node of the differential.
     fn jacobian(&mut self, g: &mut Graph, id: ExprId) -> Result<ExprId> {
-        if let Some(&j) = self.memo.get(&id) {
+        if let Some(j) = self.memo.get(id) {
             return Ok(j);
         }
         super::check_budget(g)?;
