@@ -476,10 +476,13 @@ pub fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     budgeted(graph, |graph| kronecker::jacobian(graph, e, wrt))
 }
 
-/// The Hessian of the scalar `e` with respect to the vector `wrt`.
+/// The Hessian of the scalar `e` with respect to `wrt`: the Jacobian of
+/// the gradient; with respect to a symmetric S, with respect to vech(S)
+/// both ways (D(n)ᵀ times it).
 pub fn hessian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     budgeted(graph, |graph| {
         let g = gradient(graph, e, wrt)?;
-        jacobian(graph, g, wrt)
+        let j = jacobian(graph, g, wrt)?;
+        kronecker::hessian_of(graph, j, wrt)
     })
 }

@@ -40,6 +40,21 @@ pub(super) fn jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<Ex
     }
 }
 
+/// The Hessian with respect to vech(S) from `j`, the Jacobian of the
+/// gradient G with respect to a symmetric S: ∂²f/∂vech(S)∂vech(S)ᵀ =
+/// D(n)ᵀ j, since ∂f/∂vech(S) = D(n)ᵀ vec(G) (square, n(n+1)/2 each way,
+/// and symmetric). Any other variable's `j` is the Hessian itself.
+pub(super) fn hessian_of(graph: &mut Graph, j: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    let symbol = graph.symbol(wrt);
+    if symbol.role != (Role::Input { symmetric: true }) || symbol.shape.rows == Dim::ONE {
+        return Ok(j);
+    }
+    let n = symbol.shape.rows;
+    let d = graph.duplication(n).ok_or_else(|| refused_vech(graph, wrt))?;
+    let dt = graph.transpose(d);
+    Ok(graph.mul(vec![dt, j]))
+}
+
 /// The error for a derivative with respect to a symmetric matrix whose
 /// size is a product (its n(n+1)/2 free entries are not a dimension).
 fn refused_vech(graph: &Graph, wrt: SymbolId) -> Error {

@@ -381,11 +381,9 @@ impl Inference {
                         args[0].span,
                     ));
                 }
-                // The Jacobian of the gradient (with respect to vech(S) for a
-                // symmetric S).
-                let rows = self.product(sx.rows, sx.cols, args[1].span)?;
-                let cols = self.free_entries(&args[1], sx)?;
-                Ok(TShape { rows, cols })
+                // With respect to vech(S) both ways for a symmetric S.
+                let n = self.free_entries(&args[1], sx)?;
+                Ok(TShape { rows: n, cols: n })
             }
         }
     }
