@@ -222,10 +222,9 @@ pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> Fas
 }
 
 /// The adjoint of the left (`changes_left`) or right factor of `P ⊗ Q`
-/// (P m×n, Q p×q) from the adjoint `a` of the product: vec(P ⊗ Q) =
-/// R (vec(P) ⊗ vec(Q)) with R = I(n) ⊗ K(q, m) ⊗ I(p), and vec(P) ⊗ vec(Q)
-/// is (I ⊗ vec(Q)) vec(P) or (vec(P) ⊗ I) vec(Q); the adjoint is the unvec
-/// of the transposed map applied to vec(a).
+/// (P m×n, Q p×q) from the adjoint `a` of the product, block by block:
+/// entry (i, j) of P's is ⟨a_ij, Q⟩ for the p×q block a_ij, and Q's is
+/// Σ P_ij a_ij.
 fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bool) -> ExprId {
     let (ps, qs) = (g.shape(p), g.shape(q));
     let (changed, other) = if changes_left { (ps, q) } else { (qs, p) };
@@ -260,19 +259,46 @@ fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bo
         }
         _ => {}
     }
-    let (i_n, i_p) = (g.identity(ps.cols), g.identity(qs.rows));
-    let k = g.commutation(qs.cols, ps.rows);
-    let inner = g.kron(i_n, k);
-    let shuffle = g.kron(inner, i_p);
-    let unshuffle = g.transpose(shuffle);
-    let other_vec = g.vec(other);
-    let entries = g.dim_times(changed.rows, changed.cols);
-    let identity = g.identity(entries);
-    let spread = if changes_left { g.kron(identity, other_vec) } else { g.kron(other_vec, identity) };
-    let gather = g.transpose(spread);
-    let column = g.vec(a);
-    let vec_adjoint = g.mul(vec![gather, unshuffle, column]);
-    crate::ops::unvec(g, changed, vec_adjoint)
+    // A vector or row factor reads its blocks off one product: with Q a
+    // column, P's adjoint is (I(m) ⊗ Qᵀ) a; with P a column, Q's is
+    // (Pᵀ ⊗ I(p)) a (rows: a (I(n) ⊗ Qᵀ) and a (Pᵀ ⊗ I(q))).
+    let (one, theirs) = (crate::shape::Dim::ONE, if changes_left { qs } else { ps });
+    if theirs.cols == one || theirs.rows == one {
+        let t = g.transpose(other);
+        let column = theirs.cols == one;
+        let identity = match (changes_left, column) {
+            (true, true) => g.identity(ps.rows),
+            (true, false) => g.identity(ps.cols),
+            (false, true) => g.identity(qs.rows),
+            (false, false) => g.identity(qs.cols),
+        };
+        let map = if changes_left { g.kron(identity, t) } else { g.kron(t, identity) };
+        return if column { g.mul(vec![map, a]) } else { g.mul(vec![a, map]) };
+    }
+    // Block (i, j) of `a`, a_ij (p×q), weighs P_ij: P's adjoint is
+    // [⟨a_ij, Q⟩] = (I(m) ⊗ 1(p))ᵀ (a ⊙ (1(m, n) ⊗ Q)) (I(n) ⊗ 1(q)), and
+    // Q's is Σ P_ij a_ij = (1(m) ⊗ I(p))ᵀ (a ⊙ (P ⊗ 1(p, q))) (1(n) ⊗ I(q)).
+    let block = |g: &mut Graph, blocks: crate::shape::Dim, size: crate::shape::Dim| {
+        if changes_left {
+            let (identity, ones) = (g.identity(blocks), g.ones(Shape::column(size)));
+            g.kron(identity, ones)
+        } else {
+            let (ones, identity) = (g.ones(Shape::column(blocks)), g.identity(size));
+            g.kron(ones, identity)
+        }
+    };
+    let left = block(g, ps.rows, qs.rows);
+    let right = block(g, ps.cols, qs.cols);
+    let spread = if changes_left {
+        let ones = g.ones(ps);
+        g.kron(ones, q)
+    } else {
+        let ones = g.ones(qs);
+        g.kron(p, ones)
+    };
+    let masked = g.hadamard(vec![a, spread]);
+    let gather = g.transpose(left);
+    g.mul(vec![gather, masked, right])
 }
 
 /// The reverse-mode hook: given the adjoint `adjoint` of `node`, the

@@ -295,16 +295,35 @@ impl Reader {
         let whole_scalar = g.shape(id).is_scalar();
         let scalar = |g: &Graph, f: ExprId| g.shape(f).is_scalar() && !whole_scalar;
         if scalar(g, inner) {
-            let rest: Vec<ExprId> = factors.iter().copied().filter(|f| *f != inner).collect();
+            // vec(c s B) = c vec(B) s with the other 1×1 factors c outside vec.
+            let (mut all, rest): (Vec<ExprId>, Vec<ExprId>) =
+                factors.iter().copied().filter(|f| *f != inner).partition(|f| g.shape(*f).is_scalar());
             let b = g.mul(rest);
             let v = g.vec(b);
             let j = self.jacobian(g, inner)?;
-            return Ok(g.mul(vec![v, j]));
+            all.extend([v, j]);
+            return Ok(g.mul(all));
         }
         let coefficient: Vec<ExprId> = factors.iter().copied().filter(|f| scalar(g, *f)).collect();
         let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !scalar(g, *f)).collect();
         let k = chain.iter().position(|f| *f == inner).unwrap_or(0);
         let s = g.shape(inner);
+        // vec(diag(v) R) = diag(vec(R)) (1 ⊗ I) v and vec(L diag(v)) =
+        // diag(vec(L)) (I ⊗ 1) v: R's columns (L's rows) scaled by v.
+        if let (Node::Apply(Func::DiagMat, v), 2) = (g.node(inner).clone(), chain.len()) {
+            let other = chain[1 - k];
+            let n = s.rows;
+            let (copies, count) = if k == 0 { (g.shape(other).cols, true) } else { (g.shape(other).rows, false) };
+            let ones = g.ones(Shape::column(copies));
+            let identity = g.identity(n);
+            let spread = if count { g.kron(ones, identity) } else { g.kron(identity, ones) };
+            let weights = g.vec(other);
+            let scaling = g.apply(Func::DiagMat, weights);
+            let j = self.jacobian(g, v)?;
+            let mut all = coefficient;
+            all.extend([scaling, spread, j]);
+            return Ok(g.mul(all));
+        }
         let left = if k == 0 { g.identity(s.rows) } else { g.mul(chain[..k].to_vec()) };
         let right = if k + 1 == chain.len() { g.identity(s.cols) } else { g.mul(chain[k + 1..].to_vec()) };
         let mut all = coefficient;
@@ -413,6 +432,27 @@ impl Reader {
         }
         let s = g.shape(e);
         Ok(match f {
+            // tr(L M R) = vec(Lᵀ Rᵀ)ᵀ vec(M) for the factor M with the change.
+            Func::Trace if matches!(g.node(e), Node::Mul(_)) && !s.is_scalar() => {
+                let Node::Mul(factors) = g.node(e).clone() else { unreachable!() };
+                let (inner, _) = self.split(g, id, &factors, "a product of two changes")?;
+                let scalar = |g: &Graph, f: ExprId| f != inner && g.shape(f).is_scalar();
+                let mut all: Vec<ExprId> = factors.iter().copied().filter(|f| scalar(g, *f)).collect();
+                let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !scalar(g, *f)).collect();
+                let k = chain.iter().position(|f| *f == inner).unwrap_or(0);
+                let around: Vec<ExprId> = chain[k + 1..].iter().chain(&chain[..k]).copied().collect();
+                let weights = if around.is_empty() {
+                    g.identity(g.shape(inner).rows)
+                } else {
+                    let m = g.mul(around);
+                    g.transpose(m)
+                };
+                let v = g.vec(weights);
+                let row = g.transpose(v);
+                let j = self.jacobian(g, inner)?;
+                all.extend([row, j]);
+                g.mul(all)
+            }
             Func::Trace => {
                 let identity = g.identity(s.rows);
                 let v = g.vec(identity);

@@ -152,6 +152,15 @@ pub const KRONECKER: &[(&str, &str, &str)] = &[
     ("kron_of_X", "X: matrix(m, n); A: matrix(p, q); kron(X, A)", "X"),
     ("kron_of_X_right", "X: matrix(m, n); A: matrix(p, q); kron(A, X)", "X"),
     ("kron_XX", "X: matrix(m, n); kron(X, X)", "X"),
+    // Block by block through a Kronecker product: entry (i, j) of the
+    // gradient with respect to A is ⟨C_ij, B⟩.
+    ("kron_trA", "A: matrix(m, n); B: matrix(p, q); C: matrix(m p, n q); tr(C^T kron(A, B))", "A"),
+    ("kron_trB", "A: matrix(m, n); B: matrix(p, q); C: matrix(m p, n q); tr(C^T kron(A, B))", "B"),
+    ("kron_cxy", "x: vector(m); y: vector(n); c: vector(m n); c^T kron(x, y)", "x"),
+    // Textbook forms: det(X) (I + vec(X) vec(X^-T)^T), diag(vec(A)) (1 ⊗ I).
+    ("det_X", "X: matrix(n, n); det(X) X", "X"),
+    ("trAX_X", "X: matrix(n, n); A: matrix(n, n); tr(A X) X", "X"),
+    ("A_diagx", "x: vector(n); A: matrix(p, n); A diag(x)", "x"),
     // With respect to a symmetric S: ∂vec(F)/∂vech(S)ᵀ = J D(n).
     ("sym_Sx", "S: symmetric(3); x: vector(3); S x", "S"),
     ("sym_S", "S: symmetric(3); S", "S"),
