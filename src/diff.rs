@@ -225,7 +225,7 @@ pub(crate) fn dependence(graph: &mut Graph, root: ExprId, target: ExprId) -> Fas
 /// (P m×n, Q p×q) from the adjoint `a` of the product, block by block:
 /// entry (i, j) of P's is ⟨a_ij, Q⟩ for the p×q block a_ij, and Q's is
 /// Σ P_ij a_ij.
-fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bool) -> ExprId {
+pub(crate) fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, changes_left: bool) -> ExprId {
     let (ps, qs) = (g.shape(p), g.shape(q));
     let (changed, other) = if changes_left { (ps, q) } else { (qs, p) };
     // The map is linear in `a`; an adjoint that is itself a Kronecker

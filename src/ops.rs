@@ -23,6 +23,8 @@ mod elementwise;
 mod notation;
 mod reductions;
 
+pub(crate) use reductions::unvec;
+
 use elementwise::*;
 pub use notation::{pieces, LatexForm, Notation, Piece};
 use reductions::*;

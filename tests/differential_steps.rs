@@ -4,12 +4,12 @@
 //! differences of f along a random dX); every line written without a d(E)
 //! parses back (dX declared like X) to df; the gradient read off at the
 //! end parses back and `verify` accepts it; the examples as
-//! snapshots in text, Unicode and LaTeX; values without a gradient and
-//! opaque functions are errors with a span.
+//! snapshots in text, Unicode and LaTeX; values without a gradient are
+//! errors with a span.
 
 mod common;
 
-use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, ML};
+use common::cases::{COOKBOOK, EXTRA, FUNCTIONS, JACOBIANS_AND_HESSIANS, KRONECKER, ML};
 use common::directional::compare;
 use matcalc::print::latex::Latex;
 use matcalc::{analyze, Analysis, Format};
@@ -28,12 +28,20 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("sum_exp", "X: matrix(m, n); sum(exp(X))", "X"),
     ("scalar", "k: scalar; sin(k) k", "k"),
     ("frobenius", "X: matrix(m, n); A: matrix(m, n); norm2(X - A) + tr(X^T X)", "X"),
+    // Inside vec and Kronecker products, and through opaque functions.
+    ("vec", "X: matrix(m, n); a: vector(m n); a^T vec(X)", "X"),
+    ("kron_sum", "A: matrix(m, n); B: matrix(p, q); sum(kron(A, B))", "A"),
+    ("kron_trA", "A: matrix(m, n); B: matrix(p, q); C: matrix(m p, n q); tr(C^T kron(A, B))", "A"),
+    ("kron_trB", "A: matrix(m, n); B: matrix(p, q); C: matrix(m p, n q); tr(C^T kron(A, B))", "B"),
+    ("kron_xy", "x: vector(m); y: vector(n); c: vector(m n); c^T kron(x, y)", "x"),
+    ("opaque", "ell: function; W: matrix(n, n); x: vector(n); ell(W x)", "W"),
+    ("opaque_gram", "f: function; X: matrix(m, n); f(X^T X)", "X"),
 ];
 
 /// Every case: [`EXAMPLES`] and the tables of scalar derivative cases.
 fn cases() -> Vec<(&'static str, &'static str, &'static str)> {
     let mut all: Vec<(&str, &str, &str)> = EXAMPLES.to_vec();
-    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS] {
+    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS, KRONECKER] {
         all.extend(table.iter().copied());
     }
     all
@@ -165,13 +173,11 @@ fn examples() {
     common::snapshots(|| insta::assert_snapshot!(out));
 }
 
-/// A value that is not a scalar, an opaque function, a definition's
-/// derivation: errors with a span, never a panic.
+/// A value that is not a scalar: errors with a span, never a panic.
 #[test]
 fn refusals_point_at_the_value() {
     for (program, wrt, message) in [
         ("A: matrix(m, n); X: matrix(n, p); A X", "X", "derives the gradient of a scalar"),
-        ("ell: function; W: matrix(n, n); x: vector(n); ell(W x)", "W", "opaque function `ell`"),
         ("x: vector(n); x", "x", "derives the gradient of a scalar"),
     ] {
         let mut analysis = analyze(program).expect("analyses");

@@ -150,13 +150,6 @@ impl Builder {
                     return Ok(self.g.zero(shape));
                 }
             },
-            Node::Opaque(f, _) => {
-                return Err(Error::bare(
-                    ErrorKind::Differentiation,
-                    format!("the derivation cannot be written through the opaque function `{}`", self.g.symbol(f).name),
-                )
-                .with_help("drop --steps for the differential, or --differential for the chain-rule derivation"))
-            }
             Node::Upstream { .. } => {
                 return Err(Error::bare(
                     ErrorKind::Differentiation,
@@ -190,7 +183,7 @@ impl Builder {
             Node::Mul(_) | Node::Hadamard(_) | Node::Kron(..) => return Ok(Reason::named("product rule")),
             Node::Apply(f, _) if f.is_elementwise() => "chain rule",
             Node::Apply(Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec | Func::Vec, _) => "",
-            Node::Apply(..) => "chain rule",
+            Node::Apply(..) | Node::Opaque(..) => "chain rule",
             Node::Pow(..) => "chain rule",
             _ => "",
         };
@@ -409,6 +402,7 @@ impl Graph {
             Node::Inverse(a) => self.inverse(map(&a)),
             Node::Apply(f, a) => self.apply(f, map(&a)),
             Node::Kron(a, b) => self.kron(map(&a), map(&b)),
+            Node::Opaque(f, a) => self.opaque(f, map(&a)),
             _ => e,
         }
     }

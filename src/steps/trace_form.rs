@@ -15,10 +15,14 @@
 use num_traits::One;
 
 use super::differential::{Builder, Line, Reason};
+
+mod reasons;
+
 use crate::coeff::Coeff;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{ExprId, FastMap, Func, Graph, Node, Role};
 use crate::shape::{Dim, Shape};
+use reasons::*;
 
 /// What the variable is: the form the derivation ends in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +206,7 @@ fn split(b: &mut Builder, d: ExprId) -> Vec<(Coeff, Vec<ExprId>)> {
                 })
                 .collect()
         }
-        Node::Apply(f @ (Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec), x) => {
+        Node::Apply(f @ (Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec | Func::Vec), x) => {
             let parts = split(b, x);
             if parts.len() == 1 && parts[0].0.is_one() {
                 return vec![(Coeff::one(), vec![d])];
@@ -307,6 +311,48 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
         |chain: Vec<ExprId>, traced: bool| Term { coeff: t.coeff.clone(), scalars: t.scalars.clone(), chain, traced };
     let core_shape = b.g.shape(core);
     let node = b.g.node(core).clone();
+    // vec(R)ᵀ vec(M) = tr(Rᵀ M), and tr(Aᵀ (P ⊗ M)) = tr(Gᵀ M) block by
+    // block: the factors around the core, rotated (a scalar is its own
+    // trace), read as Rᵀ or Aᵀ.
+    let around: Vec<ExprId> = right.iter().chain(left.iter()).copied().collect();
+    let rotation = |b: &mut Builder| {
+        let mut why = Vec::new();
+        if !t.traced && !right.is_empty() {
+            why.push(Reason::named("a scalar is its own trace"));
+        }
+        if !right.is_empty() {
+            why.push(cyclic_reason(b, kind));
+        }
+        why
+    };
+    match node {
+        Node::Apply(Func::Vec, m) if !around.is_empty() => {
+            let row = b.g.mul(around);
+            let column = b.g.transpose(row);
+            let shape = b.g.shape(m);
+            let r = crate::ops::unvec(&mut b.g, shape, column);
+            let rt = raw_transpose(&mut b.g, r);
+            let mut why = rotation(b);
+            why.push(vec_reason(b, shape));
+            return Ok(Some((vec![with(vec![rt, m], true)], why)));
+        }
+        Node::Kron(p, q) if holds(b, p) != holds(b, q) => {
+            let a = if around.is_empty() {
+                b.g.identity(core_shape.rows)
+            } else {
+                let m = b.g.mul(around);
+                b.g.transpose(m)
+            };
+            let changes_left = holds(b, p);
+            let adjoint = crate::diff::kron_adjoint(&mut b.g, p, q, a, changes_left);
+            let gt = raw_transpose(&mut b.g, adjoint);
+            let changed = if changes_left { p } else { q };
+            let mut why = rotation(b);
+            why.push(Reason::named("a Kronecker product block by block"));
+            return Ok(Some((vec![with(vec![gt, changed], true)], why)));
+        }
+        _ => {}
+    }
     // Rules that leave the trace.
     match node {
         Node::Apply(Func::Sum, h) if matches!(b.g.node(h), Node::Hadamard(_)) => {
@@ -333,15 +379,7 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
         }
         Node::Apply(Func::Sum, u) => {
             let s = b.g.shape(u);
-            let mut chain = Vec::new();
-            if s.rows != Dim::ONE {
-                let ones = b.g.ones(Shape { rows: s.rows, cols: Dim::ONE });
-                chain.push(b.g.transpose(ones));
-            }
-            chain.push(u);
-            if s.cols != Dim::ONE {
-                chain.push(b.g.ones(Shape { rows: s.cols, cols: Dim::ONE }));
-            }
+            let chain = ones_around(&mut b.g, u);
             let reason = sum_reason(b, s);
             return Ok(Some((vec![with(chain, false)], vec![reason])));
         }
@@ -469,6 +507,21 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
     Err(unsupported())
 }
 
+/// `1ᵀ u 1`, the factors of sum(u) as a product (`1ᵀ u` for a column).
+pub(super) fn ones_around(g: &mut Graph, u: ExprId) -> Vec<ExprId> {
+    let s = g.shape(u);
+    let mut chain = Vec::new();
+    if s.rows != Dim::ONE {
+        let ones = g.ones(Shape { rows: s.rows, cols: Dim::ONE });
+        chain.push(g.transpose(ones));
+    }
+    chain.push(u);
+    if s.cols != Dim::ONE {
+        chain.push(g.ones(Shape { rows: s.cols, cols: Dim::ONE }));
+    }
+    chain
+}
+
 /// A product of `factors` as written (no reordering or rotation).
 pub(super) fn raw_mul(g: &mut Graph, factors: Vec<ExprId>) -> ExprId {
     if factors.len() == 1 {
@@ -564,156 +617,10 @@ fn form(b: &mut Builder, m: ExprId, kind: Kind) -> ExprId {
     raw_scale(&mut b.g, c, product)
 }
 
-/// The shape of a square placeholder matrix for the trace rules.
-fn square(b: &Builder, kind: Kind) -> Shape {
-    let s = b.g.symbol(b.wrt).shape;
-    match kind {
-        Kind::Matrix => Shape { rows: s.rows, cols: s.rows },
-        _ => Shape { rows: s.rows, cols: s.rows },
-    }
-}
-
-/// `tr(U V) = tr(V U)`.
-fn cyclic_reason(b: &mut Builder, kind: Kind) -> Reason {
-    let s = b.g.symbol(b.wrt).shape;
-    let shape = if kind == Kind::Matrix { s } else { square(b, kind) };
-    let u = b.placeholder(shape, 0);
-    let v = b.placeholder(Shape { rows: shape.cols, cols: shape.rows }, 1);
-    let (u, v) = (b.g.var(u), b.g.var(v));
-    let uv = raw_mul(&mut b.g, vec![u, v]);
-    let vu = raw_mul(&mut b.g, vec![v, u]);
-    let lhs = raw_trace(&mut b.g, uv);
-    let rhs = raw_trace(&mut b.g, vu);
-    Reason { words: "cyclic rotation", formula: Some((lhs, rhs)) }
-}
-
-/// `tr(Uᵀ) = tr(U)`.
-fn transpose_reason(b: &mut Builder, kind: Kind) -> Reason {
-    let shape = square(b, kind);
-    let u = b.placeholder(shape, 0);
-    let u = b.g.var(u);
-    let ut = b.g.transpose(u);
-    let lhs = raw_trace(&mut b.g, ut);
-    let rhs = raw_trace(&mut b.g, u);
-    Reason { words: "transpose", formula: Some((lhs, rhs)) }
-}
-
-/// `uᵀ v = vᵀ u`.
-fn scalar_transpose_reason(b: &mut Builder) -> Reason {
-    let s = Shape { rows: b.g.symbol(b.wrt).shape.rows, cols: Dim::ONE };
-    let (u, v) = (b.placeholder(s, 0), b.placeholder(s, 1));
-    let (u, v) = (b.g.var(u), b.g.var(v));
-    let (ut, vt) = (b.g.transpose(u), b.g.transpose(v));
-    let lhs = raw_mul(&mut b.g, vec![ut, v]);
-    let rhs = raw_mul(&mut b.g, vec![vt, u]);
-    Reason { words: "a scalar is its own transpose", formula: Some((lhs, rhs)) }
-}
-
-/// `tr(Uᵀ (V ⊙ P)) = tr((U ⊙ V)ᵀ P)` (vectors: `uᵀ (v ⊙ w) = (u ⊙ v)ᵀ w`).
-fn hadamard_reason(b: &mut Builder, kind: Kind, traced: bool) -> Reason {
-    let s = b.g.symbol(b.wrt).shape;
-    let shape = if traced {
-        if kind == Kind::Matrix {
-            s
-        } else {
-            square(b, kind)
-        }
-    } else {
-        Shape { rows: s.rows, cols: Dim::ONE }
-    };
-    let (u, v, p) = (b.placeholder(shape, 0), b.placeholder(shape, 1), b.placeholder(shape, 2));
-    let (u, v, p) = (b.g.var(u), b.g.var(v), b.g.var(p));
-    let ut = b.g.transpose(u);
-    let vp = raw_hadamard(&mut b.g, vec![v, p]);
-    let uv = raw_hadamard(&mut b.g, vec![u, v]);
-    let uvt = raw_transpose(&mut b.g, uv);
-    let left = raw_mul(&mut b.g, vec![ut, vp]);
-    let right = raw_mul(&mut b.g, vec![uvt, p]);
-    let (lhs, rhs) = if traced { (raw_trace(&mut b.g, left), raw_trace(&mut b.g, right)) } else { (left, right) };
-    Reason { words: "Hadamard product", formula: Some((lhs, rhs)) }
-}
-
 /// A Hadamard product as written.
 fn raw_hadamard(g: &mut Graph, factors: Vec<ExprId>) -> ExprId {
     let shape = g.shape(factors[0]);
     g.intern(Node::Hadamard(factors.into()), shape)
-}
-
-/// `sum(U) = 1ᵀ U 1` (vectors: `sum(u) = 1ᵀ u`).
-fn sum_reason(b: &mut Builder, s: Shape) -> Reason {
-    let u = b.placeholder(s, 0);
-    let u = b.g.var(u);
-    let lhs = b.g.apply(Func::Sum, u);
-    let mut chain = Vec::new();
-    if s.rows != Dim::ONE {
-        let ones = b.g.ones(Shape { rows: s.rows, cols: Dim::ONE });
-        chain.push(b.g.transpose(ones));
-    }
-    chain.push(u);
-    if s.cols != Dim::ONE {
-        chain.push(b.g.ones(Shape { rows: s.cols, cols: Dim::ONE }));
-    }
-    let rhs = raw_mul(&mut b.g, chain);
-    Reason { words: "", formula: Some((lhs, rhs)) }
-}
-
-/// `tr(U diag(u)) = diag(U)ᵀ u`.
-fn diag_trace_reason(b: &mut Builder) -> Reason {
-    let s = b.g.symbol(b.wrt).shape;
-    let n = Shape { rows: s.rows, cols: s.rows };
-    let (m, v) = (b.placeholder(n, 0), b.placeholder(Shape { rows: s.rows, cols: Dim::ONE }, 0));
-    let (m, v) = (b.g.var(m), b.g.var(v));
-    let dv = b.g.apply(Func::DiagMat, v);
-    let product = raw_mul(&mut b.g, vec![m, dv]);
-    let lhs = raw_trace(&mut b.g, product);
-    let dm = b.g.apply(Func::DiagVec, m);
-    let dmt = b.g.transpose(dm);
-    let rhs = raw_mul(&mut b.g, vec![dmt, v]);
-    Reason { words: "", formula: Some((lhs, rhs)) }
-}
-
-/// `uᵀ diag(v) w = (u ⊙ w)ᵀ v`.
-fn diag_reason(b: &mut Builder) -> Reason {
-    let s = b.g.symbol(b.wrt).shape;
-    let col = Shape { rows: s.rows, cols: Dim::ONE };
-    let (u, v, w) = (b.placeholder(col, 0), b.placeholder(col, 1), b.placeholder(col, 2));
-    let (u, v, w) = (b.g.var(u), b.g.var(v), b.g.var(w));
-    let ut = b.g.transpose(u);
-    let dv = b.g.apply(Func::DiagMat, v);
-    let lhs = raw_mul(&mut b.g, vec![ut, dv, w]);
-    let uw = raw_hadamard(&mut b.g, vec![u, w]);
-    let uwt = raw_transpose(&mut b.g, uw);
-    let rhs = raw_mul(&mut b.g, vec![uwt, v]);
-    Reason { words: "", formula: Some((lhs, rhs)) }
-}
-
-/// `uᵀ diag(U) = tr(diag(u) U)`.
-fn diag_vec_reason(b: &mut Builder) -> Reason {
-    let s = b.g.symbol(b.wrt).shape;
-    let (m, u) = (
-        b.placeholder(Shape { rows: s.rows, cols: s.rows }, 0),
-        b.placeholder(Shape { rows: s.rows, cols: Dim::ONE }, 0),
-    );
-    let (m, u) = (b.g.var(m), b.g.var(u));
-    let ut = b.g.transpose(u);
-    let dm = b.g.apply(Func::DiagVec, m);
-    let lhs = raw_mul(&mut b.g, vec![ut, dm]);
-    let du = b.g.apply(Func::DiagMat, u);
-    let product = raw_mul(&mut b.g, vec![du, m]);
-    let rhs = raw_trace(&mut b.g, product);
-    Reason { words: "", formula: Some((lhs, rhs)) }
-}
-
-/// `sum(U .* V) = tr(U^T V)` (vectors: `sum(u .* v) = u^T v`).
-fn sum_hadamard_reason(b: &mut Builder, s: Shape, traced: bool) -> Reason {
-    let (u, v) = (b.placeholder(s, 0), b.placeholder(s, 1));
-    let (u, v) = (b.g.var(u), b.g.var(v));
-    let uv = raw_hadamard(&mut b.g, vec![u, v]);
-    let lhs = b.g.apply(Func::Sum, uv);
-    let ut = b.g.transpose(u);
-    let product = raw_mul(&mut b.g, vec![ut, v]);
-    let rhs = if traced { raw_trace(&mut b.g, product) } else { product };
-    Reason { words: "", formula: Some((lhs, rhs)) }
 }
 
 /// `id` rebuilt through the constructors at every node (the canonical
@@ -748,15 +655,4 @@ fn scalar_change_factor(b: &Builder, id: ExprId) -> Option<(usize, Vec<ExprId>)>
     let j = factors.iter().position(|f| b.g.shape(*f).is_scalar() && holds(b, *f))?;
     let alone = factors.iter().enumerate().all(|(k, f)| k == j || !holds(b, *f));
     alone.then(|| (j, factors.to_vec()))
-}
-
-/// `sum(s U) = s sum(U)` (vectors: `sum(s u) = s sum(u)`).
-fn sum_scale_reason(b: &mut Builder, shape: Shape) -> Reason {
-    let (k, u) = (b.placeholder(Shape::SCALAR, 0), b.placeholder(shape, 0));
-    let (k, u) = (b.g.var(k), b.g.var(u));
-    let ku = raw_mul(&mut b.g, vec![k, u]);
-    let lhs = b.g.apply(Func::Sum, ku);
-    let su = b.g.apply(Func::Sum, u);
-    let rhs = raw_mul(&mut b.g, vec![k, su]);
-    Reason { words: "linearity", formula: Some((lhs, rhs)) }
 }
