@@ -80,6 +80,29 @@ pub fn div(a: &Coeff, b: &Coeff) -> Coeff {
     }
 }
 
+/// The largest positive rational `g` with `a / g` and `b / g` integers
+/// (the greatest common divisor of the numerators over the least common
+/// multiple of the denominators); 1 when both are 0. In machine integers
+/// when both fit in 64 bits, as [`mul`].
+pub fn common_divisor(a: &Coeff, b: &Coeff) -> Coeff {
+    if let (Some((an, ad)), Some((bn, bd))) = (small(a), small(b)) {
+        let numerator = binary_gcd(an.unsigned_abs(), bn.unsigned_abs()) as i128;
+        let denominator = ad / binary_gcd(ad.unsigned_abs(), bd.unsigned_abs()) as i128 * bd;
+        if numerator == 0 {
+            return Coeff::one();
+        }
+        if let Some(g) = reduced(numerator, denominator) {
+            return g;
+        }
+    }
+    let numerator: BigInt = num_integer::Integer::gcd(a.numer(), b.numer());
+    let denominator: BigInt = num_integer::Integer::lcm(a.denom(), b.denom());
+    if numerator.is_zero() {
+        return Coeff::one();
+    }
+    Coeff::new(numerator, denominator)
+}
+
 /// Numerator and denominator of `c`, widened, if both fit in 64 bits.
 fn small(c: &Coeff) -> Option<(i128, i128)> {
     Some((i128::from(c.numer().to_i64()?), i128::from(c.denom().to_i64()?)))
@@ -94,10 +117,10 @@ fn reduced(n: i128, d: i128) -> Option<Coeff> {
     Some(Coeff::new_raw(BigInt::from(n), BigInt::from(d)))
 }
 
-/// The greatest common divisor of `a` and `b` (`b` nonzero), by Stein's algorithm.
+/// The greatest common divisor of `a` and `b` (0 for two zeros), by Stein's algorithm.
 fn binary_gcd(mut a: u128, mut b: u128) -> u128 {
-    if a == 0 {
-        return b;
+    if a == 0 || b == 0 {
+        return a | b;
     }
     let shift = (a | b).trailing_zeros();
     a >>= a.trailing_zeros();
@@ -159,7 +182,7 @@ mod tests {
     }
 
     #[test]
-    fn small_products_and_quotients_equal_the_big_ones() {
+    fn small_products_quotients_and_divisors_equal_the_big_ones() {
         let values: Vec<Coeff> =
             [(0, 1), (1, 1), (-1, 1), (1, 2), (-2, 3), (6, 4), (7, 1), (-9, 12), (i64::MAX, 3), (3, i64::MAX)]
                 .iter()
@@ -169,6 +192,15 @@ mod tests {
             for b in &values {
                 let (product, got) = (a * b, mul(a, b));
                 assert_eq!((product.numer(), product.denom()), (got.numer(), got.denom()), "{a} * {b}");
+                let common = common_divisor(a, b);
+                let big = |c: &Coeff| (c.numer().clone(), c.denom().clone());
+                let numerator = num_integer::Integer::gcd(a.numer(), b.numer());
+                let expected = if numerator.is_zero() {
+                    Coeff::one()
+                } else {
+                    Coeff::new(numerator, num_integer::Integer::lcm(a.denom(), b.denom()))
+                };
+                assert_eq!(big(&common), big(&expected), "common divisor of {a} and {b}");
                 if !b.is_zero() {
                     let (quotient, got) = (a / b, div(a, b));
                     assert_eq!((quotient.numer(), quotient.denom()), (got.numer(), got.denom()), "{a} / {b}");

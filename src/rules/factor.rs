@@ -29,9 +29,7 @@
 //! ids or hashes. Bounded: at most [`MAX_TERMS`] terms and
 //! [`MAX_PROPOSALS`] proposals.
 
-use num_bigint::BigInt;
-use num_integer::Integer;
-use num_traits::{One, Signed, Zero};
+use num_traits::{One, Signed};
 
 use crate::coeff::{self, Coeff};
 use crate::ir::{ExprId, Graph, Node};
@@ -291,12 +289,7 @@ fn shares(t: &Term, p: &Proposal) -> bool {
 /// The largest positive rational `g` with `a / g` and `b / g` integers
 /// (negative when both are), as collect's common coefficient.
 fn gcd(a: &Coeff, b: &Coeff) -> Coeff {
-    let numerator: BigInt = a.numer().gcd(b.numer());
-    let denominator: BigInt = a.denom().lcm(b.denom());
-    if numerator.is_zero() {
-        return Coeff::one();
-    }
-    let g = Coeff::new(numerator, denominator);
+    let g = coeff::common_divisor(a, b);
     if a.is_negative() && b.is_negative() {
         -g
     } else {
