@@ -54,6 +54,10 @@ pub struct Lowered {
     pub notes: Vec<Note>,
 }
 
+/// Nodes reserved in the graph of even the shortest program (the seed's
+/// gradient and its printing reach about 40).
+const MIN_RESERVED_NODES: usize = 64;
+
 /// Lowers a parsed program.
 pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
     let (mut inference, flipped) = infer_program(program, source)?;
@@ -61,8 +65,9 @@ pub fn lower_program(program: &Program, source: &str) -> Result<Lowered> {
     let mut lowering = Lowering::new(inference);
     // About one node per two bytes of source (measured on long programs),
     // and a symbol per statement: reserving once avoids the rehashes of
-    // growing tables.
-    lowering.graph.reserve(source.len() / 2, program.statements.len());
+    // growing tables. A short program's derivative and its printing take a
+    // few dozen nodes more.
+    lowering.graph.reserve((source.len() / 2).max(MIN_RESERVED_NODES), program.statements.len());
     lowering.symbols.reserve(program.statements.len());
     let mut value = None;
     let mut value_span = None;
