@@ -194,12 +194,6 @@ pub struct Graph {
     oversized_constant: bool,
     oversized_dimension: bool,
     divides_by_zero: bool,
-    /// Set while `distribute_hadamard` builds its candidate terms, so that
-    /// distribution never nests.
-    pub(crate) distributing: bool,
-    /// Set when a product built during a distribution could distribute
-    /// itself: the distribution then gives up.
-    pub(crate) distribution_blocked: bool,
     /// Raised from another thread to stop the work on this graph (see
     /// [`crate::interrupt`]).
     interrupt: Option<Arc<AtomicBool>>,
@@ -340,8 +334,6 @@ impl Graph {
         self.oversized_constant = mark.oversized_constant;
         self.oversized_dimension = mark.oversized_dimension;
         self.divides_by_zero = mark.divides_by_zero;
-        self.distributing = false;
-        self.distribution_blocked = false;
     }
 
     /// Forgets every node and symbol added since `mark` except the nodes

@@ -204,6 +204,28 @@ pub struct Derivation {
     pub lines: Vec<Line>,
 }
 
+/// How a line writes `value`: with the rules of set `products` applied
+/// (the constructors keep diagonals beside vectors and inner products of
+/// Hadamard products as written; a line reads as a result does) where that
+/// is no longer, and with the user's names.
+fn shown_value(g: &mut Graph, value: ExprId) -> ExprId {
+    let rewritten = with_product_rules(g, value);
+    g.rename_definitions(rewritten, None)
+}
+
+/// `id` with the rules of set `products` applied, where that is no longer.
+pub(crate) fn with_product_rules(g: &mut Graph, id: ExprId) -> ExprId {
+    let (rewritten, _) = crate::rules::normalise(g, id, crate::rules::products());
+    if rewritten != id && g.tree_size(rewritten, MAX_SHOWN_SIZE) <= g.tree_size(id, MAX_SHOWN_SIZE) {
+        rewritten
+    } else {
+        id
+    }
+}
+
+/// Largest value (nodes written as a tree) [`shown_value`] compares.
+const MAX_SHOWN_SIZE: usize = 100_000;
+
 /// Derives the gradient of the scalar `root` with respect to `wrt` step by
 /// step; `result` is the simplified gradient the last line ends with, and
 /// `loss_name` the name the value is called by. The derivation stops with
@@ -225,6 +247,8 @@ pub fn derive(
         ));
     }
     let mut g = graph.clone();
+    // The value as a result reads, so the derivation starts from it.
+    let root = with_product_rules(&mut g, root);
     let loss = match g.find_symbol(loss_name) {
         Some(s) => s,
         None => g.add_symbol(Symbol { name: loss_name.to_string(), shape: Shape::SCALAR, role: Role::Function }),
@@ -260,8 +284,9 @@ pub fn derive(
             let forms: Vec<ExprId> = parts.iter().map(|p| p.1).collect();
             let values: Vec<ExprId> = parts.iter().map(|p| p.2).collect();
             let form = g.add(forms);
+            let form = with_product_rules(&mut g, form);
             let value = g.add(values);
-            let shown = if n == target { result } else { g.rename_definitions(value, None) };
+            let shown = if n == target { result } else { shown_value(&mut g, value) };
             let trivial = g.as_const(value).is_some() && n != target;
             if !trivial {
                 lines.push(Line { node: n, form, value: shown, paths });

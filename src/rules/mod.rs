@@ -21,6 +21,11 @@
 //!   swish′ with the user's name for swish;
 //! - [`softmax`] is the native rule that writes `p ⊙ g − (gᵀp) p` as the
 //!   softmax Jacobian applied to `g`, `(diag(p) − p pᵀ) g`;
+//! - [`distribute`] is the native rule that distributes a Hadamard
+//!   product over a sum factor where that cancels factors;
+//! - [`mod@products`] holds the native rules that merge a diagonal matrix
+//!   into a neighbouring vector and write an inner product with a Hadamard
+//!   side as a sum;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
 //!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
@@ -32,12 +37,14 @@
 //! says when a bound stopped it.
 
 pub mod collect;
+pub mod distribute;
 pub mod driver;
 pub mod factor;
 pub mod funcs;
 pub mod matcher;
 pub mod norms;
 pub mod pattern;
+pub mod products;
 pub mod sigmoid;
 pub mod signs;
 pub mod size;
@@ -162,6 +169,22 @@ pub fn standard() -> &'static RuleSet {
         // The table is part of the program, not input; the test suite
         // loads it, so a wrong rule never ships.
         Err(e) => panic!("the rule table does not load: {e}"),
+    })
+}
+
+/// The rules of set `products` alone (a diagonal into a vector, an inner
+/// product with a Hadamard side as a sum, a Hadamard product distributed
+/// where that cancels): the readability rules that were part of the product
+/// constructors, which `--steps` applies to the value of each line it
+/// writes.
+pub fn products() -> &'static RuleSet {
+    static SET: OnceLock<RuleSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let rules: Vec<Rule> = table::RULES.iter().filter(|r| r.set == "products").copied().collect();
+        match RuleSet::compile(&rules) {
+            Ok(set) => set,
+            Err(e) => panic!("the rule table does not load: {e}"),
+        }
     })
 }
 

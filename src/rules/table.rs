@@ -37,6 +37,65 @@ const MATRICES_AB_VECTORS_XY_SCALARS_ST: &[&str] = &["?A, ?B: matrix(m, n); ?x, 
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
     Rule {
+        name: "diagonal-into-vector", set: "products",
+        doc: "a diagonal matrix beside a vector in a product is a Hadamard product: diag(u) v = u ⊙ v, vᵀ diag(u) = (v ⊙ u)ᵀ",
+        body: Body::Native {
+            heads: &[Head::Mul],
+            apply: super::products::diagonal_into_vector,
+            templates: &[
+                "diag(?x) ?y",
+                "?A diag(?x) ?y",
+                "?y^T diag(?x) ?B^T",
+                "?s ?x^T diag(?y) ?x",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "u, v: vector(n); diag(u) v",
+            "u, v: vector(n); A: matrix(m, n); A diag(u) v + A (u .* v)",
+            "u, v: vector(n); A: matrix(n, m); v^T diag(u) A - (u .* v)^T A",
+            "x, y: vector(n); x^T diag(y) y",
+        ],
+    },
+    Rule {
+        name: "inner-product-as-sum", set: "products",
+        doc: "an inner product with a Hadamard product as a side is a sum: (s ⊙ x)ᵀ y = sum(s ⊙ x ⊙ y), however the factors were split",
+        body: Body::Native {
+            heads: &[Head::Mul],
+            apply: super::products::inner_product_as_sum,
+            templates: &[
+                "(?x .* ?y)^T ?y",
+                "?x^T (?y .* ?x)",
+                "?s + (?x ./ ?y)^T ?y",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "s, x, y: vector(n); (s .* x)^T y - x^T (s .* y)",
+            "s, y: vector(n); (y ./ s)^T s",
+            "x, y: vector(n); (x^T diag(y)) y - x^T (diag(y) y)",
+        ],
+    },
+    Rule {
+        name: "distribute-hadamard", set: "products",
+        doc: "a Hadamard product distributed over its one sum factor where that cancels factors: u ⊘ v ⊙ (v + w) = u + u ⊙ w ⊘ v",
+        body: Body::Native {
+            heads: &[Head::Hadamard],
+            apply: super::distribute::distribute_hadamard,
+            templates: &[
+                "?u ./ ?v .* (?v + ?u)",
+                "sigmoid(?u) .* (1 - sigmoid(?u)) .* ((1 - ?v) ./ (1 - sigmoid(?u)) - ?v ./ sigmoid(?u))",
+            ],
+        },
+        shapes: &["?u, ?v: vector(n)", "?u, ?v: matrix(m, n)"], guard: "",
+        examples: &[
+            "u, v: vector(n); u ./ v .* (v + u)",
+            "x, y: vector(n); (sqrt(1 + x .^ 2) + y) .* sqrt(1 + x .^ 2)",
+            "x, y, z: vector(n); ((sqrt(1 + x .^ 2) + y) .* sqrt(1 + x .^ 2)) .* (x + z) - (sqrt(1 + x .^ 2) + y) .* sqrt(1 + x .^ 2) .* (x + z)",
+            "z: vector(n); y: vector(n); grad(sum(-y .* log(sigmoid(z)) - (1 - y) .* log(1 - sigmoid(z))), z)",
+        ],
+    },
+    Rule {
         name: "sigmoid-neg", set: "sigmoid",
         doc: "σ(−z) = 1 − σ(z): one form for the logistic function of a negated argument",
         body: pattern("sigmoid(-?z)", "1 - sigmoid(?z)"),

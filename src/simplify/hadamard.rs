@@ -1,5 +1,5 @@
 //! Elementwise products and powers: flattening, equal factors merged into
-//! powers, folding of constant powers, and `distribute_hadamard`.
+//! powers, folding of constant powers.
 
 use num_traits::{One, Signed, Zero};
 
@@ -67,11 +67,6 @@ impl Graph {
                 None => others.push(base),
             }
         }
-        if let Some(distributed) = self.distribute_hadamard(&others) {
-            scalars.push(distributed);
-            let result = self.mul(scalars);
-            return self.scale(c, result);
-        }
         let product = match others.len() {
             0 => self.ones(shape),
             1 => others[0],
@@ -92,128 +87,10 @@ impl Graph {
         self.scale(c, result)
     }
 
-    /// A Hadamard factor [`Graph::distribute_hadamard`] may distribute: a
-    /// sum of at most four non-scalar terms.
-    pub(super) fn distributable(&self, f: ExprId) -> bool {
-        match self.node(f) {
-            Node::Add(terms) => terms.len() <= 4 && terms.iter().all(|t| !self.shape(*t).is_scalar()),
-            _ => false,
-        }
-    }
-
-    /// `a ⊙ (b + c) → a ⊙ b + a ⊙ c` when that cancels factors
-    /// (`σ ⊙ (1 − σ) ⊙ (u ⊘ (1 − σ) − v ⊘ σ) → σ ⊙ u − (1 − σ) ⊙ v`)
-    /// (rule `distribute_hadamard`).
-    pub(super) fn distribute_hadamard(&mut self, factors: &[ExprId]) -> Option<ExprId> {
-        if factors.len() < 2 {
-            return None;
-        }
-        // One sum at most: with two, the distributed terms would keep the
-        // other, and building such a term on its own (as parsing the printed
-        // result does) would distribute it, a different canonical form.
-        let candidates: Vec<usize> =
-            factors.iter().enumerate().filter(|(_, f)| self.distributable(**f)).map(|(i, _)| i).collect();
-        if candidates.len() != 1 {
-            return None;
-        }
-        // Never nested: repeated distribution is exponential (`z ⊙ sin(z)`
-        // chains). A product built during a distribution that could itself
-        // distribute makes that distribution give up instead, so every
-        // product in the graph has the form it has when built on its own.
-        if self.distributing {
-            self.distribution_blocked = true;
-            return None;
-        }
-        // Factors are counted with their integer powers (`p .^ 2` is two
-        // factors), so merging equal factors into a power is not a
-        // cancellation: `(p - y) .* p` stays, `u ./ s .* (s + v)` distributes.
-        let count = |g: &Graph, x: ExprId| -> usize {
-            let base = match g.node(x) {
-                Node::Scale(_, b) => *b,
-                _ => x,
-            };
-            match g.node(base) {
-                Node::Hadamard(f) => f.iter().map(|f| multiplicity(g, *f)).sum(),
-                Node::Const(_) | Node::Ones(_) => 0,
-                _ => multiplicity(g, base),
-            }
-        };
-        for position in candidates {
-            let Node::Add(terms) = self.node(factors[position]).clone() else { continue };
-            let rest: Vec<ExprId> =
-                factors.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, f)| *f).collect();
-            if !self.may_cancel(&rest, &terms) {
-                continue;
-            }
-            let before: usize = terms.iter().map(|t| rest.len() + count(self, *t)).sum();
-            let mut distributed = Vec::with_capacity(terms.len());
-            let mut after = 0;
-            self.distributing = true;
-            self.distribution_blocked = false;
-            for t in terms.iter() {
-                let mut product = rest.clone();
-                product.push(*t);
-                let d = self.hadamard(product);
-                after += count(self, d);
-                distributed.push(d);
-            }
-            self.distributing = false;
-            if self.distribution_blocked {
-                return None;
-            }
-            if after < before {
-                return Some(self.add(distributed));
-            }
-        }
-        None
-    }
-
     /// Whether a product's `children` are scalars and one matrix of ones.
     fn is_broadcast_scalar(&self, children: &[ExprId]) -> bool {
         let mut arrays = children.iter().filter(|c| !self.shape(**c).is_scalar());
         matches!((arrays.next(), arrays.next()), (Some(a), None) if matches!(self.node(*a), Node::Ones(_)))
-    }
-
-    /// Whether distributing `rest` over `terms` could cancel a factor: only
-    /// the exponents of one base merging can lower the count, so some
-    /// term must share a base with `rest`. A mostly negative sum is
-    /// flipped when multiplied, so it may meet a sum of the other side
-    /// under another id: two sides with sums are not ruled out. A cheap
-    /// test that spares the trial products (the adjoints of a k-layer
-    /// net built k dead pairs of Hadamard products).
-    fn may_cancel(&self, rest: &[ExprId], terms: &[ExprId]) -> bool {
-        let mut rest_bases = Vec::new();
-        for f in rest {
-            self.hadamard_bases(*f, &mut rest_bases);
-        }
-        let rest_has_sum = rest_bases.iter().any(|b| matches!(self.node(*b), Node::Add(_)));
-        let mut term_bases = Vec::new();
-        terms.iter().any(|t| {
-            term_bases.clear();
-            self.hadamard_bases(*t, &mut term_bases);
-            term_bases.iter().any(|b| {
-                rest_bases.contains(b)
-                    || (rest_has_sum && matches!(self.node(*b), Node::Add(_)) && self.mostly_negative(*b))
-                    || (matches!(self.node(*b), Node::Add(_))
-                        && rest_bases.iter().any(|r| matches!(self.node(*r), Node::Add(_)) && self.mostly_negative(*r)))
-            })
-        })
-    }
-
-    /// The bases whose exponents a Hadamard product of `f` merges: `f`
-    /// without its coefficient, each factor of a Hadamard product, a power
-    /// with a constant exponent by its base.
-    fn hadamard_bases(&self, f: ExprId, out: &mut Vec<ExprId>) {
-        match self.node(f) {
-            Node::Scale(_, b) => self.hadamard_bases(*b, out),
-            Node::Hadamard(children) => {
-                for c in children.iter() {
-                    self.hadamard_bases(*c, out);
-                }
-            }
-            Node::Pow(b, e) if self.as_const(*e).is_some() => out.push(*b),
-            _ => out.push(f),
-        }
     }
 
     /// Elementwise power `base .^ exponent` (a scalar power for scalars).
@@ -288,18 +165,6 @@ impl Graph {
     pub fn powc(&mut self, base: ExprId, c: Coeff) -> ExprId {
         let exponent = self.constant(c);
         self.pow(base, exponent)
-    }
-}
-
-/// How many factors `f` counts as in a product: an integer power of a
-/// base its exponent's size (up to 64), any other factor one.
-fn multiplicity(graph: &Graph, f: ExprId) -> usize {
-    match graph.node(f) {
-        Node::Pow(_, e) => graph
-            .as_const(*e)
-            .and_then(coeff::to_i64)
-            .map_or(1, |k| usize::try_from(k.unsigned_abs().clamp(1, 64)).unwrap_or(64)),
-        _ => 1,
     }
 }
 

@@ -86,25 +86,15 @@ impl Graph {
             && self.shape(chain[0]).rows == Dim::ONE
             && self.shape(*chain.last().unwrap()).cols == Dim::ONE
         {
-            let inner = match self.inner_product_as_sum(&chain) {
-                Some(sum) => sum,
-                None => {
-                    let oriented = self.orient_inner_product(chain);
-                    // Transposing may have produced scaled factors: hoist them.
-                    let mut bare = Vec::with_capacity(oriented.len());
-                    for f in oriented {
-                        let (d, base) = self.split_coeff(f);
-                        c = coeff::mul(&c, &d);
-                        bare.push(base);
-                    }
-                    self.intern(Node::Mul(bare.into()), Shape::SCALAR)
-                }
-            };
-            let (d, inner) = self.split_coeff(inner);
-            c = coeff::mul(&c, &d);
-            if self.as_const(inner).is_none_or(|x| !x.is_one()) {
-                scalars.push(inner);
+            let oriented = self.orient_inner_product(chain);
+            // Transposing may have produced scaled factors: hoist them.
+            let mut bare = Vec::with_capacity(oriented.len());
+            for f in oriented {
+                let (d, base) = self.split_coeff(f);
+                c = coeff::mul(&c, &d);
+                bare.push(base);
             }
+            scalars.push(self.intern(Node::Mul(bare.into()), Shape::SCALAR));
             scalars = self.merge_scalar_powers(scalars, &mut c);
             chain = Vec::new();
         }
@@ -144,7 +134,7 @@ impl Graph {
 
     /// `true` if a sum has more negative than positive terms (or as many,
     /// with a negative constant): it reads better negated.
-    pub(super) fn mostly_negative(&self, id: ExprId) -> bool {
+    pub(crate) fn mostly_negative(&self, id: ExprId) -> bool {
         let Node::Add(terms) = self.node(id) else { return false };
         let negative = |g: &Graph, t: &ExprId| match g.node(*t) {
             Node::Scale(c, _) | Node::Const(c) => c.is_negative(),
@@ -162,8 +152,11 @@ impl Graph {
         self.add(negated)
     }
 
-    /// In a chain: `diag(u) diag(v) → diag(u ⊙ v)`, `diag(u) v → u ⊙ v`,
-    /// `v^T diag(u) → (v ⊙ u)^T` (rule `merge_diagonal_factors`).
+    /// In a chain: `diag(u) diag(v) → diag(u ⊙ v)` and a column of ones
+    /// times a row of ones is a matrix of ones. Only adjacent factors of
+    /// one kind merge, so the result is the same however the chain was
+    /// grouped (a diagonal beside a vector is the rule
+    /// `diagonal-into-vector`, applied to results).
     pub(super) fn merge_diagonal_factors(&mut self, chain: &mut Vec<ExprId>) {
         let mut i = 0;
         while i + 1 < chain.len() {
@@ -175,12 +168,6 @@ impl Graph {
                 (Node::Apply(Func::DiagMat, u), Node::Apply(Func::DiagMat, v)) => {
                     let h = self.hadamard(vec![u, v]);
                     Some(self.apply(Func::DiagMat, h))
-                }
-                (Node::Apply(Func::DiagMat, u), _) if self.shape(b).is_column() => Some(self.hadamard(vec![u, b])),
-                (_, Node::Apply(Func::DiagMat, u)) if self.shape(a).is_row() => {
-                    let at = self.transpose(a);
-                    let h = self.hadamard(vec![at, u]);
-                    Some(self.transpose(h))
                 }
                 _ => None,
             };
@@ -210,33 +197,6 @@ impl Graph {
             }
             i += 1;
         }
-    }
-
-    /// `u^T v` written as `sum(u ⊙ v)` when a side is a Hadamard product:
-    /// one form however the factors were split between the sides
-    /// (`(s ⊙ x)^T y = x^T (s ⊙ y)`), and cancelling factors
-    /// (`(y ⊘ s)^T s = sum(y)`) (rule `inner_product_as_sum`).
-    pub(super) fn inner_product_as_sum(&mut self, chain: &[ExprId]) -> Option<ExprId> {
-        if chain.len() != 2 {
-            return None;
-        }
-        let u = self.transpose(chain[0]);
-        let v = chain[1];
-        let count = |g: &Graph, x: ExprId| -> usize {
-            let (_, base) = match g.node(x) {
-                Node::Scale(c, b) => (c.clone(), *b),
-                _ => (Coeff::one(), x),
-            };
-            match g.node(base) {
-                Node::Hadamard(f) => f.len(),
-                _ => 1,
-            }
-        };
-        if count(self, u) + count(self, v) <= 2 {
-            return None;
-        }
-        let h = self.hadamard(vec![u, v]);
-        Some(self.apply(Func::Sum, h))
     }
 
     /// `true` for a 1×1 product whose factors are all non-scalar (`x^T A y`),

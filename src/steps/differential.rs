@@ -433,6 +433,8 @@ pub fn derive(
     let target = g.var(wrt);
     let dtarget = g.var(direction);
     let root = g.through_definitions(root);
+    // The value as a result reads (see `steps::with_product_rules`).
+    let root = crate::steps::with_product_rules(&mut g, root);
     let depends = diff::dependence(&mut g, root, target);
     let mut b = Builder {
         g,
