@@ -185,6 +185,11 @@ impl Graph {
             },
             Func::DiagVec => match node {
                 _ if shape.is_scalar() => a,
+                // diag(M^T) = diag(M): one orientation of the argument.
+                _ if self.transposed_reads_better(a) => {
+                    let t = self.transpose(a);
+                    self.apply(Func::DiagVec, t)
+                }
                 // diag(u v^T) = u .* v
                 // diag(u v^T) = u .* v, where the chain passes through a vector.
                 Node::Mul(factors) if self.column_split(&factors).is_some() => {
@@ -200,6 +205,14 @@ impl Graph {
                     all.push(product);
                     self.mul(all)
                 }
+                // diag(s M) = s diag(M), so diag(s A^T) is s diag(A).
+                Node::Mul(factors) if factors.iter().any(|f| self.shape(*f).is_scalar()) => {
+                    let (mut scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                        factors.iter().partition(|f| self.shape(**f).is_scalar());
+                    let matrix = self.mul(chain);
+                    scalars.push(self.apply(Func::DiagVec, matrix));
+                    self.mul(scalars)
+                }
                 Node::Zero(_) => self.zero(Shape::column(shape.rows)),
                 Node::Apply(Func::DiagMat, v) => v,
                 Node::Identity(n) => self.ones(Shape::column(n)),
@@ -214,6 +227,22 @@ impl Graph {
             Func::LogSumExp => self.intern(Node::Apply(f, a), Shape::SCALAR),
             _ => unreachable!("elementwise functions handled above"),
         }
+    }
+
+    /// Whether the transpose of the square `a` is the orientation to keep
+    /// where only its diagonal counts: fewer transpose marks among its
+    /// factors or terms, then the structurally smaller. A strict order on
+    /// the two, so the transpose's transpose is never preferred again.
+    fn transposed_reads_better(&mut self, a: ExprId) -> bool {
+        let t = self.transpose(a);
+        if t == a || self.transpose(t) != a {
+            return false;
+        }
+        let marks = |g: &Graph, x: ExprId| match g.node(x) {
+            Node::Mul(parts) | Node::Add(parts) => parts.iter().filter(|p| g.has_transpose_mark(**p)).count(),
+            _ => usize::from(g.has_transpose_mark(x)),
+        };
+        marks(self, t).cmp(&marks(self, a)).then_with(|| self.structural_cmp(t, a)) == std::cmp::Ordering::Less
     }
 
     /// In a product chain, the position of a column-vector factor other
@@ -242,6 +271,12 @@ impl Graph {
                 self.add(traces)
             }
             Node::Transpose(b) => self.trace(b),
+            // tr(M^T) = tr(M): one orientation of an elementwise argument
+            // (`tr(tanh(B^T))` is `tr(tanh(B))`); a product's is its rotation.
+            Node::Apply(..) | Node::Hadamard(_) | Node::Pow(..) if self.transposed_reads_better(a) => {
+                let t = self.transpose(a);
+                self.trace(t)
+            }
             // tr(A^-T) = tr(A^-1).
             Node::Inverse(b) if matches!(self.node(b), Node::Transpose(_)) => {
                 let t = self.transpose(a);

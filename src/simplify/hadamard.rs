@@ -44,6 +44,16 @@ impl Graph {
                 Node::Mul(children) if self.is_broadcast_scalar(&children) => {
                     scalars.extend(children.iter().copied().filter(|c| self.shape(*c).is_scalar()));
                 }
+                // Scalar factors of a matrix product move out, as from a
+                // scaled term: `(k v) .* w` is `k (v .* w)`.
+                Node::Mul(children)
+                    if !self.shape(f).is_scalar() && children.iter().any(|c| self.shape(*c).is_scalar()) =>
+                {
+                    let (s, chain): (Vec<ExprId>, Vec<ExprId>) =
+                        children.iter().partition(|c| self.shape(**c).is_scalar());
+                    scalars.extend(s);
+                    stack.push(self.mul(chain));
+                }
                 Node::Add(_) if self.mostly_negative(f) => {
                     c = -c;
                     let flipped = self.neg_terms(f);
@@ -138,9 +148,32 @@ impl Graph {
                     let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
                     return self.hadamard(powered);
                 }
+                // `(k v) .^ 2` is `k^2 v .^ 2`, as for a coefficient, so
+                // that a power of a Hadamard product of scaled terms is one
+                // form however the scalars were grouped.
+                Node::Mul(children)
+                    if integer.is_some()
+                        && !shape.is_scalar()
+                        && children.iter().any(|c| self.shape(*c).is_scalar()) =>
+                {
+                    let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) =
+                        children.iter().partition(|c| self.shape(**c).is_scalar());
+                    let mut powered: Vec<ExprId> = scalars.iter().map(|s| self.pow(*s, exponent)).collect();
+                    let matrix = self.mul(chain);
+                    powered.push(self.pow(matrix, exponent));
+                    return self.mul(powered);
+                }
                 Node::Mul(children) if integer.is_some() && shape.is_scalar() && !self.is_inner_product(base) => {
                     let powered: Vec<ExprId> = children.iter().map(|c| self.pow(*c, exponent)).collect();
                     return self.mul(powered);
+                }
+                // A power of a transposed column that simplifies
+                // (`sqrt(v)^T .^ 2` is `v^T`) is the transpose of that power.
+                Node::Transpose(inner) => {
+                    let p = self.pow(inner, exponent);
+                    if *self.node(p) != Node::Pow(inner, exponent) {
+                        return self.transpose(p);
+                    }
                 }
                 Node::Apply(Func::Sqrt, inner) if integer.is_some_and(|n| n % 2 == 0) => {
                     let half = self.constant(e / coeff::int(2));

@@ -93,10 +93,24 @@ impl Graph {
         // Merge like terms, keeping first-seen order for determinism. A
         // definition is like its value (`z - W x` with `z = W x` is 0); the
         // merged term keeps the name.
+        // Beside a matrix of ones of the sum's shape a broadcast constant is
+        // like it (`2 + ones(n)` is `3 ones(n)`, however the terms met).
+        let ones = (!shape.is_scalar()
+            && flat.iter().any(|t| {
+                let base = match self.node(*t) {
+                    Node::Scale(_, b) => *b,
+                    _ => *t,
+                };
+                matches!(self.node(base), Node::Ones(s) if *s == shape)
+            }))
+        .then(|| self.ones(shape));
         let mut order: Vec<ExprId> = Vec::new();
         let mut sums: FastMap<ExprId, (Coeff, ExprId)> = FastMap::default();
         for t in flat {
-            let (c, base) = self.split_coeff(t);
+            let (c, mut base) = self.split_coeff(t);
+            if let Some(ones) = ones.filter(|_| matches!(self.node(t), Node::Const(_))) {
+                base = ones;
+            }
             let value = self.like_term_value(base);
             match sums.get_mut(&value) {
                 Some((total, written)) => {
