@@ -17,28 +17,40 @@
 //!   chain, the rotation of a trace and a shared factor.
 //! - **Coefficients** (this module): `Scale(c, e)` with c ∉ {0, 1} and `e`
 //!   neither a constant nor a `Scale`; nested scalings multiply; a mostly
-//!   negative bracketed sum carries the sign outside.
+//!   negative bracketed sum carries the sign outside. Scalar factors come
+//!   out of Hadamard products (`(k v) ⊙ w` is `k (v ⊙ w)`), diagonals
+//!   (`diag(k A)` is `k diag(A)`) and integer powers (`(k v) .^ 2` is
+//!   `k^2 v .^ 2`), as coefficients do.
 //! - **Like terms** (`sum`, `product`, `hadamard`): `c₁ e + c₂ e`, with a
-//!   definition's name like its value; `e .^ a ⊙ e .^ b`; equal scalar
-//!   factors as powers. A bracketed sum `c (a + b)` stays bracketed unless a
-//!   term is like one outside it; expanding runs to its fixpoint, and a
-//!   bracket whose terms come out of the merge unchanged is put back.
+//!   definition's name like its value; a broadcast constant beside `ones`
+//!   of the sum's shape (`2 + ones(n)` is `3 ones(n)`); `e .^ a ⊙ e .^ b`;
+//!   equal scalar factors as powers. A bracketed sum `c (a + b)` stays
+//!   bracketed unless a term is like one outside it; expanding runs to its
+//!   fixpoint, and a bracket whose terms come out of the merge unchanged is
+//!   put back.
 //! - **Units and zeros**: `0`, `1`, `I`, `ones`, zero matrices.
 //! - **Transpose** (`functions`): an involution pushed to the leaves;
-//!   symmetric leaves are their own transpose.
-//! - **Products** (`product`): `A^-1 A` cancels, 1×1 stretches of a chain
-//!   become scalar factors, one orientation of a 1×1 chain.
-//! - **Trace** (`functions`): linear, `tr(x y^T) = y^T x`, `tr(A^-T) =
-//!   tr(A^-1)`, one cyclic rotation.
+//!   symmetric leaves are their own transpose; a power of a transposed
+//!   column that simplifies is the transpose of that power.
+//! - **Products** (`product`): `A^-1 A` cancels, adjacent diagonals
+//!   multiply (`diag(u) diag(v)` is `diag(u ⊙ v)`), 1×1 stretches of a
+//!   chain become scalar factors, one orientation of a 1×1 chain.
+//! - **Trace and diagonal** (`functions`): the trace is linear, `tr(x y^T)
+//!   = y^T x`, one cyclic rotation of a product; `tr(M^T) = tr(M)` and
+//!   `diag(M^T) = diag(M)` with one orientation of M (fewer transpose
+//!   marks, then the structural order).
 //! - **Exact folding** of constants and of functions at exact points.
 //! - **Names**: a second definition of a value is the first's node.
 //!
-//! Beyond the laws, readability rules run inside the constructors:
-//! `merge_diagonals` and `factor_common` (sums), `merge_diagonal_factors`,
-//! `extract_inner_products` and `inner_product_as_sum` (products),
-//! `distribute_hadamard`, and `keep_shared_sums`, which keeps a sum whole
-//! where it also occurs inside a neighbouring term (so that residual
-//! adjoints stay linear), searching a bounded number of nodes.
+//! Beyond the laws, readability rules still run inside the sum
+//! constructor: `merge_diagonals` and `factor_common`, and
+//! `keep_shared_sums`, which keeps a sum whole where it also occurs inside
+//! a neighbouring term (so that residual adjoints stay linear), searching a
+//! bounded number of nodes. The rules that were part of the product and
+//! Hadamard constructors (a diagonal merged into a neighbouring vector, an
+//! inner product with a Hadamard side written as a sum, a Hadamard product
+//! distributed over a sum) are rules of the rule set (`rules::products`,
+//! `rules::distribute`), applied to results by the driver.
 //!
 //! # Termination
 //!
@@ -46,21 +58,28 @@
 //! children of its arguments, or a list with fewer brackets, fewer factors
 //! or fewer terms than it was given. Expanding brackets removes one per
 //! round; the product's chain rules each shorten the chain, so their
-//! fixpoint loop ends; `distribute_hadamard` never nests (a flag on the
-//! graph) and the shared-sum search has a node budget.
+//! fixpoint loop ends; taking scalar factors out of a Hadamard product, a
+//! power or a diagonal leaves a chain with fewer factors; an orientation
+//! (of a trace's or a diagonal's argument) is chosen by a strict order, so
+//! the chosen one is never turned back; the shared-sum search has a node
+//! budget.
 //!
 //! # Construction order
 //!
 //! Each constructor is a function of its canonical arguments, and
 //! rebuilding a stored node from its own children returns it; by induction
 //! on the height of a term, a term built in any order gets the same id
-//! wherever the laws alone apply. `tests/canonical.rs` checks this on
-//! random terms rebuilt commuted, reassociated, transposed twice and
-//! partly named. The readability rules do not all have this property yet:
-//! a diagonal merges into its neighbour only when the vector is one factor,
-//! distributing a Hadamard product depends on which factors meet first,
-//! and a name inside a product hides a like term from its value; the
-//! known cases are listed in that test.
+//! wherever the laws alone apply. `tests/canonical.rs` checks this over the
+//! whole property-test generator (Hadamard products, quotients and
+//! diagonals included) on random terms rebuilt commuted, reassociated,
+//! transposed twice and partly named, at 10,000 cases. The sum
+//! constructor's readability rules and the sign of a difference do not all
+//! have this property yet: rare terms (of 10,200 drawn as the property
+//! tests draw them, one rebuilt and six partly named; the `survey` in that
+//! test with `SPREAD=1`) still meet a shared sum kept whole or expanded by
+//! grouping, a common factor taken out before a name is replaced, a bracket
+//! kept beside a diagonal it would merge with, or a difference with as many
+//! negative terms as positive ones whose sign a vanished term decided.
 
 use num_traits::{One, Zero};
 
