@@ -62,20 +62,28 @@ pub fn inner_product_as_sum(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     }
     let Node::Mul(chain) = graph.node(id) else { return None };
     let &[first, v] = &chain[..] else { return None };
+    // Told before transposing the row (a large term's transpose is costly):
+    // a row is a Hadamard product when it is one of rows.
+    if count(graph, first) + count(graph, v) <= 2 {
+        return None;
+    }
     let u = graph.transpose(first);
-    let count = |g: &Graph, x: ExprId| -> usize {
-        let base = match g.node(x) {
-            Node::Scale(_, b) => *b,
-            _ => x,
-        };
-        match g.node(base) {
-            Node::Hadamard(f) => f.len(),
-            _ => 1,
-        }
-    };
     if count(graph, u) + count(graph, v) <= 2 {
         return None;
     }
     let h = graph.hadamard(vec![u, v]);
     Some(graph.apply(Func::Sum, h))
+}
+
+/// The factors of `x` as a Hadamard product (a coefficient aside), 1 for
+/// any other term.
+fn count(graph: &Graph, x: ExprId) -> usize {
+    let base = match graph.node(x) {
+        Node::Scale(_, b) => *b,
+        _ => x,
+    };
+    match graph.node(base) {
+        Node::Hadamard(f) => f.len(),
+        _ => 1,
+    }
 }
