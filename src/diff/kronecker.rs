@@ -80,6 +80,10 @@ fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     }
     let direction = differential::direction(graph, wrt);
     let d_e = differential::differential(graph, e, wrt, direction)?;
+    // The readability rules the constructors once applied (a diagonal into
+    // a vector, a Hadamard product distributed where that cancels) before
+    // the Jacobian is read off, so it is read from the short form.
+    let (d_e, _) = crate::rules::normalise(graph, d_e, crate::rules::products());
     let dx = graph.var(direction);
     let reachable = graph.reachable(d_e);
     graph.charge_derivative_work(reachable.len() as u64);
