@@ -11,12 +11,14 @@ mod distribute;
 mod kron;
 mod library;
 mod plan;
+mod product;
 mod solves;
 mod sums;
 
 use kron::named_factors;
 use library::helper_source;
 pub use library::Library;
+use product::bracketed;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -546,18 +548,20 @@ impl Emitter<'_> {
     /// Python for `id`; `prec` is the binding strength the context needs
     /// (0 sum, 1 product, 2 unary, 3 power, 4 atom).
     fn expr(&mut self, id: ExprId, prec: u8) -> String {
+        let (text, own) = self.expr_with_prec(id);
+        bracketed(text, own, prec)
+    }
+
+    /// `id` as written at its own precedence, and that precedence: a
+    /// caller that needs the text in two contexts writes it once.
+    fn expr_with_prec(&mut self, id: ExprId) -> (String, u8) {
         let id = self.norm(id);
         if let Some(name) = self.expr_names.get(&id) {
-            return name.clone();
+            return (name.clone(), 4);
         }
-        let (text, own) = match self.plan.views.get(&id) {
+        match self.plan.views.get(&id) {
             Some(&rep) => (format!("{}.T", self.expr(rep, 4)), 4),
             None => self.expr_inner(id),
-        };
-        if own < prec {
-            format!("({text})")
-        } else {
-            text
         }
     }
 
@@ -715,91 +719,6 @@ impl Emitter<'_> {
                 let shapes = (self.segment_shape(&chain[..=k]), self.segment_shape(&chain[k + 1..]));
                 self.product(left, right, shapes)
             }
-        }
-    }
-
-    /// `left right`, with the shapes the two have in the product (a row is
-    /// a 1-D array in NumPy): scalars scale, a diagonal matrix scales rows
-    /// or columns, an inverse is applied by a solve where the plan says so,
-    /// a column times a row is an outer product.
-    fn product(&mut self, left: ExprId, right: ExprId, (ls, rs): (Shape, Shape)) -> (String, u8) {
-        if ls.is_scalar() || rs.is_scalar() {
-            return (format!("{} * {}", self.expr(left, 2), self.expr(right, 2)), 1);
-        }
-        if let Some(applied) = self.kron_applied(left, right, rs) {
-            return applied;
-        }
-        if let Some(v) = self.diagonal_of(left) {
-            let v = self.expr(v, 4);
-            let r = self.expr(right, 2);
-            let text = if rs.cols == Dim::ONE { format!("{v} * {r}") } else { format!("{v}[:, None] * {r}") };
-            return (text, 1);
-        }
-        if let Some(v) = self.diagonal_of(right) {
-            return (format!("{} * {}", self.expr(left, 2), self.expr(v, 2)), 1);
-        }
-        if let Some(a) = self.solved_matrix(left) {
-            if rs.cols == Dim::ONE {
-                let (matrix, rhs) = (self.solved_orientation(a, false), self.norm(right));
-                if let Some(column) = self.stacked_solve(matrix, rhs) {
-                    return (column, 4);
-                }
-            }
-            let rhs = self.expr(right, 4);
-            if let Some(text) = self.factorised_solve((a, false), &rhs, rs.cols == Dim::ONE) {
-                return (text, 4);
-            }
-            return (format!("np.linalg.solve({}, {})", self.expr(a, 0), self.expr(right, 0)), 4);
-        }
-        if let Some(a) = self.solved_matrix(right) {
-            if ls.rows == Dim::ONE {
-                let (matrix, rhs) = (self.solved_orientation(a, true), self.norm(left));
-                if let Some(column) = self.stacked_solve(matrix, rhs) {
-                    return (column, 4);
-                }
-                let rhs = self.expr(left, 4);
-                if let Some(text) = self.factorised_solve(matrix, &rhs, true) {
-                    return (text, 4);
-                }
-            }
-            let transposed = self.flip(a, 0).unwrap_or(a);
-            let a_t = if transposed == a { format!("{}.T", self.expr(a, 4)) } else { self.expr(transposed, 0) };
-            let text = if ls.rows == Dim::ONE {
-                format!("np.linalg.solve({a_t}, {})", self.expr(left, 0))
-            } else {
-                let left_t = self.flip(left, 0).map(|t| self.expr(t, 4));
-                let left_t = left_t.unwrap_or_else(|| format!("{}.T", self.expr(left, 4)));
-                let solved = self.solved_orientation(a, true);
-                match self.factorised_solve(solved, &left_t, false) {
-                    Some(text) => format!("{text}.T"),
-                    None => format!("np.linalg.solve({a_t}, {left_t}).T"),
-                }
-            };
-            return (text, 4);
-        }
-        // A product with ones is a sum: `M ones(k)` over each row, `ones(k)^T M` over each column.
-        if matches!(self.graph.node(right), Node::Ones(_)) && rs.cols == Dim::ONE {
-            let l = self.expr(left, 0);
-            let axis = self.axis_keyword();
-            return (if ls.rows == Dim::ONE { format!("np.sum({l})") } else { format!("np.sum({l}, {axis}=1)") }, 4);
-        }
-        if matches!(self.graph.node(left), Node::Ones(_)) && ls.rows == Dim::ONE {
-            let r = self.expr(right, 0);
-            let axis = self.axis_keyword();
-            return (if rs.cols == Dim::ONE { format!("np.sum({r})") } else { format!("np.sum({r}, {axis}=0)") }, 4);
-        }
-        // `W^T v` as `v @ W`: the same product for NumPy, and XLA (JAX) would
-        // copy `W.T` first.
-        if let Node::Transpose(w) = self.graph.node(left).clone() {
-            if rs.is_column() && !self.shape(w).is_row() && !self.shape(w).is_column() {
-                return (format!("({} @ {})", self.expr(right, 4), self.expr(w, 4)), 4);
-            }
-        }
-        let (l, r) = (self.expr(left, 4), self.expr(right, 4));
-        if ls.cols == Dim::ONE && rs.rows == Dim::ONE {
-            (format!("np.outer({l}, {r})"), 4)
-        } else {
-            (format!("({l} @ {r})"), 4)
         }
     }
 }
