@@ -65,10 +65,14 @@ pub struct PointKind {
     pub scale: f64,
 }
 
-/// A random point: dimension sizes in 2..=4, square matrices made
+/// Sizes of named dimensions at `check`'s random points (smaller where a
+/// derivative would be too much work to evaluate at the top size).
+pub const CHECK_SIZES: (usize, usize) = (2, 4);
+
+/// A random point: dimension sizes in [`CHECK_SIZES`], square matrices made
 /// diagonally dominant (invertible; symmetric ones positive definite).
 pub fn random_env(graph: &Graph, rng: &mut Rng, sampling: Sampling) -> Env {
-    random_point(graph, rng, PointKind { sampling, sizes: (2, 4), signed_diagonal: false, scale: 1.0 })
+    random_point(graph, rng, PointKind { sampling, sizes: CHECK_SIZES, signed_diagonal: false, scale: 1.0 })
 }
 
 /// A random point drawn as `kind` says. Fixed dimensions keep their sizes
@@ -253,16 +257,14 @@ pub fn compare_with_finite_differences(
     }
     bounds::bound_fixed_dimensions(graph, None)?;
     let mut rng = Rng::new(seed);
-    {
-        // The work at the largest sizes a point may have: per point, one
-        // evaluation of the derivative, and up to 24 of the function per
-        // entry of the variable.
-        let largest = Env { dims: vec![4; graph.dim_names().len()], ..Env::default() };
+    // The work at the largest sizes a point may have: per point, one
+    // evaluation of the derivative, and up to 24 of the function per entry
+    // of the variable. Where that is too much at size 4, smaller sizes.
+    let top = bounds::largest_affordable_size(graph, CHECK_SIZES, "checking", |largest| {
         let (rows, cols) = largest.shape(graph.symbol(wrt).shape);
         let per_point = 24.0 * rows as f64 * cols as f64 + 4.0;
-        let points = points as f64;
-        bounds::bound_work(graph, &[(root, per_point * points), (derivative, points)], &largest, "checking")?;
-    }
+        vec![(root, per_point * points as f64), (derivative, points as f64)]
+    })?;
     let mut comparison = Comparison {
         relative_error: 0.0,
         raw_error: 0.0,
@@ -276,7 +278,8 @@ pub fn compare_with_finite_differences(
     while comparison.points < points && attempts < points * 20 {
         attempts += 1;
         let sampling = if attempts % 2 == 1 { Sampling::Mixed } else { Sampling::Positive };
-        let env = random_env(graph, &mut rng, sampling);
+        let kind = PointKind { sampling, sizes: (CHECK_SIZES.0, top), signed_diagonal: false, scale: 1.0 };
+        let env = random_point(graph, &mut rng, kind);
         let Ok(value) = evaluate(graph, root, &env) else { continue };
         if value.data.iter().any(|x| !x.is_finite()) {
             continue;

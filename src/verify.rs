@@ -81,6 +81,9 @@ pub struct Sampled {
     pub zero: usize,
     /// The distinct sizes of the named dimensions at the compared points.
     pub sizes: Vec<Vec<usize>>,
+    /// The largest size of a named dimension tried: [`SIZES`]`.1`, or less
+    /// where evaluating at that size would exceed the numeric work bounds.
+    pub largest_size: usize,
     /// Terms of the answer's or the claim's sum too small beside the rest,
     /// at every compared point, for a change in them to show.
     pub unseen_terms: usize,
@@ -128,7 +131,7 @@ impl Verdict {
             Verdict::SameForm => vec!["correct: the claim is matcalc's answer (the same canonical form)".to_string()],
             Verdict::Agrees(sampled) => {
                 let sizes = if sized {
-                    format!(", {} size combinations in {}..={}", sampled.sizes.len(), SIZES.0, SIZES.1)
+                    format!(", {} size combinations in {}..={}", sampled.sizes.len(), SIZES.0, sampled.largest_size)
                 } else {
                     String::new()
                 };
@@ -256,11 +259,17 @@ pub fn verify(analysis: &mut Analysis, derivative: &Derivative, claim: &str, opt
     }
     let graph = analysis.graph();
     bounds::bound_fixed_dimensions(graph, None)?;
-    // Per point: the function once, answer and claim three times each.
-    let parts = [(derivative.of, 1.0), (answer, 3.0), (claimed, 3.0)].map(|(id, n)| (id, n * MAX_ATTEMPTS as f64));
-    let largest = Env { dims: vec![SIZES.1; graph.dim_names().len()], ..Env::default() };
-    bounds::bound_work(graph, &parts, &largest, "verifying")?;
+    largest_size(graph, derivative.of, answer, claimed)?;
     Ok(compare_at_random_points(graph, derivative.of, answer, claimed, zero_claim, options.seed))
+}
+
+/// The largest size of the named dimensions, in [`SIZES`], at which
+/// comparing `claimed` with `answer` (the derivative of `function`) stays
+/// within the numeric work bounds: per point the function once, answer and
+/// claim three times each. An error if even the smallest size exceeds them.
+fn largest_size(graph: &Graph, function: ExprId, answer: ExprId, claimed: ExprId) -> Result<usize> {
+    let parts = [(function, 1.0), (answer, 3.0), (claimed, 3.0)].map(|(id, n)| (id, n * MAX_ATTEMPTS as f64));
+    bounds::largest_affordable_size(graph, SIZES, "verifying", |_| parts.to_vec())
 }
 
 /// The numeric comparison of `claimed` with `answer` (the derivative of
@@ -277,7 +286,8 @@ pub fn compare_at_random_points(
 ) -> Verdict {
     let mut rng = Rng::new(seed);
     let mut noise_rng = Rng::new(seed ^ 0x5DEE_CE66);
-    let mut sampled = Sampled::default();
+    let top = largest_size(graph, function, answer, claimed).unwrap_or(SIZES.0);
+    let mut sampled = Sampled { largest_size: top, ..Sampled::default() };
     // A term of either sum that is negligible beside the others at every
     // point is not tested by them (dropping it changes no digit): sampling
     // goes on, at more scales, until each has mattered somewhere.
@@ -303,7 +313,7 @@ pub fn compare_at_random_points(
             _ => (Sampling::Mixed, true, 1.0),
         };
         let scale = if sampled.attempts < 2 * TARGET_POINTS { scale } else { WIDER_SCALES[sampled.attempts % 5] };
-        let kind = PointKind { sampling, sizes: SIZES, signed_diagonal, scale };
+        let kind = PointKind { sampling, sizes: (SIZES.0, top), signed_diagonal, scale };
         sampled.attempts += 1;
         let env = random_point(graph, &mut rng, kind);
         let defined = |id: ExprId| evaluate(graph, id, &env).ok().filter(all_finite);

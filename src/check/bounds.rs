@@ -165,6 +165,29 @@ pub fn evaluation_cost(graph: &Graph, roots: &[ExprId], env: &Env) -> (f64, f64)
     (work, held)
 }
 
+/// The largest size of the named dimensions in `lo..=hi` at which
+/// evaluating `parts(env)` (at that size for every named dimension) stays
+/// within [`bound_work`]'s bounds, the top tried first: a derivative whose
+/// form is a large Kronecker product is compared at smaller sizes instead of
+/// refused. The bounds' error at `lo` if even that size exceeds them.
+pub fn largest_affordable_size(
+    graph: &Graph,
+    (lo, hi): (usize, usize),
+    what: &str,
+    parts: impl Fn(&Env) -> Vec<(ExprId, f64)>,
+) -> Result<usize> {
+    let named = graph.dim_names().len();
+    let mut size = hi;
+    loop {
+        let env = Env { dims: vec![size; named], ..Env::default() };
+        match bound_work(graph, &parts(&env), &env, what) {
+            Ok(()) => return Ok(size),
+            Err(error) if size <= lo || named == 0 => return Err(error),
+            Err(_) => size -= 1,
+        }
+    }
+}
+
 /// An error if evaluating each `(root, times)` of `parts` that many times
 /// at the sizes of `env` would exceed [`MAX_NUMERIC_WORK`] in all, or one
 /// evaluation hold more than [`MAX_NUMERIC_ENTRIES`]; `what` names the
