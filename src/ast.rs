@@ -58,6 +58,8 @@ pub enum DimSpec {
     Named(String, Span),
     /// A positive integer.
     Fixed(u64, Span),
+    /// The triangular number n(n+1)/2 of the named size n, written `n (n + 1)/2`.
+    Triangle(String, Span),
     /// A product of sizes, `m n` (two or more factors).
     Product(Vec<DimSpec>, Span),
 }
@@ -66,14 +68,17 @@ impl DimSpec {
     /// Where it is written.
     pub fn span(&self) -> Span {
         match self {
-            DimSpec::Named(_, span) | DimSpec::Fixed(_, span) | DimSpec::Product(_, span) => *span,
+            DimSpec::Named(_, span)
+            | DimSpec::Fixed(_, span)
+            | DimSpec::Triangle(_, span)
+            | DimSpec::Product(_, span) => *span,
         }
     }
 
     /// The names it is written with, in order.
     pub fn names(&self) -> Vec<&str> {
         match self {
-            DimSpec::Named(name, _) => vec![name.as_str()],
+            DimSpec::Named(name, _) | DimSpec::Triangle(name, _) => vec![name.as_str()],
             DimSpec::Fixed(..) => Vec::new(),
             DimSpec::Product(factors, _) => factors.iter().flat_map(DimSpec::names).collect(),
         }
@@ -82,7 +87,7 @@ impl DimSpec {
     /// The product of its fixed factors (saturating), 1 when it has none.
     pub fn fixed_part(&self) -> u64 {
         match self {
-            DimSpec::Named(..) => 1,
+            DimSpec::Named(..) | DimSpec::Triangle(..) => 1,
             DimSpec::Fixed(n, _) => *n,
             DimSpec::Product(factors, _) => factors.iter().fold(1u64, |p, f| p.saturating_mul(f.fixed_part())),
         }

@@ -333,6 +333,53 @@ fn declared_dimension(dim: Pair<Rule>) -> Result<DimSpec> {
     })
 }
 
+/// A declared size: a product of names and positive integers (`m n`),
+/// with triangular numbers n (n + 1)/2 (each `(n + 1)` takes an `n` beside
+/// it, and the numbers over the divisor must be whole).
+fn declared_size(product: Pair<Rule>) -> Result<DimSpec> {
+    let span = span_of(&product);
+    let invalid = || {
+        Error::new(
+            ErrorKind::Value,
+            "a size with n + 1 or a division must be a product of names, numbers and triangular numbers n (n + 1)/2",
+            span,
+        )
+    };
+    let (mut factors, mut successors, mut divisor) = (Vec::new(), Vec::new(), None);
+    for p in product.into_inner() {
+        match p.as_rule() {
+            Rule::successor => successors.push(p.into_inner().next().expect("a successor names a size").as_str()),
+            Rule::divisor => divisor = Some(p.as_str().parse::<u64>().ok().filter(|d| *d > 0).ok_or_else(invalid)?),
+            _ => factors.push(declared_dimension(p)?),
+        }
+    }
+    if successors.is_empty() && divisor.is_none() {
+        return Ok(if factors.len() == 1 { factors.remove(0) } else { DimSpec::Product(factors, span) });
+    }
+    // n (n + 1) is twice the triangular number of n.
+    let mut numerator: u64 = 1;
+    for n in successors {
+        let at = factors.iter().position(|f| matches!(f, DimSpec::Named(m, _) if m == n)).ok_or_else(invalid)?;
+        factors[at] = DimSpec::Triangle(n.to_string(), factors[at].span());
+        numerator = numerator.checked_mul(2).ok_or_else(invalid)?;
+    }
+    let mut named = Vec::new();
+    for f in factors {
+        match f {
+            DimSpec::Fixed(k, _) => numerator = numerator.checked_mul(k).ok_or_else(invalid)?,
+            f => named.push(f),
+        }
+    }
+    let divisor = divisor.unwrap_or(1);
+    if !numerator.is_multiple_of(divisor) {
+        return Err(invalid());
+    }
+    if numerator / divisor != 1 || named.is_empty() {
+        named.insert(0, DimSpec::Fixed(numerator / divisor, span));
+    }
+    Ok(if named.len() == 1 { named.remove(0) } else { DimSpec::Product(named, span) })
+}
+
 fn declaration(pair: Pair<Rule>) -> Result<Statement> {
     let span = span_of(&pair);
     let mut inner = pair.into_inner();
@@ -346,12 +393,7 @@ fn declaration(pair: Pair<Rule>) -> Result<Statement> {
     let kind_span = span_of(&kind_pair);
     let mut kind_inner = kind_pair.into_inner();
     let kind_name = kind_inner.next().expect("kind has a name").as_str().to_string();
-    let mut dims = Vec::new();
-    for product in kind_inner {
-        let product_span = span_of(&product);
-        let mut factors = product.into_inner().map(declared_dimension).collect::<Result<Vec<_>>>()?;
-        dims.push(if factors.len() == 1 { factors.remove(0) } else { DimSpec::Product(factors, product_span) });
-    }
+    let dims = kind_inner.map(declared_size).collect::<Result<Vec<_>>>()?;
     let expect = |count: usize, usage: &str| -> Result<()> {
         if dims.len() == count || dims.is_empty() {
             Ok(())
@@ -575,20 +617,40 @@ fn squared_bars(base: Expr, exponent: &Expr, elementwise: bool) -> std::result::
 /// A dimension of `𝟙(m×n)` as the argument of a call `ones(m, n)`: a
 /// product of sizes (`𝟙(m n)`) as the product `m n`.
 fn dimension_argument(pair: Pair<Rule>) -> Expr {
-    let mut factors = pair.into_inner().map(dimension_factor);
-    let first = factors.next().expect("a dimension product has a factor");
-    factors.fold(first, |a, b| {
-        let span = Span::new(a.span.start, b.span.end);
-        Expr { kind: ExprKind::Binary(BinaryOp::Multiply, Box::new(a), Box::new(b)), span }
-    })
+    let mut size: Option<Expr> = None;
+    for p in pair.into_inner() {
+        let (op, factor) = match p.as_rule() {
+            Rule::divisor => (BinaryOp::Divide, number_or_name(p)),
+            _ => (BinaryOp::Multiply, dimension_factor(p)),
+        };
+        size = Some(match size {
+            None => factor,
+            Some(a) => {
+                let span = Span::new(a.span.start, factor.span.end);
+                Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(factor)), span }
+            }
+        });
+    }
+    size.expect("a dimension product has a factor")
 }
 
-/// One size of a dimension product.
+/// One size of a dimension product: a name, a number, or `n + 1`.
 fn dimension_factor(pair: Pair<Rule>) -> Expr {
-    let d = pair.into_inner().next().expect("dimension has content");
+    if pair.as_rule() == Rule::successor {
+        let span = span_of(&pair);
+        let n = pair.into_inner().next().expect("a successor names a size");
+        let n = Expr { kind: ExprKind::Name(n.as_str().to_string()), span: span_of(&n) };
+        let one = Expr { kind: ExprKind::Number(coeff::int(1)), span };
+        return Expr { kind: ExprKind::Binary(BinaryOp::Add, Box::new(n), Box::new(one)), span };
+    }
+    number_or_name(pair.into_inner().next().expect("dimension has content"))
+}
+
+/// An integer (or divisor) as a number, a name as a name.
+fn number_or_name(d: Pair<Rule>) -> Expr {
     let span = span_of(&d);
     let kind = match d.as_rule() {
-        Rule::integer => match coeff::parse_decimal(d.as_str()) {
+        Rule::integer | Rule::divisor => match coeff::parse_decimal(d.as_str()) {
             Some(n) => ExprKind::Number(n),
             None => ExprKind::Name(d.as_str().to_string()),
         },

@@ -392,8 +392,50 @@ fn symmetric_jacobians_and_duplication_of_named_sizes() {
     let error = analyze(program).expect_err("D(n) has n(n+1)/2 columns, not n");
     assert_eq!(error.kind, matcalc::ErrorKind::Shape);
     assert!(error.message.contains("n·(n+1)/2"), "{}", error.message);
-    let program = "x: vector(n (n + 1)/2); y: vector(n n); y^T D(n) x";
-    assert!(analyze(program).is_err(), "declarations take products of names, not n (n + 1)/2");
+    // Declarations take triangular sizes, as printed and in any order of their factors.
+    for (program, wrt, expected) in [
+        ("x: vector(n (n + 1)/2); y: vector(n n); y^T D(n) x", "x", "D(n)^T y"),
+        ("S: symmetric(n); v: vector(n (n + 1)/2); norm2(D(n) v - vec(S))", "v", "2 D(n)^T (D(n) v - vec(S))"),
+        ("A: matrix(2 m, (n + 1) n/2); x: vector(n n); y: vector(2 m); y^T A D(n)^T x", "x", "D(n) A^T y"),
+        ("A: matrix(m n (n + 1)/2, 3 n (n + 1)/2); a: vector(3 n (n + 1)/2); A a", "a", "A"),
+    ] {
+        assert_eq!(derive_checked("triangle", program, wrt).rsplit("= ").next().unwrap().trim(), expected, "{program}");
+        // The kinds print as declarations that declare the same shapes.
+        let types = analyze(program).unwrap().symbol_types();
+        let declared: Vec<String> = types.iter().map(|t| format!("{}: {}", t.name, t.kind)).collect();
+        let again = analyze(&format!("{}; {wrt}", declared.join("; "))).unwrap().symbol_types();
+        assert_eq!(types, again, "{program}: {declared:?}");
+    }
+    for (odd, written) in [
+        ("v: vector(n (n + 1)/4)", "n (n + 1)/4"),
+        ("v: vector(n (m + 1)/2)", "n (m + 1)/2"),
+        ("v: vector(3 (n + 1)/2)", "3 (n + 1)/2"),
+        ("v: vector(n (n + 1)/0)", "n (n + 1)/0"),
+        ("A: matrix(m, n n/3)", "n n/3"),
+    ] {
+        let error = analyze(odd).expect_err(odd);
+        assert_eq!(error.kind, matcalc::ErrorKind::Value, "{odd}");
+        let span = error.span.expect("an error with a span");
+        assert_eq!(&odd[span.start..span.end], written, "{odd}");
+    }
+    let kinds = |program: &str| -> Vec<String> {
+        analyze(program).unwrap().symbol_types().into_iter().map(|t| t.kind).collect()
+    };
+    assert_eq!(
+        kinds("v: vector(n (n + 1)/2); A: matrix(2 n, n (n + 1)); v"),
+        ["vector(n (n + 1)/2)", "matrix(2 n, n (n + 1))"]
+    );
+    // The Unicode symbols take triangular sizes too, and read back.
+    let mut analysis = analyze("S: symmetric(n); A: matrix(m, p); 2 A").unwrap();
+    let zero = analysis.derivative(None, "S").unwrap().result;
+    let unicode = analysis.print(zero, Format::Unicode);
+    assert_eq!(unicode, "𝟎(m p×n (n + 1)/2)");
+    assert_eq!(analysis.lower_claim(&unicode).unwrap(), zero);
+    let mut analysis = analyze("S: symmetric(n); y: vector(n n); y^T D(n) ones(n (n + 1)/2)").unwrap();
+    let value = analysis.simplified(None).unwrap();
+    let unicode = analysis.print(value, Format::Unicode);
+    assert_eq!(unicode, "𝟙(n (n + 1)/2)ᵀ D(n)ᵀ y");
+    assert_eq!(analysis.lower_claim(&unicode).unwrap(), value);
     let program = "y: vector(n n); y^T D(n) ones(n (n + 1)/2)";
     assert_eq!(common::simplify_text(program), "ones(n (n + 1)/2)^T D(n)^T y");
     let program = "y: vector(m n); y^T D(m n) ones(3)";

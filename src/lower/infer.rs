@@ -287,6 +287,10 @@ impl Inference {
                 }
                 product
             }
+            Some(DimSpec::Triangle(name, span)) => {
+                let n = self.dim_of_spec(&Some(DimSpec::Named(name.clone(), *span)))?;
+                self.triangle(n, *span)?
+            }
             Some(DimSpec::Named(name, _)) => {
                 if let Some(&v) = self.named_dims.get(name) {
                     return Ok(v);

@@ -138,10 +138,6 @@ impl Notation for Unicode {
         }
     }
     fn ones(&self, rows: String, cols: Option<String>, fixed: bool) -> Doc {
-        // `𝟙(…)` takes products of names; a size n (n + 1)/2 is spelled out.
-        if triangular(&rows, &cols) {
-            return Text.ones(rows, cols, fixed);
-        }
         match cols {
             Some(c) => Doc::text(format!("𝟙({rows}×{c})")),
             None if fixed => Doc::text("𝟙"),
@@ -149,9 +145,6 @@ impl Notation for Unicode {
         }
     }
     fn zero(&self, rows: String, cols: Option<String>) -> Doc {
-        if triangular(&rows, &cols) {
-            return Text.zero(rows, cols);
-        }
         match cols {
             Some(c) => Doc::text(format!("𝟎({rows}×{c})")),
             None => Doc::text(format!("𝟎({rows})")),
@@ -185,10 +178,4 @@ pub fn greek(name: &str) -> String {
         }
     }
     name.to_string()
-}
-
-/// Whether a size of `𝟙(…)` or `𝟎(…)` has a triangular number n (n + 1)/2,
-/// which the symbols' sizes (products of names) cannot write.
-fn triangular(rows: &str, cols: &Option<String>) -> bool {
-    rows.contains('(') || cols.as_ref().is_some_and(|c| c.contains('('))
 }
