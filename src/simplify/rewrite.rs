@@ -45,7 +45,14 @@ impl Graph {
                 Node::Apply(f, a) => self.apply(f, map(&a)),
                 Node::Opaque(s, a) => self.opaque(s, map(&a)),
                 Node::Upstream { loss, function, arg } => self.upstream(loss, function, map(&arg)),
-                _ => n,
+                Node::Kron(a, b) => self.kron(map(&a), map(&b)),
+                Node::Const(_)
+                | Node::Var(_)
+                | Node::Identity(_)
+                | Node::Ones(_)
+                | Node::Zero(_)
+                | Node::Commutation(..)
+                | Node::Duplication(_) => n,
             };
             memo.insert(n, rebuilt);
         }

@@ -220,6 +220,22 @@ fn split(b: &mut Builder, d: ExprId) -> Vec<(Coeff, Vec<ExprId>)> {
                 })
                 .collect()
         }
+        Node::Kron(p, q) => {
+            // Bilinearity: the factor holding dX split into its terms, (U + V) ⊗ Q = U ⊗ Q + V ⊗ Q.
+            let left = holds(b, p);
+            let parts = split(b, if left { p } else { q });
+            if parts.len() == 1 && parts[0].0.is_one() {
+                return vec![(Coeff::one(), vec![d])];
+            }
+            parts
+                .into_iter()
+                .map(|(c, fs)| {
+                    let changed = raw_mul(&mut b.g, fs);
+                    let (p, q) = if left { (changed, q) } else { (p, changed) };
+                    (c, vec![b.g.kron(p, q)])
+                })
+                .collect()
+        }
         _ => vec![(Coeff::one(), vec![d])],
     }
 }
