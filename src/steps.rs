@@ -141,7 +141,9 @@ pub fn step_children(graph: &mut Graph, id: ExprId) -> Vec<ExprId> {
 }
 
 /// The contributions `(child, part)` the adjoint `adjoint` of step node `id`
-/// sends to its children that satisfy `depends`.
+/// sends to its children that satisfy `depends`: the transposed local maps
+/// of the differential (`diff::contributions`), over the step graph's
+/// children.
 fn local(
     graph: &mut Graph,
     id: ExprId,
@@ -150,30 +152,10 @@ fn local(
 ) -> Result<Vec<(ExprId, ExprId)>> {
     let b = body(graph, id);
     let raw = match graph.node(b).clone() {
+        // The product as the step graph groups it, `A (B C)`.
         Node::Mul(factors) if factors.len() >= 3 => {
-            let first = factors[0];
             let rest = graph.mul(factors[1..].to_vec());
-            let mut out = Vec::new();
-            let scaling = graph.shape(first).is_scalar() && !graph.shape(rest).is_scalar();
-            if depends(first) {
-                let part = if scaling {
-                    graph.inner(adjoint, rest)
-                } else {
-                    let t = graph.transpose(rest);
-                    graph.mul(vec![adjoint, t])
-                };
-                out.push((first, part));
-            }
-            if depends(rest) {
-                let part = if scaling {
-                    graph.mul(vec![first, adjoint])
-                } else {
-                    let t = graph.transpose(first);
-                    graph.mul(vec![t, adjoint])
-                };
-                out.push((rest, part));
-            }
-            out
+            diff::product_contributions(graph, &[factors[0], rest], adjoint, depends)?
         }
         _ => diff::contributions(graph, b, adjoint, depends)?,
     };
