@@ -40,8 +40,14 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("kron_squares", "X: matrix(n, n); tr(kron(X, X) kron(X, X))", "X"),
 ];
 
-/// More Kronecker factors whose changes are sums (checked, not snapshotted).
-const KRONECKER_FACTORS: &[(&str, &str, &str)] = &[
+/// More cases, checked and not snapshotted: Kronecker factors whose
+/// changes are sums, and 1×1 factors holding the change inside matrix
+/// products (`tr(M^-1 (x^T dx))`).
+const MORE: &[(&str, &str, &str)] = &[
+    ("scalar_in_logdet", "x: vector(n); A: matrix(n, n); logdet((x^T x) I + A)", "x"),
+    ("scalar_in_gram", "x, y: vector(n); logdet((x y^T)^T (x y^T) + I)", "x"),
+    ("trace_in_logdet", "X: matrix(n, n); A: matrix(n, n); logdet(tr(X) I + A)", "X"),
+    ("trace_in_inverse", "X: matrix(n, n); A: matrix(n, n); tr(inv(tr(X^T X) A + I))", "X"),
     ("kron_sym", "X: matrix(n, n); B: matrix(p, q); C: matrix(n p, n q); tr(C^T kron(X + X^T, B))", "X"),
     ("kron_square", "X: matrix(n, n); B: matrix(p, q); C: matrix(n p, n q); tr(C^T kron(X X, B))", "X"),
     ("kron_right", "X: matrix(n, n); A: matrix(p, q); C: matrix(p n, q n); tr(C^T kron(A, 2 X - X^T X))", "X"),
@@ -51,7 +57,7 @@ const KRONECKER_FACTORS: &[(&str, &str, &str)] = &[
 /// Every case: [`EXAMPLES`] and the tables of scalar derivative cases.
 fn cases() -> Vec<(&'static str, &'static str, &'static str)> {
     let mut all: Vec<(&str, &str, &str)> = EXAMPLES.to_vec();
-    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS, KRONECKER, KRONECKER_FACTORS] {
+    for table in [COOKBOOK, ML, JACOBIANS_AND_HESSIANS, EXTRA, FUNCTIONS, KRONECKER, MORE] {
         all.extend(table.iter().copied());
     }
     all

@@ -287,8 +287,9 @@ impl Builder {
         *memo.get(&id).unwrap_or(&id)
     }
 
-    /// The product of `factors` as written: nested products spliced in,
-    /// coefficients and scalar factors in front.
+    /// The product of `factors` as written: nested products spliced in
+    /// (a 1×1 one as a scalar factor, `(x^T dx) M`), coefficients and
+    /// scalar factors in front.
     fn splice(&mut self, factors: Vec<ExprId>) -> ExprId {
         if factors.iter().any(|f| self.g.is_zero(*f)) || factors.iter().all(|f| self.g.shape(*f).is_scalar()) {
             return self.g.mul(factors);
@@ -298,6 +299,7 @@ impl Builder {
         let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
         while let Some(f) = stack.pop() {
             match self.g.node(f).clone() {
+                Node::Mul(_) if self.g.shape(f).is_scalar() => scalars.push(f),
                 Node::Mul(inner) => stack.extend(inner.iter().rev().copied()),
                 Node::Scale(c, x) => {
                     coeff *= c;

@@ -171,9 +171,15 @@ fn split(b: &mut Builder, d: ExprId) -> Vec<(Coeff, Vec<ExprId>)> {
         Node::Scale(c, x) => split(b, x).into_iter().map(|(k, f)| (k * c.clone(), f)).collect(),
         Node::Mul(factors) => {
             let mut out = vec![(Coeff::one(), Vec::new())];
-            for f in factors.iter() {
+            for (i, f) in factors.iter().enumerate() {
                 if holds(b, *f) {
-                    let parts = split(b, *f);
+                    // A 1×1 factor whose terms do not conform with its
+                    // neighbours (x^T dx beside M) stays one factor.
+                    let whole = b.g.shape(*f).is_scalar() && !splices(b, &factors, i);
+                    let parts: Vec<(Coeff, Vec<ExprId>)> = split(b, *f)
+                        .into_iter()
+                        .map(|(c, fs)| if whole { (c, vec![raw_mul(&mut b.g, fs)]) } else { (c, fs) })
+                        .collect();
                     let mut next = Vec::new();
                     for (c, fs) in &out {
                         for (k, gs) in &parts {
@@ -240,6 +246,16 @@ fn split(b: &mut Builder, d: ExprId) -> Vec<(Coeff, Vec<ExprId>)> {
     }
 }
 
+/// Whether the 1×1 product `chain[i]` (a row times … a column) may be
+/// written into the chain factor by factor: the matrices beside it are a
+/// column on its left and a row on its right (or none).
+fn splices(b: &Builder, chain: &[ExprId], i: usize) -> bool {
+    let matrix = |f: &&ExprId| !b.g.shape(**f).is_scalar();
+    let left = chain[..i].iter().rev().find(matrix).is_none_or(|f| b.g.shape(*f).cols == Dim::ONE);
+    let right = chain[i + 1..].iter().find(matrix).is_none_or(|f| b.g.shape(*f).rows == Dim::ONE);
+    left && right
+}
+
 /// The index of the factor holding dX.
 fn core_index(b: &Builder, t: &Term) -> Result<usize> {
     t.chain.iter().position(|f| holds(b, *f)).ok_or_else(unsupported)
@@ -252,7 +268,8 @@ fn normalize(b: &mut Builder, t: &mut Term, kind: Kind) -> Result<()> {
         let i = core_index(b, t)?;
         let core = t.chain[i];
         match b.g.node(core).clone() {
-            Node::Mul(fs) => {
+            // A 1×1 product that does not conform with its neighbours is moved out whole (below).
+            Node::Mul(fs) if !b.g.shape(core).is_scalar() || splices(b, &t.chain, i) => {
                 t.chain.splice(i..=i, fs.iter().copied());
                 continue;
             }
@@ -272,8 +289,11 @@ fn normalize(b: &mut Builder, t: &mut Term, kind: Kind) -> Result<()> {
             }
         }
         if b.g.shape(core).is_scalar() && t.chain.len() > 1 {
+            // tr(s M) = s tr(M) for the scalar s around dX.
             let others: Vec<ExprId> = t.chain.iter().copied().filter(|f| *f != core).collect();
             let product = raw_mul(&mut b.g, others);
+            let product =
+                if t.traced && !b.g.shape(product).is_scalar() { raw_trace(&mut b.g, product) } else { product };
             t.scalars.push(product);
             t.chain = vec![core];
         }
