@@ -278,7 +278,11 @@ pub fn compare_with_finite_differences(
     while comparison.points < points && attempts < points * 20 {
         attempts += 1;
         let sampling = if attempts % 2 == 1 { Sampling::Mixed } else { Sampling::Positive };
-        let kind = PointKind { sampling, sizes: (CHECK_SIZES.0, top), signed_diagonal: false, scale: 1.0 };
+        // Entries up to 1.2 and diagonals above the size put arcsin(X),
+        // arcsin(tr(X)) or exp(tr(X)^2) out of reach: after the first
+        // tries, smaller points are drawn too.
+        let scale = if attempts > points * 4 { [1.0, 0.1, 0.02][attempts % 3] } else { 1.0 };
+        let kind = PointKind { sampling, sizes: (CHECK_SIZES.0, top), signed_diagonal: false, scale };
         let env = random_point(graph, &mut rng, kind);
         let Ok(value) = evaluate(graph, root, &env) else { continue };
         if value.data.iter().any(|x| !x.is_finite()) {

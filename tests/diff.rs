@@ -540,3 +540,24 @@ fn symmetric_hessians_are_with_respect_to_vech_both_ways() {
     }
     common::snapshots(|| insta::assert_snapshot!("symmetric_hessians", table));
 }
+
+/// `check` finds points inside narrow domains: arcsin and arccos of a
+/// matrix (whose diagonal the random points make dominant, above 1) and of
+/// a trace, and exp(tr(X))^tr(X), which overflows at the first points'
+/// size, are compared at smaller points drawn after the first tries.
+#[test]
+fn check_finds_points_inside_narrow_domains() {
+    for (program, wrt) in [
+        ("X: matrix(n, n); arcsin(X)", "X"),
+        ("X: matrix(n, n); arccos(tr(X))", "X"),
+        ("X: matrix(n, n); exp(tr(X)) .^ tr(X)", "X"),
+        ("S: symmetric(n); y: vector(n); arcsin(S y)", "S"),
+        ("W: matrix(m, n); X: matrix(n, n); grad(arccos(sum(W X)), X)", "X"),
+    ] {
+        let mut analysis = analyze(program).unwrap();
+        let report =
+            check::check_derivative(&mut analysis, None, wrt, 5, 1).unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert_eq!(report.comparison.points, 5, "{program}");
+        assert!(report.comparison.relative_error < 1e-6, "{program}: {:?}", report.comparison.relative_error);
+    }
+}
