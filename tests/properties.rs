@@ -662,3 +662,139 @@ fn hessians_are_formed() {
         refused.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------
+// With respect to a symmetric matrix of named size
+// ---------------------------------------------------------------------------
+
+/// `source` with `A` declared `symmetric(n)`: its Jacobians are with
+/// respect to vech(A), its Hessians with respect to vech(A) both ways.
+fn with_symmetric_a(source: &str) -> String {
+    let rest = source.strip_prefix("A, B: matrix(n, n); ").expect("the header declares A and B first");
+    format!("A: symmetric(n); B: matrix(n, n); {rest}")
+}
+
+/// The Hessian of a scalar with respect to the symmetric `A`,
+/// ∂²f/∂vech(A)∂vech(A)ᵀ, against D(n)ᵀ times the finite differences of the
+/// gradient along vech(A) (an off-diagonal coordinate moves an entry and its
+/// mirror): square, n(n+1)/2 each way, symmetric, and read back; `false`
+/// where the point was skipped.
+fn check_symmetric_hessian(source: &str, seed: u64) -> Result<bool, TestCaseError> {
+    let (header, body) = source.split_at(source.find("k, c: scalar; ").expect("the header") + "k, c: scalar; ".len());
+    let program = format!("{header}hessian({body}, A)");
+    let mut analysis = match analyze(&program) {
+        Ok(a) => a,
+        Err(e) if e.kind == ErrorKind::Differentiation => return Ok(false),
+        Err(e) => return Err(TestCaseError::fail(e.render(&program))),
+    };
+    let hessian = analysis.simplified(None).map_err(|e| TestCaseError::fail(format!("{program}: {e}")))?;
+    checks::reads_back(&mut analysis, hessian, 1000, seed)
+        .map_err(|e| TestCaseError::fail(format!("{program}: {e}")))?;
+    let mut gradient_analysis = analyze(source).map_err(|e| TestCaseError::fail(e.render(source)))?;
+    let gradient =
+        gradient_analysis.derivative(None, "A").map_err(|e| TestCaseError::fail(format!("{source}: {e}")))?;
+    let graph = gradient_analysis.graph();
+    let mut rng = Rng::new(seed);
+    let env = check::random_env(graph, &mut rng, Sampling::Mixed);
+    if check::near_kink(graph, gradient.of, &env, 1e-2)
+        || check::near_singular(graph, gradient.of, &env, check::SINGULAR_RATIO)
+    {
+        return Ok(false);
+    }
+    match eval::evaluate_all(graph, gradient.of, &env) {
+        Ok(values) if values.values().all(|m| m.max_abs() <= 1e4) => {}
+        _ => return Ok(false),
+    }
+    let Ok(jacobian) = check::finite_difference(graph, gradient.result, gradient.wrt, &env, true) else {
+        return Ok(false);
+    };
+    let n = env.values[&gradient.wrt].rows;
+    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|j| (j..n).map(move |i| (i, j))).collect();
+    let t = pairs.len();
+    // D(n)ᵀ vec(M) = vech(M + Mᵀ − I ⊙ M), column by column.
+    let mut numeric = Matrix::filled(t, t, 0.0);
+    for (row, &(i, j)) in pairs.iter().enumerate() {
+        for col in 0..t {
+            let entry = |i: usize, j: usize| jacobian.data[(j * n + i) * t + col];
+            numeric.data[row * t + col] = if i == j { entry(i, i) } else { entry(i, j) + entry(j, i) };
+        }
+    }
+    let mut env_h = Env { dims: env.dims.clone(), ..Env::default() };
+    for (sid, symbol) in analysis.graph().symbols() {
+        if let Some(other) = graph.find_symbol(&symbol.name) {
+            if let Some(v) = env.values.get(&other) {
+                env_h.values.insert(sid, v.clone());
+            }
+        }
+    }
+    let symbolic = eval::evaluate(analysis.graph(), hessian, &env_h)
+        .map_err(|e| TestCaseError::fail(format!("{program}: {e}")))?;
+    if !finite(&numeric) || !finite(&symbolic) {
+        return Ok(false);
+    }
+    let text = analysis.print(hessian, Format::Text);
+    prop_assert_eq!((symbolic.rows, symbolic.cols), (t, t), "{}\nH = {}", program, text);
+    let error = check::relative_error_above(&symbolic, &numeric, 1e-8);
+    prop_assert!(error < 1e-5, "{}\nH = {}\nrelative error {:.2e}", program, text, error);
+    let asymmetry = check::relative_error_above(&symbolic, &symbolic.transpose(), 1e-8);
+    prop_assert!(asymmetry < 1e-9, "{}\nH = {} is not symmetric", program, text);
+    Ok(true)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Jacobians of random matrix-, vector- and scalar-valued expressions
+    /// with respect to a symmetric A of named size, ∂vec(F)/∂vech(A)ᵀ
+    /// (gradients: the symmetric gradient), against finite differences
+    /// along vech(A).
+    #[test]
+    fn symmetric_jacobians_match_finite_differences(seed in any::<u64>(), kind in prop::sample::select(vec!['m', 'v', 's'])) {
+        check_derivative(&with_symmetric_a(&generate(seed, kind, false)), "A", seed)?;
+    }
+
+    /// Hessians of random scalars with respect to a symmetric A of named
+    /// size, ∂²f/∂vech(A)∂vech(A)ᵀ (see `check_symmetric_hessian`).
+    #[test]
+    fn symmetric_hessians_match_finite_differences(seed in any::<u64>()) {
+        check_symmetric_hessian(&with_symmetric_a(&generate(seed, 's', false)), seed)?;
+    }
+}
+
+/// Most random Hessians with respect to a symmetric matrix are compared,
+/// not skipped.
+#[test]
+fn symmetric_hessian_checks_are_not_vacuous() {
+    let compared = (0..100u64)
+        .filter(|&seed| check_symmetric_hessian(&with_symmetric_a(&generate(seed, 's', false)), seed).unwrap())
+        .count();
+    assert!(compared >= 80, "only {compared} of 100 compared");
+}
+
+/// Every Jacobian and Hessian of a random expression with respect to a
+/// symmetric matrix of named size is formed (none refused).
+#[test]
+fn symmetric_jacobians_and_hessians_are_formed() {
+    let mut refused = Vec::new();
+    for seed in 0..200u64 {
+        for kind in ['m', 'v', 's'] {
+            let source = with_symmetric_a(&generate(seed, kind, false));
+            let mut analysis = analyze(&source).unwrap_or_else(|e| panic!("{}", e.render(&source)));
+            if let Err(e) = analysis.derivative(None, "A") {
+                refused.push(format!("d/dA {source}: {e}"));
+            }
+        }
+        let source = with_symmetric_a(&generate(seed, 's', false));
+        let (header, body) = source.split_at(source.find("k, c: scalar; ").unwrap() + "k, c: scalar; ".len());
+        let program = format!("{header}hessian({body}, A)");
+        if let Err(e) = analyze(&program).and_then(|mut a| a.simplified(None)) {
+            refused.push(format!("{program}: {e}"));
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of 800 refused, the first:\n{}",
+        refused.len(),
+        refused.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
