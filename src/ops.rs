@@ -201,9 +201,32 @@ pub enum Derivative {
     /// An elementwise function's f'(b), which multiplies a change of the
     /// argument entry by entry.
     Entrywise(fn(&mut Graph, ExprId) -> ExprId),
-    /// For `y = f(b)` (the node `y`, its argument `b`) and the adjoint `a`
-    /// of `y`, the adjoint of `b`: reverse mode's step through `f`.
-    Adjoint(fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId),
+    /// A scalar function of a whole argument: for `y = f(b)` (the node `y`,
+    /// its argument `b`) and the adjoint `a` of `y`, the adjoint of `b`,
+    /// reverse mode's step through `f`; the differential is dy = ⟨G, db⟩
+    /// with G the step of a = 1.
+    Adjoint(AdjointStep),
+    /// A linear function (`tr`, `sum`, `diag`, `vec`): its differential is
+    /// the function of the change, df(b) = f(db); the adjoint step (as in
+    /// [`Derivative::Adjoint`], of any shape of `y`) is its transpose.
+    Linear(AdjointStep),
+    /// A function whose Jacobian is symmetric (softmax): the adjoint step
+    /// (as in [`Derivative::Adjoint`]) is also the differential's, of db.
+    Symmetric(AdjointStep),
+}
+
+/// Reverse mode's step through `y = f(b)`: from the graph, `y`, `b` and the
+/// adjoint `a` of `y`, the adjoint of `b`.
+pub type AdjointStep = fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId;
+
+impl Derivative {
+    /// The adjoint step, for a function that is not elementwise.
+    pub fn adjoint_step(self) -> Option<AdjointStep> {
+        match self {
+            Derivative::Entrywise(_) => None,
+            Derivative::Adjoint(step) | Derivative::Linear(step) | Derivative::Symmetric(step) => Some(step),
+        }
+    }
 }
 
 /// What a call of a built-in means.
@@ -402,13 +425,13 @@ const fn elementwise(
 }
 
 /// A function of one argument, not elementwise, with the given shape rule,
-/// value of the whole argument and adjoint.
+/// value of the whole argument and derivative.
 const fn reduction(
     name: &'static str,
     meaning: Meaning,
     shape: ShapeRule,
     value: fn(&Matrix) -> Matrix,
-    adjoint: fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId,
+    derivative: Derivative,
     notation: Notation,
 ) -> Builtin {
     Builtin {
@@ -419,7 +442,7 @@ const fn reduction(
         shape,
         summary: FUNCTION,
         value: Some(Value::Whole(value)),
-        derivative: Some(Derivative::Adjoint(adjoint)),
+        derivative: Some(derivative),
         notation: Some(notation),
         irregular: Irregular::Nowhere,
     }
@@ -496,33 +519,34 @@ pub const BUILTINS: &[Builtin] = &[
     elementwise("gelu", &[], Func::Gelu, gelu, d_gelu,
         Notation::call("\\operatorname{gelu}", "(lambda t: 0.5 * t * (1.0 + $erf(0.7071067811865476 * t)))($0)")
             .torch("torch.nn.functional.gelu($0)")),
-    reduction("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar, norm2, d_norm2,
+    reduction("norm2", Meaning::Apply(Func::Norm2), ShapeRule::Scalar, norm2, Derivative::Adjoint(d_norm2),
         Notation::around("\\left\\| ", " \\right\\|^2", "np.sum(np.square($0))")
             .unicode("‖", "‖²").graph("‖·‖²", "\\|\\cdot\\|^2")),
-    reduction("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar, norm, d_norm,
+    reduction("norm", Meaning::Apply(Func::Norm), ShapeRule::Scalar, norm, Derivative::Adjoint(d_norm),
         Notation::around("\\left\\| ", " \\right\\|", "np.linalg.norm($0)")
             .unicode("‖", "‖").graph("‖·‖", "\\|\\cdot\\|"))
         .irregular(Irregular::AtZero),
-    reduction("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar, norm1, d_norm1,
+    reduction("norm1", Meaning::Apply(Func::Norm1), ShapeRule::Scalar, norm1, Derivative::Adjoint(d_norm1),
         Notation::around("\\left\\| ", " \\right\\|_1", "np.sum(np.abs($0))")
             .unicode("‖", "‖₁").graph("‖·‖₁", "\\|\\cdot\\|_1"))
         .irregular(Irregular::AtZeroEntry),
-    reduction("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar, sum, d_sum,
+    reduction("sum", Meaning::Apply(Func::Sum), ShapeRule::Scalar, sum, Derivative::Linear(d_sum),
         Notation::call("\\operatorname{sum}", "np.sum($0)")),
-    reduction("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }, trace, d_trace,
-        Notation::call("\\operatorname{tr}", "np.trace($0)")),
-    reduction("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }, det, d_det,
+    reduction("tr", Meaning::Apply(Func::Trace), ShapeRule::ScalarOfSquare { verb: "take the trace of" }, trace,
+        Derivative::Linear(d_trace), Notation::call("\\operatorname{tr}", "np.trace($0)")),
+    reduction("det", Meaning::Apply(Func::Det), ShapeRule::ScalarOfSquare { verb: "take the determinant of" }, det,
+        Derivative::Adjoint(d_det),
         Notation::call("\\det", "np.linalg.det($0)"))
         .irregular(Irregular::AtSingular),
     reduction("logdet", Meaning::Apply(Func::LogDet), ShapeRule::ScalarOfSquare { verb: "take the log-determinant of" },
-        logdet, d_logdet, Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det"))
+        logdet, Derivative::Adjoint(d_logdet), Notation::call("\\log\\det", "np.linalg.slogdet($0)[1]").graph("log det", "\\log\\det"))
         .irregular(Irregular::AtSingular),
-    reduction("diag", Meaning::Diag, ShapeRule::Diag, diag, d_diag, Notation::call("\\operatorname{diag}", "np.diag($0)")),
-    reduction("vec", Meaning::Apply(Func::Vec), ShapeRule::Vec, vec, d_vec,
+    reduction("diag", Meaning::Diag, ShapeRule::Diag, diag, Derivative::Linear(d_diag), Notation::call("\\operatorname{diag}", "np.diag($0)")),
+    reduction("vec", Meaning::Apply(Func::Vec), ShapeRule::Vec, vec, Derivative::Linear(d_vec),
         Notation::call("\\operatorname{vec}", "np.reshape($0, -1, order=\"F\")").torch("$0.T.reshape(-1)")),
-    reduction("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn, softmax, d_softmax,
+    reduction("softmax", Meaning::Apply(Func::Softmax), ShapeRule::SameOfColumn, softmax, Derivative::Symmetric(d_softmax),
         Notation::call("\\operatorname{softmax}", "$softmax($0)")),
-    reduction("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn, logsumexp, d_logsumexp,
+    reduction("logsumexp", Meaning::Apply(Func::LogSumExp), ShapeRule::ScalarOfColumn, logsumexp, Derivative::Adjoint(d_logsumexp),
         Notation::call("\\operatorname{logsumexp}", "$logsumexp($0)")),
     Builtin {
         name: "inv", aliases: &[], meaning: Meaning::Inverse,
@@ -708,6 +732,28 @@ mod tests {
             assert!(matches!(of(*f).value, Some(Value::Entrywise(_))));
             assert!(matches!(of(*f).derivative, Some(Derivative::Entrywise(_))));
         }
+    }
+
+    #[test]
+    fn functions_whose_derivative_is_a_gradient_are_scalar_valued() {
+        // Their differential is ⟨G, db⟩ with G the adjoint step of 1.
+        let mut kinds = [0; 3];
+        for f in Func::ALL {
+            match of(f).derivative {
+                Some(Derivative::Adjoint(_)) => {
+                    kinds[0] += 1;
+                    let scalar = matches!(
+                        of(f).shape,
+                        ShapeRule::Scalar | ShapeRule::ScalarOfSquare { .. } | ShapeRule::ScalarOfColumn
+                    );
+                    assert!(scalar, "{f:?} is not scalar-valued");
+                }
+                Some(Derivative::Linear(_)) => kinds[1] += 1,
+                Some(Derivative::Symmetric(_)) => kinds[2] += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(kinds, [6, 5, 1], "(gradient, linear, symmetric) functions");
     }
 
     #[test]

@@ -40,14 +40,15 @@ pub(crate) enum Linear<'a> {
     Kron { p: ExprId, q: ExprId, changes_left: bool },
     /// The scalar ⟨G, dA⟩ for the fixed G.
     Inner(ExprId),
-    /// f(dA) for a linear function f of the table (`tr`, `sum`, `diag`,
-    /// `vec`) of the node `y = f(b)`; its transpose is the table's adjoint step.
+    /// f(dA) for the node `y = f(b)` of a function the table calls linear
+    /// (`tr`, `sum`, `diag`, `vec`); its transpose is the table's adjoint step.
     Function { f: Func, y: ExprId, b: ExprId },
-    /// The table's adjoint step of `y = f(b)` in both directions (f's
-    /// Jacobian is symmetric: softmax).
+    /// The table's adjoint step of `y = f(b)` in both directions, for a
+    /// function the table says has a symmetric Jacobian (softmax).
     SelfAdjoint { f: Func, y: ExprId, b: ExprId },
     /// ⟨G, dA⟩ for a scalar function `y = f(b)` of a whole argument, G its
-    /// gradient; the transpose is the table's adjoint step itself.
+    /// gradient (the table's adjoint step of 1); the transpose is the
+    /// adjoint step itself.
     Gradient { f: Func, y: ExprId, b: ExprId },
 }
 
@@ -178,15 +179,11 @@ fn transposed_product(g: &mut Graph, left: &[ExprId], child: ExprId, right: &[Ex
     g.mul(parts)
 }
 
-/// The operator table's reverse step through a function: for `y = f(b)`
-/// and the adjoint `a` of `y`, the adjoint of `b`.
-type AdjointStep = fn(&mut Graph, ExprId, ExprId, ExprId) -> ExprId;
-
 /// The table's adjoint step of a function that is not elementwise.
-fn table_adjoint(f: Func) -> AdjointStep {
-    match ops::of(f).derivative {
-        Some(ops::Derivative::Adjoint(adjoint)) => adjoint,
-        _ => unreachable!("`{f:?}` has no adjoint step"),
+fn table_adjoint(f: Func) -> ops::AdjointStep {
+    match ops::of(f).derivative.and_then(ops::Derivative::adjoint_step) {
+        Some(step) => step,
+        None => unreachable!("`{f:?}` has no adjoint step"),
     }
 }
 
@@ -312,25 +309,22 @@ pub(crate) fn product_maps(
     Ok(())
 }
 
-/// The local map of a function's argument: elementwise, the Hadamard
-/// product with f'(b); else one of the table's primitives.
+/// The local map of a function's argument, by the kind of derivative its
+/// table entry gives: elementwise, the Hadamard product with f'(b); else
+/// the primitive of that kind.
 enum FunctionMap {
     Entrywise(ExprId),
     Other(Linear<'static>),
 }
 
-/// The local map of `b` in `y = f(b)`, from the operator table.
+/// The local map of `b` in `y = f(b)`, from the operator table alone.
 fn function_map(g: &mut Graph, f: Func, y: ExprId, b: ExprId) -> Result<FunctionMap> {
-    Ok(match (f, ops::of(f).derivative) {
-        (_, Some(ops::Derivative::Entrywise(_))) => FunctionMap::Entrywise(elementwise_derivative(g, f, b)),
-        (Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec | Func::Vec, _) => {
-            FunctionMap::Other(Linear::Function { f, y, b })
-        }
-        (Func::Softmax, Some(ops::Derivative::Adjoint(_))) => FunctionMap::Other(Linear::SelfAdjoint { f, y, b }),
-        (_, Some(ops::Derivative::Adjoint(_))) if g.shape(y).is_scalar() => {
-            FunctionMap::Other(Linear::Gradient { f, y, b })
-        }
-        _ => {
+    Ok(match ops::of(f).derivative {
+        Some(ops::Derivative::Entrywise(_)) => FunctionMap::Entrywise(elementwise_derivative(g, f, b)),
+        Some(ops::Derivative::Linear(_)) => FunctionMap::Other(Linear::Function { f, y, b }),
+        Some(ops::Derivative::Symmetric(_)) => FunctionMap::Other(Linear::SelfAdjoint { f, y, b }),
+        Some(ops::Derivative::Adjoint(_)) => FunctionMap::Other(Linear::Gradient { f, y, b }),
+        None => {
             return Err(Error::bare(
                 ErrorKind::Differentiation,
                 format!("matcalc has no differential of `{}` yet", f.name()),

@@ -182,7 +182,7 @@ impl Builder {
         let words = match node {
             Node::Mul(_) | Node::Hadamard(_) | Node::Kron(..) => return Ok(Reason::named("product rule")),
             Node::Apply(f, _) if f.is_elementwise() => "chain rule",
-            Node::Apply(Func::Trace | Func::Sum | Func::DiagMat | Func::DiagVec | Func::Vec, _) => "",
+            Node::Apply(f, _) if matches!(crate::ops::of(f).derivative, Some(crate::ops::Derivative::Linear(_))) => "",
             Node::Apply(..) | Node::Opaque(..) => "chain rule",
             Node::Pow(..) => "chain rule",
             _ => "",
