@@ -24,6 +24,8 @@ use crate::ir::{ExprId, FastMap, Graph, Role, SymbolId};
 pub mod differential;
 mod identities;
 mod kronecker;
+
+pub(crate) use kronecker::unconstrained_jacobian;
 mod linear;
 
 pub use linear::elementwise_derivative;

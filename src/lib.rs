@@ -642,14 +642,17 @@ impl Analysis {
     /// The derivation [`Analysis::differential_steps`] prints, unprinted.
     pub fn differential_derivation(&mut self, of: Option<&str>, wrt: &str) -> Result<steps::differential::Derivation> {
         stack::run(self.deep(), || {
-            let sid = self.variable(wrt)?;
-            let root = self.differentiated(of, sid)?;
-            if !self.graph().shape(root).is_scalar() {
-                return Err(self.at_value(steps::differential::not_scalar()));
-            }
+            self.variable(wrt)?;
             let derivative = self.derivative(of, wrt)?;
             self.check_steps_size(derivative.result)?;
-            let loss = self.value_name(of);
+            // An unnamed matrix value is F, as textbooks write dF.
+            let shape = self.graph().shape(derivative.of);
+            let matrix = !shape.is_scalar() && !shape.is_row() && !shape.is_column();
+            let loss = if matrix && self.value_symbol(of).is_none() && self.graph().find_symbol("F").is_none() {
+                "F".to_string()
+            } else {
+                self.value_name(of)
+            };
             steps::differential::derive(
                 self.graph(),
                 derivative.of,

@@ -38,6 +38,14 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("opaque_gram", "f: function; X: matrix(m, n); f(X^T X)", "X"),
     // A Kronecker factor whose change is a sum: split by bilinearity first.
     ("kron_squares", "X: matrix(n, n); tr(kron(X, X) kron(X, X))", "X"),
+    // Jacobians: vec(dF) = J vec(dX), J read off.
+    ("jacobian_axb", "A: matrix(p, m); X: matrix(m, n); B: matrix(n, q); A X B", "X"),
+    ("jacobian_wx", "W: matrix(m, n); x: vector(n); W x", "W"),
+    ("jacobian_tanh", "A: matrix(m, n); x: vector(n); tanh(A x)", "x"),
+    ("jacobian_inverse", "X: matrix(n, n); inv(X)", "X"),
+    ("jacobian_transpose", "X: matrix(m, n); X^T", "X"),
+    ("jacobian_outer", "x: vector(n); x x^T", "x"),
+    ("jacobian_symmetric", "S: symmetric(n); x: vector(n); S x", "S"),
 ];
 
 /// More cases, checked and not snapshotted: Kronecker factors whose
@@ -73,12 +81,12 @@ fn kind_of(analysis: &Analysis, name: &str) -> String {
 
 #[test]
 fn every_line_equals_df() {
-    let (mut derived, mut lines, mut refused) = (0, 0, Vec::new());
+    let (mut derived, mut jacobians, mut lines, mut refused) = (0, 0, 0, Vec::new());
     let mut failures = Vec::new();
     for (label, program, wrt) in cases() {
         let mut analysis = analyze(program).unwrap_or_else(|e| panic!("{label}: {}", e.render(program)));
         if !analysis.graph().shape(analysis.value(None).unwrap()).is_scalar() {
-            continue;
+            jacobians += 1;
         }
         let mut derivation = match analysis.differential_derivation(None, wrt) {
             Ok(d) => d,
@@ -102,11 +110,27 @@ fn every_line_equals_df() {
                 failures.push(format!("{label}, line {i}: {error:.2e} off ({points} points)\n{text}"));
             }
         }
+        // vec(dF) = J vec(dX) against the differences of vec(F).
+        if let Some((vec_root, line)) = derivation.vec_line_and_value() {
+            let (error, points) = compare(derivation.graph(), vec_root, wrt_id, direction, line);
+            lines += 1;
+            if points == 0 || error.is_nan() || error > TOLERANCE {
+                let text = derivation.render(Format::Text, &Latex::default(), 100);
+                failures.push(format!("{label}, vec(dF): {error:.2e} off ({points} points)\n{text}"));
+            }
+        }
     }
-    eprintln!("{derived} derivations, {lines} lines compared; refused: {refused:#?}");
+    eprintln!("{derived} derivations ({jacobians} Jacobians), {lines} lines compared; refused: {refused:#?}");
     assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
     assert!(derived >= 80, "only {derived} derivations");
+    assert!(jacobians >= 40, "only {jacobians} Jacobians");
     assert!(refused.is_empty(), "{} refused: {refused:#?}", refused.len());
+}
+
+/// The text of a program's value: its last expression, or the name of its last definition.
+fn value_text(program: &str) -> &str {
+    let last = program.rsplit(';').next().unwrap_or(program).trim();
+    last.split_once(" = ").map_or(last, |(name, _)| name.trim())
 }
 
 /// The right side of a printed text line `lhs = expr  [reason]`.
@@ -140,13 +164,21 @@ fn printed_lines_and_gradients_read_back() {
                 continue;
             }
             let declared = format!("{direction}: {}; {program}", kind_of(&analysis, wrt));
-            assert_eq!(rows.len(), derivation.lines.len() + 1, "{label}: a row per line\n{printed}");
+            let vec_row = usize::from(derivation.vec_line.is_some());
+            assert_eq!(rows.len(), derivation.lines.len() + vec_row + 1, "{label}: a row per line\n{printed}");
             for (i, row) in rows[..rows.len() - 1].iter().enumerate() {
                 let expr = expression_of(row);
-                if derivation.holds_differentials(i) {
+                if i < derivation.lines.len() && derivation.holds_differentials(i) {
                     continue;
                 }
                 let mut again = analyze(&declared).expect("the program with dX declared analyses");
+                // The row vec(dF) = J vec(dX) is compared with vec(F).
+                let root = if i < derivation.lines.len() {
+                    again.value(None).unwrap()
+                } else {
+                    assert!(row.starts_with("vec("), "{label}: {row}");
+                    again.lower_claim(&format!("vec({})", value_text(program))).expect("vec(F) reads")
+                };
                 let back = match again.lower_claim(expr) {
                     Ok(id) => id,
                     Err(e) => {
@@ -156,7 +188,6 @@ fn printed_lines_and_gradients_read_back() {
                 };
                 let graph = again.graph();
                 let (x, dx) = (graph.find_symbol(wrt).unwrap(), graph.find_symbol(&direction).unwrap());
-                let root = again.value(None).unwrap();
                 let (error, points) = compare(again.graph(), root, x, dx, back);
                 read_lines += 1;
                 if points == 0 || error.is_nan() || error > TOLERANCE {
@@ -189,12 +220,14 @@ fn examples() {
     common::snapshots(|| insta::assert_snapshot!(out));
 }
 
-/// A value that is not a scalar: errors with a span, never a panic.
+/// The gradient of an opaque function at an argument that depends on the
+/// variable (its differential needs the function's second derivative):
+/// errors with a span, never a panic.
 #[test]
 fn refusals_point_at_the_value() {
     for (program, wrt, message) in [
-        ("A: matrix(m, n); X: matrix(n, p); A X", "X", "derives the gradient of a scalar"),
-        ("x: vector(n); x", "x", "derives the gradient of a scalar"),
+        ("ell: function; x, a: vector(n); a^T grad(ell(x), x)", "x", "second derivative"),
+        ("ell: function; X: matrix(n, n); grad(ell(X), X)", "X", "second derivative"),
     ] {
         let mut analysis = analyze(program).expect("analyses");
         let e = analysis.differential_steps(None, wrt, Format::Text, &Latex::default(), 100).expect_err(program);

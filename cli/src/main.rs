@@ -74,7 +74,8 @@ enum Command {
         bare: bool,
         /// Print the derivative as a differential, linear in dX: `d(A X B) = A dX B`, and for a
         /// scalar `dL = tr(G^T dX)` with G the gradient (text, unicode, latex); with --steps, the
-        /// derivation of the gradient by differentials (product and chain rules, trace rules, G read off)
+        /// derivation of the gradient by differentials (product and chain rules, trace rules, G read off;
+        /// for a Jacobian, vec(dF) = J vec(dX) and J read off)
         #[arg(short = 'd', long)]
         differential: bool,
         /// Jacobians: numerator layout ∂vec(F)/∂vec(X)ᵀ (a row per entry of F, vec stacking columns;

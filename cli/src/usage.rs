@@ -38,7 +38,7 @@ Examples (each `$` line prints the indented lines under it):
   matcalc diff PROGRAM --wrt W --format latex|unicode|numpy|dot|tikz
   matcalc diff PROGRAM --wrt W --steps    # the derivation, one line per node of the graph
   matcalc diff PROGRAM --wrt X -d         # the differential: d(A X B) = A dX B, dL = tr(G^T dX)
-  matcalc diff PROGRAM --wrt X -s -d      # the gradient derived by differentials, each step justified
+  matcalc diff PROGRAM --wrt X -s -d      # the gradient (or Jacobian) derived by differentials, each step justified
   matcalc diff PROGRAM --wrt W --format dot | dot -Tpdf > graph.pdf
   matcalc verify 'x^T A x' --wrt x --claim '(A + A^T) x'
   matcalc diff -f loss.mc --wrt W         # program from a file

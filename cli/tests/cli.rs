@@ -317,8 +317,9 @@ fn differentials_print_as_text_unicode_and_latex_only() {
     }
 }
 
-/// `--steps --differential`: the derivation of a gradient by differentials;
-/// a value that is not a scalar is an error with a caret (exit 1).
+/// `--steps --differential`: the derivation of a gradient (of a Jacobian)
+/// by differentials; the gradient of an opaque function whose argument
+/// depends on the variable is an error with a caret (exit 1).
 #[test]
 fn steps_by_differentials() {
     let o = matcalc(&["diff", "logdet(X)", "--wrt", "X", "--steps", "--differential"]);
@@ -329,8 +330,16 @@ fn steps_by_differentials() {
          grad(f, X) = X^-T  [first identification theorem]\n"
     );
     let o = matcalc(&["diff", "A X B", "--wrt", "X", "-s", "-d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "dF = d(A X B)\n   = A dX B                     [product rule]\n\
+         vec(dF) = kron(B^T, A) vec(dX)  [vec(U V P) = kron(P^T, U) vec(V)]\n\
+         jacobian(F, X) = kron(B^T, A)   [first identification theorem]\n"
+    );
+    let o = matcalc(&["diff", "ell: function; x, a: vector(n); a^T grad(ell(x), x)", "--wrt", "x", "-s", "-d"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("derives the gradient of a scalar"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("second derivative is unknown"), "{}", stderr(&o));
     assert!(stderr(&o).contains("^^^"), "{}", stderr(&o));
 }
 

@@ -71,6 +71,13 @@ fn refused_vech(graph: &Graph, wrt: SymbolId) -> Error {
     .with_help("declare it with one size name, as in symmetric(n), or a matrix for the unconstrained Jacobian")
 }
 
+/// The Jacobian ∂vec(e)/∂vec(wrt)ᵀ with every entry of `wrt` free, also
+/// for a symmetric S (the J of which [`jacobian`] gives J D(n)): what the
+/// derivation by differentials writes in vec(dF) = J vec(dS).
+pub(crate) fn unconstrained_jacobian(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
+    read_off(graph, e, wrt)
+}
+
 fn read_off(graph: &mut Graph, e: ExprId, wrt: SymbolId) -> Result<ExprId> {
     let shape = graph.symbol(wrt).shape;
     if shape.is_scalar() {

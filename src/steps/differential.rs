@@ -27,6 +27,8 @@ use num_traits::One;
 
 use super::trace_form;
 
+mod vec_form;
+
 /// Why a line follows from the one before: a rule's name, its equation, or both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reason {
@@ -64,9 +66,12 @@ pub struct Derivation {
     wrt: SymbolId,
     direction: SymbolId,
     root: ExprId,
-    /// The lines of df, the first `d(f)`; the last is `tr(Gᵀ dX)` (or `gᵀ dx`, `g dk`).
+    /// The lines of df, the first `d(f)`; the last is `tr(Gᵀ dX)` (or `gᵀ
+    /// dx`, `g dk`), for a Jacobian dF expanded (`J dx` for a column F).
     pub lines: Vec<Line>,
-    /// The gradient G read off the last line.
+    /// The Jacobian of any other F: the line `vec(dF) = J vec(dX)`.
+    pub vec_line: Option<Line>,
+    /// The gradient G (the Jacobian J) read off the last line.
     pub gradient: ExprId,
     /// Why G is read off the last line.
     pub identification: Reason,
@@ -410,10 +415,11 @@ impl Graph {
     }
 }
 
-/// Derives the gradient of the scalar `root` with respect to `wrt` by
-/// differentials; `gradient` is the simplified gradient the derivation
-/// ends with, `loss_name` the name f is called by. More than `max_written`
-/// operations written out in all is an [`ErrorKind::Limit`] error.
+/// Derives the gradient of the scalar `root` (the Jacobian of a vector or
+/// matrix `root`) with respect to `wrt` by differentials; `gradient` is the
+/// simplified gradient (Jacobian) the derivation ends with, `loss_name` the
+/// name f is called by. More than `max_written` operations written out in
+/// all is an [`ErrorKind::Limit`] error.
 pub fn derive(
     graph: &Graph,
     root: ExprId,
@@ -422,9 +428,6 @@ pub fn derive(
     loss_name: &str,
     max_written: usize,
 ) -> Result<Derivation> {
-    if !graph.shape(root).is_scalar() {
-        return Err(not_scalar());
-    }
     let mut g = graph.clone();
     let direction = linear::direction(&mut g, wrt);
     let loss = match g.find_symbol(loss_name) {
@@ -476,7 +479,8 @@ pub fn derive(
     } else if b.depends(root) {
         b.pending(root)
     } else {
-        b.g.int(0)
+        let shape = b.g.shape(root);
+        b.g.zero(shape)
     };
     let mut lines = vec![Line { expr: first, reasons: Vec::new() }];
     let mut written = b.g.tree_size(first, max_written);
@@ -505,14 +509,20 @@ pub fn derive(
         }
         lines.push(Line { expr: current, reasons });
     }
-    let (tail, identification) = trace_form::to_trace_form(&mut b, current, gradient)?;
-    for line in tail {
+    let (tail, vec_line, identification) = if b.g.shape(root).is_scalar() {
+        let (tail, identification) = trace_form::to_trace_form(&mut b, current, gradient)?;
+        (tail, None, identification)
+    } else {
+        let form = vec_form::to_vec_form(&mut b, root, current, gradient)?;
+        (form.line.into_iter().collect(), form.vec_line, form.identification)
+    };
+    for line in tail.iter().chain(&vec_line) {
         written = written.saturating_add(b.g.tree_size(line.expr, max_written));
         if written > max_written {
             return Err(too_long(max_written));
         }
-        lines.push(line);
     }
+    lines.extend(tail);
     Ok(Derivation {
         graph: b.g,
         differentials: b.differentials,
@@ -523,18 +533,10 @@ pub fn derive(
         direction,
         root,
         lines,
+        vec_line,
         gradient,
         identification,
     })
-}
-
-/// The error for a value that is not a scalar: it has a differential but no gradient to derive.
-pub fn not_scalar() -> Error {
-    Error::bare(
-        ErrorKind::Differentiation,
-        "--steps --differential derives the gradient of a scalar; this value is not a scalar",
-    )
-    .with_help("drop --steps for its differential dF, or derive a scalar of it (a norm, a trace, a sum)")
 }
 
 fn too_long(max_written: usize) -> Error {
@@ -560,6 +562,13 @@ impl Derivation {
             .reachable(expr)
             .into_iter()
             .any(|n| matches!(self.graph.node(n), Node::Var(s) if self.differentials.contains_key(s)))
+    }
+
+    /// For the Jacobian of a matrix F: vec(F) and the line `J vec(dX)`,
+    /// which equals vec(dF) (to check it).
+    pub fn vec_line_and_value(&mut self) -> Option<(ExprId, ExprId)> {
+        let line = self.vec_line.as_ref()?.expr;
+        Some((self.graph.vec(self.root), line))
     }
 
     /// Every line with each d(E) it holds replaced by the differential of
@@ -588,11 +597,18 @@ impl Derivation {
         };
         let is_latex = format == Format::Latex;
         let spellings = Spellings::new(&self.graph, notation);
-        let loss_printed = spellings.name(notation, &self.loss_name, Shape::SCALAR);
+        let value_shape = self.graph.shape(self.root);
+        let loss_printed = spellings.name(notation, &self.loss_name, value_shape);
         let df = notation.differential(&loss_printed).unwrap_or_else(|| format!("d{loss_printed}"));
         let target = self.graph.var(self.wrt);
-        let gradient_lhs = if is_latex {
-            let symbol = self.graph.symbol(self.wrt);
+        let symbol = self.graph.symbol(self.wrt).clone();
+        let gradient_lhs = if !value_shape.is_scalar() && is_latex {
+            let wrt = (symbol.name.as_str(), symbol.shape, symbol.role == (Role::Input { symmetric: true }));
+            latex::jacobian_lhs(&spellings, &self.loss_name, value_shape, wrt, crate::Layout::Numerator)
+        } else if !value_shape.is_scalar() {
+            let wrt = spellings.name(notation, &symbol.name, symbol.shape);
+            format!("jacobian({loss_printed}, {wrt})")
+        } else if is_latex {
             latex::derivative_lhs(&spellings, &self.loss_name, Shape::SCALAR, &symbol.name, symbol.shape, false)
         } else {
             let id = self.graph.upstream(self.loss, self.placeholder, target);
@@ -616,6 +632,13 @@ impl Derivation {
             let lhs = if i == 0 { df.clone() } else { String::new() };
             let mut printer =
                 Printer::new(&mut self.graph, notation, &spellings, false).with_differentials(&self.differentials);
+            let doc = printer.doc(line.expr, Prec::Sum);
+            let why = reasons_of(&mut self.graph, &line.reasons, &self.differentials);
+            rows.push((lhs, doc, why));
+        }
+        if let Some(line) = self.vec_line.clone() {
+            let lhs = if is_latex { format!("\\operatorname{{vec}}({df})") } else { format!("vec({df})") };
+            let mut printer = Printer::new(&mut self.graph, notation, &spellings, false);
             let doc = printer.doc(line.expr, Prec::Sum);
             let why = reasons_of(&mut self.graph, &line.reasons, &self.differentials);
             rows.push((lhs, doc, why));

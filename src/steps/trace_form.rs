@@ -585,7 +585,7 @@ pub(super) fn raw_trace(g: &mut Graph, a: ExprId) -> ExprId {
 }
 
 /// `aᵀ` as written (not pushed to the leaves): `(u ⊙ v)ᵀ`.
-fn raw_transpose(g: &mut Graph, a: ExprId) -> ExprId {
+pub(super) fn raw_transpose(g: &mut Graph, a: ExprId) -> ExprId {
     match g.node(a) {
         Node::Var(_) | Node::Hadamard(_) | Node::Add(_) | Node::Mul(_) => {
             let shape = g.shape(a).transpose();
@@ -654,7 +654,7 @@ fn form(b: &mut Builder, m: ExprId, kind: Kind) -> ExprId {
 }
 
 /// A Hadamard product as written.
-fn raw_hadamard(g: &mut Graph, factors: Vec<ExprId>) -> ExprId {
+pub(super) fn raw_hadamard(g: &mut Graph, factors: Vec<ExprId>) -> ExprId {
     let shape = g.shape(factors[0]);
     g.intern(Node::Hadamard(factors.into()), shape)
 }
