@@ -436,3 +436,86 @@ pub(crate) fn kron_adjoint(g: &mut Graph, p: ExprId, q: ExprId, a: ExprId, chang
     let gather = g.transpose(left);
     g.mul(vec![gather, masked, right])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{random_env, relative_error, Rng, Sampling};
+    use crate::eval::evaluate;
+    use crate::ir::{Role, Symbol};
+
+    /// Programs whose nodes take every node kind and every kind of
+    /// function step (positive points keep logs and log-determinants defined).
+    const PROGRAMS: &[&str] = &[
+        "A: matrix(m, n); X: matrix(n, p); k: scalar; x: vector(p); k * (x^T x) * A X x",
+        "X, Y: matrix(m, n); k: scalar; (X .* Y) .* exp(X) + k + X .^ k + sqrt(Y) .^ 3",
+        "X: matrix(n, n); A: matrix(n, n); inv(X) A^T + 2 X^T",
+        "X: matrix(n, n); x: vector(n); tr(X) + sum(X) + det(X) + logdet(X) + norm(X) + norm2(X x)",
+        "X: matrix(n, n); x: vector(n); diag(X) + diag(x) x + diag(x x^T X) .* x",
+        "X: matrix(n, n); x: vector(n); vec(X) .* vec(x x^T) + vec(X^T X)",
+        "x: vector(n); A: matrix(n, n); softmax(A x) + logsumexp(x) x",
+        "ell: function; W: matrix(n, n); x: vector(n); z = tanh(W x); L = ell(W z)",
+        "A: matrix(m, n); B: matrix(p, q); kron(A, B) + kron(A, B .* B)",
+        "W: matrix(n, n); x: vector(n); z = W x; h = sigmoid(z); h .* z + W h",
+    ];
+
+    /// The primitive's name.
+    fn kind(linear: &Linear) -> &'static str {
+        match linear {
+            Linear::Identity => "identity",
+            Linear::Product { .. } => "product",
+            Linear::Hadamard { .. } => "hadamard",
+            Linear::Transpose => "transpose",
+            Linear::Broadcast => "broadcast",
+            Linear::Kron { .. } => "kron",
+            Linear::Inner(_) => "inner",
+            Linear::Function { .. } => "function",
+            Linear::SelfAdjoint { .. } => "self-adjoint",
+            Linear::Gradient { .. } => "gradient",
+        }
+    }
+
+    #[test]
+    fn every_local_map_and_its_transpose_satisfy_the_adjoint_identity() {
+        // ⟨a, M(d)⟩ = ⟨Mᵀ(a), d⟩ for random a and d, at each child of each node.
+        let mut rng = Rng::new(46);
+        let mut checked = 0;
+        let mut kinds = std::collections::HashSet::new();
+        for program in PROGRAMS {
+            let mut analysis = crate::analyze(program).unwrap_or_else(|e| panic!("{}", e.render(program)));
+            let root = analysis.value(None).expect("a value");
+            let g = analysis.graph_mut();
+            let mut pairs = Vec::new();
+            for node in g.reachable(root) {
+                local_maps(g, node, &|_| true, &mut |g, child, map| {
+                    let k = pairs.len();
+                    kinds.insert((kind(&map.linear), map.scale.is_some()));
+                    let fresh = |g: &mut Graph, name: String, of: ExprId| {
+                        let shape = g.shape(of);
+                        let symbol = g.add_symbol(Symbol { name, shape, role: Role::Input { symmetric: false } });
+                        g.var(symbol)
+                    };
+                    let d = fresh(g, format!("change_{k}"), child);
+                    let a = fresh(g, format!("adjoint_{k}"), node);
+                    let image = map.apply(g, d);
+                    let forward = g.inner(a, image);
+                    let pulled = map.transpose(g, child, a);
+                    let backward = g.inner(pulled, d);
+                    pairs.push((node, forward, backward));
+                    Ok(())
+                })
+                .expect("every node here has local maps");
+            }
+            let env = random_env(g, &mut rng, Sampling::Positive);
+            for (node, forward, backward) in pairs {
+                let (f, b) = (evaluate(g, forward, &env).unwrap(), evaluate(g, backward, &env).unwrap());
+                let error = relative_error(&f, &b);
+                assert!(error < 1e-9, "{program}: node {:?}: ⟨a, M d⟩ = {f:?}, ⟨Mᵀ a, d⟩ = {b:?}", g.node(node));
+                checked += 1;
+            }
+        }
+        assert!(checked >= 100, "only {checked} maps checked");
+        // Every primitive, and a coefficient after the identity and after a product.
+        assert_eq!(kinds.len(), 12, "kinds of map checked");
+    }
+}
