@@ -561,3 +561,20 @@ fn check_finds_points_inside_narrow_domains() {
         assert!(report.comparison.relative_error < 1e-6, "{program}: {:?}", report.comparison.relative_error);
     }
 }
+
+/// `hessian(F, x)` of a vector or matrix F is a shape error whose help
+/// writes its second derivative as the Jacobian of its Jacobian, which is
+/// formed and agrees with finite differences of the Jacobian.
+#[test]
+fn the_second_derivative_of_a_vector_is_the_jacobian_of_its_jacobian() {
+    for (program, value, wrt) in [("x: vector(n)", "softmax(x)", "x"), ("X: matrix(n, n)", "inv(X)", "X")] {
+        let error = analyze(&format!("{program}; hessian({value}, {wrt})")).expect_err("not a scalar");
+        assert_eq!(error.kind, matcalc::ErrorKind::Shape);
+        let suggested = format!("jacobian(jacobian({value}, {wrt}), {wrt})");
+        assert!(error.help.as_deref().is_some_and(|h| h.contains(&suggested)), "{:?}", error.help);
+        let mut analysis = analyze(&format!("{program}; jacobian({value}, {wrt})")).unwrap();
+        let report = check::check_derivative(&mut analysis, None, wrt, 3, 1).unwrap();
+        assert!(report.comparison.relative_error < 1e-6, "{value}: {}", report.derivative);
+        assert!(analyze(&format!("{program}; {suggested}")).is_ok(), "{suggested}");
+    }
+}

@@ -280,7 +280,7 @@ impl Builder {
                     let mapped: Vec<ExprId> = fs.iter().map(m).collect();
                     self.splice(mapped)
                 }
-                Node::Apply(Func::Trace, a) if !self.g.shape(m(&a)).is_scalar() => {
+                Node::Apply(Func::Trace, a) if !self.g.shape(m(&a)).is_scalar() && !self.g.is_zero(m(&a)) => {
                     let (c, inner) = self.g.split_coeff(m(&a));
                     let trace = trace_form::raw_trace(&mut self.g, inner);
                     trace_form::raw_scale(&mut self.g, c, trace)

@@ -379,7 +379,12 @@ impl Inference {
                         ErrorKind::Shape,
                         format!("hessian needs a scalar expression, but `{e_text}` is {t}"),
                         args[0].span,
-                    ));
+                    )
+                    .with_help(format!(
+                        "its second derivative is the Jacobian of its Jacobian, ∂vec(J)/∂vec(x)ᵀ: \
+                         jacobian(jacobian({e_text}, {x}), {x})",
+                        x = snippet(&self.source, args[1].span)
+                    )));
                 }
                 // With respect to vech(S) both ways for a symmetric S.
                 let n = self.free_entries(&args[1], sx)?;
