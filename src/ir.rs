@@ -9,6 +9,7 @@
 //!   `simplify`, so every stored node is in canonical form.
 
 mod dense;
+mod measure;
 
 pub(crate) use dense::IdMap;
 
@@ -181,6 +182,8 @@ fn hash_coeff<H: Hasher>(c: &Coeff, state: &mut H) {
 pub struct Graph {
     nodes: Vec<Node>,
     shapes: Vec<Shape>,
+    /// Each node's tree size and printed size, kept as it is interned.
+    measures: Vec<measure::Measures>,
     memo: HashMap<Node, ExprId, BuildHasherDefault<FxHasher>>,
     symbols: Vec<Symbol>,
     /// The first symbol of each name (an index beside `symbols`).
@@ -205,9 +208,7 @@ pub struct Graph {
     derivative_work: u64,
 }
 
-/// A measure of a node given the measures of its children (see
-/// [`Graph::tree_measure`]).
-pub type NodeMeasure = dyn Fn(&Graph, ExprId, &dyn Fn(ExprId) -> usize) -> usize;
+pub use measure::NodeMeasure;
 
 /// A point in a graph's growth that [`Graph::rollback`] returns to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,6 +254,7 @@ impl Graph {
     pub fn reserve(&mut self, nodes: usize, symbols: usize) {
         self.nodes.reserve(nodes);
         self.shapes.reserve(nodes);
+        self.measures.reserve(nodes);
         self.memo.reserve(nodes);
         self.symbols.reserve(symbols);
         self.symbol_index.reserve(symbols);
@@ -314,6 +316,7 @@ impl Graph {
         }
         self.nodes.truncate(mark.nodes);
         self.shapes.truncate(mark.nodes);
+        self.measures.truncate(mark.nodes);
         for i in mark.symbols..self.symbols.len() {
             if let Role::Definition(value) = self.symbols[i].role {
                 if self.definition_of.get(&value) == Some(&SymbolId(i as u32)) {
@@ -528,6 +531,7 @@ impl Graph {
                 debug_assert!(self.children_of_node(&node).iter().all(|c| *c < id), "children precede parents");
                 self.nodes.push(node);
                 self.shapes.push(shape);
+                self.push_measures(id);
                 id
             }
         }
@@ -602,57 +606,6 @@ impl Graph {
     /// by zero and the result must be an error.
     pub fn divides_by_zero(&self) -> bool {
         self.divides_by_zero
-    }
-
-    /// How many nodes `root` has when written out as a tree (as the
-    /// printers do: a shared subexpression counts once per use; a name
-    /// counts as one node), counted up to `limit` and saturating above it.
-    pub fn tree_size(&self, root: ExprId, limit: usize) -> usize {
-        self.tree_measure(root, limit, &|graph, id, of| {
-            if matches!(graph.node(id), Node::Var(_)) {
-                return 1;
-            }
-            let mut acc = 1usize;
-            graph.for_each_child(id, |c| acc = acc.saturating_add(of(c)));
-            acc
-        })
-    }
-
-    /// A measure of `root` written out as a tree, folded bottom-up over its
-    /// distinct nodes (a name is a leaf): `node(graph, id, of)` is the
-    /// measure of `id` given `of`, the measures of its children. Counted up
-    /// to `limit` (at least one per distinct node) and saturating above it.
-    pub fn tree_measure(&self, root: ExprId, limit: usize, node: &NodeMeasure) -> usize {
-        // Children have smaller ids than their parents (a name is a leaf),
-        // so a max-heap hands out every node after all of its parents: each
-        // distinct node once, its copies one after another, in decreasing
-        // id order, without a set of the nodes seen.
-        let mut heap = std::collections::BinaryHeap::with_capacity(32);
-        heap.push(root);
-        let mut order: Vec<ExprId> = Vec::with_capacity(32);
-        while let Some(id) = heap.pop() {
-            if order.last() == Some(&id) {
-                continue;
-            }
-            order.push(id);
-            // The tree is at least as large as its distinct nodes.
-            if order.len() > limit {
-                return limit.saturating_add(1);
-            }
-            if !matches!(self.node(id), Node::Var(_)) {
-                self.for_each_child(id, |c| heap.push(c));
-            }
-        }
-        order.reverse();
-        let cap = limit.saturating_add(1);
-        let mut sizes: Vec<usize> = Vec::with_capacity(order.len());
-        for &id in &order {
-            // The children come earlier in `order`, their sizes already known.
-            let of = |c: ExprId| order.binary_search(&c).map_or(0, |i| sizes[i]);
-            let size = node(self, id, &of).min(cap);
-            sizes.push(size);
-        }
-        sizes.last().copied().unwrap_or(0)
     }
 
     /// Every node reachable from `root`, in increasing id order (children

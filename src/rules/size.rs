@@ -10,12 +10,15 @@
 
 use num_traits::{One, Signed};
 
+use crate::coeff::Coeff;
+
 use crate::ir::{ExprId, Graph, Node};
 
 /// The printed size of `root`, or `limit + 1` if it is larger than `limit`
-/// (a small graph can stand for an exponentially long text).
+/// (a small graph can stand for an exponentially long text). The graph
+/// keeps every node's printed size as it interns it, so this is a lookup.
 pub fn printed_size(graph: &Graph, root: ExprId, limit: usize) -> usize {
-    graph.tree_measure(root, limit, &node_size)
+    graph.printed_size(root, limit)
 }
 
 /// The printed size of `id` given the printed sizes of its children (`of`).
@@ -32,7 +35,7 @@ pub fn node_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usi
         }
         Node::Scale(c, e) => {
             let sign = usize::from(c.is_negative());
-            if c.abs().is_one() {
+            if is_unit(c) {
                 of(*e).saturating_add(1)
             } else {
                 of(*e).saturating_add(2 + sign)
@@ -65,7 +68,7 @@ pub fn node_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usi
 /// The base of a reciprocal `b .^ -1`.
 fn reciprocal_of(graph: &Graph, id: ExprId) -> Option<ExprId> {
     match graph.node(id) {
-        Node::Pow(b, e) if graph.as_const(*e).is_some_and(|c| (-c).is_one()) => Some(*b),
+        Node::Pow(b, e) if graph.as_const(*e).is_some_and(|c| c.is_negative() && is_unit(c)) => Some(*b),
         _ => None,
     }
 }
@@ -83,7 +86,7 @@ fn unsigned_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usi
     match graph.node(id) {
         Node::Const(c) if c.is_negative() => 1,
         Node::Scale(c, e) if c.is_negative() => {
-            if (-c).is_one() {
+            if is_unit(c) {
                 of(*e)
             } else {
                 of(*e).saturating_add(2)
@@ -91,4 +94,9 @@ fn unsigned_size(graph: &Graph, id: ExprId, of: &dyn Fn(ExprId) -> usize) -> usi
         }
         _ => of(id),
     }
+}
+
+/// Whether `c` is 1 or −1 (without building `|c|` or `−c`).
+fn is_unit(c: &Coeff) -> bool {
+    c.denom().is_one() && c.numer().magnitude().is_one()
 }
