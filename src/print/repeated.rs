@@ -89,6 +89,8 @@ enum Written {
 pub fn repeated_parts(graph: &Graph, root: ExprId, order: &[ExprId]) -> Repeated {
     let position = Positions::new(order);
     let partner = transpose_partners(graph, order);
+    // Which products print a run of repeated factors as a power, once for all rounds.
+    let runs: Vec<bool> = order.iter().map(|&n| matches!(graph.node(n), Node::Mul(f) if has_run(graph, f))).collect();
     // A constant (`arctan(1)^(1/2)`) reads better written out than named.
     let mut has_name = vec![false; order.len()];
     for (i, &n) in order.iter().enumerate() {
@@ -101,8 +103,8 @@ pub fn repeated_parts(graph: &Graph, root: ExprId, order: &[ExprId]) -> Repeated
     let mut written = vec![Written::Inline; order.len()];
     let mut repeated = Repeated::default();
     while repeated.named.len() < MAX_NAMES {
-        let sizes = printed_sizes(graph, order, &position, &written);
-        let counts = written_counts(graph, root, order, &position, &written);
+        let sizes = printed_sizes(graph, order, &position, &written, &runs);
+        let counts = written_counts(graph, root, order, &position, &written, &runs);
         let mut best: Option<(usize, usize, usize)> = None;
         for (i, &n) in order.iter().enumerate() {
             if n == root || written[i] != Written::Inline || !has_name[i] || !worth_naming(graph, n) {
@@ -153,7 +155,8 @@ fn transpose_partners(graph: &Graph, order: &[ExprId]) -> Vec<Option<usize>> {
     if order.len() > MAX_PAIRED_NODES {
         return partner;
     }
-    let mut groups: FastMap<(std::mem::Discriminant<Node>, usize, Shape), Vec<usize>> = FastMap::default();
+    let mut groups: FastMap<(std::mem::Discriminant<Node>, usize, Shape), Vec<usize>> =
+        FastMap::with_capacity_and_hasher(order.len(), Default::default());
     for (i, &n) in order.iter().enumerate() {
         let shape = graph.shape(n);
         if worth_naming(graph, n) && !shape.is_scalar() {
@@ -220,13 +223,11 @@ fn is_transpose(graph: &Graph, a: ExprId, t: ExprId, memo: &mut FastMap<(ExprId,
         (Node::Inverse(x), Node::Inverse(y)) => pair(*x, *y),
         (Node::Apply(f, x), Node::Apply(g, y)) => f == g && f.is_elementwise() && pair(*x, *y),
         (Node::Add(xs), Node::Add(ys)) | (Node::Hadamard(xs), Node::Hadamard(ys)) => {
-            let (xs, ys) = (xs.to_vec(), ys.to_vec());
-            matched_as_multisets(&xs, &ys, &mut pair)
+            matched_as_multisets(xs, ys, &mut pair)
         }
         (Node::Mul(xs), Node::Mul(ys)) if xs.len() == ys.len() => {
-            let (xs, ys) = (xs.to_vec(), ys.to_vec());
             let scalars = |fs: &[ExprId]| fs.iter().take_while(|f| graph.shape(**f).is_scalar()).count();
-            let (k, l) = (scalars(&xs), scalars(&ys));
+            let (k, l) = (scalars(xs), scalars(ys));
             k == l && xs[..k] == ys[..l] && xs[k..].iter().zip(ys[l..].iter().rev()).all(|(x, y)| pair(*x, *y))
         }
         _ => false,
@@ -252,7 +253,13 @@ fn matched_as_multisets(xs: &[ExprId], ys: &[ExprId], pair: &mut dyn FnMut(ExprI
 
 /// The printed size of each node of `order` as written (a name counts 1,
 /// a transposed name 2).
-fn printed_sizes(graph: &Graph, order: &[ExprId], position: &Positions, written: &[Written]) -> Vec<usize> {
+fn printed_sizes(
+    graph: &Graph,
+    order: &[ExprId],
+    position: &Positions,
+    written: &[Written],
+    runs: &[bool],
+) -> Vec<usize> {
     let mut sizes = vec![0usize; order.len()];
     for (i, &n) in order.iter().enumerate() {
         let of = |c: ExprId| {
@@ -265,7 +272,7 @@ fn printed_sizes(graph: &Graph, order: &[ExprId], position: &Positions, written:
         };
         let size = match graph.node(n) {
             Node::Var(_) => 1,
-            Node::Mul(factors) if has_run(graph, factors) => {
+            Node::Mul(factors) if runs[i] => {
                 // Each run is written once, with its power (2 symbols).
                 let (once, runs) = written_factors(graph, factors);
                 let body = once.iter().fold(0usize, |acc, f| acc.saturating_add(of(*f)));
@@ -287,6 +294,7 @@ fn written_counts(
     order: &[ExprId],
     position: &Positions,
     written: &[Written],
+    runs: &[bool],
 ) -> Vec<usize> {
     let mut counts = vec![0usize; order.len()];
     counts[position.of(root)] = 1;
@@ -304,9 +312,7 @@ fn written_counts(
             counts[j] = counts[j].saturating_add(each);
         };
         match graph.node(n) {
-            Node::Mul(factors) if has_run(graph, factors) => {
-                written_factors(graph, factors).0.into_iter().for_each(add)
-            }
+            Node::Mul(factors) if runs[i] => written_factors(graph, factors).0.into_iter().for_each(add),
             _ => graph.for_each_child(n, add),
         }
     }
