@@ -14,6 +14,10 @@ pub const MAX_LITERAL_EXPONENT: u64 = 10_000;
 /// Parses a decimal literal (`3`, `0.25`, `.5`, `1e-3`) exactly; `None` if
 /// the exponent is beyond [`MAX_LITERAL_EXPONENT`].
 pub fn parse_decimal(text: &str) -> Option<Coeff> {
+    // Most literals are small integers: no digit string or power to build.
+    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Coeff::from_integer(BigInt::from(text.parse::<u64>().ok()?)));
+    }
     let (mantissa, exponent) = match text.find(['e', 'E']) {
         Some(i) => (&text[..i], text[i + 1..].parse::<i64>().ok()?),
         None => (text, 0),
@@ -179,6 +183,10 @@ mod tests {
         assert_eq!(parse_decimal("1e-3"), Some(ratio(1, 1000)));
         assert_eq!(parse_decimal("2E2"), Some(int(200)));
         assert_eq!(parse_decimal("1e99999"), None);
+        assert_eq!(parse_decimal("0"), Some(int(0)));
+        assert_eq!(parse_decimal("007"), Some(int(7)));
+        assert_eq!(parse_decimal("999999999999999999"), Some(int(999_999_999_999_999_999)));
+        assert_eq!(parse_decimal("9999999999999999999"), Some(int(999_999_999_999_999_999) * int(10) + int(9)));
     }
 
     #[test]

@@ -139,12 +139,15 @@ fn check_limits(source: &str) -> Result<()> {
             format!("the program is {code_bytes} bytes outside comments; the limit is {MAX_SOURCE_BYTES}"),
         ));
     }
-    let code = || ranges.iter().flat_map(|&(a, b)| source[a..b].char_indices().map(move |(i, c)| (a + i, c)));
+    // Only ASCII characters count here, and each byte of any other
+    // character ends a run of signs as the character does: bytes will do.
+    let code =
+        || ranges.iter().flat_map(|&(a, b)| source.as_bytes()[a..b].iter().enumerate().map(move |(i, c)| (a + i, *c)));
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
     for (i, c) in code() {
         match c {
-            '(' | '{' => {
+            b'(' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(Error::new(
@@ -154,11 +157,11 @@ fn check_limits(source: &str) -> Result<()> {
                     ));
                 }
             }
-            ')' | '}' => depth = depth.saturating_sub(1),
+            b')' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
         match c {
-            '-' | '+' => {
+            b'-' | b'+' => {
                 prefix_run += 1;
                 if prefix_run > MAX_NESTING {
                     return Err(Error::new(
@@ -168,7 +171,7 @@ fn check_limits(source: &str) -> Result<()> {
                     ));
                 }
             }
-            ' ' | '\t' | '(' => {}
+            b' ' | b'\t' | b'(' => {}
             _ => prefix_run = 0,
         }
     }
@@ -211,9 +214,8 @@ fn check_tokens(source: &str, from: usize) -> Result<()> {
     while i < bytes.len() {
         let starts_number =
             bytes[i].is_ascii_digit() || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
-        let after_name = i > 0 && (text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'));
-        if !starts_number || after_name {
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        if !starts_number || after_name_char(text, i) {
+            i += if bytes[i].is_ascii() { 1 } else { text[i..].chars().next().map_or(1, char::len_utf8) };
             continue;
         }
         let end = number_end(bytes, i);
@@ -236,6 +238,16 @@ fn check_tokens(source: &str, from: usize) -> Result<()> {
         i = end;
     }
     Ok(())
+}
+
+/// Whether the character before byte `i` of `text` may be part of a name.
+fn after_name_char(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        // A byte below 128 is a whole character.
+        Some(&b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+        Some(_) => text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'),
+    }
 }
 
 /// The end of the decimal literal starting at `start`, as the grammar reads
@@ -268,6 +280,10 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 /// lines after it.
 fn join_bracketed_lines(source: &str) -> String {
     let bytes = source.as_bytes();
+    // Without these bytes every byte is copied as it is.
+    if !bytes.iter().any(|&b| matches!(b, b'\n' | b'#' | b'\t' | b'\r' | 0xC2)) {
+        return source.to_string();
+    }
     let mut depth = 0usize;
     let mut in_comment = false;
     let mut out = Vec::with_capacity(bytes.len());

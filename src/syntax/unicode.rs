@@ -37,7 +37,9 @@ enum Bars {
 /// `‖x‖ ‖y‖`, `‖a + ‖b‖‖`). Linear in the input, so no bar makes parsing
 /// backtrack.
 pub(super) fn mark_norm_bars(source: &str) -> Result<String> {
-    if !source.contains(['‖', '|', NORM_OPEN, NORM_CLOSE, ASCII_NORM_OPEN, ASCII_NORM_CLOSE]) {
+    // Every bar but `|` is outside ASCII: most programs are told apart by their bytes.
+    let maybe_bars = source.bytes().any(|b| b == b'|' || !b.is_ascii());
+    if !maybe_bars || !source.contains(['‖', '|', NORM_OPEN, NORM_CLOSE, ASCII_NORM_OPEN, ASCII_NORM_CLOSE]) {
         return Ok(source.to_string());
     }
     let mut out = String::with_capacity(source.len());
