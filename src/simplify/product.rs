@@ -15,20 +15,23 @@ impl Graph {
     /// 1×1 chain is written in its canonical orientation.
     pub fn mul(&mut self, factors: Vec<ExprId>) -> ExprId {
         let mut c = Coeff::one();
-        let mut scalars: Vec<ExprId> = Vec::new();
-        let mut chain: Vec<ExprId> = Vec::new();
-        let mut stack: Vec<ExprId> = factors.into_iter().rev().collect();
+        let mut scalars: Vec<ExprId> = Vec::with_capacity(factors.len());
+        let mut chain: Vec<ExprId> = Vec::with_capacity(factors.len() + 1);
+        let mut stack: Vec<ExprId> = Vec::with_capacity(factors.len() + 4);
+        stack.extend(factors.into_iter().rev());
         let mut zero_shape: Option<()> = None;
         let mut identity_dim: Option<Dim> = None;
         while let Some(f) = stack.pop() {
             let shape = self.shape(f);
-            match self.node(f).clone() {
+            // Read in place: only a coefficient is copied, into the product's.
+            match self.node(f) {
                 Node::Const(d) => {
-                    c = coeff::mul(&c, &d);
+                    c = coeff::mul(&c, d);
                     self.bound_constant(&mut c);
                 }
                 Node::Scale(d, b) => {
-                    c = coeff::mul(&c, &d);
+                    let b = *b;
+                    c = coeff::mul(&c, d);
                     self.bound_constant(&mut c);
                     stack.push(b);
                 }
@@ -37,7 +40,7 @@ impl Graph {
                     zero_shape = Some(());
                     chain.push(f);
                 }
-                Node::Identity(n) => identity_dim = Some(n),
+                Node::Identity(n) => identity_dim = Some(*n),
                 Node::Add(_) if self.mostly_negative(f) => {
                     let flipped = self.flip_sign_out(f, &mut c);
                     if shape.is_scalar() {
