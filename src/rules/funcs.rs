@@ -68,6 +68,17 @@ impl FuncsUnder {
         if let Some(set) = self.known(id) {
             return set;
         }
+        // The driver goes children first: theirs are usually known.
+        let mut bits = FuncSet::own(graph, id).0;
+        let mut children_known = true;
+        graph.for_each_child(id, |c| match self.known(c) {
+            Some(s) => bits |= s.0,
+            None => children_known = false,
+        });
+        if children_known {
+            self.record(id, FuncSet(bits));
+            return FuncSet(bits);
+        }
         let mut stack = vec![(id, false)];
         while let Some((n, children_done)) = stack.pop() {
             if self.known(n).is_some() {

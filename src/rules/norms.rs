@@ -23,6 +23,10 @@ pub const MAX_SIZE: usize = 256;
 /// the square root (or a half-integer power) of a squared norm.
 pub fn norm_of_square(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     if let Node::Mul(factors) = graph.node(id) {
+        // Most products have no norm among their factors: nothing copied.
+        if !factors.iter().any(|f| norm_argument(graph, *f).is_some()) {
+            return None;
+        }
         let factors = factors.to_vec();
         return beside_its_norm(graph, &factors);
     }
@@ -51,17 +55,7 @@ pub fn norm_of_square(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
 /// of it) written as `norm(v)^2` where `norm(v)` is a factor too, so the
 /// powers merge (`sum(x .^ 2) norm(x)` is `norm(x)^3`).
 fn beside_its_norm(graph: &mut Graph, factors: &[ExprId]) -> Option<ExprId> {
-    let norm_of = |graph: &Graph, f: ExprId| {
-        let base = match graph.node(f) {
-            Node::Pow(b, _) => *b,
-            _ => f,
-        };
-        match graph.node(base) {
-            Node::Apply(Func::Norm, v) => Some(*v),
-            _ => None,
-        }
-    };
-    let normed: Vec<ExprId> = factors.iter().filter_map(|f| norm_of(graph, *f)).collect();
+    let normed: Vec<ExprId> = factors.iter().filter_map(|f| norm_argument(graph, *f)).collect();
     if normed.is_empty() {
         return None;
     }
@@ -85,6 +79,18 @@ fn beside_its_norm(graph: &mut Graph, factors: &[ExprId]) -> Option<ExprId> {
         }
     }
     changed.then(|| graph.mul(rewritten))
+}
+
+/// `v` where the factor `f` is `norm(v)` or a power of it.
+fn norm_argument(graph: &Graph, f: ExprId) -> Option<ExprId> {
+    let base = match graph.node(f) {
+        Node::Pow(b, _) => *b,
+        _ => f,
+    };
+    match graph.node(base) {
+        Node::Apply(Func::Norm, v) => Some(*v),
+        _ => None,
+    }
 }
 
 /// `v` where `id` is the squared norm of `v`.

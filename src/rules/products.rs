@@ -20,6 +20,10 @@ use crate::ir::{ExprId, Func, Graph, Node};
 /// into it as a Hadamard product, or `None` where no diagonal is.
 pub fn diagonal_into_vector(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     let Node::Mul(factors) = graph.node(id) else { return None };
+    // Most products have no diagonal: nothing to merge, nothing copied.
+    if !factors.iter().any(|f| matches!(graph.node(*f), Node::Apply(Func::DiagMat, _))) {
+        return None;
+    }
     let factors = factors.to_vec();
     // Scalar factors come first, then the chain.
     let split = factors.iter().position(|f| !graph.shape(*f).is_scalar()).unwrap_or(factors.len());

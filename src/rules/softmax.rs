@@ -153,6 +153,10 @@ fn rewrite(
 /// `s`) is `I - ones s^T`, or `None` where no two adjacent factors are so.
 pub fn log_softmax_jacobian(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
     let Node::Mul(factors) = graph.node(id) else { return None };
+    let diagonal = |f: &ExprId| matches!(graph.node(*f), Node::Apply(Func::DiagMat, _));
+    if !factors[..factors.len().saturating_sub(1)].iter().any(diagonal) {
+        return None;
+    }
     let factors = factors.to_vec();
     for i in 0..factors.len().saturating_sub(1) {
         let Node::Apply(Func::DiagMat, reciprocal) = *graph.node(factors[i]) else { continue };
