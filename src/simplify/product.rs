@@ -57,14 +57,16 @@ impl Graph {
             (Some(first), Some(last)) => Shape::new(self.shape(*first).rows, self.shape(*last).cols),
             _ => identity_dim.map_or(Shape::SCALAR, Shape::square),
         };
-        // Chain rules can enable each other (`diag(u) A A^-1 v`): run to a fixpoint.
+        // Chain rules can enable each other (`diag(u) A A^-1 v`): run to a
+        // fixpoint. Each of them shortens the chain where it applies, so an
+        // unchanged length is an unchanged chain.
         loop {
-            let before = chain.clone();
+            let before = chain.len();
             cancel_inverses(self, &mut chain);
             self.merge_diagonal_factors(&mut chain);
             self.merge_kronecker_factors(&mut chain);
             self.extract_inner_products(&mut chain, &mut scalars);
-            if chain == before {
+            if chain.len() == before {
                 break;
             }
         }
@@ -164,12 +166,13 @@ impl Graph {
         let mut i = 0;
         while i + 1 < chain.len() {
             let (a, b) = (chain[i], chain[i + 1]);
-            let merged = match (self.node(a).clone(), self.node(b).clone()) {
+            let merged = match (self.node(a), self.node(b)) {
                 (Node::Ones(s), Node::Ones(t)) if s.cols == Dim::ONE && t.rows == Dim::ONE => {
-                    Some(self.ones(Shape::new(s.rows, t.cols)))
+                    let shape = Shape::new(s.rows, t.cols);
+                    Some(self.ones(shape))
                 }
                 (Node::Apply(Func::DiagMat, u), Node::Apply(Func::DiagMat, v)) => {
-                    let h = self.hadamard(vec![u, v]);
+                    let h = self.hadamard(vec![*u, *v]);
                     Some(self.apply(Func::DiagMat, h))
                 }
                 _ => None,
@@ -212,17 +215,15 @@ impl Graph {
     }
 
     pub(super) fn product_shape(&self, factors: &[ExprId]) -> Shape {
-        let chain: Vec<ExprId> = factors.iter().copied().filter(|f| !self.shape(*f).is_scalar()).collect();
-        match (chain.first(), chain.last()) {
-            (Some(first), Some(last)) if !self.is_inner_product_slice(&chain) => {
-                Shape::new(self.shape(*first).rows, self.shape(*last).cols)
-            }
-            _ => Shape::SCALAR,
+        let mut chain = factors.iter().copied().filter(|f| !self.shape(*f).is_scalar());
+        let Some(first) = chain.next() else { return Shape::SCALAR };
+        let second_or_later = chain.next_back();
+        let (rows, cols) = (self.shape(first).rows, self.shape(second_or_later.unwrap_or(first)).cols);
+        // A chain of two or more from a row to a column is an inner product.
+        if second_or_later.is_some() && rows == Dim::ONE && cols == Dim::ONE {
+            return Shape::SCALAR;
         }
-    }
-
-    pub(super) fn is_inner_product_slice(&self, chain: &[ExprId]) -> bool {
-        chain.len() >= 2 && self.shape(chain[0]).rows == Dim::ONE && self.shape(*chain.last().unwrap()).cols == Dim::ONE
+        Shape::new(rows, cols)
     }
 
     /// Combines equal scalar bases: `k k → k^2`, `k k^-1 → 1`.
@@ -294,17 +295,21 @@ impl Graph {
 
 /// Removes adjacent `A^-1 A` and `A A^-1` pairs from a chain.
 pub(super) fn cancel_inverses(graph: &Graph, chain: &mut Vec<ExprId>) {
-    let mut out: Vec<ExprId> = Vec::with_capacity(chain.len());
-    for &f in chain.iter() {
-        if let Some(&last) = out.last() {
+    // In place: the kept factors are `chain[..kept]`, never ahead of the one read.
+    let mut kept = 0;
+    for k in 0..chain.len() {
+        let f = chain[k];
+        if kept > 0 {
+            let last = chain[kept - 1];
             let cancels = matches!(graph.node(last), Node::Inverse(x) if *x == f)
                 || matches!(graph.node(f), Node::Inverse(x) if *x == last);
             if cancels {
-                out.pop();
+                kept -= 1;
                 continue;
             }
         }
-        out.push(f);
+        chain[kept] = f;
+        kept += 1;
     }
-    *chain = out;
+    chain.truncate(kept);
 }
