@@ -62,7 +62,10 @@ type Memo = IdMap<ExprId>;
 /// `root` with `set` applied to every subterm until none applies (or a
 /// bound is reached), and the trace of the rewrites.
 pub fn normalise(graph: &mut Graph, root: ExprId, set: &RuleSet) -> (ExprId, Trace) {
-    let mut driver = Driver { set, memo: Memo::default(), trace: Trace::default(), funcs: FuncsUnder::default() };
+    // Ids under the root are below it (rewrites add a few more).
+    let len = root.0 as usize + 1;
+    let mut driver =
+        Driver { set, memo: Memo::with_len(len), trace: Trace::default(), funcs: FuncsUnder::with_len(len) };
     let mut result = driver.run(graph, root, 0);
     // The rules for the whole result, each rewrite rewritten again.
     let mut rewrites = 0;

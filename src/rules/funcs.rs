@@ -54,6 +54,11 @@ impl FuncSet {
 pub struct FuncsUnder(IdMap<FuncSet>);
 
 impl FuncsUnder {
+    /// Room for the nodes with ids below `len`.
+    pub fn with_len(len: usize) -> FuncsUnder {
+        FuncsUnder(IdMap::with_len(len))
+    }
+
     fn known(&self, id: ExprId) -> Option<FuncSet> {
         self.0.get(id)
     }
