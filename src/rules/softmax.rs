@@ -64,12 +64,20 @@ pub fn softmax_jacobian(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
 /// its other scalar factors, the vector `p` (its matrix chain) and the
 /// vector `g`, once for each end of an inner product factor that is `p`.
 fn readings(graph: &mut Graph, term: ExprId) -> Vec<(Coeff, Vec<ExprId>, ExprId, ExprId)> {
-    let (coeff, base) = match graph.node(term) {
-        Node::Scale(c, b) => (c.clone(), *b),
-        _ => (Coeff::one(), term),
+    let base = match graph.node(term) {
+        Node::Scale(_, b) => *b,
+        _ => term,
     };
     let Node::Mul(factors) = graph.node(base) else { return Vec::new() };
+    // A reading needs an inner product (a scalar factor): most terms have none.
+    if !factors.iter().any(|f| graph.is_inner_product(*f)) {
+        return Vec::new();
+    }
     let factors = factors.to_vec();
+    let coeff = match graph.node(term) {
+        Node::Scale(c, _) => c.clone(),
+        _ => Coeff::one(),
+    };
     let (scalars, chain): (Vec<ExprId>, Vec<ExprId>) = factors.iter().partition(|f| graph.shape(**f).is_scalar());
     if chain.is_empty() {
         return Vec::new();
