@@ -10,8 +10,10 @@
 
 mod dense;
 mod measure;
+mod small;
 
 pub(crate) use dense::IdMap;
+pub(crate) use small::SmallMap;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};

@@ -19,7 +19,7 @@
 //! quadratic only in the size of a short result (large results go through
 //! the sharing of [`super::bindings`]).
 
-use crate::ir::{ExprId, FastMap, FastSet, Graph, Node};
+use crate::ir::{ExprId, FastMap, FastSet, Graph, Node, SmallMap};
 use crate::rules::size::node_size;
 use crate::shape::Shape;
 
@@ -163,7 +163,7 @@ fn transpose_partners(graph: &Graph, order: &[ExprId]) -> Vec<Option<usize>> {
             groups.entry((std::mem::discriminant(graph.node(n)), child_count(graph, n), shape)).or_default().push(i);
         }
     }
-    let mut memo = FastMap::default();
+    let mut memo = SmallMap::default();
     for (i, &n) in order.iter().enumerate() {
         if partner[i].is_some() || !worth_naming(graph, n) || graph.shape(n).is_scalar() {
             continue;
@@ -197,7 +197,13 @@ const MAX_TRANSPOSE_DEPTH: usize = 64;
 /// the transpose (`(A + B)^T = A^T + B^T`, `(A B)^T = B^T A^T`, `(A^-1)^T
 /// = (A^T)^-1`, `f(A)^T = f(A^T)` elementwise, a scalar is its own
 /// transpose), so a `true` is always right; anything else is `false`.
-fn is_transpose(graph: &Graph, a: ExprId, t: ExprId, memo: &mut FastMap<(ExprId, ExprId), bool>, depth: usize) -> bool {
+fn is_transpose(
+    graph: &Graph,
+    a: ExprId,
+    t: ExprId,
+    memo: &mut SmallMap<(ExprId, ExprId), bool>,
+    depth: usize,
+) -> bool {
     let (sa, st) = (graph.shape(a), graph.shape(t));
     if sa.transpose() != st {
         return false;
@@ -208,7 +214,7 @@ fn is_transpose(graph: &Graph, a: ExprId, t: ExprId, memo: &mut FastMap<(ExprId,
     if depth > MAX_TRANSPOSE_DEPTH {
         return false;
     }
-    if let Some(&known) = memo.get(&(a, t)) {
+    if let Some(known) = memo.get((a, t)) {
         return known;
     }
     let mut pair = |x: ExprId, y: ExprId| is_transpose(graph, x, y, memo, depth + 1);

@@ -5,7 +5,7 @@
 use num_traits::{One, Signed, Zero};
 
 use crate::coeff::{self, Coeff};
-use crate::ir::{ExprId, FastMap, Func, Graph, Node, SymbolId};
+use crate::ir::{ExprId, Func, Graph, Node, SmallMap, SymbolId};
 use crate::shape::{Dim, Shape};
 
 impl Graph {
@@ -14,12 +14,12 @@ impl Graph {
     /// layer's; transposing it path by path took time exponential in the
     /// depth).
     pub fn transpose(&mut self, a: ExprId) -> ExprId {
-        self.transpose_shared(a, &mut Transposed::default())
+        self.transpose_shared(a, &mut SmallMap::default())
     }
 
     /// [`Graph::transpose`], with the transposes of `a`'s subterms made so
     /// far in `done`.
-    fn transpose_shared(&mut self, a: ExprId, done: &mut Transposed) -> ExprId {
+    fn transpose_shared(&mut self, a: ExprId, done: &mut SmallMap<ExprId, ExprId>) -> ExprId {
         let shape = self.shape(a);
         if shape.is_scalar() {
             return a;
@@ -33,7 +33,7 @@ impl Graph {
     }
 
     /// The transpose of the non-scalar `a` (of shape `shape`), its children's from `done`.
-    fn transpose_step(&mut self, a: ExprId, shape: Shape, done: &mut Transposed) -> ExprId {
+    fn transpose_step(&mut self, a: ExprId, shape: Shape, done: &mut SmallMap<ExprId, ExprId>) -> ExprId {
         match self.node(a).clone() {
             Node::Const(_) | Node::Identity(_) => a,
             Node::Zero(s) => self.zero(s.transpose()),
@@ -425,50 +425,5 @@ impl Graph {
         let at = self.transpose(a);
         let product = self.mul(vec![at, b]);
         self.trace(product)
-    }
-}
-
-/// The transposes made so far by one [`Graph::transpose`]: a few kept in
-/// place and searched in order (most terms are small), all of them in a
-/// hash map once there are more.
-struct Transposed {
-    /// The first pairs (term, transpose), `len` of them.
-    few: [(ExprId, ExprId); Transposed::FEW],
-    len: usize,
-    /// Every pair, once `few` is full.
-    many: FastMap<ExprId, ExprId>,
-}
-
-impl Default for Transposed {
-    fn default() -> Self {
-        Transposed { few: [(ExprId(0), ExprId(0)); Transposed::FEW], len: 0, many: FastMap::default() }
-    }
-}
-
-impl Transposed {
-    /// How many pairs are kept in place.
-    const FEW: usize = 16;
-
-    /// The transpose made of `a`, if any.
-    fn get(&self, a: ExprId) -> Option<ExprId> {
-        if self.len < Self::FEW {
-            self.few[..self.len].iter().find(|(x, _)| *x == a).map(|&(_, t)| t)
-        } else {
-            self.many.get(&a).copied()
-        }
-    }
-
-    /// Records `t` as the transpose of `a`.
-    fn insert(&mut self, a: ExprId, t: ExprId) {
-        if self.len + 1 < Self::FEW {
-            self.few[self.len] = (a, t);
-            self.len += 1;
-            return;
-        }
-        if self.len + 1 == Self::FEW {
-            self.many.extend(self.few[..self.len].iter().copied());
-            self.len = Self::FEW;
-        }
-        self.many.insert(a, t);
     }
 }
