@@ -50,8 +50,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
 
 /// More cases, checked and not snapshotted: Kronecker factors whose
 /// changes are sums, and 1×1 factors holding the change inside matrix
-/// products (`tr(M^-1 (x^T dx))`), a trace of a change that is zero.
+/// products (`tr(M^-1 (x^T dx))`), a trace of a change that is zero, a
+/// sum of a scaled Hadamard product.
 const MORE: &[(&str, &str, &str)] = &[
+    ("scaled_hadamard_sum", "x: vector(n); a: vector(m); sum(exp(a x^T) / arctan(1))", "x"),
+    ("mean_of_erf", "x: vector(n); a: vector(m); mean(erf(a x^T))", "x"),
     ("trace_of_a_zero_change", "k: scalar; X: matrix(n, n); tr(kron(step(k X), X))", "k"),
     ("scalar_in_logdet", "x: vector(n); A: matrix(n, n); logdet((x^T x) I + A)", "x"),
     ("scalar_in_gram", "x, y: vector(n); logdet((x y^T)^T (x y^T) + I)", "x"),

@@ -413,6 +413,18 @@ fn rewrite(b: &mut Builder, t: &Term, kind: Kind) -> Result<Option<(Vec<Term>, V
             let reason = sum_scale_reason(b, b.g.shape(inner));
             return Ok(Some((vec![term], vec![reason])));
         }
+        Node::Apply(Func::Sum, inner) if scaled_hadamard(b, inner).is_some() => {
+            // sum(s (U .* V)) = s sum(U .* V) for scalars s without dX.
+            let Some((scalars, h)) = scaled_hadamard(b, inner) else { unreachable!("matched above") };
+            let summed = b.g.apply(Func::Sum, h);
+            let mut chain = left.clone();
+            chain.push(summed);
+            chain.extend(right.iter().copied());
+            let mut term = with(chain, t.traced);
+            term.scalars.extend(scalars);
+            let reason = sum_scale_reason(b, b.g.shape(inner));
+            return Ok(Some((vec![term], vec![reason])));
+        }
         Node::Apply(Func::Sum, u) => {
             let s = b.g.shape(u);
             let chain = ones_around(&mut b.g, u);
@@ -682,6 +694,18 @@ fn canonical(g: &mut Graph, id: ExprId) -> ExprId {
         }
     }
     *memo.get(&id).unwrap_or(&id)
+}
+
+/// The scalar factors without dX of the product `id` and its one other
+/// factor, a Hadamard product holding dX (`c (U .* dV)`).
+fn scaled_hadamard(b: &Builder, id: ExprId) -> Option<(Vec<ExprId>, ExprId)> {
+    let Node::Mul(factors) = b.g.node(id) else { return None };
+    let (scalars, rest): (Vec<ExprId>, Vec<ExprId>) =
+        factors.iter().partition(|f| b.g.shape(**f).is_scalar() && !holds(b, **f));
+    match rest[..] {
+        [h] if matches!(b.g.node(h), Node::Hadamard(_)) && holds(b, h) && !scalars.is_empty() => Some((scalars, h)),
+        _ => None,
+    }
 }
 
 /// The position of the one scalar factor of the product `id` that holds
