@@ -557,13 +557,14 @@ const FORMS: &[Form] = &[
         second_products: None,
     },
     // A gradient that is a sum of outer products with scalar factors
-    // (`a (…)^T + k c d^T`, after the rules group the terms in `a`).
+    // (`(… a + k c) d^T + 2 (a^T W b) a b^T`, after the rules group the
+    // terms in `d^T`).
     Form {
         label: "outer_sum_gradient",
         program: "W: matrix(m, n); a, c: vector(m); b, d: vector(n); k: scalar; \
                   (a^T W b)^2 + k * c^T W d + tanh(a^T W d)",
         wrt: "W",
-        contains: &["np.stack([a, k * c], 1) @ np.stack(["],
+        contains: &["* a + k * c, 2.0 * (t1 @ b) * a], 1) @ np.stack([d, b])"],
         absent: &["np.outer("],
         products: Some(4),
         second_products: None,

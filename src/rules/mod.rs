@@ -26,6 +26,8 @@
 //! - [`mod@products`] holds the native rules that merge a diagonal matrix
 //!   into a neighbouring vector and write an inner product with a Hadamard
 //!   side as a sum;
+//! - [`sums`] is the native rule that merges the diagonal matrices of a
+//!   sum into one;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
 //!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
@@ -49,6 +51,7 @@ pub mod sigmoid;
 pub mod signs;
 pub mod size;
 pub mod softmax;
+pub mod sums;
 pub mod table;
 
 use std::sync::OnceLock;
@@ -174,9 +177,9 @@ pub fn standard() -> &'static RuleSet {
 
 /// The rules of set `products` alone (a diagonal into a vector, an inner
 /// product with a Hadamard side as a sum, a Hadamard product distributed
-/// where that cancels): the readability rules that were part of the product
-/// constructors, which `--steps` applies to the value of each line it
-/// writes.
+/// where that cancels, the diagonals of a sum merged): the readability
+/// rules that were part of the constructors, which `--steps` applies to the
+/// value of each line it writes.
 pub fn products() -> &'static RuleSet {
     static SET: OnceLock<RuleSet> = OnceLock::new();
     SET.get_or_init(|| {

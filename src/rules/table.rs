@@ -397,4 +397,21 @@ pub const RULES: &[Rule] = &[
             "X: matrix(m, n); b, c: vector(n); grad(b^T X^T X c, X)",
         ],
     },
+    Rule {
+        name: "merge-diagonals", set: "products",
+        doc: "diagonal matrices in a sum are one diagonal matrix: a diag(u) + b diag(v) = diag(a u + b v)",
+        body: Body::Native {
+            heads: &[Head::Add],
+            apply: super::sums::merge_diagonals,
+            templates: &[
+                "diag(?x) + diag(?y)",
+                "2 diag(?x) - diag(?y) + ?A^T ?A",
+            ],
+        },
+        shapes: MATRICES_AB_VECTORS_XY_SCALARS_ST, guard: "",
+        examples: &[
+            "u, v: vector(n); diag(u) + 2 diag(v)",
+            "u, v: vector(n); A: matrix(n, n); A + diag(u) - diag(v)",
+        ],
+    },
 ];

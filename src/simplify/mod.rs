@@ -42,15 +42,16 @@
 //! - **Exact folding** of constants and of functions at exact points.
 //! - **Names**: a second definition of a value is the first's node.
 //!
-//! Beyond the laws, readability rules still run inside the sum
-//! constructor: `merge_diagonals` and `factor_common`, and
+//! Beyond the laws, one rule still runs inside the sum constructor:
 //! `keep_shared_sums`, which keeps a sum whole where it also occurs inside
 //! a neighbouring term (so that residual adjoints stay linear), searching a
-//! bounded number of nodes. The rules that were part of the product and
-//! Hadamard constructors (a diagonal merged into a neighbouring vector, an
-//! inner product with a Hadamard side written as a sum, a Hadamard product
-//! distributed over a sum) are rules of the rule set (`rules::products`,
-//! `rules::distribute`), applied to results by the driver.
+//! bounded number of nodes. The readability rules that were part of the
+//! constructors (a diagonal merged into a neighbouring vector, an inner
+//! product with a Hadamard side written as a sum, a Hadamard product
+//! distributed over a sum, the diagonals of a sum merged, a factor common
+//! to products of a sum taken out) are rules of the rule set
+//! (`rules::products`, `rules::distribute`, `rules::sums`,
+//! `rules::factor`), applied to results by the driver.
 //!
 //! # Termination
 //!
@@ -72,14 +73,13 @@
 //! wherever the laws alone apply. `tests/canonical.rs` checks this over the
 //! whole property-test generator (Hadamard products, quotients and
 //! diagonals included) on random terms rebuilt commuted, reassociated,
-//! transposed twice and partly named, at 10,000 cases. The sum
-//! constructor's readability rules and the sign of a difference do not all
-//! have this property yet: rare terms (of 10,200 drawn as the property
-//! tests draw them, one rebuilt and six partly named; the `survey` in that
-//! test with `SPREAD=1`) still meet a shared sum kept whole or expanded by
-//! grouping, a common factor taken out before a name is replaced, a bracket
-//! kept beside a diagonal it would merge with, or a difference with as many
-//! negative terms as positive ones whose sign a vanished term decided.
+//! transposed twice and partly named, at 10,000 cases. The shared-sum
+//! search and the sign of a difference do not all have this property yet:
+//! rare terms (of 10,200 drawn as the property tests draw them, one rebuilt
+//! and four partly named; the `survey` in that test with `SPREAD=1`) still
+//! meet a shared sum kept whole or expanded by grouping, a bracket put back
+//! or not by the order its like term cancelled in, or a difference with as
+//! many negative terms as positive ones whose sign a vanished term decided.
 
 use num_traits::{One, Zero};
 

@@ -1,12 +1,13 @@
-//! Sums: flattening, bracketed (scaled) sums, like terms, sums kept whole
-//! inside their neighbours, and the readability rules of sums
-//! (`merge_diagonals`, `factor_common`).
+//! Sums: flattening, bracketed (scaled) sums, like terms, and sums kept
+//! whole inside their neighbours (`keep_shared_sums`). Diagonals merged and
+//! factors taken out of a sum are rules of the rule set (`merge-diagonals`,
+//! `factor-common`), applied to results.
 
 use num_traits::Zero;
 
 use crate::coeff::Coeff;
-use crate::ir::{ExprId, FastMap, FastSet, Func, Graph, Node};
-use crate::shape::{Dim, Shape};
+use crate::ir::{ExprId, FastMap, FastSet, Graph, Node};
+use crate::shape::Shape;
 
 /// Nodes looked at when checking whether a sum occurs inside another term
 /// of the same sum (rule `keep_shared_sums`).
@@ -156,14 +157,6 @@ impl Graph {
         if kept.len() >= 3 && self.regroup_shared_sums(&mut kept) {
             // Whole again, the sum may now merge with a bracketed term (`s - (t - s)`).
             return self.add(kept);
-        }
-        if kept.len() >= 2 {
-            if let Some(merged) = self.merge_diagonals(&kept) {
-                return merged;
-            }
-            if let Some(factored) = self.factor_common(&kept, shape) {
-                return factored;
-            }
         }
         match kept.len() {
             0 => self.zero(shape),
@@ -341,159 +334,4 @@ impl Graph {
         }
         false
     }
-
-    /// `a diag(u) + b diag(v) → diag(a u + b v)` (rule `merge_diagonals`).
-    pub(super) fn merge_diagonals(&mut self, terms: &[ExprId]) -> Option<ExprId> {
-        let mut diagonals = Vec::new();
-        let mut others = Vec::new();
-        for &t in terms {
-            let (c, base) = self.split_coeff(t);
-            match self.node(base).clone() {
-                Node::Apply(Func::DiagMat, v) => diagonals.push(self.scale(c, v)),
-                _ => others.push(t),
-            }
-        }
-        if diagonals.len() < 2 {
-            return None;
-        }
-        let inner = self.add(diagonals);
-        others.push(self.apply(Func::DiagMat, inner));
-        Some(self.add(others))
-    }
-
-    /// Factors a matrix shared on the left by column-vector terms
-    /// (`A u + A v → A (u + v)`), or on the right by row-vector terms
-    /// (`u^T A + v^T A → (u + v)^T A`), or, in a matrix sum, a row vector shared
-    /// on the right (`u x^T + v x^T → (u + v) x^T`) or a column vector
-    /// shared on the left (`x u^T + x v^T → x (u + v)^T`), whichever
-    /// transposing the sum would pick too (rule `factor_common`).
-    pub(super) fn factor_common(&mut self, terms: &[ExprId], shape: Shape) -> Option<ExprId> {
-        let column = shape.cols == Dim::ONE && !shape.is_scalar();
-        let row = shape.rows == Dim::ONE && !shape.is_scalar();
-        let matrix = shape.cols != Dim::ONE && shape.rows != Dim::ONE;
-        let (left, split, shared) = if column {
-            let split = self.split_shared(terms, true, false);
-            let shared = self.pick_shared(&split)?;
-            (true, split, shared)
-        } else if row {
-            // The transpose of the column case: a matrix shared on the right
-            // (`u^T A + v^T A → (u + v)^T A`), the one whose transpose the
-            // column case would pick.
-            let split = self.split_shared(terms, false, false);
-            let shared = self.pick_shared_transposed(&split)?;
-            (false, split, shared)
-        } else if matrix {
-            let left_split = self.split_shared(terms, true, true);
-            let right_split = self.split_shared(terms, false, true);
-            match (self.pick_shared(&left_split), self.pick_shared(&right_split)) {
-                (None, None) => return None,
-                (Some(l), None) => (true, left_split, l),
-                (None, Some(r)) => (false, right_split, r),
-                (Some(l), Some(r)) => {
-                    // Compared as columns, so that the transposed sum picks the same vector.
-                    let r_column = self.transpose(r);
-                    if self.structural_cmp(l, r_column) != std::cmp::Ordering::Greater {
-                        (true, left_split, l)
-                    } else {
-                        (false, right_split, r)
-                    }
-                }
-            }
-        } else {
-            return None;
-        };
-        let mut remainders = Vec::new();
-        let mut others = Vec::new();
-        for (t, parts) in split {
-            match parts {
-                Some(part) if part.shared == shared => {
-                    let rest = self.mul(part.rest);
-                    remainders.push(self.scale(part.coeff, rest));
-                }
-                _ => others.push(t),
-            }
-        }
-        let inner = self.add(remainders);
-        let product = if left { self.mul(vec![shared, inner]) } else { self.mul(vec![inner, shared]) };
-        others.push(product);
-        Some(self.add(others))
-    }
-
-    /// Each term with its first (`left`) or last matrix-chain factor, and
-    /// the rest of the term as its coefficient and factors (built only for
-    /// the terms the shared factor is taken out of); `vector` asks for a
-    /// column (left) or row (right) vector factor.
-    pub(super) fn split_shared(
-        &mut self,
-        terms: &[ExprId],
-        left: bool,
-        vector: bool,
-    ) -> Vec<(ExprId, Option<SharedSplit>)> {
-        let mut split = Vec::with_capacity(terms.len());
-        for &t in terms {
-            let (c, base) = self.split_coeff(t);
-            let parts = match self.node(base) {
-                Node::Mul(factors) => {
-                    let chain_start = factors.iter().position(|f| !self.shape(*f).is_scalar());
-                    match chain_start {
-                        Some(start) if factors.len() - start >= 2 => {
-                            if left {
-                                let shared = factors[start];
-                                if vector && self.shape(shared).cols != Dim::ONE {
-                                    None
-                                } else {
-                                    let mut rest: Vec<ExprId> = factors[..start].to_vec();
-                                    rest.extend(factors[start + 1..].iter().copied());
-                                    Some(SharedSplit { shared, coeff: c, rest })
-                                }
-                            } else {
-                                let shared = *factors.last().unwrap();
-                                if vector && self.shape(shared).rows != Dim::ONE {
-                                    None
-                                } else {
-                                    Some(SharedSplit { shared, coeff: c, rest: factors[..factors.len() - 1].to_vec() })
-                                }
-                            }
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            split.push((t, parts));
-        }
-        split
-    }
-
-    /// [`Graph::pick_shared`] comparing the factors' transposes: the factor
-    /// whose transpose the transposed sum would pick.
-    pub(super) fn pick_shared_transposed(&mut self, split: &[(ExprId, Option<SharedSplit>)]) -> Option<ExprId> {
-        let mut counts: FastMap<ExprId, usize> = FastMap::default();
-        for part in split.iter().filter_map(|(_, parts)| parts.as_ref()) {
-            *counts.entry(part.shared).or_default() += 1;
-        }
-        let candidates: Vec<ExprId> = counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).collect();
-        let transposed: Vec<(ExprId, ExprId)> = candidates.into_iter().map(|c| (c, self.transpose(c))).collect();
-        transposed.into_iter().min_by(|a, b| self.structural_cmp(a.1, b.1)).map(|(c, _)| c)
-    }
-
-    /// The factor shared by at least two terms of `split` (the structurally
-    /// smallest if several are).
-    pub(super) fn pick_shared(&self, split: &[(ExprId, Option<SharedSplit>)]) -> Option<ExprId> {
-        let mut counts: FastMap<ExprId, usize> = FastMap::default();
-        for part in split.iter().filter_map(|(_, parts)| parts.as_ref()) {
-            *counts.entry(part.shared).or_default() += 1;
-        }
-        counts.iter().filter(|(_, n)| **n >= 2).map(|(id, _)| *id).min_by(|a, b| self.structural_cmp(*a, *b))
-    }
-}
-
-/// A term of a sum split around a factor it may share with other terms.
-pub(super) struct SharedSplit {
-    /// The first or last factor of the term's matrix chain.
-    shared: ExprId,
-    /// The term's coefficient.
-    coeff: Coeff,
-    /// The term's other factors, in order.
-    rest: Vec<ExprId>,
 }
