@@ -6,9 +6,16 @@
 use crate::coeff;
 use crate::ir::{ExprId, Func, Graph};
 
-/// The logistic function, as tanh (no overflow for large |x|).
+/// The logistic function, to full relative precision in both tails and
+/// without overflow: e^(−|x|) is at most 1. (Written as tanh, σ(−40) was
+/// exactly 0, so e^40 σ(−40) evaluated to 0 instead of 1.)
 pub fn sigmoid(x: f64) -> f64 {
-    0.5 * (1.0 + (0.5 * x).tanh())
+    let e = (-x.abs()).exp();
+    if x >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    }
 }
 
 /// -1, 0 or 1.
@@ -222,6 +229,17 @@ pub fn d_gelu(g: &mut Graph, b: ExprId) -> ExprId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigmoid_keeps_its_relative_precision_in_both_tails() {
+        for x in [-700.0, -40.0, -1.0, 0.0, 1.0, 40.0, 700.0] {
+            let exact = 1.0 / (1.0 + f64::exp(-x));
+            assert!((sigmoid(x) - exact).abs() <= 1e-15 * exact, "{x}");
+        }
+        // e^40 σ(−40) = 1 − σ(40), which is close to 1.
+        assert!((f64::exp(40.0) * sigmoid(-40.0) - 1.0).abs() < 1e-15);
+        assert!(sigmoid(f64::NEG_INFINITY) == 0.0 && sigmoid(f64::INFINITY) == 1.0);
+    }
 
     #[test]
     fn erf_matches_tabulated_values() {

@@ -28,6 +28,9 @@
 //!   side as a sum;
 //! - [`sums`] is the native rule that merges the diagonal matrices of a
 //!   sum into one;
+//! - [`diagonals`] holds the native rules that write elementwise
+//!   operations on diagonal matrices as matrix operations and the diagonal
+//!   of one as its vector;
 //! - [`signs`] is the native rule that absorbs a leading minus into a
 //!   difference, at the root of a result;
 //! - [`driver`] applies a rule set bottom-up, memoised per node, to a fixed
@@ -39,6 +42,7 @@
 //! says when a bound stopped it.
 
 pub mod collect;
+pub mod diagonals;
 pub mod distribute;
 pub mod driver;
 pub mod factor;

@@ -14,6 +14,7 @@
 //! grouping of it is one node); the driver applies these to results.
 
 use crate::ir::{ExprId, Func, Graph, Node};
+use crate::shape::{Dim, Shape};
 
 /// The rule `diagonal-into-vector`: the product `id` with each diagonal
 /// matrix next to a column (on its right) or a row (on its left) merged
@@ -89,5 +90,66 @@ fn count(graph: &Graph, x: ExprId) -> usize {
     match graph.node(base) {
         Node::Hadamard(f) => f.len(),
         _ => 1,
+    }
+}
+
+/// The rule `diagonal-of-kronecker`: in a matrix chain, the window
+/// `kron(1(m)ᵀ, I(m)) diag(vec(I(m))) M diag(vec(I(n))) kron(1(n), I(n))`,
+/// which reads entry ((k, k), (l, l)) of M into (k, l) (S = kron(1ᵀ, I)
+/// diag(vec(I)) is the Jacobian of diag(X), so it arises wherever a
+/// function of diag(x) is differentiated twice), with M a combination of
+/// Kronecker products of m×n factors, is the same combination of their
+/// Hadamard products: S kron(A, B) Sᵀ = A ⊙ B. `None` where no such
+/// window is.
+pub fn diagonal_of_kronecker(graph: &mut Graph, id: ExprId) -> Option<ExprId> {
+    let Node::Mul(factors) = graph.node(id) else { return None };
+    let factors = factors.to_vec();
+    let start = (0..factors.len().saturating_sub(4)).find(|&i| {
+        let (m, n) = (graph.shape(factors[i]).rows, graph.shape(factors[i + 4]).cols);
+        is_selector(graph, factors[i], factors[i + 1], m, false)
+            && is_selector(graph, factors[i + 3], factors[i + 4], n, true)
+    })?;
+    let shape = Shape::new(graph.shape(factors[start]).rows, graph.shape(factors[start + 4]).cols);
+    let selected = select_diagonal_entries(graph, factors[start + 2], shape)?;
+    let mut all = factors[..start].to_vec();
+    all.push(selected);
+    all.extend_from_slice(&factors[start + 5..]);
+    Some(graph.mul(all))
+}
+
+/// `true` if `a b` is S = kron(1(n)ᵀ, I(n)) diag(vec(I(n))), or with
+/// `transposed`, Sᵀ = diag(vec(I(n))) kron(1(n), I(n)).
+fn is_selector(graph: &Graph, a: ExprId, b: ExprId, n: Dim, transposed: bool) -> bool {
+    let (mask, spread) = if transposed { (a, b) } else { (b, a) };
+    let is_identity = |x: ExprId| matches!(graph.node(x), Node::Identity(d) if *d == n);
+    let is_mask = match graph.node(mask) {
+        Node::Apply(Func::DiagMat, v) => matches!(graph.node(*v), Node::Apply(Func::Vec, i) if is_identity(*i)),
+        _ => false,
+    };
+    // kron(1(n)ᵀ, I(n)), or kron(1(n), I(n)) transposed.
+    let ones = if transposed { Shape::column(n) } else { Shape::column(n).transpose() };
+    let is_spread = match graph.node(spread) {
+        Node::Kron(p, q) => matches!(graph.node(*p), Node::Ones(s) if *s == ones) && is_identity(*q),
+        _ => false,
+    };
+    is_mask && is_spread
+}
+
+/// Entry ((k, k), (l, l)) of `m` at (k, l), where `m` is a sum of
+/// multiples of Kronecker products of two factors of `shape`; `None`
+/// otherwise.
+fn select_diagonal_entries(graph: &mut Graph, m: ExprId, shape: Shape) -> Option<ExprId> {
+    match graph.node(m).clone() {
+        Node::Kron(a, b) => (graph.shape(a) == shape && graph.shape(b) == shape).then(|| graph.hadamard(vec![a, b])),
+        Node::Scale(c, inner) => {
+            let selected = select_diagonal_entries(graph, inner, shape)?;
+            Some(graph.scale(c, selected))
+        }
+        Node::Add(terms) => {
+            let selected =
+                terms.iter().map(|t| select_diagonal_entries(graph, *t, shape)).collect::<Option<Vec<_>>>()?;
+            Some(graph.add(selected))
+        }
+        _ => None,
     }
 }

@@ -77,6 +77,59 @@ pub const RULES: &[Rule] = &[
         ],
     },
     Rule {
+        name: "diagonal-of-kronecker", set: "products",
+        doc: "entry ((k, k), (l, l)) of a Kronecker product read into (k, l) by S = kron(1ᵀ, I) diag(vec(I)), the Jacobian of diag(X): S kron(A, B) Sᵀ = A ⊙ B",
+        body: Body::Native {
+            heads: &[Head::Mul],
+            apply: super::products::diagonal_of_kronecker,
+            templates: &[
+                "kron(ones(m)^T, I(m)) diag(vec(I(m))) kron(?A, ?B) diag(vec(I(n))) kron(ones(n), I(n))",
+                "kron(ones(m)^T, I(m)) diag(vec(I(m))) (kron(?A, ?B) - 2 kron(?B, ?A)) diag(vec(I(n))) kron(ones(n), I(n)) a",
+            ],
+        },
+        shapes: &["?A, ?B: matrix(m, n)"], guard: "",
+        examples: &[
+            "x: vector(n); A: matrix(n, n); hessian(tr(inv(A + diag(x))), x)",
+            "x: vector(n); hessian(sum(diag(inv(diag(x)))), x)",
+            "A, B: matrix(n, n); kron(ones(n)^T, I(n)) diag(vec(I(n))) kron(A, B) diag(vec(I(n))) kron(ones(n), I(n))",
+        ],
+    },
+    Rule {
+        name: "hadamard-of-diagonals", set: "diagonals",
+        doc: "a Hadamard product of diagonal matrices is their matrix product: diag(u) ⊙ diag(v)⁻¹ = diag(u) diag(v)⁻¹",
+        body: Body::Native {
+            heads: &[Head::Hadamard],
+            apply: super::diagonals::hadamard_of_diagonals,
+            templates: &[
+                "diag(?x) .* inv(diag(exp(?y)))",
+                "?s inv(diag(exp(?x))) .* inv(diag(exp(?x) + ?y .* ?y))",
+                "(?s diag(?x) inv(diag(exp(?y)))) .* diag(?x) .* I(n)",
+            ],
+        },
+        shapes: &["?x, ?y: vector(n); ?s: scalar"], guard: "",
+        examples: &[
+            "x: vector(n); hessian(sum(diag(inv(diag(x)))), x)",
+            "x, y: vector(n); 2 inv(diag(x)) .* diag(y)",
+        ],
+    },
+    Rule {
+        name: "diagonal-of-diagonal", set: "diagonals",
+        doc: "the diagonal of a diagonal matrix is the vector it is made of: diag(s diag(u) diag(v)⁻¹) = s u ⊙ v .^ −1",
+        body: Body::Native {
+            heads: &[Head::Apply(Func::DiagVec)],
+            apply: super::diagonals::diagonal_of_diagonal,
+            templates: &[
+                "diag(inv(diag(exp(?x))))",
+                "diag(?s diag(?x) inv(diag(exp(?y))) I(n))",
+            ],
+        },
+        shapes: &["?x, ?y: vector(n); ?s: scalar"], guard: "",
+        examples: &[
+            "x: vector(n); diag(diag(x)^-1)",
+            "x, y: vector(n); diag(3 diag(x) diag(y)^-2)",
+        ],
+    },
+    Rule {
         name: "distribute-hadamard", set: "products",
         doc: "a Hadamard product distributed over its one sum factor where that cancels factors: u ⊘ v ⊙ (v + w) = u + u ⊙ w ⊘ v",
         body: Body::Native {
