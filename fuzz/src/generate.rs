@@ -58,10 +58,19 @@ struct Generator<'a, 'b> {
 }
 
 const NUMBERS: &[&str] = &["2", "(1/2)", "3", "0.25", "1", "(-1)", "0", "1e-3", "(2/3)"];
-const ELEMENTWISE: &[&str] = &[
-    "exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arccos", "arctan", "sqrt", "abs", "sign", "sigmoid", "σ",
-    "swish", "relu", "step", "softplus",
-];
+
+/// Every elementwise function of the operator table, by its name and by
+/// each alias (`σ`), so a function added to the table is generated too.
+fn elementwise() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        matcalc::ops::BUILTINS
+            .iter()
+            .filter(|b| matches!(b.meaning, matcalc::ops::Meaning::Apply(f) if f.is_elementwise()))
+            .flat_map(|b| std::iter::once(b.name).chain(b.aliases.iter().copied()))
+            .collect()
+    })
+}
 
 impl Generator<'_, '_> {
     fn pick<'s>(&mut self, options: &[&'s str]) -> Result<&'s str> {
@@ -100,7 +109,7 @@ impl Generator<'_, '_> {
             12 => format!("norm({})", self.vector(d)?),
             13 => format!("norm1({})", self.vector(d)?),
             14 => format!("logsumexp({})", self.vector(d)?),
-            15 => format!("{}({})", self.pick(ELEMENTWISE)?, self.scalar(d)?),
+            15 => format!("{}({})", self.pick(elementwise())?, self.scalar(d)?),
             16 => format!("({} / {})", self.scalar(d)?, self.pick(NUMBERS)?),
             17 => format!("({} / (2 + {} ^ 2))", self.scalar(d)?, self.scalar(d)?),
             18 => format!("det({})", self.matrix(d)?),
@@ -143,7 +152,7 @@ impl Generator<'_, '_> {
             8 => format!("({} ./ (2 + {} .^ 2))", self.vector(d)?, self.vector(d)?),
             9 => format!("({} ./ {})", self.vector(d)?, self.vector(d)?),
             10 => format!("({} / {})", self.vector(d)?, self.pick(NUMBERS)?),
-            11 => format!("{}({})", self.pick(ELEMENTWISE)?, self.vector(d)?),
+            11 => format!("{}({})", self.pick(elementwise())?, self.vector(d)?),
             12 => format!("softmax({})", self.vector(d)?),
             13 => format!("diag({})", self.matrix(d)?),
             14 => format!("(-{})", self.vector(d)?),
@@ -178,7 +187,7 @@ impl Generator<'_, '_> {
             9 => format!("({} ./ {})", self.matrix(d)?, self.matrix(d)?),
             10 => format!("diag({})", self.vector(d)?),
             11 => format!("({} {}^T)", self.vector(d)?, self.vector(d)?),
-            12 => format!("{}({})", self.pick(ELEMENTWISE)?, self.matrix(d)?),
+            12 => format!("{}({})", self.pick(elementwise())?, self.matrix(d)?),
             13 => format!("inv({})", self.matrix(d)?),
             14 => format!("({})^-1", self.matrix(d)?),
             15 => format!("({})^{{-1}}", self.matrix(d)?),
