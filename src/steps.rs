@@ -226,6 +226,10 @@ pub fn derive(
         return Err(Error::bare(
             ErrorKind::Differentiation,
             "--steps needs a scalar value (a gradient, not a Jacobian)",
+        )
+        .with_help(
+            "a Jacobian is derived by differentials: `matcalc diff --steps --differential` writes dF, \
+             then vec(dF) = J vec(dX), and reads J off",
         ));
     }
     let mut g = graph.clone();
