@@ -13,7 +13,8 @@
 //!   sort is a reading rank (constants first, negative terms last, names
 //!   before compound factors, by leading name), then
 //!   [`Graph::structural_cmp`], a total order on structure alone that never
-//!   looks at ids or hashes; the same order picks the orientation of a 1×1
+//!   looks at ids or hashes (names in their natural order, `z2` before
+//!   `z10`); the same order picks the orientation of a 1×1
 //!   chain, the rotation of a trace and a shared factor.
 //! - **Coefficients** (this module): `Scale(c, e)` with c ∉ {0, 1} and `e`
 //!   neither a constant nor a `Scale`; nested scalings multiply; a mostly

@@ -26,7 +26,7 @@ impl Graph {
         };
         rank(self, a)
             .cmp(&rank(self, b))
-            .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
+            .then_with(|| natural_cmp(self.leading_name(a), self.leading_name(b)))
             .then_with(|| self.structural_cmp(a, b))
     }
 
@@ -75,14 +75,15 @@ impl Graph {
         };
         rank(self, a)
             .cmp(&rank(self, b))
-            .then_with(|| self.leading_name(a).cmp(self.leading_name(b)))
+            .then_with(|| natural_cmp(self.leading_name(a), self.leading_name(b)))
             .then_with(|| self.structural_cmp(a, b))
     }
 
     /// A total order on canonical nodes by their structure alone: a scaled
     /// node by what it scales, then by its coefficient; otherwise the kind
-    /// of node, then its data (constants by value, names and dimensions by
-    /// their spelling), then its children from the first. Two nodes compare
+    /// of node, then its data (constants by value, names in their natural
+    /// order (`natural_cmp`: `x2` before `x10`), dimensions by their
+    /// spelling), then its children from the first. Two nodes compare
     /// equal only if they are the same node. It walks down one path (the
     /// first pair of differing children), so it costs the depth of the
     /// terms at most and needs no recursion.
@@ -105,8 +106,9 @@ impl Graph {
                 return by_kind;
             }
             let name = |s: crate::ir::SymbolId| self.symbol(s).name.as_str();
-            // Names first, then the declaration order of equal names.
-            let symbols = |s: crate::ir::SymbolId, t: crate::ir::SymbolId| name(s).cmp(name(t)).then(s.cmp(&t));
+            // Names first (in their natural order), then the declaration order of equal names.
+            let symbols =
+                |s: crate::ir::SymbolId, t: crate::ir::SymbolId| natural_cmp(name(s), name(t)).then(s.cmp(&t));
             let next = match (x, y) {
                 (Node::Const(c), Node::Const(d)) => return c.cmp(d),
                 (Node::Var(s), Node::Var(t)) => return symbols(*s, *t),
@@ -225,4 +227,39 @@ fn kind_rank(node: &Node) -> u8 {
         Node::Commutation(..) => 16,
         Node::Duplication(_) => 17,
     }
+}
+
+/// Names in their natural order: runs of digits compare by their value
+/// (`z2` before `z10`, `x9` before `x10`), everything else character by
+/// character; names equal so (`x01` and `x1`) by their spelling, so it is a
+/// total order on names.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        if x[i].is_ascii_digit() && y[j].is_ascii_digit() {
+            let (start_x, start_y) = (i, j);
+            while i < x.len() && x[i].is_ascii_digit() {
+                i += 1;
+            }
+            while j < y.len() && y[j].is_ascii_digit() {
+                j += 1;
+            }
+            // By value: without leading zeros, the longer run is larger.
+            let trim = |run: &[u8]| -> usize { run.iter().take_while(|d| **d == b'0').count() };
+            let run_x = &x[start_x + trim(&x[start_x..i])..i];
+            let run_y = &y[start_y + trim(&y[start_y..j])..j];
+            let by_value = run_x.len().cmp(&run_y.len()).then_with(|| run_x.cmp(run_y));
+            if by_value != Ordering::Equal {
+                return by_value;
+            }
+        } else {
+            if x[i] != y[j] {
+                return x[i].cmp(&y[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
 }
