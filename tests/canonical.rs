@@ -301,9 +301,8 @@ fn definitions_of_one_value_are_equal() {
 
 /// Terms whose rebuilds once got another id, each with what went wrong:
 /// seed, kind, named, the family. They ran into readability rules inside
-/// the constructors (now rules of the rule set: common factors, diagonals
-/// merged), into a shared sum found again only when its terms came back
-/// with their own coefficients, or into laws that missed a form: scalar factors of a product inside a Hadamard product or a power,
+/// the constructors (now rules of the rule set) or into laws that missed a
+/// form: scalar factors of a product inside a Hadamard product or a power,
 /// `diag(s A^T)`, a constant beside `ones(n)`, a power of a transposed
 /// square root.
 const FORMER_FAILURES: &[(u64, char, bool, &str)] = &[
@@ -322,10 +321,6 @@ const FORMER_FAILURES: &[(u64, char, bool, &str)] = &[
     (7386, 's', true, "a constant beside ones"),
     (8968, 'v', true, "a constant beside ones"),
     (10082, 'm', true, "a power of a transposed square root"),
-    (1884087078857172363, 'v', true, "a common factor taken out before a name was replaced"),
-    (2754179740841100976, 's', true, "a common factor taken out before a name was replaced"),
-    (10056804275486138660, 'm', false, "a shared sum twice, kept whole or flattened by grouping"),
-    (10056804275486138660, 'm', true, "a shared sum twice, kept whole or flattened by grouping"),
 ];
 
 #[test]

@@ -75,15 +75,12 @@
 //! whole property-test generator (Hadamard products, quotients and
 //! diagonals included) on random terms rebuilt commuted, reassociated,
 //! transposed twice and partly named, at 10,000 cases. The shared-sum
-//! search finds a shared sum again from its terms in any order and with any
-//! common multiple (`2 a + 2 b + W (a + b)` is `2 (a + b) + W (a + b)`, as
-//! `(a + b) + (a + b) + W (a + b)` is). Two laws do not have this property
-//! yet: rare terms (of 10,200 drawn as the property tests draw them, none
-//! rebuilt and three partly named; the `survey` in that test with
-//! `SPREAD=1`) still meet a bracket put back or not by the order its like
-//! term cancelled in, or a difference with as many negative terms as
-//! positive ones whose sign a vanished term decided (a balanced difference
-//! keeps the sign it was built with).
+//! search and the sign of a difference do not all have this property yet:
+//! rare terms (of 10,200 drawn as the property tests draw them, one rebuilt
+//! and four partly named; the `survey` in that test with `SPREAD=1`) still
+//! meet a shared sum kept whole or expanded by grouping, a bracket put back
+//! or not by the order its like term cancelled in, or a difference with as
+//! many negative terms as positive ones whose sign a vanished term decided.
 
 use num_traits::{One, Zero};
 

@@ -5,7 +5,7 @@
 
 use num_traits::Zero;
 
-use crate::coeff::{self, Coeff};
+use crate::coeff::Coeff;
 use crate::ir::{ExprId, FastMap, FastSet, Graph, Node};
 use crate::shape::Shape;
 
@@ -252,20 +252,12 @@ impl Graph {
     }
 
     /// Puts back together the terms of a sum that also occurs inside another
-    /// term (`a + b + W (a + b)` → `(a + b) + W (a + b)`, and `2 a + 2 b + W
-    /// (a + b)` → `2 (a + b) + W (a + b)`), however the sum was built (rule
-    /// `keep_shared_sums`, for sums that were flattened before they met the
-    /// term that contains them, as in parsing); `true` if it did. Every
-    /// term's search is made and the largest sum found (then the first in
-    /// the structural order) is the one put together, so the result does not
-    /// depend on the order of `kept`.
+    /// term (`a + b + W (a + b)` → `(a + b) + W (a + b)`), however the sum
+    /// was built (rule `keep_shared_sums`, for sums that were flattened
+    /// before they met the term that contains them, as in parsing); `true`
+    /// if it did.
     pub(super) fn regroup_shared_sums(&mut self, kept: &mut Vec<ExprId>) -> bool {
-        let mut present: FastMap<ExprId, (Coeff, ExprId)> = FastMap::default();
-        for &t in kept.iter() {
-            let (c, base) = self.split_coeff(t);
-            present.insert(base, (c, t));
-        }
-        let mut best: Option<(ExprId, Coeff)> = None;
+        let present: FastSet<ExprId> = kept.iter().copied().collect();
         let mut stack = Vec::new();
         for &holder in kept.iter() {
             stack.clear();
@@ -276,78 +268,24 @@ impl Graph {
                 if seen > SHARED_SUM_SEARCH_NODES {
                     break;
                 }
-                if let Node::Add(terms) = self.node(id) {
-                    if terms.len() < kept.len() {
-                        let terms = terms.clone();
-                        if let Some(ratio) = self.multiple_present(&terms, &present, holder) {
-                            let better = match &best {
-                                None => true,
-                                Some((other, _)) => {
-                                    let other_len = match self.node(*other) {
-                                        Node::Add(o) => o.len(),
-                                        _ => 0,
-                                    };
-                                    terms.len() > other_len
-                                        || (terms.len() == other_len
-                                            && self.structural_cmp(id, *other) == std::cmp::Ordering::Less)
-                                }
-                            };
-                            if better {
-                                best = Some((id, ratio));
-                            }
+                if let Node::Add(terms) = self.node(id).clone() {
+                    if terms.len() < kept.len() && terms.iter().all(|t| present.contains(t) && *t != holder) {
+                        let inner: FastSet<ExprId> = terms.iter().copied().collect();
+                        let rest: Vec<ExprId> = kept.iter().copied().filter(|t| !inner.contains(t)).collect();
+                        // As in `shared_sums`: a term like one outside would merge instead.
+                        let outside = self.term_bases(rest.iter().copied());
+                        if terms.iter().any(|&u| outside.contains(&self.split_coeff(u).1)) {
+                            continue;
                         }
+                        *kept = rest;
+                        kept.push(id);
+                        return true;
                     }
                 }
                 self.push_children(id, &mut stack);
             }
         }
-        let Some((sum, ratio)) = best else { return false };
-        let Node::Add(terms) = self.node(sum).clone() else { return false };
-        let mut taken = FastSet::default();
-        for &u in terms.iter() {
-            let (_, base) = self.split_coeff(u);
-            if let Some((_, t)) = present.get(&base) {
-                taken.insert(*t);
-            }
-        }
-        kept.retain(|t| !taken.contains(t));
-        let grouped = self.scale(ratio, sum);
-        kept.push(grouped);
-        true
-    }
-
-    /// The one ratio by which every term of the sum `terms` is a multiple of
-    /// a term in `present` (each term's base mapped to its coefficient and
-    /// the term), if there is one, none of those terms is `holder`, and no
-    /// other term (a bracketed one's terms included) is like one of them
-    /// (then the sum's terms merge instead, as in `shared_sums`).
-    fn multiple_present(
-        &mut self,
-        terms: &[ExprId],
-        present: &FastMap<ExprId, (Coeff, ExprId)>,
-        holder: ExprId,
-    ) -> Option<Coeff> {
-        let mut ratio: Option<Coeff> = None;
-        let mut inner = FastSet::default();
-        for &u in terms {
-            let (d, base) = self.split_coeff(u);
-            let (c, t) = present.get(&base)?;
-            if *t == holder {
-                return None;
-            }
-            let r = coeff::div(c, &d);
-            if ratio.as_ref().is_some_and(|q| *q != r) {
-                return None;
-            }
-            ratio = Some(r);
-            inner.insert(*t);
-        }
-        let rest: Vec<ExprId> = present.values().map(|(_, t)| *t).filter(|t| !inner.contains(t)).collect();
-        let outside = self.term_bases(rest.into_iter());
-        if terms.iter().any(|&u| outside.contains(&self.split_coeff(u).1)) {
-            return None;
-        }
-        ratio
+        false
     }
 
     /// Pushes the children of `id` onto `stack` (without allocating, unlike
