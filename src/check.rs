@@ -436,8 +436,9 @@ pub fn finite_difference(graph: &Graph, root: ExprId, wrt: SymbolId, env: &Env, 
 pub const UNSETTLED: f64 = 1e-4;
 
 /// [`finite_difference`], with whether every entry's estimates settled
-/// (successive refinements agreeing within [`UNSETTLED`]).
-fn finite_difference_settling(
+/// (successive refinements agreeing within [`UNSETTLED`]); where they did
+/// not, the point tells nothing about the derivative.
+pub fn finite_difference_settling(
     graph: &Graph,
     root: ExprId,
     wrt: SymbolId,
