@@ -136,7 +136,7 @@ fn a_row_sum_sharing_a_right_factor_reads_back_as_itself() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(common::repeatable(1000))]
 
     #[test]
     fn text_round_trip(seed in any::<u64>(), kind in prop::sample::select(vec!['s', 'v', 'm'])) {
@@ -177,7 +177,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(common::repeatable(300))]
 
     /// Hessians with respect to matrices (and vectors, scalars),
     /// ∂²f/∂vec(X)∂vec(X)ᵀ, as the Jacobian of `grad(f, X)`, against finite
@@ -243,7 +243,7 @@ fn added_program(seed: u64, kind: char) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(common::repeatable(300))]
 
     /// The printed value reads back as the same value. Not always as the
     /// same node: a sum beside a function of a part of it
@@ -596,7 +596,7 @@ fn check_exact(source: &str, wrt: &str, seed: u64) -> Result<bool, TestCaseError
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(common::repeatable(1000))]
 
     #[test]
     fn polynomial_gradients_are_exact(seed in any::<u64>(), wrt in prop::sample::select(vec!["x", "A", "k", "y"])) {
@@ -744,7 +744,7 @@ fn check_symmetric_hessian(source: &str, seed: u64) -> Result<bool, TestCaseErro
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(common::repeatable(300))]
 
     /// Jacobians of random matrix-, vector- and scalar-valued expressions
     /// with respect to a symmetric A of named size, ∂vec(F)/∂vech(A)ᵀ

@@ -82,3 +82,15 @@ pub fn notice_skipped(test: &str, why: &str) {
 /// `s` as a JSON string literal (for the Python and node checkers).
 #[allow(unused_imports)] // only some test binaries use it
 pub use numpy::json_string;
+
+/// A proptest configuration of `cases` cases whose random seed is
+/// `PROPTEST_RNG_SEED` if set, else a fixed one: `cargo test` is
+/// repeatable (an ill-conditioned random point cannot fail one run in a
+/// hundred), and another seed is one variable away.
+pub fn repeatable(cases: u32) -> proptest::test_runner::Config {
+    let mut config = proptest::test_runner::Config { cases, failure_persistence: None, ..Default::default() };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(0x0070_726f_7073);
+    }
+    config
+}
